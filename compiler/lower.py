@@ -1,0 +1,551 @@
+"""Lowering: YAML files -> validated, resolved, shape-checked IR.
+
+``load_arch(path)`` reads an architecture spec, resolves ``extends:`` (with
+cycle detection), validates the merged document against :mod:`.schema`,
+resolves every head it offers, runs the cross-field checks (symbols exist,
+every slot has a checkpoint key, widths agree along the residual stream and
+into tied projections) and returns an :class:`ArchIR`. Every problem found is
+collected and raised together as one :class:`SpecError`.
+"""
+
+from __future__ import annotations
+
+import ast
+import hashlib
+import json
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import BaseModel, ValidationError
+
+from ._source import Located, deep_merge, load_yaml
+from .errors import Diagnostic, SpecError, closest, format_path
+from .schema import SPEC_VERSION, ArchSpec, HeadLayer, HeadSpec, IgnoredKey, SizeSpec
+
+__all__ = [
+    "SPECS_DIR",
+    "ArchIR",
+    "HeadIR",
+    "bind_sizes",
+    "backbone_slots",
+    "discover_specs",
+    "load_arch",
+    "load_head",
+]
+
+SPECS_DIR = Path(__file__).resolve().parent.parent / "specs"
+
+
+# --------------------------------------------------------------------------- IR
+
+
+@dataclass(frozen=True)
+class HeadIR:
+    """A head as one architecture uses it: the head spec with overrides applied."""
+
+    spec: HeadSpec
+    class_name: str
+    layers: tuple[HeadLayer, ...]
+    input: str
+    keys: dict[str, str]
+    ignore: tuple[IgnoredKey, ...]
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+
+@dataclass(frozen=True)
+class ArchIR:
+    """A resolved architecture: the merged spec, its heads and its provenance."""
+
+    spec: ArchSpec
+    heads: tuple[HeadIR, ...]
+    spec_file: str
+    spec_hash: str
+    sources: tuple[str, ...] = field(default=())
+
+    @property
+    def name(self) -> str:
+        return self.spec.name
+
+    def head(self, name: str) -> HeadIR:
+        for head in self.heads:
+            if head.name == name:
+                return head
+        raise KeyError(name)
+
+
+# ------------------------------------------------------------------ discovery
+
+
+def _display(path: Path) -> str:
+    """A stable, relative name for diagnostics and banners."""
+    path = path.resolve()
+    for root in (SPECS_DIR.parent, Path.cwd()):
+        try:
+            return path.relative_to(root).as_posix()
+        except ValueError:
+            continue
+    return path.as_posix()
+
+
+def discover_specs(directory: Path = SPECS_DIR, *, include_abstract: bool = False) -> list[Path]:
+    """Architecture spec files in ``directory``, sorted by name."""
+    out = []
+    for path in sorted(directory.glob("*.yaml")):
+        if include_abstract:
+            out.append(path)
+            continue
+        try:
+            data = load_yaml(path).data
+        except SpecError:
+            out.append(path)  # let validation report it
+            continue
+        if not data.get("abstract", False):
+            out.append(path)
+    return out
+
+
+def _head_dirs(spec_dir: Path) -> list[Path]:
+    dirs = [spec_dir / "heads", SPECS_DIR / "heads"]
+    return [d for i, d in enumerate(dirs) if d.is_dir() and d.resolve() not in [x.resolve() for x in dirs[:i]]]
+
+
+def _available_heads(spec_dir: Path) -> dict[str, Path]:
+    out: dict[str, Path] = {}
+    for d in reversed(_head_dirs(spec_dir)):
+        for p in d.glob("*.yaml"):
+            out[p.stem] = p
+    return out
+
+
+# ---------------------------------------------------------------- validation
+
+
+def _pydantic_diagnostics(exc: ValidationError, src: Located, model: type[BaseModel]) -> list[Diagnostic]:
+    diags = []
+    for err in exc.errors():
+        loc = _data_path(src.data, err["loc"])
+        file, line, col = src.loc(loc)
+        kind = err["type"]
+        hint = None
+        if kind == "extra_forbidden":
+            parent_fields = _fields_at(model, src.data, loc[:-1])
+            key = loc[-1]
+            message = f"unknown key {key!r}; expected one of: {', '.join(sorted(parent_fields))}"
+            guess = closest(str(key), parent_fields)
+            hint = f"did you mean {guess!r}?" if guess else None
+        elif kind == "literal_error":
+            expected = err.get("ctx", {}).get("expected", "")
+            options = [o.strip().strip("'") for o in expected.replace(" or ", ",").split(",") if o.strip()]
+            got = err.get("input")
+            message = f"expected one of {expected}, got {got!r}"
+            guess = closest(str(got), options)
+            hint = f"did you mean {guess!r}?" if guess else None
+        elif kind == "missing":
+            message = "required key is missing"
+        else:
+            message = f"{err['msg']} (got {err.get('input')!r})"
+        diags.append(Diagnostic(file, line, col, format_path(loc), message, hint))
+    return diags
+
+
+def _data_path(data: Any, loc: tuple) -> tuple:
+    """Drop pydantic's union-member tags from ``loc`` so it is a real YAML path."""
+    out: list = []
+    node = data
+    for part in loc:
+        if isinstance(node, dict) and part in node:
+            out.append(part)
+            node = node[part]
+        elif isinstance(node, list) and isinstance(part, int) and part < len(node):
+            out.append(part)
+            node = node[part]
+        elif isinstance(node, dict | list):
+            if isinstance(part, str) and (part[:1].isupper() or part in ("function-after", "literal")):
+                continue  # a union tag such as 'HeadOverride'
+            out.append(part)
+            node = None
+        else:
+            continue
+    return tuple(out)
+
+
+def _fields_at(model: type[BaseModel], data: Any, path: tuple) -> list[str]:
+    """Field names of the pydantic model that validates ``data`` at ``path``."""
+    import typing
+
+    current: Any = model
+    for part in path:
+        if isinstance(current, type) and issubclass(current, BaseModel):
+            info = current.model_fields.get(part)
+            if info is None:
+                return []
+            current = info.annotation
+        else:
+            args = [a for a in typing.get_args(current) if a is not type(None)]
+            if not args:
+                return []
+            # dict[str, X] -> X ; list[X] -> X ; X | None -> X
+            current = args[-1]
+            while typing.get_args(current) and not (isinstance(current, type) and issubclass(current, BaseModel)):
+                inner = [a for a in typing.get_args(current) if a is not type(None)]
+                current = inner[-1]
+        while (
+            not (isinstance(current, type) and issubclass(current, BaseModel))
+            and typing.get_args(current)
+            and typing.get_origin(current) not in (dict, list)
+        ):
+            inner = [a for a in typing.get_args(current) if a is not type(None)]
+            current = inner[0]
+    if isinstance(current, type) and issubclass(current, BaseModel):
+        return list(current.model_fields)
+    return []
+
+
+def _resolve_extends(path: Path, chain: tuple[Path, ...] = ()) -> tuple[Located, list[Path]]:
+    """Load ``path`` and merge it over its bases; returns the merged doc and the files read."""
+    src = load_yaml(path, display=_display(path))
+    parent = src.data.get("extends")
+    if parent is None:
+        return src, [path]
+    if not isinstance(parent, str):
+        file, line, col = src.loc(("extends",))
+        raise SpecError([Diagnostic(file, line, col, "extends", f"expected a spec name, got {parent!r}")])
+    parent_path = path.parent / f"{parent}.yaml"
+    if not parent_path.exists() and (SPECS_DIR / f"{parent}.yaml").exists():
+        parent_path = SPECS_DIR / f"{parent}.yaml"
+    file, line, col = src.loc(("extends",))
+    if not parent_path.exists():
+        names = [p.stem for p in path.parent.glob("*.yaml")] + [p.stem for p in SPECS_DIR.glob("*.yaml")]
+        guess = closest(parent, names)
+        raise SpecError(
+            [
+                Diagnostic(
+                    file,
+                    line,
+                    col,
+                    "extends",
+                    f"no spec named {parent!r} to extend",
+                    f"did you mean {guess!r}?" if guess else None,
+                )
+            ]
+        )
+    if parent_path.resolve() in [p.resolve() for p in chain + (path,)]:
+        cycle = " -> ".join(p.stem for p in chain + (path, parent_path))
+        raise SpecError([Diagnostic(file, line, col, "extends", f"cycle in extends: {cycle}")])
+    base, files = _resolve_extends(parent_path, chain + (path,))
+    # `abstract` and `extends` describe one file, they are not inherited.
+    base.data.pop("abstract", None)
+    base.data.pop("extends", None)
+    merged = deep_merge(base, src)
+    return merged, files + [path]
+
+
+def load_head(path: Path) -> tuple[HeadSpec, Located]:
+    src = load_yaml(path, display=_display(path))
+    try:
+        head = HeadSpec.model_validate(src.data)
+    except ValidationError as exc:
+        raise SpecError(_pydantic_diagnostics(exc, src, HeadSpec)) from None
+    diags = _check_header(src, head.spec_version, head.name, path)
+    if diags:
+        raise SpecError(diags)
+    return head, src
+
+
+def _check_header(src: Located, version: int, name: str, path: Path) -> list[Diagnostic]:
+    diags = []
+    if version != SPEC_VERSION:
+        file, line, col = src.loc(("spec_version",))
+        diags.append(
+            Diagnostic(
+                file,
+                line,
+                col,
+                "spec_version",
+                f"this compiler reads spec_version {SPEC_VERSION}, got {version}",
+                "see 'Spec versions' in the README for migrations",
+            )
+        )
+    if name != path.stem:
+        file, line, col = src.loc(("name",))
+        diags.append(Diagnostic(file, line, col, "name", f"name {name!r} must equal the file stem {path.stem!r}"))
+    return diags
+
+
+# ------------------------------------------------------------------- symbols
+
+
+def _expr_symbols(expr: str) -> list[str]:
+    tree = ast.parse(expr, mode="eval")
+    return [n.id for n in ast.walk(tree) if isinstance(n, ast.Name)]
+
+
+def _eval_expr(expr: str, env: dict[str, Any]) -> int:
+    """Evaluate a size expression; ``//`` must divide exactly."""
+
+    def ev(node: ast.AST) -> int:
+        if isinstance(node, ast.Expression):
+            return ev(node.body)
+        if isinstance(node, ast.Constant) and isinstance(node.value, int):
+            return node.value
+        if isinstance(node, ast.Name):
+            return env[node.id]
+        if isinstance(node, ast.BinOp):
+            a, b = ev(node.left), ev(node.right)
+            if isinstance(node.op, ast.Add):
+                return a + b
+            if isinstance(node.op, ast.Sub):
+                return a - b
+            if isinstance(node.op, ast.Mult):
+                return a * b
+            if isinstance(node.op, ast.FloorDiv):
+                if b == 0 or a % b:
+                    lhs, rhs = ast.unparse(node.left), ast.unparse(node.right)
+                    raise ValueError(f"{lhs} ({a}) is not divisible by {rhs} ({b})")
+                return a // b
+        raise ValueError(f"unsupported expression element {ast.unparse(node)!r}; use + - * // and parentheses")
+
+    return ev(ast.parse(expr, mode="eval"))
+
+
+def bind_sizes(sizes: dict[str, SizeSpec], config: dict[str, Any]) -> dict[str, Any]:
+    """Bind every size symbol from a config.json mapping.
+
+    Raises ``ValueError`` naming the symbol and key when a required key is
+    missing or an expression does not hold for this config."""
+    env: dict[str, Any] = {}
+    for name, size in sizes.items():
+        if size.expr is not None:
+            continue
+        if size.config is not None and size.config in config and config[size.config] is not None:
+            value = config[size.config]
+        elif size.count_of is not None and isinstance(config.get(size.count_of), dict):
+            value = len(config[size.count_of])
+        elif size.default is not None:
+            value = size.default
+        else:
+            raise ValueError(f"config.json has no {size.config!r} (needed for size {name!r}) and the spec gives no default")
+        env[name] = float(value) if size.kind == "float" else int(value)
+    pending = {n: s.expr for n, s in sizes.items() if s.expr is not None}
+    while pending:
+        ready = [n for n, e in pending.items() if all(s in env for s in _expr_symbols(e))]
+        if not ready:
+            raise ValueError(f"size expressions depend on each other in a cycle: {sorted(pending)}")
+        for n in ready:
+            try:
+                env[n] = _eval_expr(pending.pop(n), env)
+            except ValueError as exc:
+                raise ValueError(f"size {n!r}: {exc}") from None
+    return {n: env[n] for n in sizes}
+
+
+# --------------------------------------------------------------------- slots
+
+
+def backbone_slots(spec: ArchSpec, *, cross_attention: bool = True) -> dict[str, str]:
+    """The backbone's parameter owners: slot name -> kind (linear/embedding/norm).
+
+    Slots under ``layer`` are relative to one layer. This is the vocabulary of
+    the ``keys:`` section: a spec must name a checkpoint key for every slot."""
+    slots: dict[str, str] = {"embeddings.word": "embedding"}
+    if spec.embeddings.position.kind == "learned":
+        slots["embeddings.position"] = "embedding"
+    if spec.embeddings.token_type:
+        slots["embeddings.token_type"] = "embedding"
+    if spec.embeddings.norm:
+        slots["embeddings.norm"] = "norm"
+    slots["layer"] = "prefix"
+    for proj in ("q", "k", "v", "o"):
+        slots[f"attn.{proj}"] = "linear"
+    slots["attn_norm"] = "norm"
+    if cross_attention:
+        for proj in ("q", "k", "v", "o"):
+            slots[f"cross.{proj}"] = "linear"
+        slots["cross_norm"] = "norm"
+    if spec.ffn.kind == "gated":
+        slots["ffn.gate"] = "linear"
+    slots["ffn.up"] = "linear"
+    slots["ffn.down"] = "linear"
+    slots["ffn_norm"] = "norm"
+    if spec.block.final_norm:
+        slots["final_norm"] = "norm"
+    if spec.pooler is not None:
+        slots["pooler"] = "linear"
+    return slots
+
+
+def _size_refs(spec: ArchSpec) -> list[tuple[tuple, str]]:
+    """Every (yaml path, symbol) the spec refers to."""
+    refs: list[tuple[tuple, str]] = [
+        (("pad_token",), spec.pad_token),
+        (("vocab",), spec.vocab),
+        (("embeddings", "width"), spec.embeddings.width),
+        (("embeddings", "position", "size"), spec.embeddings.position.size)
+        if spec.embeddings.position.kind == "learned"
+        else None,
+        (("embeddings", "token_type_size"), spec.embeddings.token_type_size) if spec.embeddings.token_type else None,
+        (("attention", "head_dim"), spec.attention.head_dim),
+        (("attention", "num_heads"), spec.attention.num_heads),
+        (("ffn", "size"), spec.ffn.size),
+        (("block", "num_layers"), spec.block.num_layers),
+        (("norm", "eps"), spec.norm.eps) if spec.norm.eps is not None else None,
+    ]
+    return [r for r in refs if r is not None]
+
+
+# ----------------------------------------------------------------- the lowerer
+
+
+def load_arch(path: Path | str) -> ArchIR:
+    """Load, validate and resolve one architecture spec. Raises :class:`SpecError`."""
+    path = Path(path)
+    merged, files = _resolve_extends(path)
+    try:
+        spec = ArchSpec.model_validate(merged.data)
+    except ValidationError as exc:
+        raise SpecError(_pydantic_diagnostics(exc, merged, ArchSpec)) from None
+
+    diags = _check_header(merged, spec.spec_version, spec.name, path)
+
+    def err(loc: tuple, message: str, hint: str | None = None) -> None:
+        file, line, col = merged.loc(loc)
+        diags.append(Diagnostic(file, line, col, format_path(loc), message, hint))
+
+    symbols = set(spec.sizes)
+
+    def check_symbol(loc: tuple, name: str) -> None:
+        if name not in symbols:
+            guess = closest(name, symbols)
+            err(loc, f"unknown size symbol {name!r}; declared: {', '.join(sorted(symbols))}",
+                f"did you mean {guess!r}?" if guess else None)
+
+    # sizes: exactly one source each, expressions over known symbols
+    for name, size in spec.sizes.items():
+        loc = ("sizes", name)
+        if (size.config is None and size.count_of is None) == (size.expr is None):
+            err(loc, "give exactly one of 'config' (or 'count_of') and 'expr'")
+        if size.expr is not None:
+            try:
+                used = _expr_symbols(size.expr)
+            except SyntaxError:
+                err(loc + ("expr",), f"invalid expression {size.expr!r}")
+                continue
+            for sym in used:
+                check_symbol(loc + ("expr",), sym)
+    for loc, sym in _size_refs(spec):
+        check_symbol(loc, sym)
+    if spec.norm.kind in ("layer_norm", "rms_norm") and spec.norm.eps is None:
+        err(("norm",), f"norm kind {spec.norm.kind!r} needs 'eps' (a size symbol)")
+
+    # heads
+    available = _available_heads(path.parent)
+    heads: list[HeadIR] = []
+    any_cross = False
+    for head_name, override in spec.heads.items():
+        loc = ("heads", head_name)
+        if head_name not in available:
+            guess = closest(head_name, available)
+            err(loc, f"no head spec named {head_name!r}; available: {', '.join(sorted(available))}",
+                f"did you mean {guess!r}?" if guess else None)
+            continue
+        try:
+            head_spec, head_src = load_head(available[head_name])
+        except SpecError as exc:
+            diags.extend(exc.diagnostics)
+            continue
+        files.append(available[head_name])
+        override = override or None
+        layers = tuple(override.layers) if override and override.layers is not None else tuple(head_spec.layers)
+        keys = dict(head_spec.keys)
+        if override:
+            keys.update(override.keys)
+        ignore = tuple(head_spec.ignore) + (tuple(override.ignore) if override else ())
+        head_input = (override.input if override and override.input else None) or head_spec.input
+        any_cross = any_cross or head_spec.cross_attention_config is not None
+        head_ir = HeadIR(head_spec, spec.class_prefix + head_spec.class_suffix, layers, head_input, keys, ignore)
+        _check_head(head_ir, spec, loc, err, check_symbol)
+        heads.append(head_ir)
+
+    # keys: every slot named, no unknown slots
+    slots = backbone_slots(spec, cross_attention=any_cross)
+    for slot in slots:
+        if slot not in spec.keys:
+            err(("keys",), f"no checkpoint key for slot {slot!r}")
+    for slot in spec.keys:
+        if slot not in slots:
+            guess = closest(slot, slots)
+            err(("keys", slot), f"unknown slot {slot!r} for this structure; slots: {', '.join(slots)}",
+                f"did you mean {guess!r}?" if guess else None)
+    if "layer" in spec.keys and "{i}" not in spec.keys["layer"]:
+        err(("keys", "layer"), "the layer prefix must contain '{i}' (the layer index)")
+
+    if spec.reference is not None and not diags:
+        _check_shapes(spec, heads, spec.reference.tiny, merged, err)
+
+    if diags:
+        raise SpecError(diags)
+    digest = hashlib.sha256()
+    for f in files:
+        digest.update(_display(f).encode() + b"\0" + f.read_bytes() + b"\0")
+    return ArchIR(spec, tuple(heads), _display(path), digest.hexdigest()[:16], tuple(_display(f) for f in files))
+
+
+def _check_head(head: HeadIR, spec: ArchSpec, loc: tuple, err, check_symbol) -> None:
+    names = []
+    for i, layer in enumerate(head.layers):
+        lloc = loc + ("layers", i)
+        needs_name = layer.op in ("linear", "norm", "lm_decoder")
+        if needs_name and not layer.name:
+            err(lloc, f"a {layer.op!r} layer needs a 'name'")
+        if layer.op == "linear":
+            if layer.out is None:
+                err(lloc, "a 'linear' layer needs 'out' (a size symbol or an integer)")
+            elif isinstance(layer.out, str):
+                check_symbol(lloc + ("out",), layer.out)
+        if layer.op == "activation" and layer.fn is None:
+            err(lloc, "an 'activation' layer needs 'fn'")
+        if layer.name:
+            names.append(layer.name)
+    for name in names:
+        if name not in head.keys:
+            err(loc, f"head {head.name!r} has no checkpoint key for layer {name!r}")
+    required = set(names) | {f"{n}.bias" for n in names}
+    for key in head.keys:
+        if key not in required:
+            guess = closest(key, required)
+            err(loc + ("keys", key), f"key for unknown head layer {key!r}", f"did you mean {guess!r}?" if guess else None)
+    if head.input == "pooled" and spec.pooler is None:
+        err(loc, f"head {head.name!r} reads the pooler output, but the spec has no 'pooler'")
+    if head.spec.pooler and spec.pooler is None and head.spec.input != "sequence":
+        err(loc, f"head {head.name!r} needs a pooler, but the spec has no 'pooler'")
+    if head.spec.outputs and {"start_logits", "end_logits"} <= set(head.spec.outputs):
+        last = next((layer for layer in reversed(head.layers) if layer.op == "linear"), None)
+        if last is None or last.out != 2:
+            err(loc, "start_logits/end_logits split the last linear layer, whose 'out' must be 2")
+
+
+def _check_shapes(spec: ArchSpec, heads: list[HeadIR], tiny: dict, merged: Located, err) -> None:
+    """Bind the example config and check widths: heads divide, tied shapes agree."""
+    try:
+        env = bind_sizes(spec.sizes, tiny)
+    except ValueError as exc:
+        err(("reference", "tiny"), f"example config does not bind: {exc}")
+        return
+    width = env[spec.embeddings.width]
+    for head in heads:
+        cur = width
+        for i, layer in enumerate(head.layers):
+            if layer.op == "linear" and layer.out is not None:
+                cur = layer.out if isinstance(layer.out, int) else env.get(layer.out, cur)
+            if layer.op == "lm_decoder" and cur != width:
+                err(("heads", head.name, "layers", i),
+                    f"the tied decoder reads width {cur}, but the word embedding has width {width}")
+
+
+def spec_json(ir: ArchIR) -> str:
+    """The resolved spec as canonical JSON (for debugging and hashing)."""
+    return json.dumps(ir.spec.model_dump(mode="json"), sort_keys=True, indent=2)

@@ -1,0 +1,1 @@
+"""Generated modules: one per architecture spec, written by `archgen generate`. Do not edit."""

@@ -1,0 +1,374 @@
+"""Loading a checkpoint directory and running it.
+
+``load(checkpoint_dir)`` reads config.json, picks the spec from ``model_type``
+and the head from ``architectures`` (or ``head=``), builds the generated module
+on the meta device and assigns the checkpoint's tensors through the weight
+table. The returned :class:`ArchgenModel` validates inputs before any compute,
+returns :class:`ModelOutput` objects with the reference's field names, saves
+back to the reference layout, and generates with a static KV cache.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import importlib
+import importlib.util
+import json
+import os
+import sys
+import tempfile
+import types
+from pathlib import Path
+from typing import Any
+
+import torch
+from safetensors import safe_open
+from safetensors.torch import save_file
+
+from ..compiler.lower import SPECS_DIR, ArchIR, HeadIR, bind_sizes, discover_specs, load_arch
+from ..compiler.render import render_module, render_table
+from . import weights as W
+
+__all__ = ["ArchgenModel", "InputError", "ModelOutput", "load", "find_spec"]
+
+GENERATED_DIR = Path(__file__).resolve().parent.parent / "generated"
+
+#: config.json activation names -> the spec language's names.
+HF_ACTIVATIONS = {
+    "gelu": "gelu",
+    "gelu_new": "gelu_tanh",
+    "gelu_pytorch_tanh": "gelu_tanh",
+    "relu": "relu",
+    "silu": "silu",
+    "swish": "silu",
+    "tanh": "tanh",
+}
+
+
+class InputError(ValueError):
+    """Model inputs that cannot be run; raised before any compute."""
+
+
+class ModelOutput(dict):
+    """The model's outputs: a dict whose keys are also attributes (``out.logits``)."""
+
+    def __getattr__(self, name: str) -> Any:
+        try:
+            return self[name]
+        except KeyError:
+            raise AttributeError(f"this output has no field {name!r}; it has {sorted(self)}") from None
+
+
+# --------------------------------------------------------------- spec lookup
+
+
+def find_spec(model_type: str, specs_dir: Path = SPECS_DIR) -> Path:
+    """The spec whose ``model_types`` lists ``model_type``."""
+    known = []
+    for path in discover_specs(specs_dir):
+        ir = load_arch(path)
+        if model_type in ir.spec.model_types:
+            return path
+        known += ir.spec.model_types
+    raise ValueError(f"no spec handles model_type {model_type!r}; known: {', '.join(sorted(known))}")
+
+
+def _generated_module(ir: ArchIR) -> types.ModuleType:
+    """The committed generated module if it is current for this spec, else one compiled in memory."""
+    committed = GENERATED_DIR / f"{ir.name}.py"
+    if committed.exists() and f"(spec hash {ir.spec_hash})" in committed.read_text(encoding="utf-8")[:400]:
+        return importlib.import_module(f"archgen.generated.{ir.name}")
+    source = render_module(ir)
+    # A real file, so that torch.compile and tracebacks can read the source.
+    cache = Path(tempfile.gettempdir()) / "archgen-modules"
+    cache.mkdir(exist_ok=True)
+    digest = hashlib.sha256(source.encode()).hexdigest()[:16]
+    path = cache / f"{ir.name}_{digest}.py"
+    if not path.exists():
+        tmp = path.with_suffix(".tmp")
+        tmp.write_text(source, encoding="utf-8")
+        os.replace(tmp, path)
+    name = f"archgen_user_{ir.name}_{digest}"
+    if name in sys.modules:
+        return sys.modules[name]
+    spec = importlib.util.spec_from_file_location(name, path)
+    module = importlib.util.module_from_spec(spec)
+    sys.modules[name] = module  # dataclasses and torch.compile look modules up by name
+    spec.loader.exec_module(module)
+    return module
+
+
+def _table(ir: ArchIR) -> dict:
+    committed = GENERATED_DIR / f"{ir.name}.weights.json"
+    if committed.exists():
+        table = json.loads(committed.read_text(encoding="utf-8"))
+        if table.get("spec_hash") == ir.spec_hash:
+            return table
+    return json.loads(render_table(ir))
+
+
+# --------------------------------------------------------------- checkpoints
+
+
+class _Checkpoint:
+    """The tensors of a checkpoint directory: model.safetensors or a sharded index."""
+
+    def __init__(self, directory: Path):
+        single = directory / "model.safetensors"
+        index = directory / "model.safetensors.index.json"
+        if single.exists():
+            files = {None: single}
+            self._where: dict[str, Path] = {}
+            with safe_open(single, framework="pt") as f:
+                self._where = {k: single for k in f.keys()}
+        elif index.exists():
+            weight_map = json.loads(index.read_text(encoding="utf-8"))["weight_map"]
+            self._where = {k: directory / v for k, v in weight_map.items()}
+            files = {v: directory / v for v in set(weight_map.values())}
+            missing = [str(p) for p in files.values() if not p.exists()]
+            if missing:
+                raise W.CheckpointError(f"the shard index names files that do not exist: {', '.join(missing)}")
+        else:
+            raise FileNotFoundError(f"{directory} has no model.safetensors or model.safetensors.index.json")
+        self._handles = {p: safe_open(p, framework="pt") for p in set(files.values())}
+
+    def keys(self) -> set[str]:
+        return set(self._where)
+
+    def read(self, key: str) -> torch.Tensor:
+        return self._handles[self._where[key]].get_tensor(key)
+
+
+# --------------------------------------------------------------- the model
+
+
+class ArchgenModel:
+    """A loaded model: the generated ``nn.Module`` plus its spec, head, config and table."""
+
+    def __init__(self, module: torch.nn.Module, ir: ArchIR, head: HeadIR, config: dict, sizes: dict,
+                 flags: dict[str, bool], table: dict, compile: bool = False):
+        self.module = module.eval()
+        self.ir = ir
+        self.head = head
+        self.config = config
+        self.sizes = sizes
+        self.flags = flags
+        self.table = table
+        self.plan = W.plan(table["heads"][head.name]["entries"], sizes[ir.spec.block.num_layers], flags)
+        self.compiled = torch.compile(module, fullgraph=True, dynamic=True) if compile else None
+
+    # ---------------------------------------------------------- inputs
+
+    @property
+    def max_length(self) -> int:
+        """The longest sequence the position table admits."""
+        s = self.ir.spec
+        pos = s.embeddings.position
+        if pos.kind == "none":
+            return 1 << 30
+        rows = self.sizes[pos.size]
+        return rows - self.sizes[s.pad_token] - 1 if pos.ids == "padding_offset" else rows
+
+    def _check(self, inputs: dict[str, torch.Tensor | None]) -> dict[str, torch.Tensor]:
+        s = self.ir.spec
+        ids = inputs["input_ids"]
+        if not isinstance(ids, torch.Tensor) or ids.dtype not in (torch.int64, torch.int32):
+            raise InputError("input_ids must be an integer tensor")
+        rank = 3 if self.head.spec.choices else 2
+        shape_name = "(batch, choices, seq)" if rank == 3 else "(batch, seq)"
+        if ids.dim() != rank:
+            raise InputError(f"input_ids must have shape {shape_name}, got {tuple(ids.shape)}")
+        if ids.shape[-1] == 0 or ids.numel() == 0:
+            raise InputError("input_ids is empty")
+        vocab = self.sizes[s.vocab]
+        if int(ids.min()) < 0 or int(ids.max()) >= vocab:
+            raise InputError(f"input_ids must lie in [0, {vocab}); got values in [{int(ids.min())}, {int(ids.max())}]")
+        if ids.shape[-1] > self.max_length and inputs.get("position_ids") is None:
+            raise InputError(
+                f"sequence length {ids.shape[-1]} exceeds the position table: at most {self.max_length} tokens"
+            )
+        mask = inputs.get("attention_mask")
+        if mask is None:
+            inputs["attention_mask"] = torch.ones_like(ids)
+        elif tuple(mask.shape) != tuple(ids.shape):
+            raise InputError(f"attention_mask has shape {tuple(mask.shape)}, expected {tuple(ids.shape)} like input_ids")
+        for name, limit in (("token_type_ids", s.embeddings.token_type_size if s.embeddings.token_type else None),
+                            ("position_ids", s.embeddings.position.size if s.embeddings.position.kind == "learned" else None)):
+            value = inputs.get(name)
+            if value is None:
+                continue
+            if limit is None:
+                raise InputError(f"this architecture takes no {name}")
+            if tuple(value.shape) != tuple(ids.shape):
+                raise InputError(f"{name} has shape {tuple(value.shape)}, expected {tuple(ids.shape)} like input_ids")
+            bound = self.sizes[limit]
+            if int(value.min()) < 0 or int(value.max()) >= bound:
+                raise InputError(f"{name} must lie in [0, {bound}); got values in [{int(value.min())}, {int(value.max())}]")
+        return inputs
+
+    # ---------------------------------------------------------- running
+
+    def __call__(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None, **kwargs) -> ModelOutput:
+        inputs = self._check({"input_ids": input_ids, "attention_mask": attention_mask, **kwargs})
+        inputs = {k: v for k, v in inputs.items() if v is not None}
+        if "encoder_hidden_states" in inputs and "encoder_attention_mask" not in inputs:
+            enc = inputs["encoder_hidden_states"]
+            inputs["encoder_attention_mask"] = torch.ones(enc.shape[:2], dtype=torch.long, device=enc.device)
+        fn = self.compiled if self.compiled is not None else self.module
+        with torch.inference_mode():
+            return ModelOutput(fn(**inputs))
+
+    forward = __call__
+
+    def to(self, *args, **kwargs) -> ArchgenModel:
+        self.module.to(*args, **kwargs)
+        return self
+
+    def state_dict(self) -> dict[str, torch.Tensor]:
+        return self.module.state_dict()
+
+    # ---------------------------------------------------------- saving
+
+    def save_pretrained(self, directory: str | os.PathLike) -> None:
+        """Write config.json + model.safetensors in the reference layout (atomically)."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        params = dict(self.module.named_parameters(remove_duplicate=False))
+        tensors = W.export(self.plan, params)
+        config = dict(self.config)
+        config["architectures"] = [self.head.class_name]
+        for name, data in ((directory / "model.safetensors", None), (directory / "config.json", config)):
+            tmp = name.with_name(name.name + ".tmp")
+            if data is None:
+                save_file(tensors, str(tmp), metadata={"format": "pt"})
+            else:
+                tmp.write_text(json.dumps(data, indent=2, sort_keys=True) + "\n", encoding="utf-8")
+            os.replace(tmp, name)
+
+    # ---------------------------------------------------------- generation
+
+    def generate(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None, *,
+                 max_new_tokens: int = 20, eos_token_id: int | None = None) -> torch.Tensor:
+        """Greedy decoding with a preallocated KV cache (causal heads only).
+
+        Returns ``(batch, prompt + new)`` token ids; rows that reached
+        ``eos_token_id`` are padded with the pad token afterwards."""
+        if self.head.spec.attention != "causal":
+            raise InputError(f"generation needs a causal head; this model is {self.head.name!r}")
+        inputs = self._check({"input_ids": input_ids, "attention_mask": attention_mask})
+        b, t = input_ids.shape
+        total = t + max_new_tokens
+        if total > self.max_length:
+            raise InputError(f"prompt ({t}) + max_new_tokens ({max_new_tokens}) exceeds the position table ({self.max_length})")
+        module = self.module
+        fn = self.compiled if self.compiled is not None else module
+        dtype = next(module.parameters()).dtype
+        pad = self.sizes[self.ir.spec.pad_token]
+        module.setup_cache(b, total, dtype)
+        mask = torch.ones(b, total, dtype=torch.long)
+        mask[:, :t] = inputs["attention_mask"]
+        positions = module.backbone.embeddings.position_ids(input_ids)  # (b, t)
+        out_ids = input_ids
+        done = torch.zeros(b, dtype=torch.bool)
+        with torch.inference_mode():
+            logits = fn(input_ids, mask, position_ids=positions, input_pos=torch.arange(t))["logits"]
+            pos = positions[:, -1:]
+            for step in range(max_new_tokens):
+                token = logits[:, -1].argmax(-1)  # (b,)
+                if eos_token_id is not None:
+                    token = torch.where(done, torch.full_like(token, pad), token)
+                    done = done | (token == eos_token_id)
+                out_ids = torch.cat([out_ids, token[:, None]], dim=1)
+                if step == max_new_tokens - 1 or (eos_token_id is not None and bool(done.all())):
+                    break
+                pos = pos + 1
+                logits = fn(token[:, None], mask, position_ids=pos, input_pos=torch.tensor([t + step]))["logits"]
+        return out_ids
+
+
+# --------------------------------------------------------------- loading
+
+
+def _select_head(ir: ArchIR, config: dict, head: str | None) -> HeadIR:
+    names = [h.name for h in ir.heads]
+    if head is not None:
+        if head not in names:
+            raise ValueError(f"{ir.name} has no head {head!r}; heads: {', '.join(names)}")
+        return ir.head(head)
+    for arch in config.get("architectures") or []:
+        for h in ir.heads:
+            if h.class_name == arch:
+                return h
+    if config.get("architectures"):
+        raise ValueError(
+            f"config.json lists architectures {config['architectures']}, which no head of {ir.name} provides "
+            f"({', '.join(h.class_name for h in ir.heads)}); pass head=..."
+        )
+    return ir.head(names[0])
+
+
+def build(ir: ArchIR, head: HeadIR, config: dict, *, device: str | torch.device = "cpu"):
+    """Construct the generated module for ``config`` (on ``device``) plus sizes and flags."""
+    s = ir.spec
+    try:
+        sizes = bind_sizes(s.sizes, config)
+    except ValueError as exc:
+        raise ValueError(f"config.json does not fit spec {ir.spec_file}: {exc}") from None
+    if s.ffn.activation_config is not None and s.ffn.activation_config in config:
+        got = config[s.ffn.activation_config]
+        if HF_ACTIVATIONS.get(got) != s.ffn.activation:
+            raise ValueError(
+                f"config.json {s.ffn.activation_config}={got!r}, but spec {ir.spec_file} is built for "
+                f"ffn.activation={s.ffn.activation!r}; write a spec that extends it with the activation you need"
+            )
+    table = _table(ir)
+    flags = {name: bool(config.get(f["config"], f["default"])) for name, f in table["flags"].items()}
+    module_py = _generated_module(ir)
+    kwargs: dict[str, Any] = {}
+    if any(layer.op == "lm_decoder" for layer in head.layers):
+        kwargs["tie_word_embeddings"] = flags.get("tie_word_embeddings", True)
+    if head.spec.cross_attention_config:
+        kwargs["cross_attention"] = flags.get("cross_attention", False)
+    if head.spec.loss == "sequence_classification":
+        kwargs["problem_type"] = config.get("problem_type")
+    cls = getattr(module_py, head.class_name)
+    with torch.device(device):
+        module = cls(module_py.Config(**sizes), **kwargs)
+    return module, sizes, flags, table
+
+
+def load(checkpoint_dir: str | os.PathLike, *, head: str | None = None, dtype: torch.dtype | None = None,
+         compile: bool = False, spec: str | os.PathLike | None = None) -> ArchgenModel:
+    """Load a checkpoint directory (config.json + model.safetensors, or a sharded index).
+
+    ``spec`` names a spec file for architectures outside the built-in specs;
+    otherwise it is chosen by config.json ``model_type``. ``head`` overrides
+    the head chosen by ``architectures``. ``dtype`` casts floating tensors."""
+    directory = Path(checkpoint_dir)
+    config_path = directory / "config.json"
+    if not config_path.exists():
+        raise FileNotFoundError(f"{directory} has no config.json")
+    config = json.loads(config_path.read_text(encoding="utf-8"))
+    spec_path = Path(spec) if spec is not None else find_spec(config.get("model_type", "<none>"))
+    ir = load_arch(spec_path)
+    head_ir = _select_head(ir, config, head)
+    module, sizes, flags, table = build(ir, head_ir, config, device="meta")
+    model_plan = W.plan(table["heads"][head_ir.name]["entries"], sizes[ir.spec.block.num_layers], flags)
+    ckpt = _Checkpoint(directory)
+    shapes = {n: p.shape for n, p in module.named_parameters(remove_duplicate=False)}
+
+    def read(key: str) -> torch.Tensor:
+        t = ckpt.read(key)
+        return t.to(dtype) if dtype is not None and t.is_floating_point() else t
+
+    state = W.gather(model_plan, ckpt.keys(), read, shapes)
+    tied = W.ties(model_plan)
+    missing, unexpected = module.load_state_dict(state, strict=False, assign=True)
+    untied_missing = sorted(set(missing) - {p for p, _ in tied})
+    if untied_missing or unexpected:  # the table and the generated module disagree: a compiler bug
+        raise W.CheckpointError(f"table/module mismatch: missing {untied_missing}, unexpected {unexpected}")
+    for param, target in tied:
+        owner_path, _, attr = param.rpartition(".")
+        owner = module.get_submodule(owner_path)
+        setattr(owner, attr, module.get_parameter(target))
+    return ArchgenModel(module, ir, head_ir, config, sizes, flags, table, compile=compile)

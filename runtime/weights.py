@@ -1,0 +1,143 @@
+"""Applying a weight-mapping table: checkpoint tensors -> parameters, and back.
+
+A table (``generated/<arch>.weights.json``) lists, per head, entries with a
+named operation:
+
+* ``rename``: one checkpoint key is one parameter;
+* ``fuse``: several keys are concatenated along ``dim`` into one parameter
+  (q/k/v into ``qkv``); exporting splits it into equal parts again;
+* ``tie``: the parameter *is* another parameter (the MLM decoder and the word
+  embedding); a tied copy in the checkpoint is accepted if it is equal;
+* ``ignore``: a key the loader accepts and drops, with its reason.
+
+``when``/``unless`` name a flag (bound from config.json) that switches an entry
+on or off; ``{i}`` expands over the layers. Loading is strict: any missing,
+unexpected or misshapen key raises :class:`CheckpointError` naming all of them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import torch
+
+__all__ = ["CheckpointError", "Plan", "plan", "gather", "export"]
+
+
+class CheckpointError(ValueError):
+    """A checkpoint does not fit the mapping table; the message names every bad key."""
+
+
+@dataclass(frozen=True)
+class Plan:
+    """A table expanded for one config: concrete entries, switched on."""
+
+    entries: list[dict[str, Any]]
+
+    @property
+    def ignored(self) -> dict[str, str]:
+        return {e["key"]: e["reason"] for e in self.entries if e["op"] == "ignore"}
+
+
+def _active(entry: dict, flags: dict[str, bool]) -> bool:
+    if "when" in entry and not flags[entry["when"]]:
+        return False
+    if "unless" in entry and flags[entry["unless"]]:
+        return False
+    return True
+
+
+def _expand(value: Any, i: int) -> Any:
+    if isinstance(value, str):
+        return value.replace("{i}", str(i))
+    if isinstance(value, list):
+        return [_expand(v, i) for v in value]
+    return value
+
+
+def plan(entries: list[dict], num_layers: int, flags: dict[str, bool]) -> Plan:
+    out = []
+    for entry in entries:
+        if not _active(entry, flags):
+            continue
+        if "{i}" in str(entry.get("param", "")) + str(entry.get("key", "")) + str(entry.get("keys", "")):
+            for i in range(num_layers):
+                out.append({k: _expand(v, i) for k, v in entry.items()})
+        else:
+            out.append(dict(entry))
+    return Plan(out)
+
+
+def gather(p: Plan, keys: set[str], read, expected_shapes: dict[str, torch.Size]) -> dict[str, torch.Tensor]:
+    """Build ``{param: tensor}`` from a checkpoint; ``read(key)`` returns one tensor.
+
+    ``keys`` are the checkpoint's keys, ``expected_shapes`` the model's
+    parameter shapes. Raises CheckpointError listing every problem at once."""
+    missing: list[str] = []
+    misshapen: list[str] = []
+    used: set[str] = set()
+    state: dict[str, torch.Tensor] = {}
+    for e in p.entries:
+        op = e["op"]
+        if op == "ignore":
+            used.add(e["key"])
+        elif op == "tie":
+            used.add(e["key"])  # an older checkpoint's copy of the tied tensor is accepted
+        elif op == "rename":
+            if e["key"] not in keys:
+                missing.append(e["key"])
+                continue
+            used.add(e["key"])
+            tensor = read(e["key"])
+            want = expected_shapes[e["param"]]
+            if tuple(tensor.shape) != tuple(want):
+                misshapen.append(f"{e['key']}: expected {tuple(want)}, got {tuple(tensor.shape)}")
+                continue
+            state[e["param"]] = tensor
+        elif op == "fuse":
+            absent = [k for k in e["keys"] if k not in keys]
+            if absent:
+                missing.extend(absent)
+                continue
+            used.update(e["keys"])
+            parts = [read(k) for k in e["keys"]]
+            want = expected_shapes[e["param"]]
+            part_want = list(want)
+            part_want[e["dim"]] //= len(parts)
+            bad = [f"{k}: expected {tuple(part_want)}, got {tuple(t.shape)}" for k, t in zip(e["keys"], parts) if list(t.shape) != part_want]
+            if bad:
+                misshapen.extend(bad)
+                continue
+            state[e["param"]] = torch.cat(parts, dim=e["dim"])
+        else:  # pragma: no cover - the compiler writes only these ops
+            raise CheckpointError(f"unknown table operation {op!r}")
+    unexpected = sorted(keys - used)
+    problems = []
+    if missing:
+        problems.append("missing keys: " + ", ".join(sorted(missing)))
+    if unexpected:
+        problems.append("unexpected keys: " + ", ".join(unexpected))
+    if misshapen:
+        problems.append("misshapen keys: " + "; ".join(misshapen))
+    if problems:
+        raise CheckpointError("checkpoint does not match the mapping table:\n  " + "\n  ".join(problems))
+    return state
+
+
+def ties(p: Plan) -> list[tuple[str, str]]:
+    """(param, target) pairs that must share storage after loading."""
+    return [(e["param"], e["to"]) for e in p.entries if e["op"] == "tie"]
+
+
+def export(p: Plan, params: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
+    """The inverse of :func:`gather`: parameters -> checkpoint tensors (tied copies are not written)."""
+    out: dict[str, torch.Tensor] = {}
+    for e in p.entries:
+        if e["op"] == "rename":
+            out[e["key"]] = params[e["param"]].detach().contiguous()
+        elif e["op"] == "fuse":
+            parts = params[e["param"]].detach().chunk(len(e["keys"]), dim=e["dim"])
+            for key, part in zip(e["keys"], parts):
+                out[key] = part.contiguous()
+    return out
