@@ -38,7 +38,9 @@ class Located:
         return self.locs.get(path, (self.file, 1, 1))
 
 
-def _convert(node: yaml.Node, file: str, path: Path_, locs: dict[Path_, Loc], errors: list[Diagnostic]) -> Any:
+def _convert(
+    node: yaml.Node, file: str, path: Path_, locs: dict[Path_, Loc], errors: list[Diagnostic]
+) -> Any:
     locs[path] = (file, node.start_mark.line + 1, node.start_mark.column + 1)
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}

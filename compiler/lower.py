@@ -65,6 +65,7 @@ class ArchIR:
     spec_file: str
     spec_hash: str
     sources: tuple[str, ...] = field(default=())
+    path: Path | None = None
 
     @property
     def name(self) -> str:
@@ -110,7 +111,9 @@ def discover_specs(directory: Path = SPECS_DIR, *, include_abstract: bool = Fals
 
 def _head_dirs(spec_dir: Path) -> list[Path]:
     dirs = [spec_dir / "heads", SPECS_DIR / "heads"]
-    return [d for i, d in enumerate(dirs) if d.is_dir() and d.resolve() not in [x.resolve() for x in dirs[:i]]]
+    return [
+        d for i, d in enumerate(dirs) if d.is_dir() and d.resolve() not in [x.resolve() for x in dirs[:i]]
+    ]
 
 
 def _available_heads(spec_dir: Path) -> dict[str, Path]:
@@ -190,7 +193,9 @@ def _fields_at(model: type[BaseModel], data: Any, path: tuple) -> list[str]:
                 return []
             # dict[str, X] -> X ; list[X] -> X ; X | None -> X
             current = args[-1]
-            while typing.get_args(current) and not (isinstance(current, type) and issubclass(current, BaseModel)):
+            while typing.get_args(current) and not (
+                isinstance(current, type) and issubclass(current, BaseModel)
+            ):
                 inner = [a for a in typing.get_args(current) if a is not type(None)]
                 current = inner[-1]
         while (
@@ -272,7 +277,9 @@ def _check_header(src: Located, version: int, name: str, path: Path) -> list[Dia
         )
     if name != path.stem:
         file, line, col = src.loc(("name",))
-        diags.append(Diagnostic(file, line, col, "name", f"name {name!r} must equal the file stem {path.stem!r}"))
+        diags.append(
+            Diagnostic(file, line, col, "name", f"name {name!r} must equal the file stem {path.stem!r}")
+        )
     return diags
 
 
@@ -307,7 +314,9 @@ def _eval_expr(expr: str, env: dict[str, Any]) -> int:
                     lhs, rhs = ast.unparse(node.left), ast.unparse(node.right)
                     raise ValueError(f"{lhs} ({a}) is not divisible by {rhs} ({b})")
                 return a // b
-        raise ValueError(f"unsupported expression element {ast.unparse(node)!r}; use + - * // and parentheses")
+        raise ValueError(
+            f"unsupported expression element {ast.unparse(node)!r}; use + - * // and parentheses"
+        )
 
     return ev(ast.parse(expr, mode="eval"))
 
@@ -328,7 +337,9 @@ def bind_sizes(sizes: dict[str, SizeSpec], config: dict[str, Any]) -> dict[str, 
         elif size.default is not None:
             value = size.default
         else:
-            raise ValueError(f"config.json has no {size.config!r} (needed for size {name!r}) and the spec gives no default")
+            raise ValueError(
+                f"config.json has no {size.config!r} (needed for size {name!r}) and the spec gives no default"
+            )
         env[name] = float(value) if size.kind == "float" else int(value)
     pending = {n: s.expr for n, s in sizes.items() if s.expr is not None}
     while pending:
@@ -387,7 +398,9 @@ def _size_refs(spec: ArchSpec) -> list[tuple[tuple, str]]:
         (("embeddings", "position", "size"), spec.embeddings.position.size)
         if spec.embeddings.position.kind == "learned"
         else None,
-        (("embeddings", "token_type_size"), spec.embeddings.token_type_size) if spec.embeddings.token_type else None,
+        (("embeddings", "token_type_size"), spec.embeddings.token_type_size)
+        if spec.embeddings.token_type
+        else None,
         (("attention", "head_dim"), spec.attention.head_dim),
         (("attention", "num_heads"), spec.attention.num_heads),
         (("ffn", "size"), spec.ffn.size),
@@ -420,8 +433,11 @@ def load_arch(path: Path | str) -> ArchIR:
     def check_symbol(loc: tuple, name: str) -> None:
         if name not in symbols:
             guess = closest(name, symbols)
-            err(loc, f"unknown size symbol {name!r}; declared: {', '.join(sorted(symbols))}",
-                f"did you mean {guess!r}?" if guess else None)
+            err(
+                loc,
+                f"unknown size symbol {name!r}; declared: {', '.join(sorted(symbols))}",
+                f"did you mean {guess!r}?" if guess else None,
+            )
 
     # sizes: exactly one source each, expressions over known symbols
     for name, size in spec.sizes.items():
@@ -449,8 +465,11 @@ def load_arch(path: Path | str) -> ArchIR:
         loc = ("heads", head_name)
         if head_name not in available:
             guess = closest(head_name, available)
-            err(loc, f"no head spec named {head_name!r}; available: {', '.join(sorted(available))}",
-                f"did you mean {guess!r}?" if guess else None)
+            err(
+                loc,
+                f"no head spec named {head_name!r}; available: {', '.join(sorted(available))}",
+                f"did you mean {guess!r}?" if guess else None,
+            )
             continue
         try:
             head_spec, head_src = load_head(available[head_name])
@@ -459,14 +478,18 @@ def load_arch(path: Path | str) -> ArchIR:
             continue
         files.append(available[head_name])
         override = override or None
-        layers = tuple(override.layers) if override and override.layers is not None else tuple(head_spec.layers)
+        layers = (
+            tuple(override.layers) if override and override.layers is not None else tuple(head_spec.layers)
+        )
         keys = dict(head_spec.keys)
         if override:
             keys.update(override.keys)
         ignore = tuple(head_spec.ignore) + (tuple(override.ignore) if override else ())
         head_input = (override.input if override and override.input else None) or head_spec.input
         any_cross = any_cross or head_spec.cross_attention_config is not None
-        head_ir = HeadIR(head_spec, spec.class_prefix + head_spec.class_suffix, layers, head_input, keys, ignore)
+        head_ir = HeadIR(
+            head_spec, spec.class_prefix + head_spec.class_suffix, layers, head_input, keys, ignore
+        )
         _check_head(head_ir, spec, loc, err, check_symbol)
         heads.append(head_ir)
 
@@ -478,8 +501,11 @@ def load_arch(path: Path | str) -> ArchIR:
     for slot in spec.keys:
         if slot not in slots:
             guess = closest(slot, slots)
-            err(("keys", slot), f"unknown slot {slot!r} for this structure; slots: {', '.join(slots)}",
-                f"did you mean {guess!r}?" if guess else None)
+            err(
+                ("keys", slot),
+                f"unknown slot {slot!r} for this structure; slots: {', '.join(slots)}",
+                f"did you mean {guess!r}?" if guess else None,
+            )
     if "layer" in spec.keys and "{i}" not in spec.keys["layer"]:
         err(("keys", "layer"), "the layer prefix must contain '{i}' (the layer index)")
 
@@ -491,7 +517,8 @@ def load_arch(path: Path | str) -> ArchIR:
     digest = hashlib.sha256()
     for f in files:
         digest.update(_display(f).encode() + b"\0" + f.read_bytes() + b"\0")
-    return ArchIR(spec, tuple(heads), _display(path), digest.hexdigest()[:16], tuple(_display(f) for f in files))
+    sources = tuple(_display(f) for f in files)
+    return ArchIR(spec, tuple(heads), _display(path), digest.hexdigest()[:16], sources, path.resolve())
 
 
 def _check_head(head: HeadIR, spec: ArchSpec, loc: tuple, err, check_symbol) -> None:
@@ -517,7 +544,11 @@ def _check_head(head: HeadIR, spec: ArchSpec, loc: tuple, err, check_symbol) -> 
     for key in head.keys:
         if key not in required:
             guess = closest(key, required)
-            err(loc + ("keys", key), f"key for unknown head layer {key!r}", f"did you mean {guess!r}?" if guess else None)
+            err(
+                loc + ("keys", key),
+                f"key for unknown head layer {key!r}",
+                f"did you mean {guess!r}?" if guess else None,
+            )
     if head.input == "pooled" and spec.pooler is None:
         err(loc, f"head {head.name!r} reads the pooler output, but the spec has no 'pooler'")
     if head.spec.pooler and spec.pooler is None and head.spec.input != "sequence":
@@ -542,8 +573,10 @@ def _check_shapes(spec: ArchSpec, heads: list[HeadIR], tiny: dict, merged: Locat
             if layer.op == "linear" and layer.out is not None:
                 cur = layer.out if isinstance(layer.out, int) else env.get(layer.out, cur)
             if layer.op == "lm_decoder" and cur != width:
-                err(("heads", head.name, "layers", i),
-                    f"the tied decoder reads width {cur}, but the word embedding has width {width}")
+                err(
+                    ("heads", head.name, "layers", i),
+                    f"the tied decoder reads width {cur}, but the word embedding has width {width}",
+                )
 
 
 def spec_json(ir: ArchIR) -> str:

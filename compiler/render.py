@@ -106,7 +106,9 @@ def _head_code(ir: ArchIR, head: HeadIR, norm, has_cross: bool) -> str:
     if hs.loss == "sequence_classification":
         args.append("problem_type: str | None = None")
     if cross:
-        init.append("self.backbone = CrossBackbone(config) if cross_attention else Backbone(config, causal=True)")
+        init.append(
+            "self.backbone = CrossBackbone(config) if cross_attention else Backbone(config, causal=True)"
+        )
     else:
         init.append(f"self.backbone = Backbone(config{', causal=True' if causal else ''})")
     if hs.pooler and s.pooler is not None:
@@ -126,7 +128,10 @@ def _head_code(ir: ArchIR, head: HeadIR, norm, has_cross: bool) -> str:
     if causal:
         fwd.append("input_pos: torch.Tensor | None = None")
     if cross:
-        fwd += ["encoder_hidden_states: torch.Tensor | None = None", "encoder_attention_mask: torch.Tensor | None = None"]
+        fwd += [
+            "encoder_hidden_states: torch.Tensor | None = None",
+            "encoder_attention_mask: torch.Tensor | None = None",
+        ]
     if hs.loss == "span":
         fwd += ["start_positions: torch.Tensor | None = None", "end_positions: torch.Tensor | None = None"]
     elif hs.loss != "none":
@@ -149,7 +154,7 @@ def _head_code(ir: ArchIR, head: HeadIR, norm, has_cross: bool) -> str:
             "if encoder_hidden_states is None:",
             f"    x, states = self.backbone({call})",
             "else:",
-            f"    x, states = self.backbone(",
+            "    x, states = self.backbone(",
             f"        {call},",
             "        encoder_hidden_states=encoder_hidden_states,",
             "        encoder_attention_mask=encoder_attention_mask,",
@@ -171,7 +176,9 @@ def _head_code(ir: ArchIR, head: HeadIR, norm, has_cross: bool) -> str:
     for layer in head.layers:
         if layer.op == "linear":
             out_w = str(layer.out) if isinstance(layer.out, int) else f"config.{layer.out}"
-            init.append(f"self.{layer.name} = nn.Linear({cur}, {out_w}{'' if layer.bias else ', bias=False'})")
+            init.append(
+                f"self.{layer.name} = nn.Linear({cur}, {out_w}{'' if layer.bias else ', bias=False'})"
+            )
             body.append(f"x = self.{layer.name}(x)")
             cur = out_w
         elif layer.op == "activation":
@@ -187,7 +194,9 @@ def _head_code(ir: ArchIR, head: HeadIR, norm, has_cross: bool) -> str:
             body.append(f"x = self.{layer.name}(x)  # (b, t, vocab)")
             cur = f"config.{s.vocab}"
     if "start_logits" in hs.outputs:
-        body.append("start_logits, end_logits = (part.squeeze(-1).contiguous() for part in x.split(1, dim=-1))")
+        body.append(
+            "start_logits, end_logits = (part.squeeze(-1).contiguous() for part in x.split(1, dim=-1))"
+        )
         out["start_logits"] = "start_logits"
         out["end_logits"] = "end_logits"
     elif "logits" in hs.outputs:
@@ -196,9 +205,11 @@ def _head_code(ir: ArchIR, head: HeadIR, norm, has_cross: bool) -> str:
         out["logits"] = "x"
     body.append("out = {" + ", ".join(f'"{k}": {v}' for k, v in out.items()) + "}")
     body += _loss_code(hs.loss)
-    body += ["if output_hidden_states:", "    out[\"hidden_states\"] = tuple(states)", "return out"]
+    body += ["if output_hidden_states:", '    out["hidden_states"] = tuple(states)', "return out"]
 
-    reads = {"sequence": "every token", "first_token": "the first token", "pooled": "the pooler output"}[head.input]
+    reads = {"sequence": "every token", "first_token": "the first token", "pooled": "the pooler output"}[
+        head.input
+    ]
     doc = f'"""{hs.title[:1].upper() + hs.title[1:]}: reads {reads}; outputs {", ".join(hs.outputs)}'
     doc += f"; loss: {hs.loss}." if hs.loss != "none" else "."
     doc += f' Reference: `{head.class_name}`."""'
@@ -299,7 +310,9 @@ def render_module(ir: ArchIR) -> str:
 def _ruff() -> list[str]:
     exe = shutil.which("ruff", path=str(Path(sys.executable).parent)) or shutil.which("ruff")
     if exe is None:
-        raise RuntimeError("ruff is not installed; `pip install ruff==0.17.5` (pinned for deterministic output)")
+        raise RuntimeError(
+            "ruff is not installed; `pip install ruff==0.17.5` (pinned for deterministic output)"
+        )
     return [exe]
 
 
@@ -309,14 +322,18 @@ def format_source(text: str) -> str:
     base = _ruff()
     cfg = ["--config", str(config)] if config.exists() else []
     fixed = subprocess.run(
-        base + ["check", *cfg, "--select", "I,F401", "--fix", "--quiet", "--stdin-filename", "generated.py", "-"],
+        base
+        + ["check", *cfg, "--select", "I,F401", "--fix", "--quiet", "--stdin-filename", "generated.py", "-"],
         input=text,
         capture_output=True,
         text=True,
     )
     text = fixed.stdout or text
     done = subprocess.run(
-        base + ["format", *cfg, "--stdin-filename", "generated.py", "-"], input=text, capture_output=True, text=True
+        base + ["format", *cfg, "--stdin-filename", "generated.py", "-"],
+        input=text,
+        capture_output=True,
+        text=True,
     )
     if done.returncode != 0:
         raise RuntimeError(f"ruff could not format generated code:\n{done.stderr}")
@@ -347,8 +364,13 @@ def _slot_params(spec: ArchSpec, slot: str, kind: str) -> list[str]:
 
 
 # slot -> (module path in the generated model, fused group)
-_FUSED = {"attn.q": ("attn.qkv", 0), "attn.k": ("attn.qkv", 1), "attn.v": ("attn.qkv", 2),
-          "cross.k": ("cross.kv", 0), "cross.v": ("cross.kv", 1)}
+_FUSED = {
+    "attn.q": ("attn.qkv", 0),
+    "attn.k": ("attn.qkv", 1),
+    "attn.v": ("attn.qkv", 2),
+    "cross.k": ("cross.kv", 0),
+    "cross.v": ("cross.kv", 1),
+}
 
 
 def table_entries(ir: ArchIR, head: HeadIR) -> list[dict]:
@@ -397,18 +419,33 @@ def table_entries(ir: ArchIR, head: HeadIR) -> list[dict]:
     for layer in head.layers:
         if layer.op == "linear":
             for p in _linear_params(layer.bias):
-                entries.append({"op": "rename", "param": f"{layer.name}.{p}", "key": f"{head.keys[layer.name]}.{p}"})
+                entries.append(
+                    {"op": "rename", "param": f"{layer.name}.{p}", "key": f"{head.keys[layer.name]}.{p}"}
+                )
         elif layer.op == "norm":
             for p in _PARAMS["norm"](s):
-                entries.append({"op": "rename", "param": f"{layer.name}.{p}", "key": f"{head.keys[layer.name]}.{p}"})
+                entries.append(
+                    {"op": "rename", "param": f"{layer.name}.{p}", "key": f"{head.keys[layer.name]}.{p}"}
+                )
         elif layer.op == "lm_decoder":
             weight_key = f"{head.keys[layer.name]}.weight"
             entries.append(
-                {"op": "tie", "param": f"{layer.name}.weight", "to": "backbone.embeddings.word.weight",
-                 "key": weight_key, "when": "tie_word_embeddings"}
+                {
+                    "op": "tie",
+                    "param": f"{layer.name}.weight",
+                    "to": "backbone.embeddings.word.weight",
+                    "key": weight_key,
+                    "when": "tie_word_embeddings",
+                }
             )
-            entries.append({"op": "rename", "param": f"{layer.name}.weight", "key": weight_key,
-                            "unless": "tie_word_embeddings"})
+            entries.append(
+                {
+                    "op": "rename",
+                    "param": f"{layer.name}.weight",
+                    "key": weight_key,
+                    "unless": "tie_word_embeddings",
+                }
+            )
             bias_key = head.keys.get(f"{layer.name}.bias", f"{head.keys[layer.name]}.bias")
             entries.append({"op": "rename", "param": f"{layer.name}.bias", "key": bias_key})
 
@@ -431,8 +468,6 @@ def render_table(ir: ArchIR) -> str:
         "spec_hash": ir.spec_hash,
         "layers": s.block.num_layers,
         "flags": flags,
-        "heads": {
-            h.name: {"class": h.class_name, "entries": table_entries(ir, h)} for h in ir.heads
-        },
+        "heads": {h.name: {"class": h.class_name, "entries": table_entries(ir, h)} for h in ir.heads},
     }
     return json.dumps(doc, indent=1) + "\n"

@@ -60,7 +60,8 @@ class SizeSpec(_Strict):
         None, description="The config.json key this symbol is read from, e.g. `hidden_size`."
     )
     default: int | float | None = Field(
-        None, description="The value used when config.json lacks the key. Without a default the key is required."
+        None,
+        description="The value used when config.json lacks the key. Without a default the key is required.",
     )
     count_of: str | None = Field(
         None,
@@ -82,7 +83,9 @@ class NormSpec(_Strict):
         description="`layer_norm`: mean/variance with weight and bias. `rms_norm`: no mean, no bias, "
         "variance in fp32 then cast back (T5). `no_norm`: `x * weight + bias` (MobileBERT)."
     )
-    eps: str | None = Field(None, description="The size symbol holding epsilon (required for layer_norm and rms_norm).")
+    eps: str | None = Field(
+        None, description="The size symbol holding epsilon (required for layer_norm and rms_norm)."
+    )
 
 
 class PositionSpec(_Strict):
@@ -104,7 +107,9 @@ class PositionSpec(_Strict):
 class EmbeddingsSpec(_Strict):
     """The input embedding stage."""
 
-    width: str = Field("hidden_size", description="Size symbol of the embedding width (residual stream width).")
+    width: str = Field(
+        "hidden_size", description="Size symbol of the embedding width (residual stream width)."
+    )
     token_type: bool = Field(True, description="Add a token-type (segment) embedding table.")
     token_type_size: str = Field("type_vocab_size", description="Size symbol of the token-type table rows.")
     position: PositionSpec = Field(description="The position scheme.")
@@ -170,7 +175,9 @@ class PoolerSpec(_Strict):
 class IgnoredKey(_Strict):
     """A checkpoint key the loader accepts and drops."""
 
-    key: str = Field(description="The key (relative to the base prefix unless it starts with `/`); `{i}` is the layer.")
+    key: str = Field(
+        description="The key (relative to the base prefix unless it starts with `/`); `{i}` is the layer."
+    )
     reason: str = Field(description="Why it is safe to drop; printed by `archgen mapping`.")
 
 
@@ -183,7 +190,9 @@ class HeadLayer(_Strict):
         "`tie_config` says so, plus its own bias."
     )
     name: str | None = Field(None, description="Parameter name; required for layers with weights.")
-    out: str | int | None = Field(None, description="Size symbol or literal integer of the output width (for `linear`).")
+    out: str | int | None = Field(
+        None, description="Size symbol or literal integer of the output width (for `linear`)."
+    )
     fn: Activation | Literal["model"] | None = Field(
         None, description="For `activation`: the function, or `model` for the FFN's activation."
     )
@@ -214,20 +223,30 @@ class HeadSpec(_Strict):
         "(e.g. `add_cross_attention`).",
     )
     choices: bool = Field(
-        False, description="Inputs are `(batch, choices, seq)`; flattened in, logits reshaped to `(batch, choices)`."
+        False,
+        description="Inputs are `(batch, choices, seq)`; flattened in, logits reshaped to `(batch, choices)`.",
     )
     layers: list[HeadLayer] = Field(default_factory=list, description="The head's layer pipeline, in order.")
-    outputs: list[Literal["last_hidden_state", "pooler_output", "logits", "start_logits", "end_logits"]] = Field(
-        description="Output fields. `start_logits`/`end_logits` split the last layer's two channels."
+    outputs: list[Literal["last_hidden_state", "pooler_output", "logits", "start_logits", "end_logits"]] = (
+        Field(description="Output fields. `start_logits`/`end_logits` split the last layer's two channels.")
     )
-    loss: Literal["none", "masked_lm", "causal_lm", "sequence_classification", "token_classification", "span", "multiple_choice"] = Field(
+    loss: Literal[
+        "none",
+        "masked_lm",
+        "causal_lm",
+        "sequence_classification",
+        "token_classification",
+        "span",
+        "multiple_choice",
+    ] = Field(
         "none",
         description="The loss computed when labels are given; -100 labels are ignored throughout, "
         "`causal_lm` shifts by one, `sequence_classification` follows `problem_type`, `span` clamps "
         "positions and averages start and end.",
     )
     prefixed: bool = Field(
-        True, description="Backbone keys sit under the architecture's `base_prefix` (false for the bare model)."
+        True,
+        description="Backbone keys sit under the architecture's `base_prefix` (false for the bare model).",
     )
     keys: dict[str, str] = Field(
         default_factory=dict,
@@ -235,6 +254,11 @@ class HeadSpec(_Strict):
         "override entries under `heads.<name>.keys`.",
     )
     ignore: list[IgnoredKey] = Field(default_factory=list, description="Head keys accepted and dropped.")
+    reference_config: dict[str, int | float | str | bool] = Field(
+        default_factory=dict,
+        description="config.json values the reference needs for this head (e.g. `is_decoder: true` for a "
+        "causal LM); used by `archgen verify` and the tests when they build a reference model.",
+    )
 
 
 class HeadOverride(_Strict):
@@ -242,7 +266,9 @@ class HeadOverride(_Strict):
 
     keys: dict[str, str] = Field(default_factory=dict, description="Key overrides for this architecture.")
     layers: list[HeadLayer] | None = Field(None, description="Replace the head's layer pipeline.")
-    input: Literal["sequence", "first_token", "pooled"] | None = Field(None, description="Replace the head's input.")
+    input: Literal["sequence", "first_token", "pooled"] | None = Field(
+        None, description="Replace the head's input."
+    )
     ignore: list[IgnoredKey] = Field(default_factory=list, description="Extra keys accepted and dropped.")
 
 
@@ -260,17 +286,23 @@ class ArchSpec(_Strict):
     """An architecture (``specs/<name>.yaml``)."""
 
     spec_version: int = Field(description="The spec language version; must be 1.")
-    name: str = Field(description="The architecture's name; must equal the file stem. Names the generated module.")
+    name: str = Field(
+        description="The architecture's name; must equal the file stem. Names the generated module."
+    )
     extends: str | None = Field(
         None,
         description="A spec (file stem in the same folder) this one is a delta of. Mappings merge key by "
         "key; lists and scalars replace; `null` deletes.",
     )
-    abstract: bool = Field(False, description="An abstract spec only serves as a base; nothing is generated for it.")
+    abstract: bool = Field(
+        False, description="An abstract spec only serves as a base; nothing is generated for it."
+    )
     title: str = Field(description="Human name, used in the module docstring.")
     model_types: list[str] = Field(description="config.json `model_type` values that select this spec.")
     class_prefix: str = Field(description="Prefix of the reference class names, e.g. `XLMRoberta`.")
-    base_prefix: str = Field(description="Checkpoint key prefix of the backbone inside head models, e.g. `roberta`.")
+    base_prefix: str = Field(
+        description="Checkpoint key prefix of the backbone inside head models, e.g. `roberta`."
+    )
     sizes: dict[str, SizeSpec] = Field(description="Size symbols, bound from config.json.")
     pad_token: str = Field("pad_token_id", description="Size symbol of the padding token id.")
     vocab: str = Field("vocab_size", description="Size symbol of the vocabulary size.")
@@ -292,5 +324,6 @@ class ArchSpec(_Strict):
         "slot. `layer` is the layer prefix containing `{i}`; slots under a layer are relative to it."
     )
     ignore: list[IgnoredKey] = Field(default_factory=list, description="Backbone keys accepted and dropped.")
-    reference: ReferenceSpec | None = Field(None, description="How to build a reference model for verification.")
-
+    reference: ReferenceSpec | None = Field(
+        None, description="How to build a reference model for verification."
+    )

@@ -127,7 +127,9 @@ class _Checkpoint:
             files = {v: directory / v for v in set(weight_map.values())}
             missing = [str(p) for p in files.values() if not p.exists()]
             if missing:
-                raise W.CheckpointError(f"the shard index names files that do not exist: {', '.join(missing)}")
+                raise W.CheckpointError(
+                    f"the shard index names files that do not exist: {', '.join(missing)}"
+                )
         else:
             raise FileNotFoundError(f"{directory} has no model.safetensors or model.safetensors.index.json")
         self._handles = {p: safe_open(p, framework="pt") for p in set(files.values())}
@@ -145,8 +147,17 @@ class _Checkpoint:
 class ArchgenModel:
     """A loaded model: the generated ``nn.Module`` plus its spec, head, config and table."""
 
-    def __init__(self, module: torch.nn.Module, ir: ArchIR, head: HeadIR, config: dict, sizes: dict,
-                 flags: dict[str, bool], table: dict, compile: bool = False):
+    def __init__(
+        self,
+        module: torch.nn.Module,
+        ir: ArchIR,
+        head: HeadIR,
+        config: dict,
+        sizes: dict,
+        flags: dict[str, bool],
+        table: dict,
+        compile: bool = False,
+    ):
         self.module = module.eval()
         self.ir = ir
         self.head = head
@@ -182,7 +193,9 @@ class ArchgenModel:
             raise InputError("input_ids is empty")
         vocab = self.sizes[s.vocab]
         if int(ids.min()) < 0 or int(ids.max()) >= vocab:
-            raise InputError(f"input_ids must lie in [0, {vocab}); got values in [{int(ids.min())}, {int(ids.max())}]")
+            raise InputError(
+                f"input_ids must lie in [0, {vocab}); got values in [{int(ids.min())}, {int(ids.max())}]"
+            )
         if ids.shape[-1] > self.max_length and inputs.get("position_ids") is None:
             raise InputError(
                 f"sequence length {ids.shape[-1]} exceeds the position table: at most {self.max_length} tokens"
@@ -191,24 +204,34 @@ class ArchgenModel:
         if mask is None:
             inputs["attention_mask"] = torch.ones_like(ids)
         elif tuple(mask.shape) != tuple(ids.shape):
-            raise InputError(f"attention_mask has shape {tuple(mask.shape)}, expected {tuple(ids.shape)} like input_ids")
-        for name, limit in (("token_type_ids", s.embeddings.token_type_size if s.embeddings.token_type else None),
-                            ("position_ids", s.embeddings.position.size if s.embeddings.position.kind == "learned" else None)):
+            raise InputError(
+                f"attention_mask has shape {tuple(mask.shape)}, expected {tuple(ids.shape)} like input_ids"
+            )
+        for name, limit in (
+            ("token_type_ids", s.embeddings.token_type_size if s.embeddings.token_type else None),
+            ("position_ids", s.embeddings.position.size if s.embeddings.position.kind == "learned" else None),
+        ):
             value = inputs.get(name)
             if value is None:
                 continue
             if limit is None:
                 raise InputError(f"this architecture takes no {name}")
             if tuple(value.shape) != tuple(ids.shape):
-                raise InputError(f"{name} has shape {tuple(value.shape)}, expected {tuple(ids.shape)} like input_ids")
+                raise InputError(
+                    f"{name} has shape {tuple(value.shape)}, expected {tuple(ids.shape)} like input_ids"
+                )
             bound = self.sizes[limit]
             if int(value.min()) < 0 or int(value.max()) >= bound:
-                raise InputError(f"{name} must lie in [0, {bound}); got values in [{int(value.min())}, {int(value.max())}]")
+                raise InputError(
+                    f"{name} must lie in [0, {bound}); got values in [{int(value.min())}, {int(value.max())}]"
+                )
         return inputs
 
     # ---------------------------------------------------------- running
 
-    def __call__(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None, **kwargs) -> ModelOutput:
+    def __call__(
+        self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None, **kwargs
+    ) -> ModelOutput:
         inputs = self._check({"input_ids": input_ids, "attention_mask": attention_mask, **kwargs})
         inputs = {k: v for k, v in inputs.items() if v is not None}
         if "encoder_hidden_states" in inputs and "encoder_attention_mask" not in inputs:
@@ -247,8 +270,14 @@ class ArchgenModel:
 
     # ---------------------------------------------------------- generation
 
-    def generate(self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None, *,
-                 max_new_tokens: int = 20, eos_token_id: int | None = None) -> torch.Tensor:
+    def generate(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor | None = None,
+        *,
+        max_new_tokens: int = 20,
+        eos_token_id: int | None = None,
+    ) -> torch.Tensor:
         """Greedy decoding with a preallocated KV cache (causal heads only).
 
         Returns ``(batch, prompt + new)`` token ids; rows that reached
@@ -259,7 +288,9 @@ class ArchgenModel:
         b, t = input_ids.shape
         total = t + max_new_tokens
         if total > self.max_length:
-            raise InputError(f"prompt ({t}) + max_new_tokens ({max_new_tokens}) exceeds the position table ({self.max_length})")
+            raise InputError(
+                f"prompt ({t}) + max_new_tokens ({max_new_tokens}) exceeds the position table ({self.max_length})"
+            )
         module = self.module
         fn = self.compiled if self.compiled is not None else module
         dtype = next(module.parameters()).dtype
@@ -282,7 +313,9 @@ class ArchgenModel:
                 if step == max_new_tokens - 1 or (eos_token_id is not None and bool(done.all())):
                     break
                 pos = pos + 1
-                logits = fn(token[:, None], mask, position_ids=pos, input_pos=torch.tensor([t + step]))["logits"]
+                logits = fn(token[:, None], mask, position_ids=pos, input_pos=torch.tensor([t + step]))[
+                    "logits"
+                ]
         return out_ids
 
 
@@ -337,8 +370,14 @@ def build(ir: ArchIR, head: HeadIR, config: dict, *, device: str | torch.device 
     return module, sizes, flags, table
 
 
-def load(checkpoint_dir: str | os.PathLike, *, head: str | None = None, dtype: torch.dtype | None = None,
-         compile: bool = False, spec: str | os.PathLike | None = None) -> ArchgenModel:
+def load(
+    checkpoint_dir: str | os.PathLike,
+    *,
+    head: str | None = None,
+    dtype: torch.dtype | None = None,
+    compile: bool = False,
+    spec: str | os.PathLike | None = None,
+) -> ArchgenModel:
     """Load a checkpoint directory (config.json + model.safetensors, or a sharded index).
 
     ``spec`` names a spec file for architectures outside the built-in specs;

@@ -105,7 +105,11 @@ def gather(p: Plan, keys: set[str], read, expected_shapes: dict[str, torch.Size]
             want = expected_shapes[e["param"]]
             part_want = list(want)
             part_want[e["dim"]] //= len(parts)
-            bad = [f"{k}: expected {tuple(part_want)}, got {tuple(t.shape)}" for k, t in zip(e["keys"], parts) if list(t.shape) != part_want]
+            bad = [
+                f"{k}: expected {tuple(part_want)}, got {tuple(t.shape)}"
+                for k, t in zip(e["keys"], parts)
+                if list(t.shape) != part_want
+            ]
             if bad:
                 misshapen.extend(bad)
                 continue

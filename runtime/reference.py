@@ -1,0 +1,139 @@
+"""Reference checkpoints: a `transformers` model built from a small config, saved offline.
+
+Used by ``archgen verify`` and the tests. `transformers` is imported lazily: it
+is a test/verify extra, never a runtime dependency.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from ..compiler.lower import ArchIR, HeadIR
+
+__all__ = ["reference_config", "build_reference", "save_reference", "random_inputs"]
+
+
+def _transformers():
+    try:
+        import transformers
+    except ImportError:  # pragma: no cover - depends on the environment
+        raise RuntimeError("the reference needs `transformers`: pip install 'archgen[verify]'") from None
+    transformers.logging.set_verbosity_error()
+    transformers.utils.logging.disable_progress_bar()
+    return transformers
+
+
+def reference_config(ir: ArchIR, head: HeadIR, overrides: dict[str, Any] | None = None):
+    """The reference config object for ``ir``'s tiny example, with head needs and overrides."""
+    if ir.spec.reference is None:
+        raise ValueError(f"spec {ir.spec_file} has no 'reference' section; it cannot be verified")
+    t = _transformers()
+    values = dict(ir.spec.reference.tiny)
+    values.update(head.spec.reference_config)
+    values.update(overrides or {})
+    return getattr(t, ir.spec.reference.config_class)(**values)
+
+
+def build_reference(
+    ir: ArchIR,
+    head: HeadIR,
+    overrides: dict[str, Any] | None = None,
+    *,
+    seed: int = 0,
+    attn_implementation: str = "eager",
+):
+    """A randomly initialised reference model (fixed seed), in eval mode."""
+    t = _transformers()
+    config = reference_config(ir, head, overrides)
+    config._attn_implementation = attn_implementation
+    torch.manual_seed(seed)
+    model = getattr(t, head.class_name)(config)
+    return model.eval()
+
+
+def save_reference(model, directory: str | os.PathLike) -> Path:
+    directory = Path(directory)
+    model.save_pretrained(directory)
+    return directory
+
+
+def random_inputs(
+    ir: ArchIR,
+    head: HeadIR,
+    sizes: dict[str, Any],
+    *,
+    batch: int,
+    length: int,
+    generator: torch.Generator,
+    left_pad: list[int] | None = None,
+    right_pad: list[int] | None = None,
+    choices: int = 2,
+) -> dict[str, torch.Tensor]:
+    """Random ids avoiding the pad token, with the given padding per row, and token types."""
+    s = ir.spec
+    vocab, pad = sizes[s.vocab], sizes[s.pad_token]
+    ids = torch.randint(0, vocab, (batch, length), generator=generator)
+    ids = torch.where(ids == pad, (ids + 1) % vocab, ids)
+    mask = torch.ones_like(ids)
+    for row in range(batch):
+        lp = (left_pad or [0] * batch)[row]
+        rp = (right_pad or [0] * batch)[row]
+        if lp:
+            ids[row, :lp] = pad
+            mask[row, :lp] = 0
+        if rp:
+            ids[row, length - rp :] = pad
+            mask[row, length - rp :] = 0
+    out = {"input_ids": ids, "attention_mask": mask}
+    if s.embeddings.token_type:
+        types = torch.randint(0, sizes[s.embeddings.token_type_size], (batch, length), generator=generator)
+        out["token_type_ids"] = types
+    if head.spec.choices:
+        out = {k: v[:, None].expand(batch, choices, length).clone() for k, v in out.items()}
+        out["input_ids"] = torch.where(
+            torch.rand(out["input_ids"].shape, generator=generator) < 0.3,
+            (out["input_ids"] * 7 + 3) % vocab,
+            out["input_ids"],
+        )
+        out["input_ids"] = torch.where(out["attention_mask"] == 0, pad, out["input_ids"])
+        out["input_ids"] = torch.where(
+            (out["input_ids"] == pad) & (out["attention_mask"] == 1), (pad + 1) % vocab, out["input_ids"]
+        )
+    return out
+
+
+_WORDS = (
+    "the a of and to in is was he she it they we you for on with as at by from this that but not are "
+    "his her their an be have has had or one all there what when which who will more no if out so up "
+    "said about into than them can only other new some could time these two may then do first any my now "
+    "such like our over man me even most made after also did many before must through back years where "
+    "paris france london city river capital world people house music book water school country"
+).split()
+
+
+def toy_tokenizer(vocab_size: int):
+    """A word-level tokenizer over ``vocab_size`` ids in the RoBERTa layout.
+
+    ``<s>``=0, ``<pad>``=1, ``</s>``=2, ``<unk>``=3, common English words, then
+    ``<mask>`` as the last id; ``<s> A </s></s> B </s>`` for pairs. For demos
+    and tests of `archgen run` on offline reference checkpoints."""
+    from tokenizers import Tokenizer, models, pre_tokenizers, processors
+
+    specials = ["<s>", "<pad>", "</s>", "<unk>"]
+    words = list(dict.fromkeys(_WORDS))
+    filler = [f"w{i}" for i in range(vocab_size)]
+    body = (words + filler)[: vocab_size - len(specials) - 1]
+    vocab = {tok: i for i, tok in enumerate(specials + body + ["<mask>"])}
+    tok = Tokenizer(models.WordLevel(vocab, unk_token="<unk>"))
+    tok.pre_tokenizer = pre_tokenizers.WhitespaceSplit()
+    tok.post_processor = processors.TemplateProcessing(
+        single="<s> $A </s>",
+        pair="<s> $A </s> </s> $B:1 </s>:1",
+        special_tokens=[("<s>", 0), ("</s>", 2)],
+    )
+    tok.add_special_tokens(specials + ["<mask>"])
+    return tok

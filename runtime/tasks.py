@@ -1,0 +1,201 @@
+"""Task pipelines over a loaded model, tokenized with the checkpoint's ``tokenizer.json``.
+
+Each function takes an :class:`ArchgenModel` and a ``tokenizers.Tokenizer`` and
+returns plain data (lists and dicts), which the CLI prints and tests compare.
+Inputs longer than the model's position table are truncated to it, and the
+result says so (``"truncated": true``).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import torch
+from tokenizers import Tokenizer
+
+from .model import ArchgenModel, InputError
+
+__all__ = ["TASKS", "load_tokenizer", "run_task"]
+
+
+def load_tokenizer(checkpoint_dir: str | Path) -> Tokenizer:
+    path = Path(checkpoint_dir) / "tokenizer.json"
+    if not path.exists():
+        raise FileNotFoundError(f"{checkpoint_dir} has no tokenizer.json; `archgen run` needs one")
+    return Tokenizer.from_file(str(path))
+
+
+def _encode(model: ArchgenModel, tok: Tokenizer, texts: list[str], pairs: list[str] | None = None):
+    limit = model.max_length
+    encs = tok.encode_batch(list(zip(texts, pairs)) if pairs else texts)
+    truncated = any(len(e.ids) > limit for e in encs)
+    pad = model.sizes[model.ir.spec.pad_token]
+    width = min(max(len(e.ids) for e in encs), limit)
+    ids = torch.full((len(encs), width), pad, dtype=torch.long)
+    mask = torch.zeros_like(ids)
+    types = torch.zeros_like(ids)
+    for row, e in enumerate(encs):
+        n = min(len(e.ids), width)
+        ids[row, :n] = torch.tensor(e.ids[:n])
+        mask[row, :n] = 1
+        types[row, :n] = torch.tensor(e.type_ids[:n])
+    inputs = {"input_ids": ids, "attention_mask": mask}
+    if model.ir.spec.embeddings.token_type:
+        inputs["token_type_ids"] = types.clamp(max=model.sizes[model.ir.spec.embeddings.token_type_size] - 1)
+    return inputs, encs, truncated
+
+
+def _labels(model: ArchgenModel, n: int) -> list[str]:
+    id2label = model.config.get("id2label") or {}
+    return [id2label.get(str(i), id2label.get(i, f"LABEL_{i}")) for i in range(n)]
+
+
+def fill_mask(model, tok, texts, top_k: int = 5):
+    mask_id = (
+        tok.token_to_id("<mask>") if tok.token_to_id("<mask>") is not None else tok.token_to_id("[MASK]")
+    )
+    if mask_id is None:
+        raise InputError("the tokenizer has no <mask> or [MASK] token")
+    inputs, _, truncated = _encode(model, tok, texts)
+    logits = model(**inputs).logits
+    results = []
+    for row in range(len(texts)):
+        where = (inputs["input_ids"][row] == mask_id).nonzero().flatten().tolist()
+        if not where:
+            raise InputError(f"text {row} has no mask token")
+        probs = logits[row, where[0]].softmax(-1)
+        top = probs.topk(min(top_k, probs.numel()))
+        results.append(
+            {
+                "text": texts[row],
+                "truncated": truncated,
+                "predictions": [
+                    {"token": tok.id_to_token(int(i)), "score": round(float(p), 6)}
+                    for p, i in zip(top.values, top.indices)
+                ],
+            }
+        )
+    return results
+
+
+def token_classification(model, tok, texts):
+    inputs, encs, truncated = _encode(model, tok, texts)
+    logits = model(**inputs).logits
+    labels = _labels(model, logits.shape[-1])
+    out = []
+    for row, e in enumerate(encs):
+        pred = logits[row].argmax(-1).tolist()
+        tokens = [
+            {"token": e.tokens[i], "label": labels[pred[i]]}
+            for i in range(min(len(e.ids), logits.shape[1]))
+            if not e.special_tokens_mask[i]
+        ]
+        out.append({"text": texts[row], "truncated": truncated, "tokens": tokens})
+    return out
+
+
+def question_answering(model, tok, texts, max_answer_len: int = 30):
+    if len(texts) != 2:
+        raise InputError("question-answering takes two texts: QUESTION CONTEXT")
+    inputs, encs, truncated = _encode(model, tok, [texts[0]], [texts[1]])
+    out = model(**inputs)
+    e = encs[0]
+    n = min(len(e.ids), out.start_logits.shape[1])
+    in_context = torch.tensor([e.sequence_ids[i] == 1 for i in range(n)])
+    start = out.start_logits[0, :n].masked_fill(~in_context, float("-inf"))
+    end = out.end_logits[0, :n].masked_fill(~in_context, float("-inf"))
+    scores = start[:, None] + end[None, :]
+    ok = torch.ones(n, n, dtype=torch.bool).triu() & ~torch.ones(n, n, dtype=torch.bool).triu(max_answer_len)
+    scores = scores.masked_fill(~ok, float("-inf"))
+    best = int(scores.flatten().argmax())
+    s, t = divmod(best, n)
+    char_start, char_end = e.offsets[s][0], e.offsets[t][1]
+    return [
+        {
+            "answer": texts[1][char_start:char_end],
+            "start": char_start,
+            "end": char_end,
+            "score": round(float(scores[s, t]), 6),
+            "truncated": truncated,
+        }
+    ]
+
+
+def text_classification(model, tok, texts):
+    inputs, _, truncated = _encode(model, tok, texts)
+    logits = model(**inputs).logits
+    multi = model.config.get("problem_type") == "multi_label_classification"
+    probs = logits.sigmoid() if multi else logits.softmax(-1)
+    labels = _labels(model, logits.shape[-1])
+    return [
+        {
+            "text": t,
+            "truncated": truncated,
+            "scores": {labels[i]: round(float(p), 6) for i, p in enumerate(row)},
+        }
+        for t, row in zip(texts, probs)
+    ]
+
+
+def multiple_choice(model, tok, texts):
+    if len(texts) < 3:
+        raise InputError("multiple-choice takes a prompt and at least two choices: PROMPT CHOICE CHOICE...")
+    prompt, choices = texts[0], texts[1:]
+    inputs, _, truncated = _encode(model, tok, [prompt] * len(choices), choices)
+    inputs = {k: v[None] for k, v in inputs.items()}
+    probs = model(**inputs).logits[0].softmax(-1)
+    return [
+        {
+            "prompt": prompt,
+            "truncated": truncated,
+            "scores": {c: round(float(p), 6) for c, p in zip(choices, probs)},
+        }
+    ]
+
+
+def text_generation(model, tok, texts, max_new_tokens: int = 20):
+    results = []
+    for text in texts:  # one at a time: each prompt keeps its own length
+        inputs, encs, truncated = _encode(model, tok, [text])
+        ids = inputs["input_ids"][:, :-1] if encs[0].special_tokens_mask[-1] else inputs["input_ids"]
+        room = model.max_length - ids.shape[1]
+        new = model.generate(
+            ids,
+            max_new_tokens=max(0, min(max_new_tokens, room)),
+            eos_token_id=model.config.get("eos_token_id"),
+        )
+        results.append(
+            {"prompt": text, "truncated": truncated, "generated": tok.decode(new[0, ids.shape[1] :].tolist())}
+        )
+    return results
+
+
+def feature_extraction(model, tok, texts):
+    inputs, _, truncated = _encode(model, tok, texts)
+    out = model(**inputs)
+    return [
+        {"text": t, "truncated": truncated, "pooler_output": [round(float(x), 6) for x in row]}
+        for t, row in zip(texts, out.pooler_output)
+    ]
+
+
+TASKS = {
+    "fill-mask": fill_mask,
+    "token-classification": token_classification,
+    "question-answering": question_answering,
+    "text-classification": text_classification,
+    "multiple-choice": multiple_choice,
+    "text-generation": text_generation,
+    "feature-extraction": feature_extraction,
+}
+
+
+def run_task(model: ArchgenModel, tok: Tokenizer, task: str, texts: list[str]):
+    if task not in TASKS:
+        raise InputError(f"unknown task {task!r}; tasks: {', '.join(TASKS)}")
+    if model.head.spec.task != task:
+        raise InputError(
+            f"task {task!r} needs a head that serves it; this checkpoint's head is "
+            f"{model.head.name!r} ({model.head.spec.task})"
+        )
+    return TASKS[task](model, tok, texts)
