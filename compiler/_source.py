@@ -39,12 +39,36 @@ class Located:
 
 
 def _convert(
-    node: yaml.Node, file: str, path: Path_, locs: dict[Path_, Loc], errors: list[Diagnostic]
+    node: yaml.Node,
+    file: str,
+    path: Path_,
+    locs: dict[Path_, Loc],
+    errors: list[Diagnostic],
+    active: frozenset[int] = frozenset(),
+    key_at: tuple[int, int] | None = None,
 ) -> Any:
-    locs[path] = (file, node.start_mark.line + 1, node.start_mark.column + 1)
+    line, col = node.start_mark.line + 1, node.start_mark.column + 1
+    locs[path] = (file, line, col)
+    if id(node) in active:  # an alias that refers to one of its own ancestors
+        at_line, at_col = key_at or (line, col)
+        message = f"a recursive alias: the value anchored at line {line}, column {col} contains itself"
+        errors.append(Diagnostic(file, at_line, at_col, _fmt(path), message))
+        return None
+    active = active | {id(node)}
     if isinstance(node, yaml.MappingNode):
         out: dict[str, Any] = {}
         for key_node, value_node in node.value:
+            if not isinstance(key_node, yaml.ScalarNode):
+                errors.append(
+                    Diagnostic(
+                        file,
+                        key_node.start_mark.line + 1,
+                        key_node.start_mark.column + 1,
+                        _fmt(path),
+                        "a mapping key must be a plain name, not a list or mapping",
+                    )
+                )
+                continue
             key = key_node.value
             if key in out:
                 errors.append(
@@ -57,13 +81,19 @@ def _convert(
                     )
                 )
             child = path + (key,)
-            out[key] = _convert(value_node, file, child, locs, errors)
+            key_at = (key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            out[key] = _convert(value_node, file, child, locs, errors, active, key_at)
             # Point a key's diagnostics at the key itself, not at its value.
-            locs[child] = (file, key_node.start_mark.line + 1, key_node.start_mark.column + 1)
+            locs[child] = (file, *key_at)
         return out
     if isinstance(node, yaml.SequenceNode):
-        return [_convert(item, file, path + (i,), locs, errors) for i, item in enumerate(node.value)]
-    return yaml.SafeLoader.construct_object(_SCALAR_LOADER, node)  # type: ignore[arg-type]
+        return [_convert(item, file, path + (i,), locs, errors, active) for i, item in enumerate(node.value)]
+    try:
+        return yaml.SafeLoader.construct_object(_SCALAR_LOADER, node)  # type: ignore[arg-type]
+    except (yaml.YAMLError, ValueError, TypeError) as exc:  # an unknown tag, `!!int abc`, ...
+        problem = getattr(exc, "problem", None) or str(exc)
+        errors.append(Diagnostic(file, line, col, _fmt(path), f"invalid value {node.value!r}: {problem}"))
+        return None
 
 
 class _ScalarLoader(yaml.SafeLoader):
@@ -85,13 +115,35 @@ def load_yaml(file: Path | str, text: str | None = None, display: str | None = N
     file = Path(file)
     name = display or str(file)
     if text is None:
-        text = file.read_text(encoding="utf-8")
+        raw = file.read_bytes()
+        try:
+            text = raw.decode("utf-8")
+        except UnicodeDecodeError as exc:
+            line = raw.count(b"\n", 0, exc.start) + 1
+            col = exc.start - (raw.rfind(b"\n", 0, exc.start) + 1) + 1
+            raise SpecError(
+                [Diagnostic(name, line, col, "<root>", f"the file is not valid UTF-8: {exc.reason}")]
+            ) from None
     try:
         node = yaml.compose(text, Loader=yaml.SafeLoader)
     except yaml.MarkedYAMLError as exc:
         mark = exc.problem_mark or exc.context_mark
         line, col = (mark.line + 1, mark.column + 1) if mark else (1, 1)
         raise SpecError([Diagnostic(name, line, col, "<root>", f"invalid YAML: {exc.problem}")]) from None
+    except yaml.reader.ReaderError as exc:  # a control character: carries an offset, not a mark
+        pos = exc.position
+        line, col = text.count("\n", 0, pos) + 1, pos - (text.rfind("\n", 0, pos) + 1) + 1
+        raise SpecError(
+            [
+                Diagnostic(
+                    name,
+                    line,
+                    col,
+                    "<root>",
+                    f"invalid YAML: unacceptable character #x{exc.character:04x} ({exc.reason})",
+                )
+            ]
+        ) from None
     if node is None:
         raise SpecError([Diagnostic(name, 1, 1, "<root>", "the file is empty; expected a mapping")])
     locs: dict[Path_, Loc] = {}
@@ -108,7 +160,9 @@ def deep_merge(base: Located, child: Located) -> Located:
     """``child`` over ``base``: mappings merge key by key, anything else is replaced.
 
     A key set to ``null`` in the child removes it from the result, so a delta
-    spec can drop something its base declares.
+    spec can drop something its base declares. A ``null`` for a key the base
+    does not have stays a ``null`` value (``heads: {masked_lm: }`` adds a head
+    without overrides), so validation still sees, and reports, a misspelt key.
     """
     locs = dict(base.locs)
 
@@ -116,8 +170,8 @@ def deep_merge(base: Located, child: Located) -> Located:
         if isinstance(a, dict) and isinstance(b, dict):
             out = dict(a)
             for key, value in b.items():
-                if value is None:
-                    out.pop(key, None)
+                if value is None and key in out:
+                    del out[key]
                     continue
                 out[key] = merge(a.get(key), value, path + (key,))
             return out

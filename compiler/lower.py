@@ -254,16 +254,28 @@ def load_head(path: Path) -> tuple[HeadSpec, Located]:
     try:
         head = HeadSpec.model_validate(src.data)
     except ValidationError as exc:
-        raise SpecError(_pydantic_diagnostics(exc, src, HeadSpec)) from None
+        raise SpecError(_pydantic_diagnostics(exc, src, HeadSpec) + _check_raw_header(src, path)) from None
     diags = _check_header(src, head.spec_version, head.name, path)
     if diags:
         raise SpecError(diags)
     return head, src
 
 
-def _check_header(src: Located, version: int, name: str, path: Path) -> list[Diagnostic]:
+def _check_raw_header(src: Located, path: Path) -> list[Diagnostic]:
+    """The header checks on unvalidated data, so they are reported alongside schema errors."""
+    version, name = src.data.get("spec_version"), src.data.get("name")
+    return _check_header(
+        src,
+        version if isinstance(version, int) and not isinstance(version, bool) else None,
+        name if isinstance(name, str) else None,
+        path,
+    )
+
+
+def _check_header(src: Located, version: int | None, name: str | None, path: Path) -> list[Diagnostic]:
+    """``spec_version`` and ``name`` agree with the compiler and the file; None skips a check."""
     diags = []
-    if version != SPEC_VERSION:
+    if version is not None and version != SPEC_VERSION:
         file, line, col = src.loc(("spec_version",))
         diags.append(
             Diagnostic(
@@ -275,7 +287,7 @@ def _check_header(src: Located, version: int, name: str, path: Path) -> list[Dia
                 "see 'Spec versions' in the README for migrations",
             )
         )
-    if name != path.stem:
+    if name is not None and name != path.stem:
         file, line, col = src.loc(("name",))
         diags.append(
             Diagnostic(file, line, col, "name", f"name {name!r} must equal the file stem {path.stem!r}")
@@ -289,6 +301,26 @@ def _check_header(src: Located, version: int, name: str, path: Path) -> list[Dia
 def _expr_symbols(expr: str) -> list[str]:
     tree = ast.parse(expr, mode="eval")
     return [n.id for n in ast.walk(tree) if isinstance(n, ast.Name)]
+
+
+def _expr_unsupported(expr: str) -> str | None:
+    """Why ``expr`` (already parsed once) cannot be evaluated by :func:`_eval_expr`, or None."""
+
+    def bad(node: ast.AST) -> ast.AST | None:
+        if isinstance(node, ast.Expression):
+            return bad(node.body)
+        if isinstance(node, ast.Constant) and isinstance(node.value, int):
+            return None
+        if isinstance(node, ast.Name):
+            return None
+        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Sub | ast.Mult | ast.FloorDiv):
+            return bad(node.left) or bad(node.right)
+        return node
+
+    node = bad(ast.parse(expr, mode="eval"))
+    if node is None:
+        return None
+    return f"unsupported expression element {ast.unparse(node)!r}; use + - * // and parentheses"
 
 
 def _eval_expr(expr: str, env: dict[str, Any]) -> int:
@@ -340,7 +372,13 @@ def bind_sizes(sizes: dict[str, SizeSpec], config: dict[str, Any]) -> dict[str, 
             raise ValueError(
                 f"config.json has no {size.config!r} (needed for size {name!r}) and the spec gives no default"
             )
-        env[name] = float(value) if size.kind == "float" else int(value)
+        try:
+            env[name] = float(value) if size.kind == "float" else int(value)
+        except (TypeError, ValueError):
+            expected = "a number" if size.kind == "float" else "an integer"
+            raise ValueError(
+                f"size {name!r}: config.json {size.config!r} is {value!r}, expected {expected}"
+            ) from None
     pending = {n: s.expr for n, s in sizes.items() if s.expr is not None}
     while pending:
         ready = [n for n, e in pending.items() if all(s in env for s in _expr_symbols(e))]
@@ -420,7 +458,9 @@ def load_arch(path: Path | str) -> ArchIR:
     try:
         spec = ArchSpec.model_validate(merged.data)
     except ValidationError as exc:
-        raise SpecError(_pydantic_diagnostics(exc, merged, ArchSpec)) from None
+        raise SpecError(
+            _pydantic_diagnostics(exc, merged, ArchSpec) + _check_raw_header(merged, path)
+        ) from None
 
     diags = _check_header(merged, spec.spec_version, spec.name, path)
 
@@ -439,7 +479,8 @@ def load_arch(path: Path | str) -> ArchIR:
                 f"did you mean {guess!r}?" if guess else None,
             )
 
-    # sizes: exactly one source each, expressions over known symbols
+    # sizes: exactly one source each, expressions over known symbols, no cycles
+    deps: dict[str, set[str]] = {}
     for name, size in spec.sizes.items():
         loc = ("sizes", name)
         if (size.config is None and size.count_of is None) == (size.expr is None):
@@ -450,8 +491,23 @@ def load_arch(path: Path | str) -> ArchIR:
             except SyntaxError:
                 err(loc + ("expr",), f"invalid expression {size.expr!r}")
                 continue
+            problem = _expr_unsupported(size.expr)
+            if problem:
+                err(loc + ("expr",), problem)
+                continue
             for sym in used:
                 check_symbol(loc + ("expr",), sym)
+            deps[name] = set(used) & symbols
+    bound = {n for n, s in spec.sizes.items() if s.expr is None}
+    while ready := [n for n, d in deps.items() if d <= bound]:
+        bound.update(ready)
+        for n in ready:
+            del deps[n]
+    for name in deps:  # left over: on a cycle, or depending on one
+        err(
+            ("sizes", name, "expr"),
+            f"size expressions depend on each other in a cycle: {', '.join(sorted(deps))}",
+        )
     for loc, sym in _size_refs(spec):
         check_symbol(loc, sym)
     if spec.norm.kind in ("layer_norm", "rms_norm") and spec.norm.eps is None:
@@ -497,7 +553,9 @@ def load_arch(path: Path | str) -> ArchIR:
     slots = backbone_slots(spec, cross_attention=any_cross)
     for slot in slots:
         if slot not in spec.keys:
-            err(("keys",), f"no checkpoint key for slot {slot!r}")
+            # Point at the `slot: null` that deleted it, if a delta spec did.
+            where = ("keys", slot) if ("keys", slot) in merged.locs else ("keys",)
+            err(where, f"no checkpoint key for slot {slot!r}")
     for slot in spec.keys:
         if slot not in slots:
             guess = closest(slot, slots)
@@ -551,7 +609,7 @@ def _check_head(head: HeadIR, spec: ArchSpec, loc: tuple, err, check_symbol) -> 
             )
     if head.input == "pooled" and spec.pooler is None:
         err(loc, f"head {head.name!r} reads the pooler output, but the spec has no 'pooler'")
-    if head.spec.pooler and spec.pooler is None and head.spec.input != "sequence":
+    elif head.spec.pooler and spec.pooler is None and head.spec.input != "sequence":
         err(loc, f"head {head.name!r} needs a pooler, but the spec has no 'pooler'")
     if head.spec.outputs and {"start_logits", "end_logits"} <= set(head.spec.outputs):
         last = next((layer for layer in reversed(head.layers) if layer.op == "linear"), None)

@@ -269,7 +269,9 @@ class Backbone(nn.Module):
         for layer in self.layers:
             x = layer(x, mask, input_pos)  # (b, t, d)
             states.append(x)
-        return self.final_norm(x), states  # (b, t, d)
+        x = self.final_norm(x)  # (b, t, d)
+        states[-1] = x  # the last hidden state is the normed one, as in the reference
+        return x, states
 
 
 class CrossBackbone(Backbone):
@@ -296,7 +298,9 @@ class CrossBackbone(Backbone):
         for layer in self.layers:
             x = layer(x, mask, input_pos, encoder_hidden_states, memory_mask)  # (b, t, d)
             states.append(x)
-        return self.final_norm(x), states  # (b, t, d)
+        x = self.final_norm(x)  # (b, t, d)
+        states[-1] = x  # the last hidden state is the normed one, as in the reference
+        return x, states
 
 
 class Pooler(nn.Module):

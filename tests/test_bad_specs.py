@@ -1,0 +1,577 @@
+"""Bad specs: every defect is reported as a SpecError pointing at the right place.
+
+Each case writes a small spec into ``tmp_path`` (usually a delta over the
+built-in ``roberta_family``, or a full copy of it with one edit), loads it and
+checks the one diagnostic it must produce: file, YAML path, line, column,
+message and did-you-mean hint. Nothing here may crash with a bare Python
+exception; nothing may be silently accepted.
+"""
+
+from __future__ import annotations
+
+import textwrap
+from dataclasses import dataclass
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from archgen.compiler.cli import app
+from archgen.compiler.errors import Diagnostic, SpecError
+from archgen.compiler.lower import SPECS_DIR, discover_specs, load_arch
+
+# A delta over the built-in family. Its body starts on line 8 (BODY_LINE), so
+# the line numbers below are those of the body lines.
+HEADER = """\
+spec_version: 1
+name: {name}
+extends: {extends}
+abstract: false
+title: Bad
+model_types: [bad]
+class_prefix: Bad
+"""
+BODY_LINE = 8
+
+
+def delta(body: str = "", *, name: str = "bad", extends: str = "roberta_family") -> str:
+    return HEADER.format(name=name, extends=extends) + textwrap.dedent(body)
+
+
+FAMILY = (SPECS_DIR / "roberta_family.yaml").read_text(encoding="utf-8")
+
+
+def family_copy(old: str = "", new: str = "") -> str:
+    """A full copy of ``roberta_family.yaml`` renamed to ``bad``, with ``old`` replaced by ``new``."""
+    text = FAMILY.replace("name: roberta_family", "name: bad", 1)
+    if old:
+        assert old in text, f"roberta_family.yaml no longer contains {old!r}"
+        text = text.replace(old, new, 1)
+    return text
+
+
+def line_of(text: str, needle: str) -> int:
+    """The 1-based line of the first line of ``text`` containing ``needle``."""
+    for number, line in enumerate(text.splitlines(), start=1):
+        if needle in line:
+            return number
+    raise AssertionError(f"{needle!r} not in the spec text")
+
+
+@dataclass(frozen=True)
+class Case:
+    id: str
+    files: dict[str, str | bytes]  # path under tmp_path -> content
+    path: str  # the YAML path of the diagnostic
+    line: int
+    column: int | None  # None: not checked (a whole-document problem)
+    message: str  # a substring of the message
+    hint: str | None = None  # the exact hint, or None for none
+    file: str = "bad.yaml"  # the file the diagnostic points into
+    main: str = "bad.yaml"  # the file handed to load_arch
+    count: int = 1  # how many diagnostics the spec produces in all
+
+
+_MISSING_PREFIX = family_copy("class_prefix: Roberta\n", "")
+
+CASES = [
+    # ---------------------------------------------------------------- YAML level
+    Case(
+        "yaml-syntax-error",
+        {"bad.yaml": "spec_version: 1\nname: bad\nextends: roberta_family\ntitle: RoBERTa: the sequel\n"},
+        path="<root>",
+        line=4,
+        column=15,
+        message="invalid YAML: mapping values are not allowed here",
+    ),
+    Case(
+        "yaml-tab-indentation",
+        {"bad.yaml": delta("block:\n\tplacement: pre\n")},
+        path="<root>",
+        line=BODY_LINE + 1,
+        column=1,
+        message="invalid YAML: found character '\\t' that cannot start any token",
+    ),
+    Case(
+        "empty-file",
+        {"bad.yaml": ""},
+        path="<root>",
+        line=1,
+        column=1,
+        message="the file is empty; expected a mapping",
+    ),
+    Case(
+        "only-comments",
+        {"bad.yaml": "# nothing to see here\n"},
+        path="<root>",
+        line=1,
+        column=1,
+        message="the file is empty; expected a mapping",
+    ),
+    Case(
+        "top-level-list",
+        {"bad.yaml": "- spec_version: 1\n- name: bad\n"},
+        path="<root>",
+        line=1,
+        column=1,
+        message="expected a mapping, got list",
+    ),
+    Case(
+        "duplicate-key",
+        {"bad.yaml": delta("title: Bad again\n")},
+        path="title",
+        line=BODY_LINE,
+        column=1,
+        message="duplicate key 'title'",
+    ),
+    Case(
+        "not-utf8",
+        {"bad.yaml": delta("title: Caf\xe9\n").encode("latin-1")},
+        path="<root>",
+        line=BODY_LINE,
+        column=11,
+        message="the file is not valid UTF-8",
+    ),
+    Case(
+        "control-character",
+        {"bad.yaml": delta("block: {placement: \x07post}\n")},
+        path="<root>",
+        line=BODY_LINE,
+        column=20,
+        message="unacceptable character #x0007",
+    ),
+    Case(
+        "unknown-yaml-tag",
+        {"bad.yaml": delta("block: {placement: !custom post}\n")},
+        path="block.placement",
+        line=BODY_LINE,
+        column=20,
+        message="could not determine a constructor for the tag '!custom'",
+    ),
+    Case(
+        "recursive-alias",
+        {"bad.yaml": delta("sizes: &loop {hidden_size: *loop}\n")},
+        path="sizes.hidden_size",
+        line=BODY_LINE,
+        column=15,
+        message="a recursive alias: the value anchored at line 8, column 8 contains itself",
+    ),
+    Case(
+        "list-as-mapping-key",
+        {"bad.yaml": delta("keys: {[attn.q, attn.k]: attention.self.qk}\n")},
+        path="keys",
+        line=BODY_LINE,
+        column=8,
+        message="a mapping key must be a plain name",
+    ),
+    # -------------------------------------------------------------- schema level
+    Case(
+        "unknown-top-level-key",
+        {"bad.yaml": delta("atention: {bias: false}\n")},
+        path="atention",
+        line=BODY_LINE,
+        column=1,
+        message="unknown key 'atention'; expected one of: ",
+        hint="did you mean 'attention'?",
+    ),
+    Case(
+        "unknown-nested-key",
+        {"bad.yaml": delta("block: {placment: pre}\n")},
+        path="block.placment",
+        line=BODY_LINE,
+        column=9,
+        message="unknown key 'placment'; expected one of: final_norm, num_layers, placement",
+        hint="did you mean 'placement'?",
+    ),
+    Case(
+        "unknown-head-layer-key",
+        {
+            "bad.yaml": delta(
+                """\
+                heads:
+                  token_classification:
+                    layers: [{op: linear, nmae: classifier, out: num_labels}]
+                """
+            )
+        },
+        path="heads.token_classification.layers[0].nmae",
+        line=BODY_LINE + 2,
+        column=27,
+        message="unknown key 'nmae'; expected one of: bias, fn, name, op, out",
+        hint="did you mean 'name'?",
+    ),
+    Case(
+        "bad-enum-placement",
+        {"bad.yaml": delta("block: {placement: psot}\n")},
+        path="block.placement",
+        line=BODY_LINE,
+        column=9,
+        message="expected one of 'post' or 'pre', got 'psot'",
+        hint="did you mean 'post'?",
+    ),
+    Case(
+        "bad-enum-norm-kind",
+        {"bad.yaml": delta("norm: {kind: layernorm}\n")},
+        path="norm.kind",
+        line=BODY_LINE,
+        column=8,
+        message="expected one of 'layer_norm', 'rms_norm' or 'no_norm', got 'layernorm'",
+        hint="did you mean 'layer_norm'?",
+    ),
+    Case(
+        "bad-enum-in-full-copy",
+        {"bad.yaml": family_copy("block: {placement: post}", "block: {placement: psot}")},
+        path="block.placement",
+        line=line_of(family_copy(), "block: {placement: post}"),
+        column=9,
+        message="got 'psot'",
+        hint="did you mean 'post'?",
+    ),
+    Case(
+        "wrong-type-spec-version",
+        {"bad.yaml": delta().replace("spec_version: 1", 'spec_version: "one"')},
+        path="spec_version",
+        line=1,
+        column=1,
+        message="Input should be a valid integer, unable to parse string as an integer (got 'one')",
+    ),
+    Case(
+        "wrong-type-list-for-mapping",
+        {"bad.yaml": delta("attention: [bias]\n")},
+        path="attention",
+        line=BODY_LINE,
+        column=1,
+        message="Input should be a valid dictionary or instance of AttentionSpec (got ['bias'])",
+    ),
+    Case(
+        "missing-required-key",
+        {"bad.yaml": _MISSING_PREFIX},
+        path="class_prefix",
+        line=line_of(_MISSING_PREFIX, "spec_version:"),  # the mapping that lacks it
+        column=1,
+        message="required key is missing",
+    ),
+    Case(
+        "wrong-spec-version",
+        {"bad.yaml": delta().replace("spec_version: 1", "spec_version: 2")},
+        path="spec_version",
+        line=1,
+        column=1,
+        message="this compiler reads spec_version 1, got 2",
+        hint="see 'Spec versions' in the README for migrations",
+    ),
+    Case(
+        "name-not-file-stem",
+        {"bad.yaml": delta(name="roberta_bad")},
+        path="name",
+        line=2,
+        column=1,
+        message="name 'roberta_bad' must equal the file stem 'bad'",
+    ),
+    # ------------------------------------------------------------------ extends
+    Case(
+        "extends-missing-spec",
+        {"bad.yaml": delta(extends="roberta_famly")},
+        path="extends",
+        line=3,
+        column=1,
+        message="no spec named 'roberta_famly' to extend",
+        hint="did you mean 'roberta_family'?",
+    ),
+    Case(
+        "extends-cycle",
+        {"a.yaml": delta(name="a", extends="b"), "b.yaml": delta(name="b", extends="a")},
+        main="a.yaml",
+        file="b.yaml",
+        path="extends",
+        line=3,
+        column=1,
+        message="cycle in extends: a -> b -> a",
+    ),
+    Case(
+        "extends-itself",
+        {"bad.yaml": delta(extends="bad")},
+        path="extends",
+        line=3,
+        column=1,
+        message="cycle in extends: bad -> bad",
+    ),
+    # -------------------------------------------------------------------- heads
+    Case(
+        "unknown-head",
+        {"bad.yaml": delta("heads:\n  masked_llm:\n")},
+        path="heads.masked_llm",
+        line=BODY_LINE + 1,
+        column=3,
+        message="no head spec named 'masked_llm'; available: ",
+        hint="did you mean 'masked_lm'?",
+    ),
+    Case(
+        "bad-head-spec-file",
+        {
+            "bad.yaml": delta("heads:\n  tagger:\n"),
+            "heads/tagger.yaml": "spec_version: 1\nname: tagger\ntitle: t\nclass_suffix: ForTagging\n"
+            "input: sequnce\noutputs: [logits]\n",
+        },
+        file="heads/tagger.yaml",
+        path="input",
+        line=5,
+        column=1,
+        message="expected one of 'sequence', 'first_token' or 'pooled', got 'sequnce'",
+        hint="did you mean 'sequence'?",
+    ),
+    Case(
+        "linear-head-layer-without-out",
+        {
+            "bad.yaml": delta(
+                """\
+                heads:
+                  token_classification:
+                    layers:
+                      - {op: linear, name: classifier}
+                """
+            )
+        },
+        path="heads.token_classification.layers[0]",
+        line=BODY_LINE + 3,
+        column=9,
+        message="a 'linear' layer needs 'out' (a size symbol or an integer)",
+    ),
+    Case(
+        "head-reads-missing-pooler",
+        {"bad.yaml": delta("pooler: null\nkeys: {pooler: null}\nheads: {multiple_choice: {}}\n")},
+        path="heads.multiple_choice",
+        line=BODY_LINE + 2,
+        column=9,
+        message="head 'multiple_choice' reads the pooler output, but the spec has no 'pooler'",
+    ),
+    Case(
+        "head-key-for-unknown-layer",
+        {"bad.yaml": delta("heads:\n  masked_lm:\n    keys: {dense_: lm_head.dense}\n")},
+        path="heads.masked_lm.keys.dense_",
+        line=BODY_LINE + 2,
+        column=12,
+        message="key for unknown head layer 'dense_'",
+        hint="did you mean 'dense'?",
+    ),
+    # -------------------------------------------------------------------- sizes
+    Case(
+        "unknown-size-symbol",
+        {"bad.yaml": delta("ffn: {size: intermediat_size}\n")},
+        path="ffn.size",
+        line=BODY_LINE,
+        column=7,
+        message="unknown size symbol 'intermediat_size'; declared: ",
+        hint="did you mean 'intermediate_size'?",
+    ),
+    Case(
+        "size-without-source",
+        {"bad.yaml": delta("sizes: {extra: {default: 3}}\n")},
+        path="sizes.extra",
+        line=BODY_LINE,
+        column=9,
+        message="give exactly one of 'config' (or 'count_of') and 'expr'",
+    ),
+    Case(
+        "size-with-config-and-expr",
+        {"bad.yaml": delta("sizes: {extra: {config: extra, expr: hidden_size * 2}}\n")},
+        path="sizes.extra",
+        line=BODY_LINE,
+        column=9,
+        message="give exactly one of 'config' (or 'count_of') and 'expr'",
+    ),
+    Case(
+        "size-expr-unknown-symbol",
+        {"bad.yaml": delta("sizes: {head_dim: {expr: hidden_size // num_head}}\n")},
+        path="sizes.head_dim.expr",
+        line=BODY_LINE,
+        column=20,
+        message="unknown size symbol 'num_head'",
+        hint="did you mean 'num_heads'?",
+    ),
+    Case(
+        "size-expr-syntax",
+        {"bad.yaml": delta("sizes: {head_dim: {expr: hidden_size //}}\n")},
+        path="sizes.head_dim.expr",
+        line=BODY_LINE,
+        column=20,
+        message="invalid expression 'hidden_size //'",
+    ),
+    Case(
+        "size-expr-true-division",
+        # Reported at the expression even without a reference config to evaluate it with.
+        {"bad.yaml": delta("reference: null\nsizes: {head_dim: {expr: hidden_size / num_heads}}\n")},
+        path="sizes.head_dim.expr",
+        line=BODY_LINE + 1,
+        column=20,
+        message="unsupported expression element 'hidden_size / num_heads'; use + - * // and parentheses",
+    ),
+    Case(
+        "size-expr-cycle",
+        {"bad.yaml": delta("sizes: {head_dim: {expr: head_dim + 1}}\n")},
+        path="sizes.head_dim.expr",
+        line=BODY_LINE,
+        column=20,
+        message="size expressions depend on each other in a cycle: head_dim",
+    ),
+    # --------------------------------------------------------------------- keys
+    Case(
+        "missing-checkpoint-key",
+        {"bad.yaml": delta("keys: {attn.q: null}\n")},
+        path="keys.attn.q",
+        line=BODY_LINE,
+        column=8,
+        message="no checkpoint key for slot 'attn.q'",
+    ),
+    Case(
+        "unknown-key-slot",
+        {"bad.yaml": delta("keys: {attn.qq: attention.self.query}\n")},
+        path="keys.attn.qq",
+        line=BODY_LINE,
+        column=8,
+        message="unknown slot 'attn.qq' for this structure; slots: ",
+        hint="did you mean 'attn.q'?",
+    ),
+    Case(
+        "layer-prefix-without-index",
+        {"bad.yaml": delta("keys: {layer: encoder.layer}\n")},
+        path="keys.layer",
+        line=BODY_LINE,
+        column=8,
+        message="the layer prefix must contain '{i}' (the layer index)",
+    ),
+    # ---------------------------------------------------------- example config
+    Case(
+        "heads-do-not-divide-hidden",
+        {"bad.yaml": delta("reference: {tiny: {num_attention_heads: 5}}\n")},
+        path="reference.tiny",
+        line=BODY_LINE,
+        column=13,
+        message="size 'head_dim': hidden_size (32) is not divisible by num_heads (5)",
+    ),
+    Case(
+        "example-config-not-an-integer",
+        {"bad.yaml": delta("reference: {tiny: {hidden_size: wide}}\n")},
+        path="reference.tiny",
+        line=BODY_LINE,
+        column=13,
+        message="size 'hidden_size': config.json 'hidden_size' is 'wide', expected an integer",
+    ),
+]
+
+
+def _write(tmp_path: Path, files: dict[str, str | bytes]) -> None:
+    for name, content in files.items():
+        target = tmp_path / name
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if isinstance(content, bytes):
+            target.write_bytes(content)
+        else:
+            target.write_text(content, encoding="utf-8")
+
+
+def _diagnostics(path: Path) -> list[Diagnostic]:
+    with pytest.raises(SpecError) as info:
+        load_arch(path)
+    assert info.value.diagnostics, "a SpecError without diagnostics"
+    return info.value.diagnostics
+
+
+def _same_file(reported: str, expected: Path) -> bool:
+    return Path(reported).resolve() == expected.resolve()
+
+
+@pytest.mark.parametrize("case", [pytest.param(c, id=c.id) for c in CASES])
+def test_bad_spec(case: Case, tmp_path: Path) -> None:
+    _write(tmp_path, case.files)
+    diags = _diagnostics(tmp_path / case.main)
+    listing = "\n".join(str(d) for d in diags)
+    assert len(diags) == case.count, listing
+    matching = [d for d in diags if d.path == case.path and case.message in d.message]
+    assert matching, f"no diagnostic at {case.path!r} containing {case.message!r}; got:\n{listing}"
+    d = matching[0]
+    assert _same_file(d.file, tmp_path / case.file), listing
+    assert d.line == case.line, listing
+    if case.column is not None:
+        assert d.column == case.column, listing
+    assert d.hint == case.hint, listing
+    assert str(d).startswith(f"{d.file}:{case.line}:{d.column}: {case.path}: ")
+
+
+def test_case_ids_are_unique() -> None:
+    ids = [c.id for c in CASES]
+    assert len(ids) == len(set(ids))
+    assert len(ids) >= 24
+
+
+def test_many_schema_errors_reported_at_once(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        delta(
+            """\
+            atention: {bias: false}
+            block: {placement: psot}
+            norm: {kind: layernorm}
+            """,
+            name="not_bad",
+        )
+    )
+    diags = _diagnostics(bad)
+    got = {(d.path, d.line, d.hint) for d in diags}
+    assert got == {
+        ("name", 2, None),
+        ("atention", BODY_LINE, "did you mean 'attention'?"),
+        ("block.placement", BODY_LINE + 1, "did you mean 'post'?"),
+        ("norm.kind", BODY_LINE + 2, "did you mean 'layer_norm'?"),
+    }, "\n".join(map(str, diags))
+
+
+def test_many_cross_field_errors_reported_at_once(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(
+        delta(
+            """\
+            ffn: {size: intermediat_size}
+            keys: {layer: encoder.layer, attn.qq: attention.self.query}
+            heads:
+              masked_llm:
+            """
+        )
+    )
+    diags = _diagnostics(bad)
+    got = {(d.path, d.line) for d in diags}
+    assert got == {
+        ("ffn.size", BODY_LINE),
+        ("keys.layer", BODY_LINE + 1),
+        ("keys.attn.qq", BODY_LINE + 1),
+        ("heads.masked_llm", BODY_LINE + 3),
+    }, "\n".join(map(str, diags))
+    # Sorted by place, so the listing reads top to bottom.
+    assert [(d.line, d.column) for d in diags] == sorted((d.line, d.column) for d in diags)
+
+
+def test_cli_validate_reports_place_and_exits_2(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_text(delta("block: {placement: psot}\nffn: {size: intermediat_size}\n"))
+    diags = _diagnostics(bad)
+    result = CliRunner().invoke(app, ["validate", str(bad)])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    for d in diags:
+        assert f"{d.file}:{d.line}:{d.column}: {d.path}: " in result.output
+    assert "did you mean 'post'?" in result.output
+    assert f"{len(diags)} error(s)" in result.output
+
+
+def test_cli_validate_bad_yaml_has_no_traceback(tmp_path: Path) -> None:
+    bad = tmp_path / "bad.yaml"
+    bad.write_bytes(b"spec_version: 1\ntitle: caf\xe9\n")
+    result = CliRunner().invoke(app, ["validate", str(bad)])
+    assert result.exit_code == 2, result.output
+    assert "Traceback" not in result.output
+    assert ":2:11: <root>: the file is not valid UTF-8" in result.output
+
+
+@pytest.mark.parametrize("spec", discover_specs(include_abstract=True), ids=lambda p: p.stem)
+def test_builtin_specs_still_valid(spec: Path) -> None:
+    load_arch(spec)
