@@ -428,26 +428,47 @@ def table_entries(ir: ArchIR, head: HeadIR) -> list[dict]:
                     {"op": "rename", "param": f"{layer.name}.{p}", "key": f"{head.keys[layer.name]}.{p}"}
                 )
         elif layer.op == "lm_decoder":
-            weight_key = f"{head.keys[layer.name]}.weight"
+            # Tied: the weight is the word embedding and the bias sits at `<name>.bias`
+            # (the decoder's own `.bias` key is the same tensor). Untied: the decoder
+            # has its own weight and bias, and `<name>.bias` is a leftover the
+            # reference keeps but never uses: accepted, and exported as a copy.
+            own = head.keys[layer.name]
+            shared_bias = head.keys.get(f"{layer.name}.bias", f"{own}.bias")
+            tied, untied = {"when": "tie_word_embeddings"}, {"unless": "tie_word_embeddings"}
             entries.append(
                 {
                     "op": "tie",
                     "param": f"{layer.name}.weight",
                     "to": "backbone.embeddings.word.weight",
-                    "key": weight_key,
-                    "when": "tie_word_embeddings",
+                    "key": f"{own}.weight",
+                    **tied,
                 }
             )
             entries.append(
-                {
-                    "op": "rename",
-                    "param": f"{layer.name}.weight",
-                    "key": weight_key,
-                    "unless": "tie_word_embeddings",
-                }
+                {"op": "rename", "param": f"{layer.name}.weight", "key": f"{own}.weight", **untied}
             )
-            bias_key = head.keys.get(f"{layer.name}.bias", f"{head.keys[layer.name]}.bias")
-            entries.append({"op": "rename", "param": f"{layer.name}.bias", "key": bias_key})
+            entries.append({"op": "rename", "param": f"{layer.name}.bias", "key": shared_bias, **tied})
+            if shared_bias != f"{own}.bias":
+                entries.append(
+                    {
+                        "op": "ignore",
+                        "key": f"{own}.bias",
+                        "reason": f"the same tensor as {shared_bias}",
+                        **tied,
+                    }
+                )
+                entries.append(
+                    {"op": "rename", "param": f"{layer.name}.bias", "key": f"{own}.bias", **untied}
+                )
+                entries.append(
+                    {
+                        "op": "alias",
+                        "param": f"{layer.name}.bias",
+                        "key": shared_bias,
+                        "reason": "kept but unused by the reference when untied; written back as a copy",
+                        **untied,
+                    }
+                )
 
     for ign in tuple(s.ignore) + head.ignore:
         key = ign.key[1:] if ign.key.startswith("/") else prefix + ign.key

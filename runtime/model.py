@@ -22,6 +22,7 @@ from pathlib import Path
 from typing import Any
 
 import torch
+import torch.fx.experimental._config
 from safetensors import safe_open
 from safetensors.torch import save_file
 
@@ -111,28 +112,53 @@ def _table(ir: ArchIR) -> dict:
 
 
 class _Checkpoint:
-    """The tensors of a checkpoint directory: model.safetensors or a sharded index."""
+    """The tensors of a checkpoint directory: model.safetensors or a sharded index.
+
+    A shard index must agree with its files: every key it lists is in the shard
+    it names, and every tensor of a shard is listed; else :class:`CheckpointError`."""
 
     def __init__(self, directory: Path):
         single = directory / "model.safetensors"
         index = directory / "model.safetensors.index.json"
+        weight_map: dict[str, str] | None = None
         if single.exists():
-            files = {None: single}
-            self._where: dict[str, Path] = {}
-            with safe_open(single, framework="pt") as f:
-                self._where = {k: single for k in f.keys()}
+            files = [single]
         elif index.exists():
-            weight_map = json.loads(index.read_text(encoding="utf-8"))["weight_map"]
-            self._where = {k: directory / v for k, v in weight_map.items()}
-            files = {v: directory / v for v in set(weight_map.values())}
-            missing = [str(p) for p in files.values() if not p.exists()]
+            try:
+                weight_map = json.loads(index.read_text(encoding="utf-8")).get("weight_map")
+            except (ValueError, AttributeError) as exc:
+                raise W.CheckpointError(f"{index} is not a JSON object: {exc}") from None
+            if not isinstance(weight_map, dict) or not all(isinstance(v, str) for v in weight_map.values()):
+                raise W.CheckpointError(f"{index} has no 'weight_map' of tensor names to shard file names")
+            files = sorted({directory / v for v in weight_map.values()})
+            missing = [str(p) for p in files if not p.is_file()]
             if missing:
                 raise W.CheckpointError(
                     f"the shard index names files that do not exist: {', '.join(missing)}"
                 )
         else:
             raise FileNotFoundError(f"{directory} has no model.safetensors or model.safetensors.index.json")
-        self._handles = {p: safe_open(p, framework="pt") for p in set(files.values())}
+        self._handles: dict[Path, Any] = {}
+        self._where: dict[str, Path] = {}
+        problems = []
+        for path in files:
+            try:
+                self._handles[path] = safe_open(path, framework="pt")
+            except Exception as exc:  # safetensors raises its own SafetensorError for bad files
+                raise W.CheckpointError(f"{path} is not a readable safetensors file: {exc}") from None
+            for key in self._handles[path].keys():
+                if key in self._where:
+                    problems.append(f"{key} is in both {self._where[key].name} and {path.name}")
+                self._where[key] = path
+        if weight_map is not None:
+            for key, name in sorted(weight_map.items()):
+                if key not in self._where or self._where[key] != directory / name:
+                    problems.append(f"the index puts {key} in {name}, which does not hold it")
+            problems += [
+                f"{k} in {p.name} is not in the index" for k, p in self._where.items() if k not in weight_map
+            ]
+        if problems:
+            raise W.CheckpointError("the shard index disagrees with its files:\n  " + "\n  ".join(problems))
 
     def keys(self) -> set[str]:
         return set(self._where)
@@ -167,6 +193,7 @@ class ArchgenModel:
         self.table = table
         self.plan = W.plan(table["heads"][head.name]["entries"], sizes[ir.spec.block.num_layers], flags)
         self.compiled = torch.compile(module, fullgraph=True, dynamic=True) if compile else None
+        self._cache_shape: tuple | None = None
 
     # ---------------------------------------------------------- inputs
 
@@ -184,7 +211,8 @@ class ArchgenModel:
         s = self.ir.spec
         ids = inputs["input_ids"]
         if not isinstance(ids, torch.Tensor) or ids.dtype not in (torch.int64, torch.int32):
-            raise InputError("input_ids must be an integer tensor")
+            got = ids.dtype if isinstance(ids, torch.Tensor) else type(ids).__name__
+            raise InputError(f"input_ids must be an int64 or int32 tensor, got {got}")
         rank = 3 if self.head.spec.choices else 2
         shape_name = "(batch, choices, seq)" if rank == 3 else "(batch, seq)"
         if ids.dim() != rank:
@@ -200,30 +228,86 @@ class ArchgenModel:
             raise InputError(
                 f"sequence length {ids.shape[-1]} exceeds the position table: at most {self.max_length} tokens"
             )
-        mask = inputs.get("attention_mask")
-        if mask is None:
+
+        def tensor(name: str, shape: tuple, integer: bool = False) -> torch.Tensor:
+            value = inputs[name]
+            if not isinstance(value, torch.Tensor):
+                raise InputError(f"{name} must be a tensor, got {type(value).__name__}")
+            if integer and value.dtype not in (torch.int64, torch.int32):
+                raise InputError(f"{name} must be an int64 or int32 tensor, got {value.dtype}")
+            if tuple(value.shape) != tuple(shape):
+                raise InputError(f"{name} has shape {tuple(value.shape)}, expected {tuple(shape)}")
+            return value
+
+        def zero_one(name: str, value: torch.Tensor) -> None:
+            if bool(((value != 0) & (value != 1)).any()):
+                raise InputError(f"{name} must hold only 0 (padding) and 1 (token)")
+
+        if inputs.get("attention_mask") is None:
             inputs["attention_mask"] = torch.ones_like(ids)
-        elif tuple(mask.shape) != tuple(ids.shape):
-            raise InputError(
-                f"attention_mask has shape {tuple(mask.shape)}, expected {tuple(ids.shape)} like input_ids"
-            )
+        else:
+            zero_one("attention_mask", tensor("attention_mask", ids.shape))
         for name, limit in (
             ("token_type_ids", s.embeddings.token_type_size if s.embeddings.token_type else None),
             ("position_ids", s.embeddings.position.size if s.embeddings.position.kind == "learned" else None),
         ):
-            value = inputs.get(name)
-            if value is None:
+            if inputs.get(name) is None:
                 continue
             if limit is None:
                 raise InputError(f"this architecture takes no {name}")
-            if tuple(value.shape) != tuple(ids.shape):
-                raise InputError(
-                    f"{name} has shape {tuple(value.shape)}, expected {tuple(ids.shape)} like input_ids"
-                )
+            value = tensor(name, ids.shape, integer=True)
             bound = self.sizes[limit]
             if int(value.min()) < 0 or int(value.max()) >= bound:
                 raise InputError(
                     f"{name} must lie in [0, {bound}); got values in [{int(value.min())}, {int(value.max())}]"
+                )
+        if inputs.get("encoder_hidden_states") is not None:
+            cross = self.head.spec.cross_attention_config
+            if not (cross and self.flags.get("cross_attention", False)):
+                raise InputError(
+                    f"this model has no cross-attention ({cross or 'its head'} is off), so it takes no "
+                    "encoder_hidden_states"
+                )
+            enc = inputs["encoder_hidden_states"]
+            width = self.sizes[s.embeddings.width]
+            if not isinstance(enc, torch.Tensor) or not enc.is_floating_point() or enc.dim() != 3:
+                raise InputError("encoder_hidden_states must be a float tensor (batch, source, hidden)")
+            tensor("encoder_hidden_states", (ids.shape[0], enc.shape[1], width))
+            if inputs.get("encoder_attention_mask") is not None:
+                zero_one("encoder_attention_mask", tensor("encoder_attention_mask", enc.shape[:2]))
+        # Labels: class indices must be int64 (cross-entropy's targets) and in range; -100 is ignored.
+        loss, b = self.head.spec.loss, ids.shape[0]
+        last = self.head.layers[-1].out if self.head.layers else None
+        classes = self.sizes[last] if isinstance(last, str) else last
+        labels = inputs.get("labels")
+        checks = {
+            "masked_lm": [("labels", ids.shape, vocab)],
+            "causal_lm": [("labels", ids.shape, vocab)],
+            "token_classification": [("labels", ids.shape, classes)],
+            "multiple_choice": [("labels", (b,), ids.shape[1])],
+            "span": [
+                (n, (b, 1) if getattr(inputs.get(n), "ndim", 1) == 2 else (b,), None)
+                for n in ("start_positions", "end_positions")
+            ],
+        }.get(loss, [])
+        if (
+            loss == "sequence_classification"
+            and isinstance(labels, torch.Tensor)
+            and not labels.is_floating_point()
+            and self.config.get("problem_type") in (None, "single_label_classification")
+            and classes != 1
+        ):
+            checks = [("labels", (b, 1) if labels.dim() == 2 else (b,), classes)]
+        for name, shape, bound in checks:
+            if inputs.get(name) is None:
+                continue
+            value = tensor(name, shape)
+            if value.dtype != torch.int64:
+                raise InputError(f"{name} must be an int64 tensor of class indices, got {value.dtype}")
+            if bound is not None and bool(((value != -100) & ((value < 0) | (value >= bound))).any()):
+                raise InputError(
+                    f"{name} must lie in [0, {bound}) or be -100 (ignored); got values in "
+                    f"[{int(value.min())}, {int(value.max())}]"
                 )
         return inputs
 
@@ -237,11 +321,19 @@ class ArchgenModel:
         if "encoder_hidden_states" in inputs and "encoder_attention_mask" not in inputs:
             enc = inputs["encoder_hidden_states"]
             inputs["encoder_attention_mask"] = torch.ones(enc.shape[:2], dtype=torch.long, device=enc.device)
-        fn = self.compiled if self.compiled is not None else self.module
         with torch.inference_mode():
-            return ModelOutput(fn(**inputs))
+            return ModelOutput(self._run(**inputs))
 
     forward = __call__
+
+    def _run(self, *args, **kwargs) -> dict[str, torch.Tensor]:
+        """Call the compiled module if there is one, else the eager one."""
+        if self.compiled is None:
+            return self.module(*args, **kwargs)
+        # No duck sizing: dims that happen to be equal (batch 2, 2 choices) must not be
+        # unified, or the next call with different sizes would recompile.
+        with torch.fx.experimental._config.patch(use_duck_shape=False):
+            return self.compiled(*args, **kwargs)
 
     def to(self, *args, **kwargs) -> ArchgenModel:
         self.module.to(*args, **kwargs)
@@ -277,11 +369,19 @@ class ArchgenModel:
         *,
         max_new_tokens: int = 20,
         eos_token_id: int | None = None,
-    ) -> torch.Tensor:
+        encoder_hidden_states: torch.Tensor | None = None,
+        encoder_attention_mask: torch.Tensor | None = None,
+        output_scores: bool = False,
+    ) -> torch.Tensor | tuple[torch.Tensor, list[torch.Tensor]]:
         """Greedy decoding with a preallocated KV cache (causal heads only).
 
-        Returns ``(batch, prompt + new)`` token ids; rows that reached
-        ``eos_token_id`` are padded with the pad token afterwards."""
+        The prompt fills the cache in one call; each new token is one call
+        that writes its key/value at its slot (``input_pos``). Returns
+        ``(batch, prompt + new)`` token ids; rows that produced
+        ``eos_token_id`` are padded with the pad token afterwards. With
+        ``output_scores`` it also returns each step's logits ``(batch, vocab)``.
+        Positions continue from each row's last prompt position, so left
+        padding gives the same positions as recomputing the whole sequence."""
         if self.head.spec.attention != "causal":
             raise InputError(f"generation needs a causal head; this model is {self.head.name!r}")
         inputs = self._check({"input_ids": input_ids, "attention_mask": attention_mask})
@@ -291,32 +391,48 @@ class ArchgenModel:
             raise InputError(
                 f"prompt ({t}) + max_new_tokens ({max_new_tokens}) exceeds the position table ({self.max_length})"
             )
+        extra: dict[str, torch.Tensor] = {}
+        if encoder_hidden_states is not None:
+            if encoder_attention_mask is None:
+                encoder_attention_mask = torch.ones(encoder_hidden_states.shape[:2], dtype=torch.long)
+            extra = {
+                "encoder_hidden_states": encoder_hidden_states,
+                "encoder_attention_mask": encoder_attention_mask,
+            }
         module = self.module
-        fn = self.compiled if self.compiled is not None else module
+        fn = self._run
         dtype = next(module.parameters()).dtype
         pad = self.sizes[self.ir.spec.pad_token]
-        module.setup_cache(b, total, dtype)
-        mask = torch.ones(b, total, dtype=torch.long)
-        mask[:, :t] = inputs["attention_mask"]
-        positions = module.backbone.embeddings.position_ids(input_ids)  # (b, t)
-        out_ids = input_ids
-        done = torch.zeros(b, dtype=torch.bool)
+        # One cache of the position table's length, kept while the batch size stays:
+        # its shape never changes, so a compiled decode step never recompiles.
+        slots = self.max_length
+        if self._cache_shape != (b, slots, dtype):
+            module.setup_cache(b, slots, dtype)
+            self._cache_shape = (b, slots, dtype)
+        tokens = [input_ids]
+        scores: list[torch.Tensor] = []
         with torch.inference_mode():
-            logits = fn(input_ids, mask, position_ids=positions, input_pos=torch.arange(t))["logits"]
+            prompt = input_ids.clone()  # an inference tensor, like every later step's input
+            mask = torch.ones(b, slots, dtype=torch.long)
+            mask[:, :t] = inputs["attention_mask"]
+            positions = module.backbone.embeddings.position_ids(prompt)  # (b, t)
+            done = torch.zeros(b, dtype=torch.bool)
+            logits = fn(prompt, mask, position_ids=positions, input_pos=torch.arange(t), **extra)["logits"]
             pos = positions[:, -1:]
             for step in range(max_new_tokens):
+                scores.append(logits[:, -1])
                 token = logits[:, -1].argmax(-1)  # (b,)
                 if eos_token_id is not None:
                     token = torch.where(done, torch.full_like(token, pad), token)
                     done = done | (token == eos_token_id)
-                out_ids = torch.cat([out_ids, token[:, None]], dim=1)
+                tokens.append(token[:, None])
                 if step == max_new_tokens - 1 or (eos_token_id is not None and bool(done.all())):
                     break
                 pos = pos + 1
-                logits = fn(token[:, None], mask, position_ids=pos, input_pos=torch.tensor([t + step]))[
-                    "logits"
-                ]
-        return out_ids
+                slot = torch.tensor([t + step])
+                logits = fn(token[:, None], mask, position_ids=pos, input_pos=slot, **extra)["logits"]
+        sequences = torch.cat(tokens, dim=1)
+        return (sequences, scores) if output_scores else sequences
 
 
 # --------------------------------------------------------------- loading

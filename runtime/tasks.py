@@ -3,7 +3,7 @@
 Each function takes an :class:`ArchgenModel` and a ``tokenizers.Tokenizer`` and
 returns plain data (lists and dicts), which the CLI prints and tests compare.
 Inputs longer than the model's position table are truncated to it, and the
-result says so (``"truncated": true``).
+result for that text says so (``"truncated": true``).
 """
 
 from __future__ import annotations
@@ -28,7 +28,7 @@ def load_tokenizer(checkpoint_dir: str | Path) -> Tokenizer:
 def _encode(model: ArchgenModel, tok: Tokenizer, texts: list[str], pairs: list[str] | None = None):
     limit = model.max_length
     encs = tok.encode_batch(list(zip(texts, pairs)) if pairs else texts)
-    truncated = any(len(e.ids) > limit for e in encs)
+    truncated = [len(e.ids) > limit for e in encs]  # per text
     pad = model.sizes[model.ir.spec.pad_token]
     width = min(max(len(e.ids) for e in encs), limit)
     ids = torch.full((len(encs), width), pad, dtype=torch.long)
@@ -62,13 +62,14 @@ def fill_mask(model, tok, texts, top_k: int = 5):
     for row in range(len(texts)):
         where = (inputs["input_ids"][row] == mask_id).nonzero().flatten().tolist()
         if not where:
-            raise InputError(f"text {row} has no mask token")
+            cut = f" within the first {model.max_length} tokens" if truncated[row] else ""
+            raise InputError(f"text {row} has no mask token{cut}")
         probs = logits[row, where[0]].softmax(-1)
         top = probs.topk(min(top_k, probs.numel()))
         results.append(
             {
                 "text": texts[row],
-                "truncated": truncated,
+                "truncated": truncated[row],
                 "predictions": [
                     {"token": tok.id_to_token(int(i)), "score": round(float(p), 6)}
                     for p, i in zip(top.values, top.indices)
@@ -90,7 +91,7 @@ def token_classification(model, tok, texts):
             for i in range(min(len(e.ids), logits.shape[1]))
             if not e.special_tokens_mask[i]
         ]
-        out.append({"text": texts[row], "truncated": truncated, "tokens": tokens})
+        out.append({"text": texts[row], "truncated": truncated[row], "tokens": tokens})
     return out
 
 
@@ -102,6 +103,8 @@ def question_answering(model, tok, texts, max_answer_len: int = 30):
     e = encs[0]
     n = min(len(e.ids), out.start_logits.shape[1])
     in_context = torch.tensor([e.sequence_ids[i] == 1 for i in range(n)])
+    if not bool(in_context.any()):
+        raise InputError(f"the context does not fit in the position table ({model.max_length} tokens)")
     start = out.start_logits[0, :n].masked_fill(~in_context, float("-inf"))
     end = out.end_logits[0, :n].masked_fill(~in_context, float("-inf"))
     scores = start[:, None] + end[None, :]
@@ -116,7 +119,7 @@ def question_answering(model, tok, texts, max_answer_len: int = 30):
             "start": char_start,
             "end": char_end,
             "score": round(float(scores[s, t]), 6),
-            "truncated": truncated,
+            "truncated": truncated[0],
         }
     ]
 
@@ -124,16 +127,21 @@ def question_answering(model, tok, texts, max_answer_len: int = 30):
 def text_classification(model, tok, texts):
     inputs, _, truncated = _encode(model, tok, texts)
     logits = model(**inputs).logits
-    multi = model.config.get("problem_type") == "multi_label_classification"
-    probs = logits.sigmoid() if multi else logits.softmax(-1)
+    problem = model.config.get("problem_type")
+    if problem == "regression":  # predicted values, not probabilities
+        probs = logits
+    elif problem == "multi_label_classification" or logits.shape[-1] == 1:  # softmax of one logit is 1
+        probs = logits.sigmoid()
+    else:
+        probs = logits.softmax(-1)
     labels = _labels(model, logits.shape[-1])
     return [
         {
             "text": t,
-            "truncated": truncated,
+            "truncated": cut,
             "scores": {labels[i]: round(float(p), 6) for i, p in enumerate(row)},
         }
-        for t, row in zip(texts, probs)
+        for t, cut, row in zip(texts, truncated, probs)
     ]
 
 
@@ -147,7 +155,7 @@ def multiple_choice(model, tok, texts):
     return [
         {
             "prompt": prompt,
-            "truncated": truncated,
+            "truncated": any(truncated),
             "scores": {c: round(float(p), 6) for c, p in zip(choices, probs)},
         }
     ]
@@ -157,7 +165,9 @@ def text_generation(model, tok, texts, max_new_tokens: int = 20):
     results = []
     for text in texts:  # one at a time: each prompt keeps its own length
         inputs, encs, truncated = _encode(model, tok, [text])
-        ids = inputs["input_ids"][:, :-1] if encs[0].special_tokens_mask[-1] else inputs["input_ids"]
+        ids = inputs["input_ids"]
+        if encs[0].special_tokens_mask[ids.shape[1] - 1]:  # the closing </s>, unless truncation cut it
+            ids = ids[:, :-1]
         room = model.max_length - ids.shape[1]
         new = model.generate(
             ids,
@@ -165,7 +175,11 @@ def text_generation(model, tok, texts, max_new_tokens: int = 20):
             eos_token_id=model.config.get("eos_token_id"),
         )
         results.append(
-            {"prompt": text, "truncated": truncated, "generated": tok.decode(new[0, ids.shape[1] :].tolist())}
+            {
+                "prompt": text,
+                "truncated": truncated[0],
+                "generated": tok.decode(new[0, ids.shape[1] :].tolist()),
+            }
         )
     return results
 
@@ -174,8 +188,8 @@ def feature_extraction(model, tok, texts):
     inputs, _, truncated = _encode(model, tok, texts)
     out = model(**inputs)
     return [
-        {"text": t, "truncated": truncated, "pooler_output": [round(float(x), 6) for x in row]}
-        for t, row in zip(texts, out.pooler_output)
+        {"text": t, "truncated": cut, "pooler_output": [round(float(x), 6) for x in row]}
+        for t, cut, row in zip(texts, truncated, out.pooler_output)
     ]
 
 

@@ -8,7 +8,9 @@ named operation:
   (q/k/v into ``qkv``); exporting splits it into equal parts again;
 * ``tie``: the parameter *is* another parameter (the MLM decoder and the word
   embedding); a tied copy in the checkpoint is accepted if it is equal;
-* ``ignore``: a key the loader accepts and drops, with its reason.
+* ``ignore``: a key the loader accepts and drops, with its reason;
+* ``alias``: a key the loader accepts and drops, and export writes as a copy
+  of ``param`` (a tensor the reference keeps but does not use).
 
 ``when``/``unless`` name a flag (bound from config.json) that switches an entry
 on or off; ``{i}`` expands over the layers. Loading is strict: any missing,
@@ -80,7 +82,7 @@ def gather(p: Plan, keys: set[str], read, expected_shapes: dict[str, torch.Size]
     state: dict[str, torch.Tensor] = {}
     for e in p.entries:
         op = e["op"]
-        if op == "ignore":
+        if op in ("ignore", "alias"):
             used.add(e["key"])
         elif op == "tie":
             used.add(e["key"])  # an older checkpoint's copy of the tied tensor is accepted
@@ -140,6 +142,8 @@ def export(p: Plan, params: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
     for e in p.entries:
         if e["op"] == "rename":
             out[e["key"]] = params[e["param"]].detach().contiguous()
+        elif e["op"] == "alias":  # its own storage: safetensors refuses shared tensors
+            out[e["key"]] = params[e["param"]].detach().clone()
         elif e["op"] == "fuse":
             parts = params[e["param"]].detach().chunk(len(e["keys"]), dim=e["dim"])
             for key, part in zip(e["keys"], parts):
