@@ -55,6 +55,11 @@ class HeadIR:
     def name(self) -> str:
         return self.spec.name
 
+    @property
+    def uses_pooler(self) -> bool:
+        """The model keeps the backbone's pooler: the head asks for it or reads it."""
+        return self.spec.pooler or self.input == "pooled"
+
 
 @dataclass(frozen=True)
 class ArchIR:
@@ -537,15 +542,15 @@ def load_arch(path: Path | str) -> ArchIR:
         layers = (
             tuple(override.layers) if override and override.layers is not None else tuple(head_spec.layers)
         )
-        keys = dict(head_spec.keys)
+        # Replacing the layers replaces their keys too; otherwise overrides rename some.
+        keys = {} if override and override.layers is not None else dict(head_spec.keys)
         if override:
             keys.update(override.keys)
         ignore = tuple(head_spec.ignore) + (tuple(override.ignore) if override else ())
         head_input = (override.input if override and override.input else None) or head_spec.input
         any_cross = any_cross or head_spec.cross_attention_config is not None
-        head_ir = HeadIR(
-            head_spec, spec.class_prefix + head_spec.class_suffix, layers, head_input, keys, ignore
-        )
+        suffix = (override.class_suffix if override else None) or head_spec.class_suffix
+        head_ir = HeadIR(head_spec, spec.class_prefix + suffix, layers, head_input, keys, ignore)
         _check_head(head_ir, spec, loc, err, check_symbol)
         heads.append(head_ir)
 

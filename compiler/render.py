@@ -111,7 +111,7 @@ def _head_code(ir: ArchIR, head: HeadIR, norm, has_cross: bool) -> str:
         )
     else:
         init.append(f"self.backbone = Backbone(config{', causal=True' if causal else ''})")
-    if hs.pooler and s.pooler is not None:
+    if head.uses_pooler and s.pooler is not None:
         init.append("self.pooler = Pooler(config)")
     if hs.loss == "sequence_classification":
         init.append("self.num_labels = config.num_labels")
@@ -165,7 +165,7 @@ def _head_code(ir: ArchIR, head: HeadIR, norm, has_cross: bool) -> str:
     out: dict[str, str] = {}
     if "last_hidden_state" in hs.outputs:
         out["last_hidden_state"] = "x"
-    if hs.pooler and s.pooler is not None and head.input != "pooled":
+    if "pooler_output" in hs.outputs and s.pooler is not None:
         body.append("pooled = self.pooler(x)  # (b, d)")
         out["pooler_output"] = "pooled"
     if head.input == "first_token":
@@ -395,7 +395,7 @@ def table_entries(ir: ArchIR, head: HeadIR) -> list[dict]:
         return f"backbone.layers.{{i}}.{slot}" if in_layer else f"backbone.{slot}"
 
     for slot, kind in slots.items():
-        if kind == "prefix" or (slot == "pooler" and not head.spec.pooler):
+        if kind == "prefix" or (slot == "pooler" and not head.uses_pooler):
             continue
         when = "cross_attention" if slot.startswith("cross") else None
         for p in _slot_params(s, slot, kind):

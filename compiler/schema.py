@@ -265,6 +265,10 @@ class HeadOverride(_Strict):
     """An architecture's use of a head: the head as-is, or with its keys renamed."""
 
     keys: dict[str, str] = Field(default_factory=dict, description="Key overrides for this architecture.")
+    class_suffix: str | None = Field(
+        None,
+        description="Replace the head's class suffix (e.g. `LMHeadModel` where the reference names it so).",
+    )
     layers: list[HeadLayer] | None = Field(None, description="Replace the head's layer pipeline.")
     input: Literal["sequence", "first_token", "pooled"] | None = Field(
         None, description="Replace the head's input."
