@@ -261,6 +261,14 @@ class ArchgenModel:
                 raise InputError(
                     f"{name} must lie in [0, {bound}); got values in [{int(value.min())}, {int(value.max())}]"
                 )
+        has_cross = bool(self.head.spec.cross_attention_config) and self.flags.get("cross_attention", False)
+        if has_cross and inputs.get("encoder_hidden_states") is None:
+            # The reference silently skips cross-attention then; a decoder built to
+            # attend to a source should not quietly run without one.
+            raise InputError(
+                f"this decoder has cross-attention ({self.head.spec.cross_attention_config} is on): "
+                "pass encoder_hidden_states (and optionally encoder_attention_mask)"
+            )
         if inputs.get("encoder_hidden_states") is not None:
             cross = self.head.spec.cross_attention_config
             if not (cross and self.flags.get("cross_attention", False)):
@@ -384,7 +392,14 @@ class ArchgenModel:
         padding gives the same positions as recomputing the whole sequence."""
         if self.head.spec.attention != "causal":
             raise InputError(f"generation needs a causal head; this model is {self.head.name!r}")
-        inputs = self._check({"input_ids": input_ids, "attention_mask": attention_mask})
+        inputs = self._check(
+            {
+                "input_ids": input_ids,
+                "attention_mask": attention_mask,
+                "encoder_hidden_states": encoder_hidden_states,
+                "encoder_attention_mask": encoder_attention_mask,
+            }
+        )
         b, t = input_ids.shape
         total = t + max_new_tokens
         if total > self.max_length:

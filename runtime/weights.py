@@ -80,12 +80,15 @@ def gather(p: Plan, keys: set[str], read, expected_shapes: dict[str, torch.Size]
     misshapen: list[str] = []
     used: set[str] = set()
     state: dict[str, torch.Tensor] = {}
+    tied_copies: list[dict] = []
     for e in p.entries:
         op = e["op"]
         if op in ("ignore", "alias"):
             used.add(e["key"])
         elif op == "tie":
-            used.add(e["key"])  # an older checkpoint's copy of the tied tensor is accepted
+            if e["key"] in keys:  # an older checkpoint's copy of the tied tensor: accepted if equal
+                used.add(e["key"])
+                tied_copies.append(e)
         elif op == "rename":
             if e["key"] not in keys:
                 missing.append(e["key"])
@@ -99,10 +102,10 @@ def gather(p: Plan, keys: set[str], read, expected_shapes: dict[str, torch.Size]
             state[e["param"]] = tensor
         elif op == "fuse":
             absent = [k for k in e["keys"] if k not in keys]
+            used.update(k for k in e["keys"] if k in keys)  # present parts are expected, not unexpected
             if absent:
                 missing.extend(absent)
                 continue
-            used.update(e["keys"])
             parts = [read(k) for k in e["keys"]]
             want = expected_shapes[e["param"]]
             part_want = list(want)
@@ -118,6 +121,10 @@ def gather(p: Plan, keys: set[str], read, expected_shapes: dict[str, torch.Size]
             state[e["param"]] = torch.cat(parts, dim=e["dim"])
         else:  # pragma: no cover - the compiler writes only these ops
             raise CheckpointError(f"unknown table operation {op!r}")
+    for e in tied_copies:
+        target = state.get(e["to"])
+        if target is not None and not torch.equal(read(e["key"]).to(target.dtype), target):
+            misshapen.append(f"{e['key']}: a copy of the tied {e['to']} but its values differ")
     unexpected = sorted(keys - used)
     problems = []
     if missing:

@@ -91,11 +91,6 @@ def test_missing_part_of_a_fused_key(ckpt):
     assert FUSED in str(info.value)
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="weights.gather skips a fused entry with an absent part before marking its present parts "
-    "used, so the present parts are also reported as 'unexpected keys' (misleading)",
-)
 def test_missing_part_of_a_fused_key_does_not_call_its_siblings_unexpected(ckpt):
     state = tensors(ckpt)
     del state[FUSED]
@@ -524,3 +519,30 @@ def test_generation_checks_inputs_before_compute(monkeypatch):
     assert calls == []
     with pytest.raises(InputError, match="needs a causal head"):
         guarded("masked_lm", monkeypatch)[0].generate(IDS)
+
+
+def test_a_tied_copy_in_the_checkpoint_must_equal_its_target(tmp_path):
+    """Older checkpoints may carry the tied decoder weight; it is accepted only if equal."""
+    ir = arch("xlm_roberta")
+    ref = build_reference(ir, ir.head("masked_lm"))
+    directory = save(ref)
+    state = load_file(directory / "model.safetensors")
+    state["lm_head.decoder.weight"] = state["roberta.embeddings.word_embeddings.weight"].clone()
+    save_file(state, str(directory / "model.safetensors"), metadata={"format": "pt"})
+    archgen.load(directory)  # an equal copy loads
+    state["lm_head.decoder.weight"] += 1.0
+    save_file(state, str(directory / "model.safetensors"), metadata={"format": "pt"})
+    with pytest.raises(CheckpointError, match="lm_head.decoder.weight: a copy of the tied"):
+        archgen.load(directory)
+
+
+def test_a_cross_attention_decoder_needs_encoder_states():
+    ir = arch("xlm_roberta")
+    model = archgen.load(save(build_reference(ir, ir.head("causal_lm"), {"add_cross_attention": True})))
+    ids = torch.tensor([[5, 6, 7]])
+    with pytest.raises(InputError, match="pass encoder_hidden_states"):
+        model(ids)
+    with pytest.raises(InputError, match="pass encoder_hidden_states"):
+        model.generate(ids, max_new_tokens=2)
+    with pytest.raises(InputError, match="encoder_hidden_states"):
+        model.generate(ids, max_new_tokens=2, encoder_hidden_states=torch.zeros(2, 4, 32))
