@@ -25,10 +25,10 @@ test: $(STAMP)  ## lint, staleness check, then the default (non-slow) test suite
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/archgen check
-	$(BIN)/python -m pytest -m "not slow" -q
+	$(BIN)/python -m pytest tests -m "not slow" -q
 
 test-slow: $(STAMP)  ## the slow tests and the long hypothesis profile
-	HYPOTHESIS_PROFILE=dev $(BIN)/python -m pytest -m slow -q
+	HYPOTHESIS_PROFILE=dev $(BIN)/python -m pytest tests -q
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -13,18 +13,22 @@ __all__ = ["render_reference"]
 _ORDER = [
     schema.ArchSpec,
     schema.SizeSpec,
+    schema.Switch,
+    schema.Constraint,
     schema.NormSpec,
     schema.EmbeddingsSpec,
     schema.PositionSpec,
     schema.AttentionSpec,
     schema.FFNSpec,
     schema.BlockSpec,
+    schema.BottleneckSpec,
     schema.PoolerSpec,
     schema.IgnoredKey,
     schema.ReferenceSpec,
     schema.HeadOverride,
     schema.HeadSpec,
     schema.HeadLayer,
+    schema.HeadBranch,
 ]
 
 

@@ -21,7 +21,7 @@ from pydantic import BaseModel, ValidationError
 
 from ._source import Located, deep_merge, load_yaml
 from .errors import Diagnostic, SpecError, closest, format_path
-from .schema import SPEC_VERSION, ArchSpec, HeadLayer, HeadSpec, IgnoredKey, SizeSpec
+from .schema import SPEC_VERSION, ArchSpec, HeadLayer, HeadSpec, IgnoredKey, SizeSpec, Switch
 
 __all__ = [
     "SPECS_DIR",
@@ -29,6 +29,10 @@ __all__ = [
     "HeadIR",
     "bind_sizes",
     "backbone_slots",
+    "all_layers",
+    "check_constraints",
+    "switch_value",
+    "switches",
     "discover_specs",
     "load_arch",
     "load_head",
@@ -59,6 +63,13 @@ class HeadIR:
     def uses_pooler(self) -> bool:
         """The model keeps the backbone's pooler: the head asks for it or reads it."""
         return self.spec.pooler or self.input == "pooled"
+
+
+def all_layers(head: HeadIR):
+    """A head's layers, then its branches' layers."""
+    yield from head.layers
+    for branch in head.spec.branches:
+        yield from branch.layers
 
 
 @dataclass(frozen=True)
@@ -134,7 +145,19 @@ def _available_heads(spec_dir: Path) -> dict[str, Path]:
 
 def _pydantic_diagnostics(exc: ValidationError, src: Located, model: type[BaseModel]) -> list[Diagnostic]:
     diags = []
-    for err in exc.errors():
+    errors = exc.errors()
+    # A scalar given where `Literal[...] | Switch` is expected fails both members; the
+    # literal's error (with its did-you-mean) is the one that helps.
+    literal_locs = {e["loc"][:-1] for e in errors if e["type"] == "literal_error"}
+    errors = [
+        e
+        for e in errors
+        if not (
+            e["type"] in ("model_type", "dict_type", "model_attributes_type")
+            and e["loc"][:-1] in literal_locs
+        )
+    ]
+    for err in errors:
         loc = _data_path(src.data, err["loc"])
         file, line, col = src.loc(loc)
         kind = err["type"]
@@ -308,33 +331,52 @@ def _expr_symbols(expr: str) -> list[str]:
     return [n.id for n in ast.walk(tree) if isinstance(n, ast.Name)]
 
 
+_ALLOWED = "+ - * //, comparisons, and/or/not, `A if C else B` and parentheses"
+_CMP = {
+    ast.Eq: lambda a, b: a == b,
+    ast.NotEq: lambda a, b: a != b,
+    ast.Lt: lambda a, b: a < b,
+    ast.LtE: lambda a, b: a <= b,
+    ast.Gt: lambda a, b: a > b,
+    ast.GtE: lambda a, b: a >= b,
+}
+
+
 def _expr_unsupported(expr: str) -> str | None:
     """Why ``expr`` (already parsed once) cannot be evaluated by :func:`_eval_expr`, or None."""
 
     def bad(node: ast.AST) -> ast.AST | None:
         if isinstance(node, ast.Expression):
             return bad(node.body)
-        if isinstance(node, ast.Constant) and isinstance(node.value, int):
+        if isinstance(node, ast.Constant) and isinstance(node.value, int | float | str):
             return None
         if isinstance(node, ast.Name):
             return None
         if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Sub | ast.Mult | ast.FloorDiv):
             return bad(node.left) or bad(node.right)
+        if isinstance(node, ast.Compare) and all(type(op) in _CMP for op in node.ops):
+            return next((b for b in map(bad, [node.left, *node.comparators]) if b is not None), None)
+        if isinstance(node, ast.BoolOp):
+            return next((b for b in map(bad, node.values) if b is not None), None)
+        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.Not | ast.USub):
+            return bad(node.operand)
+        if isinstance(node, ast.IfExp):
+            return bad(node.test) or bad(node.body) or bad(node.orelse)
         return node
 
     node = bad(ast.parse(expr, mode="eval"))
     if node is None:
         return None
-    return f"unsupported expression element {ast.unparse(node)!r}; use + - * // and parentheses"
+    return f"unsupported expression element {ast.unparse(node)!r}; use {_ALLOWED}"
 
 
-def _eval_expr(expr: str, env: dict[str, Any]) -> int:
+def _eval_expr(expr: str, env: dict[str, Any]) -> Any:
     """Evaluate a size expression; ``//`` must divide exactly."""
 
-    def ev(node: ast.AST) -> int:
+    def ev(node: ast.AST) -> Any:
         if isinstance(node, ast.Expression):
             return ev(node.body)
-        if isinstance(node, ast.Constant) and isinstance(node.value, int):
+        if isinstance(node, ast.Constant):
             return node.value
         if isinstance(node, ast.Name):
             return env[node.id]
@@ -351,11 +393,40 @@ def _eval_expr(expr: str, env: dict[str, Any]) -> int:
                     lhs, rhs = ast.unparse(node.left), ast.unparse(node.right)
                     raise ValueError(f"{lhs} ({a}) is not divisible by {rhs} ({b})")
                 return a // b
-        raise ValueError(
-            f"unsupported expression element {ast.unparse(node)!r}; use + - * // and parentheses"
-        )
+        if isinstance(node, ast.Compare):
+            left = ev(node.left)
+            for op, right_node in zip(node.ops, node.comparators):
+                right = ev(right_node)
+                if not _CMP[type(op)](left, right):
+                    return False
+                left = right
+            return True
+        if isinstance(node, ast.BoolOp):
+            values = (ev(v) for v in node.values)
+            return all(values) if isinstance(node.op, ast.And) else any(values)
+        if isinstance(node, ast.UnaryOp):
+            return (not ev(node.operand)) if isinstance(node.op, ast.Not) else -ev(node.operand)
+        if isinstance(node, ast.IfExp):
+            return ev(node.body) if ev(node.test) else ev(node.orelse)
+        raise ValueError(f"unsupported expression element {ast.unparse(node)!r}; use {_ALLOWED}")
 
     return ev(ast.parse(expr, mode="eval"))
+
+
+def _convert(value: Any, kind: str) -> Any:
+    if kind == "float":
+        return float(value)
+    if kind == "bool":
+        if not isinstance(value, bool | int):
+            raise TypeError(value)
+        return bool(value)
+    if kind == "str":
+        if not isinstance(value, str):
+            raise TypeError(value)
+        return value
+    if isinstance(value, float) and not value.is_integer():
+        raise TypeError(value)
+    return int(value)
 
 
 def bind_sizes(sizes: dict[str, SizeSpec], config: dict[str, Any]) -> dict[str, Any]:
@@ -367,7 +438,9 @@ def bind_sizes(sizes: dict[str, SizeSpec], config: dict[str, Any]) -> dict[str, 
     for name, size in sizes.items():
         if size.expr is not None:
             continue
-        if size.config is not None and size.config in config and config[size.config] is not None:
+        if size.value is not None:
+            value = size.value
+        elif size.config is not None and size.config in config and config[size.config] is not None:
             value = config[size.config]
         elif size.count_of is not None and isinstance(config.get(size.count_of), dict):
             value = len(config[size.count_of])
@@ -378,9 +451,11 @@ def bind_sizes(sizes: dict[str, SizeSpec], config: dict[str, Any]) -> dict[str, 
                 f"config.json has no {size.config!r} (needed for size {name!r}) and the spec gives no default"
             )
         try:
-            env[name] = float(value) if size.kind == "float" else int(value)
+            env[name] = _convert(value, size.kind)
         except (TypeError, ValueError):
-            expected = "a number" if size.kind == "float" else "an integer"
+            expected = {"float": "a number", "bool": "true or false", "str": "a string"}.get(
+                size.kind, "an integer"
+            )
             raise ValueError(
                 f"size {name!r}: config.json {size.config!r} is {value!r}, expected {expected}"
             ) from None
@@ -391,10 +466,23 @@ def bind_sizes(sizes: dict[str, SizeSpec], config: dict[str, Any]) -> dict[str, 
             raise ValueError(f"size expressions depend on each other in a cycle: {sorted(pending)}")
         for n in ready:
             try:
-                env[n] = _eval_expr(pending.pop(n), env)
-            except ValueError as exc:
+                env[n] = _convert(_eval_expr(pending.pop(n), env), sizes[n].kind)
+            except (TypeError, ValueError) as exc:
                 raise ValueError(f"size {n!r}: {exc}") from None
     return {n: env[n] for n in sizes}
+
+
+def check_constraints(spec: ArchSpec, env: dict[str, Any]) -> list[str]:
+    """The messages of the spec's constraints that ``env`` (bound sizes) breaks."""
+    return [c.message for c in spec.constraints if not _eval_expr(c.expr, env)]
+
+
+def switch_value(knob: Any, env: dict[str, Any]) -> Any:
+    """A knob's value for one bound config: literal, or the switch's (mapped) symbol value."""
+    if isinstance(knob, Switch):
+        value = env[knob.switch]
+        return knob.cases[value] if knob.cases is not None else value
+    return knob
 
 
 # --------------------------------------------------------------------- slots
@@ -412,10 +500,26 @@ def backbone_slots(spec: ArchSpec, *, cross_attention: bool = True) -> dict[str,
         slots["embeddings.token_type"] = "embedding"
     if spec.embeddings.norm:
         slots["embeddings.norm"] = "norm"
+    if spec.embeddings.transform is not False:
+        slots["embeddings.transform"] = "linear"
     slots["layer"] = "prefix"
+    bottleneck = spec.block.bottleneck
+    if bottleneck is not None and bottleneck.enabled is not False:
+        slots["bottleneck.input"] = "linear"
+        slots["bottleneck.input_norm"] = "norm"
+        if bottleneck.shared_query_key is not False:
+            slots["bottleneck.qk"] = "linear"
+            slots["bottleneck.qk_norm"] = "norm"
+        slots["bottleneck.output"] = "linear"
+        slots["bottleneck.output_norm"] = "norm"
     for proj in ("q", "k", "v", "o"):
         slots[f"attn.{proj}"] = "linear"
     slots["attn_norm"] = "norm"
+    if spec.block.ffn_stack is not None:
+        slots["ffn_stack"] = "prefix"
+        slots["ffn_stack.up"] = "linear"
+        slots["ffn_stack.down"] = "linear"
+        slots["ffn_stack.norm"] = "norm"
     if cross_attention:
         for proj in ("q", "k", "v", "o"):
             slots[f"cross.{proj}"] = "linear"
@@ -427,7 +531,7 @@ def backbone_slots(spec: ArchSpec, *, cross_attention: bool = True) -> dict[str,
     slots["ffn_norm"] = "norm"
     if spec.block.final_norm:
         slots["final_norm"] = "norm"
-    if spec.pooler is not None:
+    if spec.pooler is not None and spec.pooler.dense is not False:
         slots["pooler"] = "linear"
     return slots
 
@@ -449,8 +553,32 @@ def _size_refs(spec: ArchSpec) -> list[tuple[tuple, str]]:
         (("ffn", "size"), spec.ffn.size),
         (("block", "num_layers"), spec.block.num_layers),
         (("norm", "eps"), spec.norm.eps) if spec.norm.eps is not None else None,
+        (("embeddings", "input_width"), spec.embeddings.input_width) if spec.embeddings.input_width else None,
+        (("embeddings", "norm_eps"), spec.embeddings.norm_eps) if spec.embeddings.norm_eps else None,
+        (("block", "ffn_stack"), spec.block.ffn_stack) if spec.block.ffn_stack else None,
+        (("block", "ffn_norm_eps"), spec.block.ffn_norm_eps) if spec.block.ffn_norm_eps else None,
+        (("block", "bottleneck", "size"), spec.block.bottleneck.size) if spec.block.bottleneck else None,
     ]
     return [r for r in refs if r is not None]
+
+
+def switches(spec: ArchSpec) -> list[tuple[tuple, Switch]]:
+    """Every (yaml path, switch) in the spec."""
+    knobs: list[tuple[tuple, object]] = [
+        (("norm", "kind"), spec.norm.kind),
+        (("embeddings", "trigram"), spec.embeddings.trigram),
+        (("embeddings", "transform"), spec.embeddings.transform),
+    ]
+    if spec.block.bottleneck is not None:
+        b = spec.block.bottleneck
+        knobs += [
+            (("block", "bottleneck", "enabled"), b.enabled),
+            (("block", "bottleneck", "attention_from_bottleneck"), b.attention_from_bottleneck),
+            (("block", "bottleneck", "shared_query_key"), b.shared_query_key),
+        ]
+    if spec.pooler is not None:
+        knobs.append((("pooler", "dense"), spec.pooler.dense))
+    return [(loc, k) for loc, k in knobs if isinstance(k, Switch)]
 
 
 # ----------------------------------------------------------------- the lowerer
@@ -488,8 +616,13 @@ def load_arch(path: Path | str) -> ArchIR:
     deps: dict[str, set[str]] = {}
     for name, size in spec.sizes.items():
         loc = ("sizes", name)
-        if (size.config is None and size.count_of is None) == (size.expr is None):
-            err(loc, "give exactly one of 'config' (or 'count_of') and 'expr'")
+        sources = [
+            size.config is not None or size.count_of is not None,
+            size.expr is not None,
+            size.value is not None,
+        ]
+        if sum(sources) != 1:
+            err(loc, "give exactly one of 'config' (or 'count_of'), 'expr' and 'value'")
         if size.expr is not None:
             try:
                 used = _expr_symbols(size.expr)
@@ -515,7 +648,42 @@ def load_arch(path: Path | str) -> ArchIR:
         )
     for loc, sym in _size_refs(spec):
         check_symbol(loc, sym)
-    if spec.norm.kind in ("layer_norm", "rms_norm") and spec.norm.eps is None:
+    for loc, knob in switches(spec):
+        check_symbol(loc + ("switch",), knob.switch)
+        size = spec.sizes.get(knob.switch)
+        if size is None:
+            continue
+        want = "str" if knob.cases is not None else "bool"
+        if size.kind != want:
+            err(
+                loc + ("switch",),
+                f"switch {knob.switch!r} must be a {want} size symbol (kind: {want}), it is {size.kind}",
+            )
+        if loc == ("norm", "kind") and knob.cases is None:
+            err(loc, "a norm kind switch needs 'cases' (config value -> layer_norm | rms_norm | no_norm)")
+        for value in (knob.cases or {}).values():
+            if loc == ("norm", "kind") and value not in ("layer_norm", "rms_norm", "no_norm"):
+                guess = closest(value, ["layer_norm", "rms_norm", "no_norm"])
+                err(
+                    loc + ("cases",),
+                    f"unknown norm kind {value!r}",
+                    f"did you mean {guess!r}?" if guess else None,
+                )
+    for i, constraint in enumerate(spec.constraints):
+        cloc = ("constraints", i, "expr")
+        try:
+            used = _expr_symbols(constraint.expr)
+        except SyntaxError:
+            err(cloc, f"invalid expression {constraint.expr!r}")
+            continue
+        problem = _expr_unsupported(constraint.expr)
+        if problem:
+            err(cloc, problem)
+        for sym in used:
+            check_symbol(cloc, sym)
+    if spec.block.bottleneck is not None and spec.block.placement != "post":
+        err(("block", "bottleneck"), "a bottleneck block is post-norm; set block.placement: post")
+    if spec.norm.kind not in ("no_norm",) and spec.norm.eps is None:
         err(("norm",), f"norm kind {spec.norm.kind!r} needs 'eps' (a size symbol)")
 
     # heads
@@ -542,8 +710,11 @@ def load_arch(path: Path | str) -> ArchIR:
         layers = (
             tuple(override.layers) if override and override.layers is not None else tuple(head_spec.layers)
         )
-        # Replacing the layers replaces their keys too; otherwise overrides rename some.
-        keys = {} if override and override.layers is not None else dict(head_spec.keys)
+        # Replacing the layers keeps the keys of layers that still exist; overrides rename.
+        keys = dict(head_spec.keys)
+        if override and override.layers is not None:
+            names = {layer.name for layer in layers if layer.name}
+            keys = {k: v for k, v in keys.items() if k.split(".")[0] in names}
         if override:
             keys.update(override.keys)
         ignore = tuple(head_spec.ignore) + (tuple(override.ignore) if override else ())
@@ -586,8 +757,11 @@ def load_arch(path: Path | str) -> ArchIR:
 
 def _check_head(head: HeadIR, spec: ArchSpec, loc: tuple, err, check_symbol) -> None:
     names = []
-    for i, layer in enumerate(head.layers):
-        lloc = loc + ("layers", i)
+    extras = []
+    located = [(loc + ("layers", i), layer) for i, layer in enumerate(head.layers)]
+    for b, branch in enumerate(head.spec.branches):
+        located += [(loc + ("branches", b, "layers", i), layer) for i, layer in enumerate(branch.layers)]
+    for lloc, layer in located:
         needs_name = layer.op in ("linear", "norm", "lm_decoder")
         if needs_name and not layer.name:
             err(lloc, f"a {layer.op!r} layer needs a 'name'")
@@ -600,10 +774,12 @@ def _check_head(head: HeadIR, spec: ArchSpec, loc: tuple, err, check_symbol) -> 
             err(lloc, "an 'activation' layer needs 'fn'")
         if layer.name:
             names.append(layer.name)
-    for name in names:
+        if layer.op == "lm_decoder" and layer.extra_rows and layer.name:
+            extras.append(f"{layer.name}.extra")
+    for name in names + extras:
         if name not in head.keys:
             err(loc, f"head {head.name!r} has no checkpoint key for layer {name!r}")
-    required = set(names) | {f"{n}.bias" for n in names}
+    required = set(names) | {f"{n}.bias" for n in names} | set(extras)
     for key in head.keys:
         if key not in required:
             guess = closest(key, required)
@@ -629,16 +805,20 @@ def _check_shapes(spec: ArchSpec, heads: list[HeadIR], tiny: dict, merged: Locat
     except ValueError as exc:
         err(("reference", "tiny"), f"example config does not bind: {exc}")
         return
+    for message in check_constraints(spec, env):
+        err(("reference", "tiny"), f"example config breaks a constraint: {message}")
     width = env[spec.embeddings.width]
+    word = env[spec.embeddings.input_width or spec.embeddings.width]
     for head in heads:
         cur = width
         for i, layer in enumerate(head.layers):
             if layer.op == "linear" and layer.out is not None:
                 cur = layer.out if isinstance(layer.out, int) else env.get(layer.out, cur)
-            if layer.op == "lm_decoder" and cur != width:
+            if layer.op == "lm_decoder" and (cur < word if layer.extra_rows else cur != word):
                 err(
                     ("heads", head.name, "layers", i),
-                    f"the tied decoder reads width {cur}, but the word embedding has width {width}",
+                    f"the tied decoder reads width {cur}, but the word embedding has width {word}"
+                    + ("" if layer.extra_rows else " (set extra_rows: true for a wider hidden state)"),
                 )
 
 

@@ -14,8 +14,8 @@ from pathlib import Path
 
 import jinja2
 
-from .lower import ArchIR, HeadIR, backbone_slots
-from .schema import ArchSpec
+from .lower import ArchIR, HeadIR, all_layers, backbone_slots
+from .schema import ArchSpec, Switch
 
 __all__ = ["render_module", "render_table", "format_source", "GENERATOR"]
 
@@ -29,6 +29,7 @@ _ENV = jinja2.Environment(
     keep_trailing_newline=True,
     undefined=jinja2.StrictUndefined,
 )
+_ENV.tests["switch"] = lambda value: isinstance(value, Switch)
 
 _ACT = {
     "gelu": "F.gelu({})",
@@ -43,34 +44,85 @@ def act(fn: str, expr: str) -> str:
     return _ACT[fn].format(expr)
 
 
+def norm_ctor(kind: str, width: str, eps: str) -> str:
+    """Python that builds one norm of ``kind``."""
+    if kind == "layer_norm":
+        return f"nn.LayerNorm({width}, eps={eps})"
+    if kind == "rms_norm":
+        return f"RMSNorm({width}, {eps})"
+    return f"NoNorm({width})"
+
+
 def _norm_factory(spec: ArchSpec):
-    def norm(width: str) -> str:
-        if spec.norm.kind == "layer_norm":
-            return f"nn.LayerNorm({width}, eps=config.{spec.norm.eps})"
-        if spec.norm.kind == "rms_norm":
-            return f"RMSNorm({width}, config.{spec.norm.eps})"
-        return f"NoNorm({width})"
+    def norm(width: str, eps: str | None = None, kind: str | None = None) -> str:
+        """The backbone's norm (or ``kind``) at ``width``; ``eps`` overrides the epsilon symbol."""
+        eps_expr = f"config.{eps or spec.norm.eps}"
+        if kind is None and isinstance(spec.norm.kind, Switch):
+            return f"make_norm(config, {width}, {eps_expr})"
+        return norm_ctor(kind or spec.norm.kind, width, eps_expr)
 
     return norm
+
+
+def norm_kinds(spec: ArchSpec, heads: tuple[HeadIR, ...] = ()) -> set[str]:
+    """Every norm kind the generated module may build."""
+    kinds = set(spec.norm.kind.cases.values()) if isinstance(spec.norm.kind, Switch) else {spec.norm.kind}
+    for head in heads:
+        kinds |= {layer.norm_kind for layer in all_layers(head) if layer.op == "norm" and layer.norm_kind}
+    return kinds
+
+
+def switched(knob, on: str, off: str) -> str:
+    """Python for a bool-or-switch knob: ``on if config.<switch> else off``, or the literal side."""
+    if isinstance(knob, Switch):
+        return f"{on} if config.{knob.switch} else {off}"
+    return on if knob else off
 
 
 # ------------------------------------------------------------------ the docs
 
 
+def _knob(knob) -> str:
+    """A knob's value for the docs: a literal, or the config switch that picks it."""
+    if isinstance(knob, Switch):
+        cases = f" ({', '.join(f'{k} -> {v}' for k, v in knob.cases.items())})" if knob.cases else ""
+        return f"config `{knob.switch}`{cases}"
+    return str(knob)
+
+
 def _features(s: ArchSpec) -> list[str]:
     pos = s.embeddings.position
     pos_text = "none" if pos.kind == "none" else f"learned absolute, {pos.ids.replace('_', ' ')} ids"
-    return [
-        f"norm: {s.norm.kind}, {s.block.placement}-norm" + (", final norm" if s.block.final_norm else ""),
+    lines = [
+        f"norm: {_knob(s.norm.kind)}, {s.block.placement}-norm"
+        + (", final norm" if s.block.final_norm else ""),
         f"positions: {pos_text}",
         f"embeddings: word{' + token type' if s.embeddings.token_type else ''}"
         f"{' + position' if pos.kind == 'learned' else ''}{', then norm' if s.embeddings.norm else ''}",
-        "attention: fused q/k/v, "
+        "attention: "
+        + ("fused q/k/v, " if not s.block.bottleneck else "")
         + ("scaled by 1/sqrt(head_dim)" if s.attention.scale == "inverse_sqrt_head_dim" else "no scaling")
         + (", with biases" if s.attention.bias else ", no biases"),
         f"ffn: {s.ffn.kind}, {s.ffn.activation}" + (", with biases" if s.ffn.bias else ", no biases"),
         "pooler: first token -> dense -> " + s.pooler.activation if s.pooler else "pooler: none",
     ]
+    if s.pooler and s.pooler.dense is not True:
+        lines[-1] += f" (dense: {_knob(s.pooler.dense)}; else the first token itself)"
+    if s.embeddings.input_width:
+        lines.append(f"word table width: `{s.embeddings.input_width}`")
+    if s.embeddings.trigram is not False:
+        lines.append(f"trigram input: {_knob(s.embeddings.trigram)}")
+    if s.embeddings.transform is not False:
+        lines.append(f"embedding transform to `{s.embeddings.width}`: {_knob(s.embeddings.transform)}")
+    if s.block.bottleneck:
+        b = s.block.bottleneck
+        lines.append(
+            f"bottleneck to `{b.size}`: {_knob(b.enabled)}; q/k/v from the bottleneck: "
+            f"{_knob(b.attention_from_bottleneck)}; shared q/k bottleneck: {_knob(b.shared_query_key)}"
+        )
+    if s.block.ffn_stack:
+        lines.append(f"FFNs per layer: `{s.block.ffn_stack}` (extra FFN + norm blocks before the last)")
+    return lines
 
 
 def _diagram(s: ArchSpec) -> list[str]:
@@ -99,7 +151,7 @@ def _head_code(ir: ArchIR, head: HeadIR, norm, has_cross: bool) -> str:
     causal = hs.attention == "causal"
     cross = causal and hs.cross_attention_config is not None and has_cross
     args = ["self", "config: Config"]
-    if any(layer.op == "lm_decoder" for layer in head.layers):
+    if any(layer.op == "lm_decoder" for layer in all_layers(head)):
         args.append("tie_word_embeddings: bool = True")
     if cross:
         args.append("cross_attention: bool = False")
@@ -112,7 +164,7 @@ def _head_code(ir: ArchIR, head: HeadIR, norm, has_cross: bool) -> str:
     else:
         init.append(f"self.backbone = Backbone(config{', causal=True' if causal else ''})")
     if head.uses_pooler and s.pooler is not None:
-        init.append("self.pooler = Pooler(config)")
+        init.append(f"self.pooler = {switched(s.pooler.dense, 'Pooler(config)', 'FirstToken()')}")
     if hs.loss == "sequence_classification":
         init.append("self.num_labels = config.num_labels")
         init.append("self.problem_type = problem_type")
@@ -136,6 +188,7 @@ def _head_code(ir: ArchIR, head: HeadIR, norm, has_cross: bool) -> str:
         fwd += ["start_positions: torch.Tensor | None = None", "end_positions: torch.Tensor | None = None"]
     elif hs.loss != "none":
         fwd.append("labels: torch.Tensor | None = None")
+    fwd += [f"{branch.labels}: torch.Tensor | None = None" for branch in hs.branches]
     fwd.append("output_hidden_states: bool = False")
 
     if hs.choices:
@@ -165,46 +218,47 @@ def _head_code(ir: ArchIR, head: HeadIR, norm, has_cross: bool) -> str:
     out: dict[str, str] = {}
     if "last_hidden_state" in hs.outputs:
         out["last_hidden_state"] = "x"
-    if "pooler_output" in hs.outputs and s.pooler is not None:
+    branch_reads_pooled = any(b.input == "pooled" for b in hs.branches)
+    keep_pooled = "pooler_output" in hs.outputs or branch_reads_pooled
+    if keep_pooled and s.pooler is not None:
         body.append("pooled = self.pooler(x)  # (b, d)")
-        out["pooler_output"] = "pooled"
+        if "pooler_output" in hs.outputs:
+            out["pooler_output"] = "pooled"
+    if hs.branches:
+        body.append("sequence = x  # (b, t, d)")
     if head.input == "first_token":
         body.append("x = x[:, 0]  # (b, d)")
     elif head.input == "pooled":
-        body.append("x = self.pooler(x)  # (b, d)")
-    cur = width
-    for layer in head.layers:
-        if layer.op == "linear":
-            out_w = str(layer.out) if isinstance(layer.out, int) else f"config.{layer.out}"
-            init.append(
-                f"self.{layer.name} = nn.Linear({cur}, {out_w}{'' if layer.bias else ', bias=False'})"
-            )
-            body.append(f"x = self.{layer.name}(x)")
-            cur = out_w
-        elif layer.op == "activation":
-            fn = s.ffn.activation if layer.fn == "model" else layer.fn
-            body.append(f"x = {act(fn, 'x')}")
-        elif layer.op == "norm":
-            init.append(f"self.{layer.name} = {norm(cur)}")
-            body.append(f"x = self.{layer.name}(x)")
-        elif layer.op == "lm_decoder":
-            init.append(f"self.{layer.name} = nn.Linear({cur}, config.{s.vocab})")
-            init.append("if tie_word_embeddings:")
-            init.append(f"    self.{layer.name}.weight = self.backbone.embeddings.word.weight")
-            body.append(f"x = self.{layer.name}(x)  # (b, t, vocab)")
-            cur = f"config.{s.vocab}"
+        body.append("x = pooled  # (b, d)" if keep_pooled else "x = self.pooler(x)  # (b, d)")
+    init_main, body_main = _pipeline(head.layers, "x", width, s, norm)
+    init += init_main
+    body += body_main
+    for branch in hs.branches:
+        var = branch.output
+        source = {"sequence": "sequence", "first_token": "sequence[:, 0]", "pooled": "pooled"}[branch.input]
+        body.append(f"{var} = {source}")
+        init_branch, body_branch = _pipeline(branch.layers, var, width, s, norm)
+        init += init_branch
+        body += body_branch
+        out[var] = var
     if "start_logits" in hs.outputs:
         body.append(
             "start_logits, end_logits = (part.squeeze(-1).contiguous() for part in x.split(1, dim=-1))"
         )
         out["start_logits"] = "start_logits"
         out["end_logits"] = "end_logits"
-    elif "logits" in hs.outputs:
+    elif "logits" in hs.outputs or "prediction_logits" in hs.outputs:
         if hs.choices:
             body.append("x = x.view(-1, num_choices)  # (b, choices)")
-        out["logits"] = "x"
-    body.append("out = {" + ", ".join(f'"{k}": {v}' for k, v in out.items()) + "}")
-    body += _loss_code(hs.loss)
+        out["logits" if "logits" in hs.outputs else "prediction_logits"] = "x"
+    # main output first, branch outputs after, as the reference orders them
+    ordered = {k: v for k, v in out.items() if k not in {b.output for b in hs.branches}}
+    ordered.update({b.output: b.output for b in hs.branches})
+    body.append("out = {" + ", ".join(f'"{k}": {v}' for k, v in ordered.items()) + "}")
+    if hs.branches:
+        body += _joint_loss_code(hs)
+    else:
+        body += _loss_code(hs.loss)
     body += ["if output_hidden_states:", '    out["hidden_states"] = tuple(states)', "return out"]
 
     reads = {"sequence": "every token", "first_token": "the first token", "pooled": "the pooler output"}[
@@ -229,8 +283,67 @@ def _head_code(ir: ArchIR, head: HeadIR, norm, has_cross: bool) -> str:
     return "\n".join(lines)
 
 
+def _pipeline(layers, var: str, width: str, s: ArchSpec, norm) -> tuple[list[str], list[str]]:
+    """Constructor and forward lines for a head's layer pipeline applied to ``var``."""
+    init: list[str] = []
+    body: list[str] = []
+    cur = width
+    for layer in layers:
+        if layer.op == "linear":
+            out_w = str(layer.out) if isinstance(layer.out, int) else f"config.{layer.out}"
+            init.append(
+                f"self.{layer.name} = nn.Linear({cur}, {out_w}{'' if layer.bias else ', bias=False'})"
+            )
+            body.append(f"{var} = self.{layer.name}({var})")
+            cur = out_w
+        elif layer.op == "activation":
+            fn = s.ffn.activation if layer.fn == "model" else layer.fn
+            body.append(f"{var} = {act(fn, var)}")
+        elif layer.op == "norm":
+            init.append(f"self.{layer.name} = {norm(cur, kind=layer.norm_kind)}")
+            body.append(f"{var} = self.{layer.name}({var})")
+        elif layer.op == "lm_decoder":
+            word = f"config.{s.embeddings.input_width or s.embeddings.width}"
+            name = layer.name
+            init.append(f"self.{name} = nn.Linear({word if layer.extra_rows else cur}, config.{s.vocab})")
+            init.append("if tie_word_embeddings:")
+            init.append(f"    self.{name}.weight = self.backbone.embeddings.word.weight")
+            if layer.extra_rows:
+                init.append(f"# rows of the projection beyond the word embedding's width ({cur} - {word})")
+                init.append(
+                    f"self.{name}_extra = nn.Parameter(torch.zeros({cur} - {word}, config.{s.vocab}))"
+                )
+                body.append(
+                    f"weight = torch.cat([self.{name}.weight.t(), self.{name}_extra], dim=0)  # (d, vocab)"
+                )
+                body.append(f"{var} = {var} @ weight + self.{name}.bias  # (b, t, vocab)")
+            else:
+                body.append(f"{var} = self.{name}({var})  # (b, t, vocab)")
+            cur = f"config.{s.vocab}"
+    return init, body
+
+
+_LOSS_EXPR = {
+    "masked_lm": "F.cross_entropy({x}.reshape(-1, {x}.shape[-1]), {y}.reshape(-1))",
+    "token_classification": "F.cross_entropy({x}.reshape(-1, {x}.shape[-1]), {y}.reshape(-1))",
+    "classification": "F.cross_entropy({x}.reshape(-1, {x}.shape[-1]), {y}.reshape(-1))",
+    "multiple_choice": "F.cross_entropy({x}, {y})",
+}
+
+
+def _joint_loss_code(hs) -> list[str]:
+    """The summed loss of a head with branches, given labels for every output."""
+    labels = ["labels"] + [b.labels for b in hs.branches]
+    lines = [f"if {' and '.join(f'{y} is not None' for y in labels)}:"]
+    lines.append("    loss = " + _LOSS_EXPR[hs.loss].format(x="x", y="labels"))
+    for b in hs.branches:
+        lines.append("    loss = loss + " + _LOSS_EXPR[b.loss].format(x=b.output, y=b.labels))
+    lines.append('    out["loss"] = loss')
+    return lines
+
+
 def _loss_code(loss: str) -> list[str]:
-    if loss in ("masked_lm", "token_classification"):
+    if loss in ("masked_lm", "token_classification", "classification"):
         return [
             "if labels is not None:",
             '    out["loss"] = F.cross_entropy(x.reshape(-1, x.shape[-1]), labels.reshape(-1))',
@@ -292,6 +405,13 @@ def render_module(ir: ArchIR) -> str:
         head_names=", ".join(h.name for h in ir.heads),
         config_fields=[(name, kinds[size.kind]) for name, size in s.sizes.items()],
         norm=norm,
+        norm_ctor=norm_ctor,
+        norm_kinds=norm_kinds(s, ir.heads),
+        norm_switch=s.norm.kind if isinstance(s.norm.kind, Switch) else None,
+        switched=switched,
+        trigram=s.embeddings.trigram is not False,
+        word_width=s.embeddings.input_width or s.embeddings.width,
+        bottleneck=s.block.bottleneck,
         act=act,
         has_cross=has_cross,
         sdpa_scale=", scale=1.0" if s.attention.scale == "none" else "",
@@ -342,11 +462,11 @@ def format_source(text: str) -> str:
 
 # ------------------------------------------------------------------ the table
 
-_PARAMS = {
-    "embedding": lambda spec: ["weight"],
-    "linear": None,  # depends on the bias knob of the owner
-    "norm": lambda spec: ["weight"] if spec.norm.kind == "rms_norm" else ["weight", "bias"],
-}
+
+def _norm_params(spec: ArchSpec, kind: str | None = None) -> list[str]:
+    kind = kind or spec.norm.kind
+    kinds = set(kind.cases.values()) if isinstance(kind, Switch) else {kind}
+    return ["weight"] if kinds == {"rms_norm"} else ["weight", "bias"]
 
 
 def _linear_params(bias: bool) -> list[str]:
@@ -357,20 +477,73 @@ def _slot_params(spec: ArchSpec, slot: str, kind: str) -> list[str]:
     if kind == "linear":
         if slot.startswith(("attn.", "cross.")):
             return _linear_params(spec.attention.bias)
-        if slot.startswith("ffn."):
+        if slot.startswith(("ffn.", "ffn_stack.")):
             return _linear_params(spec.ffn.bias)
         return _linear_params(True)
-    return _PARAMS[kind](spec)
+    if kind == "norm":
+        return _norm_params(spec)
+    return ["weight"]
 
 
-# slot -> (module path in the generated model, fused group)
-_FUSED = {
-    "attn.q": ("attn.qkv", 0),
-    "attn.k": ("attn.qkv", 1),
-    "attn.v": ("attn.qkv", 2),
-    "cross.k": ("cross.kv", 0),
-    "cross.v": ("cross.kv", 1),
+_IN_LAYER = ("attn", "cross", "ffn", "bottleneck")
+
+# Where a layer slot lives in the generated module when its path is not the slot itself.
+_PATHS = {
+    "bottleneck.input": "input_proj",
+    "bottleneck.input_norm": "input_norm",
+    "bottleneck.qk": "attn_inputs.proj",
+    "bottleneck.qk_norm": "attn_inputs.norm",
+    "bottleneck.output": "output_proj",
+    "bottleneck.output_norm": "output_norm",
+    "ffn_stack.up": "ffn_stack.{j}.ffn.up",
+    "ffn_stack.down": "ffn_stack.{j}.ffn.down",
+    "ffn_stack.norm": "ffn_stack.{j}.norm",
 }
+
+
+def _cond(knob) -> list[str] | None:
+    """Conditions under which a bool-or-switch knob is on: [] always, None never."""
+    if isinstance(knob, Switch):
+        return [knob.switch]
+    return [] if knob else None
+
+
+def _placements(s: ArchSpec, slot: str) -> list[tuple[str, int | None, dict]]:
+    """(module path, fused index, conditions) for each place one slot's tensors go."""
+    b = s.block.bottleneck
+    in_bottleneck = _cond(b.enabled) if b is not None else None  # conditions of the bottleneck block
+    if slot == "embeddings.transform":
+        on = _cond(s.embeddings.transform)
+        if on:  # a switch: applied when on, kept unused when off
+            return [
+                ("backbone.embeddings.transform", None, {"when": on}),
+                ("backbone.embeddings.unused_transform", None, {"unless": on}),
+            ]
+        return [("backbone.embeddings.transform", None, {})]
+    if slot == "pooler":
+        on = _cond(s.pooler.dense)
+        return [("pooler.dense", None, {"when": on} if on else {})]
+    if not slot.startswith(_IN_LAYER):
+        return [(f"backbone.{slot}", None, {})]
+    layer = "backbone.layers.{i}."
+    if slot.startswith("cross"):
+        fused = {"cross.k": 0, "cross.v": 1}
+        path = "cross.kv" if slot in fused else slot
+        return [(layer + path, fused.get(slot), {"when": ["cross_attention"]})]
+    if slot.startswith("bottleneck."):
+        conds = list(in_bottleneck or [])
+        if slot.startswith("bottleneck.qk"):
+            conds += _cond(b.shared_query_key) or []
+        return [(layer + _PATHS[slot], None, {"when": conds} if conds else {})]
+    if slot in ("attn.q", "attn.k", "attn.v"):
+        plain = (layer + "attn.qkv", "qkv".index(slot[-1]))
+        if in_bottleneck is None:  # no bottleneck block: always fused q/k/v
+            return [(*plain, {})]
+        split = (layer + "attn.qk", "qk".index(slot[-1])) if slot != "attn.v" else (layer + "attn.v", None)
+        if not in_bottleneck:  # always the bottleneck block
+            return [(*split, {})]
+        return [(*split, {"when": in_bottleneck}), (*plain, {"unless": in_bottleneck})]
+    return [(layer + _PATHS.get(slot, slot), None, {})]
 
 
 def table_entries(ir: ArchIR, head: HeadIR) -> list[dict]:
@@ -379,51 +552,39 @@ def table_entries(ir: ArchIR, head: HeadIR) -> list[dict]:
     prefix = f"{s.base_prefix}." if head.spec.prefixed else ""
     has_cross = head.spec.attention == "causal" and head.spec.cross_attention_config is not None
     slots = backbone_slots(s, cross_attention=has_cross)
-    layer_prefix = s.keys["layer"]
     entries: list[dict] = []
     fused: dict[str, dict] = {}
 
     def key_of(slot: str) -> str:
-        in_layer = slot.startswith(("attn", "cross", "ffn"))
-        base = f"{layer_prefix}.{s.keys[slot]}" if in_layer else s.keys[slot]
-        return prefix + base
-
-    def param_of(slot: str) -> str:
-        if slot == "pooler":
-            return "pooler.dense"
-        in_layer = slot.startswith(("attn", "cross", "ffn"))
-        return f"backbone.layers.{{i}}.{slot}" if in_layer else f"backbone.{slot}"
+        if slot.startswith("ffn_stack."):
+            return f"{prefix}{s.keys['layer']}.{s.keys['ffn_stack']}.{s.keys[slot]}"
+        if slot.startswith(_IN_LAYER):
+            return f"{prefix}{s.keys['layer']}.{s.keys[slot]}"
+        return prefix + s.keys[slot]
 
     for slot, kind in slots.items():
         if kind == "prefix" or (slot == "pooler" and not head.uses_pooler):
             continue
-        when = "cross_attention" if slot.startswith("cross") else None
         for p in _slot_params(s, slot, kind):
-            if slot in _FUSED:
-                target, index = _FUSED[slot]
-                param = f"backbone.layers.{{i}}.{target}.{p}"
+            for path, index, conds in _placements(s, slot):
+                param = f"{path}.{p}"
+                if index is None:
+                    entries.append({"op": "rename", "param": param, "key": f"{key_of(slot)}.{p}", **conds})
+                    continue
                 entry = fused.get(param)
                 if entry is None:
-                    entry = {"op": "fuse", "param": param, "keys": [], "dim": 0}
-                    if when:
-                        entry["when"] = when
-                    fused[param] = entry
+                    entry = fused[param] = {"op": "fuse", "param": param, "keys": [], "dim": 0, **conds}
                     entries.append(entry)
                 entry["keys"].append(f"{key_of(slot)}.{p}")
-                continue
-            entry = {"op": "rename", "param": f"{param_of(slot)}.{p}", "key": f"{key_of(slot)}.{p}"}
-            if when:
-                entry["when"] = when
-            entries.append(entry)
 
-    for layer in head.layers:
+    for layer in all_layers(head):
         if layer.op == "linear":
             for p in _linear_params(layer.bias):
                 entries.append(
                     {"op": "rename", "param": f"{layer.name}.{p}", "key": f"{head.keys[layer.name]}.{p}"}
                 )
         elif layer.op == "norm":
-            for p in _PARAMS["norm"](s):
+            for p in _norm_params(s, layer.norm_kind):
                 entries.append(
                     {"op": "rename", "param": f"{layer.name}.{p}", "key": f"{head.keys[layer.name]}.{p}"}
                 )
@@ -434,7 +595,7 @@ def table_entries(ir: ArchIR, head: HeadIR) -> list[dict]:
             # reference keeps but never uses: accepted, and exported as a copy.
             own = head.keys[layer.name]
             shared_bias = head.keys.get(f"{layer.name}.bias", f"{own}.bias")
-            tied, untied = {"when": "tie_word_embeddings"}, {"unless": "tie_word_embeddings"}
+            tied, untied = {"when": ["tie_word_embeddings"]}, {"unless": ["tie_word_embeddings"]}
             entries.append(
                 {
                     "op": "tie",
@@ -448,6 +609,9 @@ def table_entries(ir: ArchIR, head: HeadIR) -> list[dict]:
                 {"op": "rename", "param": f"{layer.name}.weight", "key": f"{own}.weight", **untied}
             )
             entries.append({"op": "rename", "param": f"{layer.name}.bias", "key": shared_bias, **tied})
+            if layer.extra_rows:
+                extra_key = f"{head.keys[f'{layer.name}.extra']}.weight"
+                entries.append({"op": "rename", "param": f"{layer.name}_extra", "key": extra_key})
             if shared_bias != f"{own}.bias":
                 entries.append(
                     {
@@ -488,7 +652,28 @@ def render_table(ir: ArchIR) -> str:
         "spec": ir.spec_file,
         "spec_hash": ir.spec_hash,
         "layers": s.block.num_layers,
+        **({"stack": s.block.ffn_stack} if s.block.ffn_stack else {}),
         "flags": flags,
         "heads": {h.name: {"class": h.class_name, "entries": table_entries(ir, h)} for h in ir.heads},
     }
-    return json.dumps(doc, indent=1) + "\n"
+    return _dump_table(doc)
+
+
+def _dump_table(doc: dict) -> str:
+    """JSON with one table entry per line, so the file reads like the table it is."""
+    heads = doc.pop("heads")
+    lines = ["{"]
+    lines += [f"  {json.dumps(k)}: {json.dumps(v)}," for k, v in doc.items()]
+    lines.append('  "heads": {')
+    for n, (name, head) in enumerate(heads.items()):
+        lines.append(f"    {json.dumps(name)}: {{")
+        lines.append(f'      "class": {json.dumps(head["class"])},')
+        lines.append('      "entries": [')
+        entries = head["entries"]
+        lines += [
+            f"        {json.dumps(e)}{',' if i < len(entries) - 1 else ''}" for i, e in enumerate(entries)
+        ]
+        lines.append("      ]")
+        lines.append("    }" + ("," if n < len(heads) - 1 else ""))
+    lines += ["  }", "}"]
+    return "\n".join(lines) + "\n"

@@ -27,8 +27,11 @@ __all__ = [
     "ArchSpec",
     "AttentionSpec",
     "BlockSpec",
+    "BottleneckSpec",
+    "Constraint",
     "EmbeddingsSpec",
     "FFNSpec",
+    "HeadBranch",
     "HeadLayer",
     "HeadOverride",
     "HeadSpec",
@@ -38,6 +41,7 @@ __all__ = [
     "PositionSpec",
     "ReferenceSpec",
     "SizeSpec",
+    "Switch",
 ]
 
 #: The version of the spec language this compiler reads. A spec with another
@@ -70,18 +74,53 @@ class SizeSpec(_Strict):
     )
     expr: str | None = Field(
         None,
-        description="An integer expression over other symbols (`+ - * //` and parentheses), "
-        "e.g. `hidden_size // num_heads`. Evaluated when the config is bound.",
+        description="An expression over other symbols: `+ - * //`, parentheses, comparisons, `and`/`or`/`not` "
+        "and `A if COND else B`, e.g. `hidden_size // num_heads` or "
+        "`intra_bottleneck_size if use_bottleneck else hidden_size`. Evaluated when the config is bound; "
+        "`//` must divide exactly.",
     )
-    kind: Literal["int", "float"] = Field("int", description="The symbol's type.")
+    value: int | float | bool | str | None = Field(
+        None,
+        description="A constant (e.g. the 1e-5 epsilon a reference norm uses regardless of config.json).",
+    )
+    kind: Literal["int", "float", "bool", "str"] = Field(
+        "int",
+        description="The symbol's type. `bool` and `str` symbols are structural switches read from "
+        "config.json; knobs name them with `{switch: symbol}`.",
+    )
+
+
+class Switch(_Strict):
+    """A structural choice read from config.json at construction time.
+
+    The generated module holds every variant and picks modules in `__init__`;
+    `forward` stays straight-line. Weights the reference keeps but a variant
+    never applies live in an `unused_*` module that is never called."""
+
+    switch: str = Field(description="A `bool` size symbol (for a `str` symbol, also give `cases`).")
+    cases: dict[str, str] | None = Field(
+        None, description="For a `str` symbol: config value -> knob value (e.g. `no_norm: no_norm`)."
+    )
+
+
+class Constraint(_Strict):
+    """A rule a checkpoint's config.json must satisfy, checked when the config is bound."""
+
+    expr: str = Field(
+        description="A boolean expression over size symbols, e.g. `embedding_size <= hidden_size`."
+    )
+    message: str = Field(
+        description="What is wrong when the rule fails; names the config.json keys involved."
+    )
 
 
 class NormSpec(_Strict):
     """The normalisation used everywhere the backbone says `norm`."""
 
-    kind: Literal["layer_norm", "rms_norm", "no_norm"] = Field(
+    kind: Literal["layer_norm", "rms_norm", "no_norm"] | Switch = Field(
         description="`layer_norm`: mean/variance with weight and bias. `rms_norm`: no mean, no bias, "
-        "variance in fp32 then cast back (T5). `no_norm`: `x * weight + bias` (MobileBERT)."
+        "variance in fp32 then cast back (T5). `no_norm`: `x * weight + bias` (MobileBERT). Or a switch "
+        "over a `str` symbol whose cases name these kinds (`{switch: normalization_type, cases: ...}`)."
     )
     eps: str | None = Field(
         None, description="The size symbol holding epsilon (required for layer_norm and rms_norm)."
@@ -109,6 +148,24 @@ class EmbeddingsSpec(_Strict):
 
     width: str = Field(
         "hidden_size", description="Size symbol of the embedding width (residual stream width)."
+    )
+    input_width: str | None = Field(
+        None,
+        description="Size symbol of the word table's width when it differs from `width` (MobileBERT's "
+        "`embedding_size`); a `transform` then maps it to `width`. Default: `width`.",
+    )
+    trigram: bool | Switch = Field(
+        False,
+        description="Concatenate the next, current and previous token's word embeddings (zero at the ends) "
+        "before the transform: input width becomes 3 * `input_width`.",
+    )
+    transform: bool | Switch = Field(
+        False,
+        description="A linear map from the (trigram) word width to `width`. A switch that is off keeps the "
+        "weights, unused, as the reference does.",
+    )
+    norm_eps: str | None = Field(
+        None, description="Size symbol of this norm's epsilon, if not the backbone's."
     )
     token_type: bool = Field(True, description="Add a token-type (segment) embedding table.")
     token_type_size: str = Field("type_vocab_size", description="Size symbol of the token-type table rows.")
@@ -155,6 +212,28 @@ class FFNSpec(_Strict):
     bias: bool = Field(True, description="The FFN linears carry a bias.")
 
 
+class BottleneckSpec(_Strict):
+    """A layer that runs at a bottleneck width (MobileBERT).
+
+    The layer input x (width) is projected and normed to `size` (the layer
+    input inside the block); attention and FFNs run at `size`, their
+    residuals add the bottlenecked input; an output projection back to width
+    is normed together with x."""
+
+    enabled: bool | Switch = Field(True, description="Use the bottleneck (else the plain block runs).")
+    size: str = Field(
+        description="Size symbol of the bottleneck width (attention's inner width follows `attention.head_dim`)."
+    )
+    attention_from_bottleneck: bool | Switch = Field(
+        False, description="Queries, keys and values all read the bottlenecked input (takes precedence)."
+    )
+    shared_query_key: bool | Switch = Field(
+        False,
+        description="Queries and keys read a second, shared bottleneck of x; values read x at full width. "
+        "When `attention_from_bottleneck` wins, its weights are kept unused, as the reference does.",
+    )
+
+
 class BlockSpec(_Strict):
     """One transformer layer: where norms sit around attention and FFN."""
 
@@ -164,12 +243,25 @@ class BlockSpec(_Strict):
     )
     final_norm: bool = Field(False, description="Apply the backbone's norm after the last layer.")
     num_layers: str = Field("num_layers", description="Size symbol of the number of layers.")
+    ffn_stack: str | None = Field(
+        None,
+        description="Size symbol of the number of FFNs per layer: `n - 1` extra FFN + residual + norm blocks "
+        "run before the final FFN (MobileBERT's `num_feedforward_networks`).",
+    )
+    ffn_norm_eps: str | None = Field(
+        None, description="Size symbol of the final FFN norm's epsilon, if not the backbone's."
+    )
+    bottleneck: BottleneckSpec | None = Field(None, description="Run attention and FFNs at a narrower width.")
 
 
 class PoolerSpec(_Strict):
     """The pooler of the bare model: first token -> dense -> activation."""
 
     activation: Activation = Field("tanh", description="Activation after the dense layer.")
+    dense: bool | Switch = Field(
+        True,
+        description="With the dense layer and activation; off, the pooled output is the first token itself.",
+    )
 
 
 class IgnoredKey(_Strict):
@@ -197,6 +289,29 @@ class HeadLayer(_Strict):
         None, description="For `activation`: the function, or `model` for the FFN's activation."
     )
     bias: bool = Field(True, description="For `linear`: carry a bias.")
+    norm_kind: Literal["layer_norm", "rms_norm", "no_norm"] | None = Field(
+        None, description="For `norm`: this kind instead of the backbone's (eps: the backbone's)."
+    )
+    extra_rows: bool = Field(
+        False,
+        description="For `lm_decoder`: when the word embedding is narrower than the hidden width, the "
+        "projection is `[embedding.T ; extra]` with an extra `(hidden - embedding, vocab)` weight (MobileBERT). "
+        "Its key is `<name>.extra`.",
+    )
+
+
+class HeadBranch(_Strict):
+    """A second output of a head, computed from its own input (e.g. next-sentence prediction)."""
+
+    input: Literal["sequence", "first_token", "pooled"] = Field(description="What the branch reads.")
+    layers: list[HeadLayer] = Field(description="The branch's layer pipeline.")
+    output: str = Field(description="The output field name, e.g. `seq_relationship_logits`.")
+    loss: Literal["classification"] = Field(
+        "classification", description="`classification`: cross-entropy over the last layer's classes."
+    )
+    labels: str = Field(
+        description="The forward argument holding this branch's labels, e.g. `next_sentence_label`."
+    )
 
 
 class HeadSpec(_Strict):
@@ -227,8 +342,18 @@ class HeadSpec(_Strict):
         description="Inputs are `(batch, choices, seq)`; flattened in, logits reshaped to `(batch, choices)`.",
     )
     layers: list[HeadLayer] = Field(default_factory=list, description="The head's layer pipeline, in order.")
-    outputs: list[Literal["last_hidden_state", "pooler_output", "logits", "start_logits", "end_logits"]] = (
-        Field(description="Output fields. `start_logits`/`end_logits` split the last layer's two channels.")
+    outputs: list[
+        Literal[
+            "last_hidden_state", "pooler_output", "logits", "prediction_logits", "start_logits", "end_logits"
+        ]
+    ] = Field(
+        description="Output fields. `start_logits`/`end_logits` split the last layer's two channels; "
+        "`prediction_logits` names the logits as a pre-training head does."
+    )
+    branches: list[HeadBranch] = Field(
+        default_factory=list,
+        description="Further outputs from their own inputs. With labels for every branch and the main "
+        "output, the loss is their sum (as pre-training heads do).",
     )
     loss: Literal[
         "none",
@@ -242,7 +367,7 @@ class HeadSpec(_Strict):
         "none",
         description="The loss computed when labels are given; -100 labels are ignored throughout, "
         "`causal_lm` shifts by one, `sequence_classification` follows `problem_type`, `span` clamps "
-        "positions and averages start and end.",
+        "positions and averages start and end, `classification` is cross-entropy over the classes.",
     )
     prefixed: bool = Field(
         True,
@@ -308,6 +433,10 @@ class ArchSpec(_Strict):
         description="Checkpoint key prefix of the backbone inside head models, e.g. `roberta`."
     )
     sizes: dict[str, SizeSpec] = Field(description="Size symbols, bound from config.json.")
+    constraints: list[Constraint] = Field(
+        default_factory=list,
+        description="Rules a config.json must satisfy; a checkpoint that breaks one is rejected.",
+    )
     pad_token: str = Field("pad_token_id", description="Size symbol of the padding token id.")
     vocab: str = Field("vocab_size", description="Size symbol of the vocabulary size.")
     norm: NormSpec

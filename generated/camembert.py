@@ -172,10 +172,10 @@ class CrossAttention(nn.Module):
 class FFN(nn.Module):
     """Dense FFN: up -> gelu -> down."""
 
-    def __init__(self, config: Config):
+    def __init__(self, config: Config, width: int):
         super().__init__()
-        self.up = nn.Linear(config.hidden_size, config.intermediate_size, bias=True)
-        self.down = nn.Linear(config.intermediate_size, config.hidden_size, bias=True)
+        self.up = nn.Linear(width, config.intermediate_size, bias=True)
+        self.down = nn.Linear(config.intermediate_size, width, bias=True)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         h = F.gelu(self.up(x))  # (b, t, ffn)
@@ -189,7 +189,7 @@ class Block(nn.Module):
         super().__init__()
         self.attn = Attention(config)
         self.attn_norm = nn.LayerNorm(config.hidden_size, eps=config.eps)
-        self.ffn = FFN(config)
+        self.ffn = FFN(config, config.hidden_size)
         self.ffn_norm = nn.LayerNorm(config.hidden_size, eps=config.eps)
 
     def forward(

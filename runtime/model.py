@@ -26,7 +26,17 @@ import torch.fx.experimental._config
 from safetensors import safe_open
 from safetensors.torch import save_file
 
-from ..compiler.lower import SPECS_DIR, ArchIR, HeadIR, bind_sizes, discover_specs, load_arch
+from ..compiler.lower import (
+    SPECS_DIR,
+    ArchIR,
+    HeadIR,
+    all_layers,
+    bind_sizes,
+    check_constraints,
+    discover_specs,
+    load_arch,
+    switches,
+)
 from ..compiler.render import render_module, render_table
 from . import weights as W
 
@@ -191,7 +201,7 @@ class ArchgenModel:
         self.sizes = sizes
         self.flags = flags
         self.table = table
-        self.plan = W.plan(table["heads"][head.name]["entries"], sizes[ir.spec.block.num_layers], flags)
+        self.plan = table_plan(table, head, sizes, flags)
         self.compiled = torch.compile(module, fullgraph=True, dynamic=True) if compile else None
         self._cache_shape: tuple | None = None
 
@@ -471,6 +481,12 @@ def _select_head(ir: ArchIR, config: dict, head: str | None) -> HeadIR:
     return ir.head(names[0])
 
 
+def table_plan(table: dict, head: HeadIR, sizes: dict, flags: dict[str, bool]) -> W.Plan:
+    """A head's table expanded for one config."""
+    stack = sizes[table["stack"]] - 1 if "stack" in table else 0
+    return W.plan(table["heads"][head.name]["entries"], sizes[table["layers"]], flags, stack)
+
+
 def build(ir: ArchIR, head: HeadIR, config: dict, *, device: str | torch.device = "cpu"):
     """Construct the generated module for ``config`` (on ``device``) plus sizes and flags."""
     s = ir.spec
@@ -485,11 +501,22 @@ def build(ir: ArchIR, head: HeadIR, config: dict, *, device: str | torch.device 
                 f"config.json {s.ffn.activation_config}={got!r}, but spec {ir.spec_file} is built for "
                 f"ffn.activation={s.ffn.activation!r}; write a spec that extends it with the activation you need"
             )
+    broken = check_constraints(s, sizes)
+    for loc, knob in switches(s):
+        if knob.cases is not None and sizes[knob.switch] not in knob.cases:
+            broken.append(
+                f"{knob.switch}={sizes[knob.switch]!r} is not a value {'.'.join(loc)} handles "
+                f"({', '.join(knob.cases)})"
+            )
+    if broken:
+        raise ValueError(f"config.json does not fit spec {ir.spec_file}: " + "; ".join(broken))
     table = _table(ir)
-    flags = {name: bool(config.get(f["config"], f["default"])) for name, f in table["flags"].items()}
+    # Table conditions name config flags (tying, cross-attention) or bool size symbols (switches).
+    flags = {name: value for name, value in sizes.items() if isinstance(value, bool)}
+    flags |= {name: bool(config.get(f["config"], f["default"])) for name, f in table["flags"].items()}
     module_py = _generated_module(ir)
     kwargs: dict[str, Any] = {}
-    if any(layer.op == "lm_decoder" for layer in head.layers):
+    if any(layer.op == "lm_decoder" for layer in all_layers(head)):
         kwargs["tie_word_embeddings"] = flags.get("tie_word_embeddings", True)
     if head.spec.cross_attention_config:
         kwargs["cross_attention"] = flags.get("cross_attention", False)
@@ -523,7 +550,7 @@ def load(
     ir = load_arch(spec_path)
     head_ir = _select_head(ir, config, head)
     module, sizes, flags, table = build(ir, head_ir, config, device="meta")
-    model_plan = W.plan(table["heads"][head_ir.name]["entries"], sizes[ir.spec.block.num_layers], flags)
+    model_plan = table_plan(table, head_ir, sizes, flags)
     ckpt = _Checkpoint(directory)
     shapes = {n: p.shape for n, p in module.named_parameters(remove_duplicate=False)}
 

@@ -43,31 +43,34 @@ class Plan:
 
 
 def _active(entry: dict, flags: dict[str, bool]) -> bool:
-    if "when" in entry and not flags[entry["when"]]:
+    """``when``: every flag named is on; ``unless``: not every flag named is on."""
+    if "when" in entry and not all(flags[f] for f in entry["when"]):
         return False
-    if "unless" in entry and flags[entry["unless"]]:
+    if "unless" in entry and all(flags[f] for f in entry["unless"]):
         return False
     return True
 
 
-def _expand(value: Any, i: int) -> Any:
+def _expand(value: Any, name: str, i: int) -> Any:
     if isinstance(value, str):
-        return value.replace("{i}", str(i))
+        return value.replace("{" + name + "}", str(i))
     if isinstance(value, list):
-        return [_expand(v, i) for v in value]
+        return [_expand(v, name, i) for v in value]
     return value
 
 
-def plan(entries: list[dict], num_layers: int, flags: dict[str, bool]) -> Plan:
-    out = []
-    for entry in entries:
-        if not _active(entry, flags):
-            continue
-        if "{i}" in str(entry.get("param", "")) + str(entry.get("key", "")) + str(entry.get("keys", "")):
-            for i in range(num_layers):
-                out.append({k: _expand(v, i) for k, v in entry.items()})
-        else:
-            out.append(dict(entry))
+def plan(entries: list[dict], num_layers: int, flags: dict[str, bool], stack: int = 0) -> Plan:
+    """Expand ``{i}`` over the layers and ``{j}`` over the ``stack`` extra FFNs; keep active entries."""
+    out = [dict(e) for e in entries if _active(e, flags)]
+    for name, count in (("i", num_layers), ("j", stack)):
+        expanded = []
+        for entry in out:
+            text = str(entry.get("param", "")) + str(entry.get("key", "")) + str(entry.get("keys", ""))
+            if "{" + name + "}" in text:
+                expanded += [{k: _expand(v, name, n) for k, v in entry.items()} for n in range(count)]
+            else:
+                expanded.append(entry)
+        out = expanded
     return Plan(out)
 
 

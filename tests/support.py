@@ -66,6 +66,8 @@ def roberta_configs(draw, head: HeadIR) -> dict:
         )
         if cfg["problem_type"] == "regression":
             cfg["num_labels"] = draw(st.integers(1, 3))
+        elif cfg["problem_type"] is not None:  # the reference needs 2+ labels to classify
+            cfg["num_labels"] = max(cfg["num_labels"], 2)
     return cfg
 
 

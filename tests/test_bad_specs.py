@@ -180,7 +180,7 @@ CASES = [
         path="block.placment",
         line=BODY_LINE,
         column=9,
-        message="unknown key 'placment'; expected one of: final_norm, num_layers, placement",
+        message="unknown key 'placment'; expected one of: bottleneck, ffn_norm_eps, ffn_stack, final_norm, num_layers, placement",
         hint="did you mean 'placement'?",
     ),
     Case(
@@ -197,7 +197,7 @@ CASES = [
         path="heads.token_classification.layers[0].nmae",
         line=BODY_LINE + 2,
         column=27,
-        message="unknown key 'nmae'; expected one of: bias, fn, name, op, out",
+        message="unknown key 'nmae'; expected one of: bias, extra_rows, fn, name, norm_kind, op, out",
         hint="did you mean 'name'?",
     ),
     Case(
@@ -370,7 +370,7 @@ CASES = [
         path="sizes.extra",
         line=BODY_LINE,
         column=9,
-        message="give exactly one of 'config' (or 'count_of') and 'expr'",
+        message="give exactly one of 'config' (or 'count_of'), 'expr' and 'value'",
     ),
     Case(
         "size-with-config-and-expr",
@@ -378,7 +378,7 @@ CASES = [
         path="sizes.extra",
         line=BODY_LINE,
         column=9,
-        message="give exactly one of 'config' (or 'count_of') and 'expr'",
+        message="give exactly one of 'config' (or 'count_of'), 'expr' and 'value'",
     ),
     Case(
         "size-expr-unknown-symbol",
@@ -404,7 +404,7 @@ CASES = [
         path="sizes.head_dim.expr",
         line=BODY_LINE + 1,
         column=20,
-        message="unsupported expression element 'hidden_size / num_heads'; use + - * // and parentheses",
+        message="unsupported expression element 'hidden_size / num_heads'; use + - * //, comparisons, and/or/not, `A if C else B` and parentheses",
     ),
     Case(
         "size-expr-cycle",
