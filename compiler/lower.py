@@ -714,6 +714,7 @@ def load_arch(path: Path | str) -> ArchIR:
         keys = dict(head_spec.keys)
         if override and override.layers is not None:
             names = {layer.name for layer in layers if layer.name}
+            names |= {layer.name for b in head_spec.branches for layer in b.layers if layer.name}
             keys = {k: v for k, v in keys.items() if k.split(".")[0] in names}
         if override:
             keys.update(override.keys)

@@ -72,6 +72,11 @@ def norm_kinds(spec: ArchSpec, heads: tuple[HeadIR, ...] = ()) -> set[str]:
     return kinds
 
 
+def cond(knob) -> str:
+    """Python for a bool-or-switch knob's truth: ``config.<switch>`` or a literal."""
+    return f"config.{knob.switch}" if isinstance(knob, Switch) else str(bool(knob))
+
+
 def switched(knob, on: str, off: str) -> str:
     """Python for a bool-or-switch knob: ``on if config.<switch> else off``, or the literal side."""
     if isinstance(knob, Switch):
@@ -396,7 +401,7 @@ def render_module(ir: ArchIR) -> str:
     norm = _norm_factory(s)
     has_cross = any(h.spec.cross_attention_config for h in ir.heads)
     template = _ENV.get_template("module.py.j2")
-    kinds = {"int": "int", "float": "float"}
+    kinds = {"int": "int", "float": "float", "bool": "bool", "str": "str"}
     text = template.render(
         ir=ir,
         s=s,
@@ -409,6 +414,7 @@ def render_module(ir: ArchIR) -> str:
         norm_kinds=norm_kinds(s, ir.heads),
         norm_switch=s.norm.kind if isinstance(s.norm.kind, Switch) else None,
         switched=switched,
+        cond=cond,
         trigram=s.embeddings.trigram is not False,
         word_width=s.embeddings.input_width or s.embeddings.width,
         bottleneck=s.block.bottleneck,

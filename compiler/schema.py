@@ -63,7 +63,7 @@ class SizeSpec(_Strict):
     config: str | None = Field(
         None, description="The config.json key this symbol is read from, e.g. `hidden_size`."
     )
-    default: int | float | None = Field(
+    default: int | float | bool | str | None = Field(
         None,
         description="The value used when config.json lacks the key. Without a default the key is required.",
     )
@@ -363,6 +363,7 @@ class HeadSpec(_Strict):
         "token_classification",
         "span",
         "multiple_choice",
+        "classification",
     ] = Field(
         "none",
         description="The loss computed when labels are given; -100 labels are ignored throughout, "

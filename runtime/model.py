@@ -303,6 +303,7 @@ class ArchgenModel:
             "causal_lm": [("labels", ids.shape, vocab)],
             "token_classification": [("labels", ids.shape, classes)],
             "multiple_choice": [("labels", (b,), ids.shape[1])],
+            "classification": [("labels", (b,), classes)],
             "span": [
                 (n, (b, 1) if getattr(inputs.get(n), "ndim", 1) == 2 else (b,), None)
                 for n in ("start_positions", "end_positions")
@@ -316,6 +317,9 @@ class ArchgenModel:
             and classes != 1
         ):
             checks = [("labels", (b, 1) if labels.dim() == 2 else (b,), classes)]
+        for branch in self.head.spec.branches:
+            out = branch.layers[-1].out
+            checks.append((branch.labels, (b,), self.sizes[out] if isinstance(out, str) else out))
         for name, shape, bound in checks:
             if inputs.get(name) is None:
                 continue

@@ -94,3 +94,73 @@ def reference_pair(name: str, head_name: str, config: dict, attn: str = "eager")
     ir = arch(name)
     head = ir.head(head_name)
     return ir, head, build_reference(ir, head, config, attn_implementation=attn)
+
+
+ATOL = 1e-5
+
+
+def labels_for(head: HeadIR, config: dict, inputs: dict, gen: torch.Generator) -> dict:
+    """Random labels for every loss a head computes (by its spec's loss kinds), with -100s."""
+    ids, mask = inputs["input_ids"], inputs["attention_mask"]
+    b = ids.shape[0]
+
+    def classes_of(layers) -> int:
+        out = layers[-1].out
+        return config.get(out, 2) if isinstance(out, str) else out
+
+    loss = head.spec.loss
+    out: dict = {}
+    if loss in ("masked_lm", "token_classification"):
+        classes = config["vocab_size"] if loss == "masked_lm" else config["num_labels"]
+        labels = torch.randint(0, classes, ids.shape, generator=gen)
+        out["labels"] = torch.where(torch.rand(ids.shape, generator=gen) < 0.3, -100, labels)
+    elif loss == "causal_lm":
+        # Nothing precedes a row's first real token, so it is no target (with left
+        # padding the reference would otherwise predict it from a padding position).
+        first = (mask.cumsum(1) == 1) & (mask == 1)
+        out["labels"] = torch.where((mask == 0) | first, -100, ids)
+    elif loss == "multiple_choice":
+        out["labels"] = torch.randint(0, ids.shape[1], (b,), generator=gen)
+    elif loss == "classification":
+        out["labels"] = torch.randint(0, classes_of(head.layers), (b,), generator=gen)
+    elif loss == "span":
+        hi = ids.shape[1] + 3  # positions past the end are clamped and ignored
+        out["start_positions"] = torch.randint(0, hi, (b,), generator=gen)
+        out["end_positions"] = torch.randint(0, hi, (b,), generator=gen)
+    elif loss == "sequence_classification":
+        n = config["num_labels"]
+        problem = config.get("problem_type") or ("regression" if n == 1 else "single_label_classification")
+        if problem == "regression":
+            out["labels"] = torch.randn((b, n) if n > 1 else (b,), generator=gen)
+        elif problem == "single_label_classification":
+            out["labels"] = torch.randint(0, n, (b,), generator=gen)
+        else:
+            out["labels"] = torch.randint(0, 2, (b, n), generator=gen).float()
+    for branch in head.spec.branches:
+        out[branch.labels] = torch.randint(0, classes_of(branch.layers), (b,), generator=gen)
+    return out
+
+
+def compare(ours, ref, what: str, real_tokens: torch.Tensor | None = None) -> None:
+    """Every output field both sides have agrees within ATOL (NaN where the reference has NaN)."""
+
+    def select(t: torch.Tensor) -> torch.Tensor:
+        if real_tokens is None or t.shape[: real_tokens.dim()] != real_tokens.shape:
+            return t
+        return t[real_tokens.bool()]
+
+    for key, value in ours.items():
+        other = getattr(ref, key, None)
+        if other is None:
+            continue
+        if isinstance(value, tuple):
+            assert len(value) == len(other), f"{what}: {key} has {len(value)} entries, reference {len(other)}"
+            for i, (a, b) in enumerate(zip(map(select, value), map(select, other))):
+                torch.testing.assert_close(
+                    a, b, atol=ATOL, rtol=0, equal_nan=True, msg=lambda m, k=key, i=i: f"{what} {k}[{i}]: {m}"
+                )
+        else:
+            value, other = select(value), select(other)
+            torch.testing.assert_close(
+                value, other, atol=ATOL, rtol=0, equal_nan=True, msg=lambda m, k=key: f"{what} {k}: {m}"
+            )

@@ -17,65 +17,18 @@ import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
-from support import HEADS, ROBERTA_FAMILY, padded_batch, reference_pair, roberta_configs, save
+from support import (
+    HEADS,
+    ROBERTA_FAMILY,
+    compare,
+    labels_for,
+    padded_batch,
+    reference_pair,
+    roberta_configs,
+    save,
+)
 
 import archgen
-
-ATOL = 1e-5
-
-
-def _labels(draw, head: str, config: dict, inputs: dict, gen: torch.Generator) -> dict:
-    ids = inputs["input_ids"]
-    if head in ("masked_lm", "token_classification"):
-        classes = config["vocab_size"] if head == "masked_lm" else config["num_labels"]
-        labels = torch.randint(0, classes, ids.shape, generator=gen)
-        return {"labels": torch.where(torch.rand(ids.shape, generator=gen) < 0.3, -100, labels)}
-    if head == "causal_lm":
-        # Nothing precedes a row's first real token, so it is no target (with left
-        # padding the reference would otherwise predict it from a padding position).
-        mask = inputs["attention_mask"]
-        first = (mask.cumsum(1) == 1) & (mask == 1)
-        return {"labels": torch.where((mask == 0) | first, -100, ids)}
-    if head == "multiple_choice":
-        return {"labels": torch.randint(0, ids.shape[1], (ids.shape[0],), generator=gen)}
-    if head == "question_answering":
-        hi = ids.shape[1] + 3  # positions past the end are clamped and ignored
-        return {
-            "start_positions": torch.randint(0, hi, (ids.shape[0],), generator=gen),
-            "end_positions": torch.randint(0, hi, (ids.shape[0],), generator=gen),
-        }
-    if head == "sequence_classification":
-        n, b = config["num_labels"], ids.shape[0]
-        problem = config.get("problem_type") or ("regression" if n == 1 else "single_label_classification")
-        if problem == "regression":
-            return {"labels": torch.randn((b, n) if n > 1 else (b,), generator=gen)}
-        if problem == "single_label_classification":
-            return {"labels": torch.randint(0, n, (b,), generator=gen)}
-        return {"labels": torch.randint(0, 2, (b, n), generator=gen).float()}
-    return {}
-
-
-def _compare(ours, ref, what: str, real_tokens: torch.Tensor | None = None) -> None:
-    def select(t: torch.Tensor) -> torch.Tensor:
-        if real_tokens is None or t.shape[: real_tokens.dim()] != real_tokens.shape:
-            return t
-        return t[real_tokens.bool()]
-
-    for key, value in ours.items():
-        other = getattr(ref, key, None)
-        if other is None:
-            continue
-        if isinstance(value, tuple):
-            assert len(value) == len(other), f"{what}: {key} has {len(value)} entries, reference {len(other)}"
-            for i, (a, b) in enumerate(zip(map(select, value), map(select, other))):
-                torch.testing.assert_close(
-                    a, b, atol=ATOL, rtol=0, equal_nan=True, msg=lambda m, k=key, i=i: f"{what} {k}[{i}]: {m}"
-                )
-        else:
-            value, other = select(value), select(other)
-            torch.testing.assert_close(
-                value, other, atol=ATOL, rtol=0, equal_nan=True, msg=lambda m, k=key: f"{what} {k}: {m}"
-            )
 
 
 @pytest.mark.parametrize("head", HEADS)
@@ -117,7 +70,7 @@ def test_matches_reference(arch: str, head: str, data) -> None:
         enc_mask = torch.ones(b, s, dtype=torch.long)
         enc_mask[:, s - data.draw(st.integers(0, s - 1), label="encoder_pad") :] = 0 if s > 1 else 1
         inputs["encoder_attention_mask"] = enc_mask
-    inputs.update(_labels(data.draw, head, config, inputs, gen))
+    inputs.update(labels_for(head_ir, config, inputs, gen))
     with torch.no_grad():
         expected = ref(**inputs, output_hidden_states=True)
         expected_sdpa = ref_sdpa(**inputs, output_hidden_states=True)
@@ -127,5 +80,5 @@ def test_matches_reference(arch: str, head: str, data) -> None:
         for k in ("logits", "last_hidden_state", "start_logits", "loss")
         if getattr(expected, k, None) is not None
     }
-    _compare(ours, expected, "eager")
-    _compare(ours, expected_sdpa, "sdpa", real_tokens=inputs["attention_mask"])
+    compare(ours, expected, "eager")
+    compare(ours, expected_sdpa, "sdpa", real_tokens=inputs["attention_mask"])
