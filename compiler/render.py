@@ -229,7 +229,7 @@ def _head_code(ir: ArchIR, head: HeadIR, norm, has_cross: bool) -> str:
         body.append("pooled = self.pooler(x)  # (b, d)")
         if "pooler_output" in hs.outputs:
             out["pooler_output"] = "pooled"
-    if hs.branches:
+    if any(b.input in ("sequence", "first_token") for b in hs.branches):
         body.append("sequence = x  # (b, t, d)")
     if head.input == "first_token":
         body.append("x = x[:, 0]  # (b, d)")

@@ -502,7 +502,6 @@ class MobileBertForPreTraining(nn.Module):
     ) -> dict[str, torch.Tensor]:
         x, states = self.backbone(input_ids, attention_mask, token_type_ids, position_ids)  # (b, t, d)
         pooled = self.pooler(x)  # (b, d)
-        sequence = x  # (b, t, d)
         x = self.dense(x)
         x = F.relu(x)
         x = self.layer_norm(x)
