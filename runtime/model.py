@@ -348,6 +348,12 @@ class ArchgenModel:
 
     forward = __call__
 
+    def run_batch(self, sequences, *, batch_tokens: int = 4096, max_waste: float = 0.0) -> list[ModelOutput]:
+        """Many sequences of different lengths, without computing on padding: see :mod:`.batching`."""
+        from .batching import run_batch
+
+        return run_batch(self, sequences, batch_tokens=batch_tokens, max_waste=max_waste)
+
     def _run(self, *args, **kwargs) -> dict[str, torch.Tensor]:
         """Call the compiled module if there is one, else the eager one."""
         if self.compiled is None:
