@@ -6,7 +6,7 @@ STAMP   := $(VENV)/.installed
 # The CPU build of torch that lies on disk; an unpinned torch would pull a CUDA build.
 TORCH   := torch==2.13.0
 
-.PHONY: demo test test-slow lint format check generate verify clean
+.PHONY: demo test test-slow lint format check generate verify bench clean
 
 $(BIN)/python:
 	$(PY) -m venv $(VENV)
@@ -46,6 +46,9 @@ check: $(STAMP)
 
 verify: $(STAMP)
 	$(BIN)/archgen verify
+
+bench: $(STAMP)  ## CPU benchmark: prints a table and writes bench/RESULTS.md (minutes; not part of CI)
+	$(BIN)/python bench/bench.py
 
 clean:
 	rm -rf $(VENV) build *.egg-info .pytest_cache .hypothesis .ruff_cache

@@ -348,7 +348,7 @@ class ArchgenModel:
 
     forward = __call__
 
-    def run_batch(self, sequences, *, batch_tokens: int = 4096, max_waste: float = 0.0) -> list[ModelOutput]:
+    def run_batch(self, sequences, *, batch_tokens: int = 4096, max_waste: float = 0.25) -> list[ModelOutput]:
         """Many sequences of different lengths, without computing on padding: see :mod:`.batching`."""
         from .batching import run_batch
 

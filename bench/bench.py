@@ -1,0 +1,310 @@
+"""archgen's CPU benchmark: `make bench` (or `python bench/bench.py`).
+
+Every (case, engine) runs in its own process, engines alternate order across
+rounds, and the GEMMs of each case are timed alone in the same run so every
+row shows its fraction of this machine's floor. Prints a table of medians and
+writes it to bench/RESULTS.md with the date and machine.
+
+Engines: archgen eager and compiled, and the reference (`transformers`) eager
+and under torch.compile. (ONNX Runtime is not wired in yet.)
+Cases are model *shapes* (randomly initialised, fixed seed: no hub here):
+XLM-R base at b1x128, b8x128 and b8 ragged (lengths drawn from a clipped
+log-normal), MobileBERT default at b8x128, and greedy generation with a small
+causal LM. archgen runs ragged batches padding-free (`run_batch`); the
+reference runs them padded, as its users do.
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime
+import json
+import os
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import torch
+
+HERE = Path(__file__).resolve().parent
+OUT = HERE / "out"
+
+CASES = {
+    "xlmr-b1x128": {"arch": "xlm_roberta", "shape": "xlmr-base", "batch": 1, "length": 128},
+    "xlmr-b8x128": {"arch": "xlm_roberta", "shape": "xlmr-base", "batch": 8, "length": 128},
+    "xlmr-b8-ragged": {
+        "arch": "xlm_roberta",
+        "shape": "xlmr-base",
+        "batch": 8,
+        "length": 128,
+        "ragged": True,
+    },
+    "mobilebert-b8x128": {"arch": "mobilebert", "shape": "mobilebert", "batch": 8, "length": 128},
+    "clm-greedy": {"arch": "xlm_roberta", "shape": "clm-small", "batch": 1, "length": 16, "generate": 64},
+}
+SHAPES = {
+    "xlmr-base": (
+        "XLMRobertaConfig",
+        "XLMRobertaModel",
+        dict(
+            vocab_size=250002,
+            hidden_size=768,
+            num_hidden_layers=12,
+            num_attention_heads=12,
+            intermediate_size=3072,
+            max_position_embeddings=514,
+            type_vocab_size=1,
+            pad_token_id=1,
+        ),
+    ),
+    "mobilebert": ("MobileBertConfig", "MobileBertModel", dict()),
+    "clm-small": (
+        "XLMRobertaConfig",
+        "XLMRobertaForCausalLM",
+        dict(
+            vocab_size=32000,
+            hidden_size=256,
+            num_hidden_layers=4,
+            num_attention_heads=4,
+            intermediate_size=1024,
+            max_position_embeddings=514,
+            pad_token_id=1,
+            is_decoder=True,
+        ),
+    ),
+}
+ENGINES = ["gemm", "hf-eager", "hf-compile", "archgen-eager", "archgen-compiled"]
+
+
+# ----------------------------------------------------------------- inputs
+
+
+def lengths_for(case: dict) -> list[int]:
+    if not case.get("ragged"):
+        return [case["length"]] * case["batch"]
+    gen = torch.Generator().manual_seed(7)
+    raw = torch.exp(torch.randn(case["batch"], generator=gen) * 0.6 + 3.9)  # median ~50 tokens
+    return [int(min(case["length"], max(8, round(float(x))))) for x in raw]
+
+
+def padded(case: dict, pad: int, vocab: int) -> dict[str, torch.Tensor]:
+    lengths = lengths_for(case)
+    width = max(lengths)
+    gen = torch.Generator().manual_seed(11)
+    ids = torch.randint(pad + 1, min(vocab, 30000), (len(lengths), width), generator=gen)
+    mask = torch.zeros_like(ids)
+    for row, n in enumerate(lengths):
+        ids[row, n:] = pad
+        mask[row, :n] = 1
+    return {"input_ids": ids, "attention_mask": mask}
+
+
+def checkpoint(shape: str) -> Path:
+    """A reference checkpoint of this shape, made once (fixed seed) and cached."""
+    directory = OUT / f"ckpt-{shape}"
+    if (directory / "model.safetensors").exists():
+        return directory
+    import transformers
+
+    config_cls, model_cls, values = SHAPES[shape]
+    torch.manual_seed(0)
+    model = getattr(transformers, model_cls)(getattr(transformers, config_cls)(**values)).eval()
+    model.save_pretrained(directory)
+    return directory
+
+
+# ----------------------------------------------------------------- workers
+
+
+def _gemm_floor(directory: Path, case: dict) -> tuple:
+    """The linear layers' matmuls alone, at this case's token count: the floor."""
+    from safetensors import safe_open
+
+    tokens = sum(lengths_for(case)) if case.get("ragged") else case["batch"] * case["length"]
+    with safe_open(directory / "model.safetensors", "pt") as f:
+        weights = [f.get_tensor(k) for k in f.keys() if k.endswith(".weight") and "embeddings" not in k]
+    weights = [w for w in weights if w.dim() == 2 and w.shape[0] < 100000]
+    xs = {w.shape[1]: torch.randn(tokens, w.shape[1]) for w in weights}
+
+    def run():
+        for w in weights:
+            torch.matmul(xs[w.shape[1]], w.t())
+
+    return run, None
+
+
+def _engine(engine: str, directory: Path, case: dict):
+    """(run callable, output probe) for one engine."""
+    import archgen
+
+    if engine == "gemm":
+        return _gemm_floor(directory, case)
+    config = json.loads((directory / "config.json").read_text())
+    inputs = padded(case, config.get("pad_token_id", 0), config["vocab_size"])
+    if engine.startswith("archgen"):
+        model = archgen.load(directory, compile=engine == "archgen-compiled")
+        if case.get("generate"):
+            return (lambda: model.generate(inputs["input_ids"], max_new_tokens=case["generate"])), None
+        if case.get("ragged"):
+            seqs = [row[m.bool()].tolist() for row, m in zip(inputs["input_ids"], inputs["attention_mask"])]
+            return (lambda: model.run_batch(seqs)), (lambda: model.run_batch(seqs)[0]["last_hidden_state"])
+        return (lambda: model(**inputs)), (lambda: model(**inputs)["last_hidden_state"][0])
+    if engine.startswith("hf"):
+        import transformers
+
+        transformers.logging.set_verbosity_error()
+        cls = getattr(transformers, SHAPES[case["shape"]][1])
+        model = cls.from_pretrained(directory).eval()
+        fn = torch.compile(model) if engine == "hf-compile" else model
+        if case.get("generate"):
+
+            def gen():
+                with torch.inference_mode():
+                    return model.generate(
+                        inputs["input_ids"],
+                        attention_mask=inputs["attention_mask"],
+                        max_new_tokens=case["generate"],
+                        min_new_tokens=case["generate"],
+                        do_sample=False,
+                        pad_token_id=1,
+                    )
+
+            return gen, None
+
+        def run():
+            with torch.inference_mode():
+                return fn(**inputs)
+
+        return run, (lambda: run().last_hidden_state[0, : int(inputs["attention_mask"][0].sum())])
+    raise ValueError(engine)
+
+
+def _peak_rss_mb() -> float:
+    """This process's peak RSS. (ru_maxrss would carry the parent's peak across exec.)"""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return float("nan")
+
+
+def worker(engine: str, case_name: str, repeat: int) -> dict:
+    start = time.perf_counter()
+    case = CASES[case_name]
+    directory = checkpoint(case["shape"])
+    torch.manual_seed(0)
+    run, probe = _engine(engine, directory, case)
+    run()  # first call: includes compilation for compiled engines
+    startup = time.perf_counter() - start
+    times = []
+    for _ in range(repeat):
+        t0 = time.perf_counter()
+        run()
+        times.append(time.perf_counter() - t0)
+    result = {
+        "median_s": statistics.median(times),
+        "startup_s": startup,
+        "peak_rss_mb": _peak_rss_mb(),
+    }
+    if probe is not None:
+        path = OUT / f"probe-{case_name}-{engine}.pt"
+        torch.save(probe().float().clone(), path)
+        result["probe"] = str(path)
+    return result
+
+
+# ----------------------------------------------------------------- driver
+
+
+def _spawn(engine: str, case: str, repeat: int) -> dict:
+    cmd = [sys.executable, __file__, "--worker", engine, case, "--repeat", str(repeat)]
+    done = subprocess.run(cmd, capture_output=True, text=True)
+    if done.returncode != 0:
+        tail = (done.stderr.strip().splitlines() or ["failed"])[-1]
+        return {"error": tail[:120]}
+    return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def _weight_bytes(directory: Path) -> int:
+    return (directory / "model.safetensors").stat().st_size
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--worker", nargs=2, metavar=("ENGINE", "CASE"))
+    parser.add_argument("--cases", default=",".join(CASES))
+    parser.add_argument("--engines", default=",".join(ENGINES))
+    parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--out", default=str(HERE / "RESULTS.md"))
+    args = parser.parse_args()
+    OUT.mkdir(exist_ok=True)
+    torch.set_num_threads(os.cpu_count() or 1)
+    if args.worker:
+        print(json.dumps(worker(args.worker[0], args.worker[1], args.repeat)))
+        return
+
+    cases = args.cases.split(",")
+    engines = args.engines.split(",")
+    for case in cases:
+        checkpoint(CASES[case]["shape"])
+    runs: dict[tuple[str, str], list[dict]] = {}
+    for r in range(args.rounds):
+        for case in cases:
+            order = engines[r % len(engines) :] + engines[: r % len(engines)]  # alternate across rounds
+            for engine in order:
+                if engine == "gemm" and CASES[case].get("generate"):
+                    continue
+                print(f"round {r + 1}/{args.rounds}  {case:18s} {engine}", file=sys.stderr, flush=True)
+                runs.setdefault((case, engine), []).append(_spawn(engine, case, args.repeat))
+    print(render(cases, engines, runs, args))
+    Path(args.out).write_text(render(cases, engines, runs, args) + "\n", encoding="utf-8")
+
+
+def render(cases, engines, runs, args) -> str:
+    machine = f"{platform.machine()}, {os.cpu_count()} cores, torch {torch.__version__}"
+    lines = [
+        "# archgen benchmark results",
+        "",
+        f"{datetime.date.today().isoformat()} on {machine}; `python bench/bench.py --rounds {args.rounds} "
+        f"--repeat {args.repeat}`. Medians over rounds of per-process medians; fp32.",
+        "",
+        "| case | engine | median ms | tok/s | vs fastest peer | GEMM floor share | peak RSS MB | RSS / weights "
+        "| cold start s | warm start s | max abs diff vs reference |",
+        "|---|---|---|---|---|---|---|---|---|---|---|",
+    ]
+    for case in cases:
+        spec = CASES[case]
+        tokens = spec.get("generate", 0) * spec["batch"] or sum(lengths_for(spec))
+        weights = _weight_bytes(OUT / f"ckpt-{spec['shape']}") / 2**20
+        ok = {e: [x for x in runs.get((case, e), []) if "error" not in x] for e in engines}
+        med = {e: statistics.median(x["median_s"] for x in v) for e, v in ok.items() if v}
+        peers = [med[e] for e in med if e not in ("gemm",) and not e.startswith("archgen")]
+        ref_probe = next((x.get("probe") for x in ok.get("hf-eager", []) if x.get("probe")), None)
+        for e in engines:
+            if e == "gemm" and spec.get("generate"):
+                continue
+            if e not in med:
+                err = next((x["error"] for x in runs.get((case, e), []) if "error" in x), "not run")
+                lines.append(f"| {case} | {e} | - | - | - | - | - | - | - | - | {err} |")
+                continue
+            vals = ok[e]
+            diff = "-"
+            if ref_probe and vals[0].get("probe") and e != "hf-eager":
+                a, b = torch.load(vals[0]["probe"]), torch.load(ref_probe)
+                diff = f"{float((a - b).abs().max()):.1e}" if a.shape == b.shape else "shape differs"
+            vs = f"{min(peers) / med[e]:.2f}x" if peers and e != "gemm" else "-"
+            floor = f"{med['gemm'] / med[e]:.0%}" if "gemm" in med and e != "gemm" else "-"
+            rss = max(x["peak_rss_mb"] for x in vals)
+            startups = [x["startup_s"] for x in vals]
+            lines.append(
+                f"| {case} | {e} | {med[e] * 1000:.1f} | {tokens / med[e]:.0f} | {vs} | {floor} | {rss:.0f} "
+                f"| {rss / weights:.2f} | {startups[0]:.1f} | {min(startups):.1f} | {diff} |"
+            )
+    return "\n".join(lines)
+
+
+if __name__ == "__main__":
+    main()
