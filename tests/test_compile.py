@@ -5,51 +5,17 @@ from __future__ import annotations
 import pytest
 import torch
 import torch._dynamo
-from support import HEADS, ROBERTA_FAMILY, arch, save
+from support import HEADS, ROBERTA_FAMILY, arch, assert_compiles, save
 
 import archgen
-from archgen.runtime.reference import build_reference, random_inputs
-
-LENGTHS = (5, 9, 14)
+from archgen.runtime.reference import build_reference
 
 
 @pytest.mark.parametrize("head", HEADS)
 @pytest.mark.parametrize("name", ROBERTA_FAMILY)
 def test_compiles_without_breaks_or_recompiles(name: str, head: str) -> None:
     ir = arch(name)
-    head_ir = ir.head(head)
-    directory = save(build_reference(ir, head_ir))
-    eager = archgen.load(directory)
-    compiled = archgen.load(directory, compile=True)
-    torch._dynamo.reset()
-
-    gen = torch.Generator().manual_seed(0)
-    first = random_inputs(
-        ir, head_ir, eager.sizes, batch=2, length=LENGTHS[0], generator=gen, right_pad=[0, 2]
-    )
-    explain = torch._dynamo.explain(eager.module)(**first)
-    assert explain.graph_break_count == 0, explain.break_reasons
-    torch._dynamo.reset()
-
-    for i, length in enumerate(LENGTHS):
-        batch = 2 + i  # new batch sizes too
-        inputs = random_inputs(
-            ir,
-            head_ir,
-            eager.sizes,
-            batch=batch,
-            length=length,
-            generator=gen,
-            left_pad=[1] + [0] * (batch - 1),
-        )
-        if i == 0:
-            out = compiled(**inputs)
-        else:
-            with torch._dynamo.config.patch(error_on_recompile=True):
-                out = compiled(**inputs)
-        expected = eager(**inputs)
-        for key, value in expected.items():
-            torch.testing.assert_close(out[key], value, atol=1e-5, rtol=0, msg=lambda m, k=key: f"{k}: {m}")
+    assert_compiles(ir, ir.head(head))
 
 
 def test_compiled_decode_step_does_not_recompile() -> None:

@@ -16,11 +16,10 @@ import torch
 import torch._dynamo
 from hypothesis import given
 from hypothesis import strategies as st
-from safetensors.torch import load_file
-from support import arch, compare, labels_for, padded_batch, save
+from support import arch, assert_compiles, assert_round_trip, compare, labels_for, padded_batch, save
 
 import archgen
-from archgen.runtime.reference import build_reference, random_inputs
+from archgen.runtime.reference import build_reference
 
 HEADS = [h.name for h in arch("mobilebert").heads]
 
@@ -92,21 +91,7 @@ def test_matches_reference(head: str, data) -> None:
 @pytest.mark.parametrize("head", HEADS)
 def test_compiles_without_breaks_or_recompiles(head: str) -> None:
     ir = arch("mobilebert")
-    head_ir = ir.head(head)
-    directory = save(build_reference(ir, head_ir))
-    eager, compiled = archgen.load(directory), archgen.load(directory, compile=True)
-    gen = torch.Generator().manual_seed(0)
-    torch._dynamo.reset()
-    first = random_inputs(ir, head_ir, eager.sizes, batch=2, length=5, generator=gen, right_pad=[0, 2])
-    explain = torch._dynamo.explain(eager.module)(**first)
-    assert explain.graph_break_count == 0, explain.break_reasons
-    torch._dynamo.reset()
-    for i, length in enumerate((5, 9, 14)):
-        inputs = random_inputs(ir, head_ir, eager.sizes, batch=2 + i, length=length, generator=gen)
-        with torch._dynamo.config.patch(error_on_recompile=i > 0):
-            out = compiled(**inputs)
-        for key, value in eager(**inputs).items():
-            torch.testing.assert_close(out[key], value, atol=1e-5, rtol=0, msg=lambda m, k=key: f"{k}: {m}")
+    assert_compiles(ir, ir.head(head))
 
 
 SWITCHED = {
@@ -122,16 +107,7 @@ SWITCHED = {
 @pytest.mark.parametrize("head", ["masked_lm", "pretraining", "sequence_classification"])
 def test_save_reload_bitwise(head: str, switches: str, tmp_path: Path) -> None:
     ir = arch("mobilebert")
-    source = save(build_reference(ir, ir.head(head), SWITCHED[switches]))
-    model = archgen.load(source)
-    model.save_pretrained(tmp_path)
-    ours, theirs = load_file(tmp_path / "model.safetensors"), load_file(source / "model.safetensors")
-    assert sorted(ours) == sorted(theirs)
-    for key in theirs:
-        assert torch.equal(ours[key], theirs[key]), key
-    again = archgen.load(tmp_path)
-    for key, value in model.state_dict().items():
-        assert torch.equal(value, again.state_dict()[key]), key
+    assert_round_trip(save(build_reference(ir, ir.head(head), SWITCHED[switches])), tmp_path)
 
 
 def test_a_combination_the_reference_rejects_is_a_validation_error() -> None:
