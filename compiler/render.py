@@ -14,6 +14,7 @@ from pathlib import Path
 
 import jinja2
 
+from . import _seq2seq as _s2s
 from .lower import ArchIR, HeadIR, backbone_slots
 from .schema import ArchSpec
 
@@ -70,7 +71,7 @@ def _features(s: ArchSpec) -> list[str]:
         + (", with biases" if s.attention.bias else ", no biases"),
         f"ffn: {s.ffn.kind}, {s.ffn.activation}" + (", with biases" if s.ffn.bias else ", no biases"),
         "pooler: first token -> dense -> " + s.pooler.activation if s.pooler else "pooler: none",
-    ]
+    ] + _s2s.seq2seq_features(s)
 
 
 def _diagram(s: ArchSpec) -> list[str]:
@@ -93,6 +94,8 @@ def _diagram(s: ArchSpec) -> list[str]:
 def _head_code(ir: ArchIR, head: HeadIR, norm, has_cross: bool) -> str:
     s = ir.spec
     hs = head.spec
+    if hs.encoder_decoder:
+        return _s2s.seq2seq_head_code(ir, head, norm)
     width = f"config.{s.embeddings.width}"
     init: list[str] = []
     body: list[str] = []
@@ -187,6 +190,12 @@ def _head_code(ir: ArchIR, head: HeadIR, norm, has_cross: bool) -> str:
         elif layer.op == "norm":
             init.append(f"self.{layer.name} = {norm(cur)}")
             body.append(f"x = self.{layer.name}(x)")
+        elif layer.op == "lm_decoder" and (not layer.bias or layer.scale_when_tied):
+            word = "self.backbone.embeddings.word.weight"
+            lm_init, lm_body = _s2s.lm_decoder_code(layer, cur, f"config.{s.vocab}", word, width)
+            init += lm_init
+            body += lm_body
+            cur = f"config.{s.vocab}"
         elif layer.op == "lm_decoder":
             init.append(f"self.{layer.name} = nn.Linear({cur}, config.{s.vocab})")
             init.append("if tie_word_embeddings:")
@@ -283,17 +292,25 @@ def render_module(ir: ArchIR) -> str:
     norm = _norm_factory(s)
     has_cross = any(h.spec.cross_attention_config for h in ir.heads)
     template = _ENV.get_template("module.py.j2")
-    kinds = {"int": "int", "float": "float"}
+    kinds = {"int": "int", "float": "float", "str": "str"}
+    rel = s.attention.relative_bias
+    ffn_classes, ffn_variants = _s2s.ffn_classes(s)
     text = template.render(
         ir=ir,
         s=s,
+        rel=rel,
+        per_layer=rel is not None and rel.per_layer,
+        layer_bias_arg=", buckets" if rel is not None and rel.per_layer else "",
+        dec=s.decoder,
+        ffn_classes=ffn_classes,
+        ffn_variants=ffn_variants,
         features=_features(s),
-        diagram=_diagram(s),
+        diagram=_diagram(s) + _s2s.decoder_diagram(s),
         head_names=", ".join(h.name for h in ir.heads),
         config_fields=[(name, kinds[size.kind]) for name, size in s.sizes.items()],
         norm=norm,
         act=act,
-        has_cross=has_cross,
+        has_cross=has_cross or s.decoder is not None,
         sdpa_scale=", scale=1.0" if s.attention.scale == "none" else "",
         embeddings_doc=_features(s)[2][len("embeddings: ") :].capitalize() + ".",
         attention_doc="Multi-head self-attention: " + _features(s)[3][len("attention: ") :] + ".",
@@ -376,6 +393,8 @@ _FUSED = {
 def table_entries(ir: ArchIR, head: HeadIR) -> list[dict]:
     """The weight-mapping entries of one head, in a stable order."""
     s = ir.spec
+    if head.spec.encoder_decoder:
+        return _s2s.seq2seq_table_entries(ir, head)
     prefix = f"{s.base_prefix}." if head.spec.prefixed else ""
     has_cross = head.spec.attention == "causal" and head.spec.cross_attention_config is not None
     slots = backbone_slots(s, cross_attention=has_cross)
@@ -396,6 +415,10 @@ def table_entries(ir: ArchIR, head: HeadIR) -> list[dict]:
 
     for slot, kind in slots.items():
         if kind == "prefix" or (slot == "pooler" and not head.uses_pooler):
+            continue
+        special = _s2s.special_slot_entries(s, slot, key_of(slot), s.keys[slot], "backbone")
+        if special is not None:  # a shared relative bias table, or an FFN slot of several variants
+            entries += special
             continue
         when = "cross_attention" if slot.startswith("cross") else None
         for p in _slot_params(s, slot, kind):
@@ -427,6 +450,8 @@ def table_entries(ir: ArchIR, head: HeadIR) -> list[dict]:
                 entries.append(
                     {"op": "rename", "param": f"{layer.name}.{p}", "key": f"{head.keys[layer.name]}.{p}"}
                 )
+        elif layer.op == "lm_decoder" and not layer.bias:
+            entries += _s2s.lm_decoder_entries(layer, head, "backbone.embeddings.word.weight")
         elif layer.op == "lm_decoder":
             # Tied: the weight is the word embedding and the bias sits at `<name>.bias`
             # (the decoder's own `.bias` key is the same tensor). Untied: the decoder
@@ -473,6 +498,8 @@ def table_entries(ir: ArchIR, head: HeadIR) -> list[dict]:
     for ign in tuple(s.ignore) + head.ignore:
         key = ign.key[1:] if ign.key.startswith("/") else prefix + ign.key
         entries.append({"op": "ignore", "key": key, "reason": ign.reason})
+        if ign.same_as:  # a tied copy: checked against the key it copies
+            entries[-1]["same_as"] = ign.same_as[1:] if ign.same_as.startswith("/") else prefix + ign.same_as
     return entries
 
 
@@ -483,6 +510,7 @@ def render_table(ir: ArchIR) -> str:
     cross_cfg = next((h.spec.cross_attention_config for h in ir.heads if h.spec.cross_attention_config), None)
     if cross_cfg:
         flags["cross_attention"] = {"config": cross_cfg, "default": False}
+    flags.update(_s2s.ffn_variant_flags(s))
     doc = {
         "generated_by": GENERATOR,
         "spec": ir.spec_file,
