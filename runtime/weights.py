@@ -8,12 +8,15 @@ named operation:
   (q/k/v into ``qkv``); exporting splits it into equal parts again;
 * ``tie``: the parameter *is* another parameter (the MLM decoder and the word
   embedding); a tied copy in the checkpoint is accepted if it is equal;
-* ``ignore``: a key the loader accepts and drops, with its reason;
+* ``ignore``: a key the loader accepts and drops, with its reason; with ``same_as``
+  it is a tied copy of another key, and must equal it;
 * ``alias``: a key the loader accepts and drops, and export writes as a copy
   of ``param`` (a tensor the reference keeps but does not use).
 
 ``when``/``unless`` name a flag (bound from config.json) that switches an entry
-on or off; ``{i}`` expands over the layers. Loading is strict: any missing,
+on or off; ``{i}`` expands over the layers (over the size symbol ``layers`` names,
+for an entry of a stack with its own layer count). A tied copy in a checkpoint
+(``tie`` key, ``same_as`` key) must equal the tensor it copies. Loading is strict: any missing,
 unexpected or misshapen key raises :class:`CheckpointError` naming all of them.
 """
 
@@ -58,13 +61,16 @@ def _expand(value: Any, i: int) -> Any:
     return value
 
 
-def plan(entries: list[dict], num_layers: int, flags: dict[str, bool]) -> Plan:
+def plan(
+    entries: list[dict], num_layers: int, flags: dict[str, bool], sizes: dict[str, Any] | None = None
+) -> Plan:
     out = []
     for entry in entries:
         if not _active(entry, flags):
             continue
         if "{i}" in str(entry.get("param", "")) + str(entry.get("key", "")) + str(entry.get("keys", "")):
-            for i in range(num_layers):
+            count = (sizes or {})[entry["layers"]] if "layers" in entry else num_layers
+            for i in range(count):
                 out.append({k: _expand(v, i) for k, v in entry.items()})
         else:
             out.append(dict(entry))
@@ -119,6 +125,16 @@ def gather(p: Plan, keys: set[str], read, expected_shapes: dict[str, torch.Size]
         else:  # pragma: no cover - the compiler writes only these ops
             raise CheckpointError(f"unknown table operation {op!r}")
     unexpected = sorted(keys - used)
+    # Tied copies a checkpoint carries must equal what they copy.
+    differing: list[str] = []
+    for e in p.entries:
+        copy, original = None, None
+        if e["op"] == "tie" and e["key"] in keys and e["to"] in state:
+            copy, original, name = read(e["key"]), state[e["to"]], e["to"]
+        elif e["op"] == "ignore" and e.get("same_as") in keys and e["key"] in keys:
+            copy, original, name = read(e["key"]), read(e["same_as"]), e["same_as"]
+        if copy is not None and not (copy.shape == original.shape and torch.equal(copy, original)):
+            differing.append(f"{e['key']} (a tied copy of {name})")
     problems = []
     if missing:
         problems.append("missing keys: " + ", ".join(sorted(missing)))
@@ -126,6 +142,8 @@ def gather(p: Plan, keys: set[str], read, expected_shapes: dict[str, torch.Size]
         problems.append("unexpected keys: " + ", ".join(unexpected))
     if misshapen:
         problems.append("misshapen keys: " + "; ".join(misshapen))
+    if differing:
+        problems.append("tied copies that differ from the original: " + ", ".join(differing))
     if problems:
         raise CheckpointError("checkpoint does not match the mapping table:\n  " + "\n  ".join(problems))
     return state
