@@ -180,7 +180,7 @@ def generate(
             f"sampling needs temperature > 0, 0 < top_p <= 1 and top_k >= 0; got {temperature}, {top_p}, {top_k}"
         )
     inputs = model._check({"input_ids": input_ids, "attention_mask": attention_mask})
-    mask = inputs["attention_mask"]
+    mask = inputs["attention_mask"].contiguous()  # strides are guarded: keep one layout for every call
     pad = model.sizes[s.pad_token]
     eos = model.sizes[s.eos_token] if eos_token_id is None else eos_token_id
     start = model.sizes[s.decoder.start_token]
@@ -197,7 +197,7 @@ def generate(
     slots = model._cache_shape[1]
     scores: list[torch.Tensor] = []
     with torch.inference_mode():
-        ids = input_ids.clone()  # an inference tensor, like every later step's input
+        ids = input_ids.contiguous().clone()  # an inference tensor, like every later step's input
         memory = model._run_method("encode", ids, mask)
         if num_beams > 1:  # each row's beams read the same encoding
             memory = [
