@@ -228,7 +228,8 @@ def run(
         ...,
         "--task",
         help="fill-mask, token-classification, "
-        "question-answering, text-classification, multiple-choice, text-generation, feature-extraction",
+        "question-answering, text-classification, multiple-choice, text-generation, feature-extraction, "
+        "text2text-generation",
     ),
     texts: list[str] = typer.Argument(
         ..., help="Input texts (QA: QUESTION CONTEXT; multiple choice: PROMPT CHOICES...)."

@@ -322,3 +322,30 @@ def test_shared_bias_is_one_table_in_layer_zero() -> None:
         "decoder.block.0.layer.1.EncDecAttention.relative_attention_bias.weight",  # ignored
     ]
     assert ir.spec.attention.relative_bias.per_layer is False
+
+
+def test_bf16_keeps_the_norm_in_fp32() -> None:
+    """RMSNorm squares and scales in fp32, then casts back: bitwise the reference's in bf16; a whole bf16
+    model stays as close to the fp32 reference as the reference's own bf16 run does."""
+    from transformers.models.umt5.modeling_umt5 import UMT5LayerNorm
+
+    from archgen.generated.umt5 import RMSNorm
+
+    x = (torch.randn(4, 9, 32, generator=torch.Generator().manual_seed(0)) * 30).bfloat16()
+    ref_norm, norm = UMT5LayerNorm(32, 1e-6), RMSNorm(32, 1e-6)
+    with torch.no_grad():
+        norm.weight.copy_(torch.linspace(-2, 2, 32))
+        ref_norm.weight.copy_(norm.weight)
+    assert torch.equal(norm.bfloat16()(x), ref_norm.bfloat16()(x))
+
+    ref = t5_reference("umt5", "conditional_generation", {})
+    model = archgen.load(save(ref), dtype=torch.bfloat16)
+    ids, labels = torch.randint(4, 99, (2, 7)), torch.randint(4, 99, (2, 5))
+    with torch.no_grad():
+        expected = ref(input_ids=ids, labels=labels).logits
+        ref_bf16 = ref.bfloat16()(input_ids=ids, labels=labels).logits.float()
+    ours = model(ids, labels=labels).logits
+    assert ours.dtype == torch.bfloat16
+    assert (
+        float((ours.float() - expected).abs().max()) <= 1.5 * float((ref_bf16 - expected).abs().max()) + 1e-2
+    )

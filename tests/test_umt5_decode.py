@@ -200,3 +200,25 @@ def test_every_head_compiled_equals_eager(name: str, head: str) -> None:
     out = compiled(**inputs)
     for key, value in eager(**inputs).items():
         torch.testing.assert_close(out[key], value, **COMPILED, msg=lambda m, k=key: f"{k}: {m}")
+
+
+@pytest.mark.parametrize(
+    ("head", "task", "field"),
+    [
+        ("conditional_generation", "text2text-generation", "generated"),
+        ("encoder_model", "feature-extraction", "mean_hidden_state"),
+    ],
+)
+def test_archgen_run_serves_the_encoder_decoder_tasks(tmp_path, head: str, task: str, field: str) -> None:
+    import json
+
+    from typer.testing import CliRunner
+
+    from archgen.compiler.cli import app
+
+    runner = CliRunner()
+    assert runner.invoke(app, ["reference", "umt5", head, str(tmp_path)]).exit_code == 0
+    result = runner.invoke(app, ["run", str(tmp_path), "--task", task, "the capital of france", "paris"])
+    assert result.exit_code == 0, result.output
+    rows = json.loads(result.stdout)
+    assert [r["text"] for r in rows] == ["the capital of france", "paris"] and all(field in r for r in rows)
