@@ -417,8 +417,8 @@ def seq2seq_features(s: ArchSpec) -> list[str]:
     if rel is not None:
         where = "a table in every layer" if rel.per_layer else "layer 0's table, shared by all layers"
         out.append(
-            f"relative position bias: bucketed ({rel.num_buckets}, up to {rel.max_distance}), {where}; "
-            "bidirectional in the encoder, causal in the decoder"
+            f"relative position bias: `{rel.num_buckets}` buckets, log-spaced up to `{rel.max_distance}`, "
+            f"{where}; bidirectional in the encoder, causal in the decoder"
         )
     if s.ffn.variants:
         size = s.sizes[s.ffn.variant]

@@ -588,7 +588,7 @@ def load_arch(path: Path | str) -> ArchIR:
             )
     if "layer" in spec.keys and "{i}" not in spec.keys["layer"]:
         err(("keys", "layer"), "the layer prefix must contain '{i}' (the layer index)")
-    _check_seq2seq_knobs(spec, heads, merged, err, check_symbol)
+    _check_seq2seq_knobs(spec, heads, err, check_symbol)
 
     if spec.reference is not None and not diags:
         _check_shapes(spec, heads, spec.reference.tiny, merged, err)
@@ -701,7 +701,7 @@ _FFN_SLOTS = {
 }
 
 
-def _check_seq2seq_knobs(spec: ArchSpec, heads: list[HeadIR], merged: Located, err, check_symbol) -> None:
+def _check_seq2seq_knobs(spec: ArchSpec, heads: list[HeadIR], err, check_symbol) -> None:
     """Cross-field rules of the relative bias, FFN variants, the decoder and the heads that use them."""
     rel = spec.attention.relative_bias
     if rel is not None:

@@ -9,7 +9,7 @@ Spec features:
 - attention: fused q/k/v, no scaling, no biases
 - ffn: gated, gelu_tanh, no biases
 - pooler: none
-- relative position bias: bucketed (num_buckets, up to max_distance), layer 0's table, shared by all layers; bidirectional in the encoder, causal in the decoder
+- relative position bias: `num_buckets` buckets, log-spaced up to `max_distance`, layer 0's table, shared by all layers; bidirectional in the encoder, causal in the decoder
 - ffn variants by config.json `feed_forward_proj`: gated-gelu (gated, gelu_tanh), relu (dense, relu)
 - stack: encoder-decoder; the decoder has causal self-attention, cross-attention and FFN, and shares the word embedding
 
