@@ -792,6 +792,11 @@ def _check_seq2seq_knobs(spec: ArchSpec, heads: list[HeadIR], err, check_symbol)
         for i, layer in enumerate(head.layers):
             if layer.op == "lm_decoder" and layer.scale_when_tied and spec.tie_config is None:
                 err(loc + ("layers", i), "'scale_when_tied' needs 'tie_config'")
+            if layer.op == "lm_decoder" and layer.bias and hs.encoder_decoder:
+                err(
+                    loc + ("layers", i),
+                    "an 'lm_decoder' of an 'encoder_decoder' head has no bias: set 'bias: false'",
+                )
         if hs.encoder_decoder and any(layer.op == "lm_decoder" for layer in head.layers):
             check_symbol(("eos_token",), spec.eos_token)  # generation stops at it
 

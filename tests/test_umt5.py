@@ -302,6 +302,10 @@ def _spec(tmp_path: Path, body: str) -> Path:
         ("decoder: null\n", "runs an encoder-decoder, but the spec has no 'decoder' section"),
         ("heads: {causal_lm: }\n", "offers its decoder through 'encoder_decoder' heads"),
         ("attention: {relative_bias: {num_buckets: buckets}}\n", "unknown size symbol 'buckets'"),
+        (
+            "heads: {conditional_generation: {layers: [{op: lm_decoder, name: lm_head}], keys: {lm_head: x}}}\n",
+            "of an 'encoder_decoder' head has no bias",
+        ),
     ],
 )
 def test_bad_seq2seq_specs_are_reported(tmp_path: Path, body: str, message: str) -> None:
