@@ -150,7 +150,11 @@ def mapping(
             if "unless" in e:
                 note = f"unless {e['unless']}"
             if e["op"] == "tie":
-                note = f"= {e['to']} (if {e['when']})"
+                note = f"= {e['to']}" + (f" (if {e['when']})" if "when" in e else "")
+            if "same_as" in e:
+                note += f" (must equal {e['same_as']})"
+            if "layers" in e:
+                note += f" ({{i}} < {e['layers']})"
             t.add_row(keys, e["op"], e.get("param", "-"), note)
         out.print(t)
 
@@ -224,7 +228,8 @@ def run(
         ...,
         "--task",
         help="fill-mask, token-classification, "
-        "question-answering, text-classification, multiple-choice, text-generation, feature-extraction",
+        "question-answering, text-classification, multiple-choice, text-generation, feature-extraction, "
+        "text2text-generation",
     ),
     texts: list[str] = typer.Argument(
         ..., help="Input texts (QA: QUESTION CONTEXT; multiple choice: PROMPT CHOICES...)."

@@ -33,6 +33,8 @@ __all__ = [
     "check_constraints",
     "switch_value",
     "switches",
+    "decoder_keys",
+    "decoder_slots",
     "discover_specs",
     "load_arch",
     "load_head",
@@ -435,7 +437,11 @@ def bind_sizes(sizes: dict[str, SizeSpec], config: dict[str, Any]) -> dict[str, 
     Raises ``ValueError`` naming the symbol and key when a required key is
     missing or an expression does not hold for this config."""
     env: dict[str, Any] = {}
-    for name, size in sizes.items():
+    # A symbol that falls back to another is bound after the others, from the other's value.
+    late = [n for n, s in sizes.items() if s.fallback is not None and s.expr is None]
+    order = [n for n in sizes if n not in late] + late
+    for name in order:
+        size = sizes[name]
         if size.expr is not None:
             continue
         if size.value is not None:
@@ -444,12 +450,21 @@ def bind_sizes(sizes: dict[str, SizeSpec], config: dict[str, Any]) -> dict[str, 
             value = config[size.config]
         elif size.count_of is not None and isinstance(config.get(size.count_of), dict):
             value = len(config[size.count_of])
+        elif size.fallback is not None and size.fallback in env:
+            value = env[size.fallback]
         elif size.default is not None:
             value = size.default
         else:
             raise ValueError(
                 f"config.json has no {size.config!r} (needed for size {name!r}) and the spec gives no default"
             )
+        if size.kind == "str":
+            if not isinstance(value, str):
+                raise ValueError(
+                    f"size {name!r}: config.json {size.config!r} is {value!r}, expected a string"
+                )
+            env[name] = value
+            continue
         try:
             env[name] = _convert(value, size.kind)
         except (TypeError, ValueError):
@@ -514,6 +529,8 @@ def backbone_slots(spec: ArchSpec, *, cross_attention: bool = True) -> dict[str,
         slots["bottleneck.output_norm"] = "norm"
     for proj in ("q", "k", "v", "o"):
         slots[f"attn.{proj}"] = "linear"
+    if spec.attention.relative_bias is not None:
+        slots["attn.relative_bias"] = "embedding"
     slots["attn_norm"] = "norm"
     if spec.block.ffn_stack is not None:
         slots["ffn_stack"] = "prefix"
@@ -524,7 +541,7 @@ def backbone_slots(spec: ArchSpec, *, cross_attention: bool = True) -> dict[str,
         for proj in ("q", "k", "v", "o"):
             slots[f"cross.{proj}"] = "linear"
         slots["cross_norm"] = "norm"
-    if spec.ffn.kind == "gated":
+    if spec.ffn.kind == "gated" or any(v.kind == "gated" for v in spec.ffn.variants.values()):
         slots["ffn.gate"] = "linear"
     slots["ffn.up"] = "linear"
     slots["ffn.down"] = "linear"
@@ -743,6 +760,7 @@ def load_arch(path: Path | str) -> ArchIR:
             )
     if "layer" in spec.keys and "{i}" not in spec.keys["layer"]:
         err(("keys", "layer"), "the layer prefix must contain '{i}' (the layer index)")
+    _check_seq2seq_knobs(spec, heads, err, check_symbol)
 
     if spec.reference is not None and not diags:
         _check_shapes(spec, heads, spec.reference.tiny, merged, err)
@@ -821,6 +839,147 @@ def _check_shapes(spec: ArchSpec, heads: list[HeadIR], tiny: dict, merged: Locat
                     f"the tied decoder reads width {cur}, but the word embedding has width {word}"
                     + ("" if layer.extra_rows else " (set extra_rows: true for a wider hidden state)"),
                 )
+
+
+# ------------------------------------- relative bias, FFN variants, encoder-decoder
+
+
+def decoder_slots(spec: ArchSpec) -> dict[str, str]:
+    """The slots of an encoder-decoder's decoder stack: the word embedding's tied copy, the layer
+    slots (with cross-attention) and the final norm."""
+    slots = {"embeddings.word": "embedding"}
+    for slot, kind in backbone_slots(spec, cross_attention=True).items():
+        if slot.startswith(("attn", "cross", "ffn")) or slot in ("layer", "final_norm"):
+            slots[slot] = kind
+    return slots
+
+
+#: Decoder slots a spec must name in `decoder.keys` (they have no encoder counterpart to inherit).
+_DECODER_OWN = (
+    "embeddings.word",
+    "layer",
+    "final_norm",
+    "cross.q",
+    "cross.k",
+    "cross.v",
+    "cross.o",
+    "cross_norm",
+)
+
+
+def decoder_keys(spec: ArchSpec) -> dict[str, str]:
+    """The decoder stack's checkpoint key of every slot: `decoder.keys` over the encoder's layer keys."""
+    assert spec.decoder is not None
+    slots = decoder_slots(spec)
+    keys = {slot: key for slot, key in spec.keys.items() if slot in slots and slot not in _DECODER_OWN}
+    keys.update(spec.decoder.keys)
+    return keys
+
+
+_FFN_SLOTS = {
+    "dense": ("ffn.up", "ffn.down", "ffn_norm"),
+    "gated": ("ffn.gate", "ffn.up", "ffn.down", "ffn_norm"),
+}
+
+
+def _check_seq2seq_knobs(spec: ArchSpec, heads: list[HeadIR], err, check_symbol) -> None:
+    """Cross-field rules of the relative bias, FFN variants, the decoder and the heads that use them."""
+    rel = spec.attention.relative_bias
+    if rel is not None:
+        check_symbol(("attention", "relative_bias", "num_buckets"), rel.num_buckets)
+        check_symbol(("attention", "relative_bias", "max_distance"), rel.max_distance)
+
+    ffn = spec.ffn
+    if ffn.variants and ffn.variant is None:
+        err(("ffn", "variants"), "'variants' needs 'variant' (the str size symbol that picks one)")
+    if ffn.variant is not None:
+        check_symbol(("ffn", "variant"), ffn.variant)
+        size = spec.sizes.get(ffn.variant)
+        if size is not None and size.kind != "str":
+            err(("ffn", "variant"), f"size symbol {ffn.variant!r} must have kind 'str', not {size.kind!r}")
+        if not ffn.variants:
+            err(("ffn",), "'variant' needs 'variants' (the FFN structure of each value)")
+        elif size is not None and size.kind == "str":
+            default = size.default
+            chosen = ffn.variants.get(default) if isinstance(default, str) else None
+            if chosen is None:
+                err(
+                    ("sizes", ffn.variant),
+                    f"the default {default!r} of {ffn.variant!r} picks no FFN variant; variants: "
+                    f"{', '.join(ffn.variants)}",
+                )
+            elif (chosen.kind, chosen.activation) != (ffn.kind, ffn.activation):
+                err(
+                    ("ffn",),
+                    f"'kind' and 'activation' ({ffn.kind}, {ffn.activation}) must describe the default variant "
+                    f"{default!r} ({chosen.kind}, {chosen.activation})",
+                )
+        for value, variant in ffn.variants.items():
+            allowed = _FFN_SLOTS[variant.kind]
+            for field, keys in (("keys", variant.keys), ("decoder_keys", variant.decoder_keys)):
+                for slot in keys:
+                    if slot not in allowed:
+                        guess = closest(slot, allowed)
+                        err(
+                            ("ffn", "variants", value, field, slot),
+                            f"a {variant.kind} FFN variant has no slot {slot!r}; slots: {', '.join(allowed)}",
+                            f"did you mean {guess!r}?" if guess else None,
+                        )
+            if variant.decoder_keys and spec.decoder is None:
+                err(("ffn", "variants", value, "decoder_keys"), "'decoder_keys' needs a 'decoder' section")
+
+    dec = spec.decoder
+    if dec is not None:
+        check_symbol(("decoder", "num_layers"), dec.num_layers)
+        check_symbol(("decoder", "start_token"), dec.start_token)
+        slots = decoder_slots(spec)
+        for slot in dec.keys:
+            if slot not in slots:
+                guess = closest(slot, slots)
+                err(
+                    ("decoder", "keys", slot),
+                    f"unknown decoder slot {slot!r}; slots: {', '.join(slots)}",
+                    f"did you mean {guess!r}?" if guess else None,
+                )
+        for slot in _DECODER_OWN:
+            if slot in slots and slot not in dec.keys:
+                err(("decoder", "keys"), f"no checkpoint key for decoder slot {slot!r}")
+        if "layer" in dec.keys and "{i}" not in dec.keys["layer"]:
+            err(("decoder", "keys", "layer"), "the layer prefix must contain '{i}' (the layer index)")
+
+    for head in heads:
+        loc = ("heads", head.name)
+        hs = head.spec
+        if hs.encoder_decoder and dec is None:
+            err(loc, f"head {head.name!r} runs an encoder-decoder, but the spec has no 'decoder' section")
+        if dec is not None and hs.cross_attention_config is not None:
+            err(
+                loc,
+                f"head {head.name!r} is a decoder with optional cross-attention; an encoder-decoder spec offers "
+                "its decoder through 'encoder_decoder' heads instead",
+            )
+        if head.input == "last_eos":
+            check_symbol(("eos_token",), spec.eos_token)
+            if not hs.encoder_decoder:
+                err(loc, "'last_eos' pooling reads the decoder output of an 'encoder_decoder' head")
+        if "encoder_last_hidden_state" in hs.outputs and not hs.encoder_decoder:
+            err(loc, "'encoder_last_hidden_state' is an output of 'encoder_decoder' heads only")
+        if hs.loss == "seq2seq_lm" and not hs.encoder_decoder:
+            err(loc, "the 'seq2seq_lm' loss needs an 'encoder_decoder' head")
+        if hs.decoder_input == "labels" and hs.loss == "none":
+            err(loc, "decoder_input 'labels' needs a loss that takes labels")
+        if hs.encoder_decoder and hs.choices:
+            err(loc, "'choices' heads cannot run an encoder-decoder")
+        for i, layer in enumerate(head.layers):
+            if layer.op == "lm_decoder" and layer.scale_when_tied and spec.tie_config is None:
+                err(loc + ("layers", i), "'scale_when_tied' needs 'tie_config'")
+            if layer.op == "lm_decoder" and layer.bias and hs.encoder_decoder:
+                err(
+                    loc + ("layers", i),
+                    "an 'lm_decoder' of an 'encoder_decoder' head has no bias: set 'bias: false'",
+                )
+        if hs.encoder_decoder and any(layer.op == "lm_decoder" for layer in head.layers):
+            check_symbol(("eos_token",), spec.eos_token)  # generation stops at it
 
 
 def spec_json(ir: ArchIR) -> str:

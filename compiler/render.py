@@ -14,6 +14,7 @@ from pathlib import Path
 
 import jinja2
 
+from . import _seq2seq as _s2s
 from .lower import ArchIR, HeadIR, all_layers, backbone_slots
 from .schema import ArchSpec, Switch
 
@@ -110,7 +111,7 @@ def _features(s: ArchSpec) -> list[str]:
         + (", with biases" if s.attention.bias else ", no biases"),
         f"ffn: {s.ffn.kind}, {s.ffn.activation}" + (", with biases" if s.ffn.bias else ", no biases"),
         "pooler: first token -> dense -> " + s.pooler.activation if s.pooler else "pooler: none",
-    ]
+    ] + _s2s.seq2seq_features(s)
     if s.pooler and s.pooler.dense is not True:
         lines[-1] += f" (dense: {_knob(s.pooler.dense)}; else the first token itself)"
     if s.embeddings.input_width:
@@ -150,6 +151,8 @@ def _diagram(s: ArchSpec) -> list[str]:
 def _head_code(ir: ArchIR, head: HeadIR, norm, has_cross: bool) -> str:
     s = ir.spec
     hs = head.spec
+    if hs.encoder_decoder:
+        return _s2s.seq2seq_head_code(ir, head, norm)
     width = f"config.{s.embeddings.width}"
     init: list[str] = []
     body: list[str] = []
@@ -307,6 +310,12 @@ def _pipeline(layers, var: str, width: str, s: ArchSpec, norm) -> tuple[list[str
         elif layer.op == "norm":
             init.append(f"self.{layer.name} = {norm(cur, kind=layer.norm_kind)}")
             body.append(f"{var} = self.{layer.name}({var})")
+        elif layer.op == "lm_decoder" and (not layer.bias or layer.scale_when_tied):
+            word_weight = "self.backbone.embeddings.word.weight"
+            lm_init, lm_body = _s2s.lm_decoder_code(layer, cur, f"config.{s.vocab}", word_weight, width)
+            init += lm_init
+            body += [line.replace("x = ", f"{var} = ", 1).replace("(x", f"({var}", 1) for line in lm_body]
+            cur = f"config.{s.vocab}"
         elif layer.op == "lm_decoder":
             word = f"config.{s.embeddings.input_width or s.embeddings.width}"
             name = layer.name
@@ -402,11 +411,19 @@ def render_module(ir: ArchIR) -> str:
     has_cross = any(h.spec.cross_attention_config for h in ir.heads)
     template = _ENV.get_template("module.py.j2")
     kinds = {"int": "int", "float": "float", "bool": "bool", "str": "str"}
+    rel = s.attention.relative_bias
+    ffn_classes, ffn_variants = _s2s.ffn_classes(s)
     text = template.render(
         ir=ir,
         s=s,
+        rel=rel,
+        per_layer=rel is not None and rel.per_layer,
+        layer_bias_arg=", buckets" if rel is not None and rel.per_layer else "",
+        dec=s.decoder,
+        ffn_classes=ffn_classes,
+        ffn_variants=ffn_variants,
         features=_features(s),
-        diagram=_diagram(s),
+        diagram=_diagram(s) + _s2s.decoder_diagram(s),
         head_names=", ".join(h.name for h in ir.heads),
         config_fields=[(name, kinds[size.kind]) for name, size in s.sizes.items()],
         norm=norm,
@@ -419,7 +436,7 @@ def render_module(ir: ArchIR) -> str:
         word_width=s.embeddings.input_width or s.embeddings.width,
         bottleneck=s.block.bottleneck,
         act=act,
-        has_cross=has_cross,
+        has_cross=has_cross or s.decoder is not None,
         sdpa_scale=", scale=1.0" if s.attention.scale == "none" else "",
         embeddings_doc=_features(s)[2][len("embeddings: ") :].capitalize() + ".",
         attention_doc="Multi-head self-attention: " + _features(s)[3][len("attention: ") :] + ".",
@@ -514,28 +531,33 @@ def _cond(knob) -> list[str] | None:
     return [] if knob else None
 
 
-def _placements(s: ArchSpec, slot: str) -> list[tuple[str, int | None, dict]]:
-    """(module path, fused index, conditions) for each place one slot's tensors go."""
+def _placements(
+    s: ArchSpec, slot: str, root: str = "backbone", cross_when: tuple[str, ...] = ("cross_attention",)
+) -> list[tuple[str, int | None, dict]]:
+    """(module path, fused index, conditions) for each place one slot's tensors go.
+
+    ``root`` is the stack's module path; ``cross_when`` the flags that switch
+    cross-attention on (none for a decoder that always has it)."""
     b = s.block.bottleneck
     in_bottleneck = _cond(b.enabled) if b is not None else None  # conditions of the bottleneck block
     if slot == "embeddings.transform":
         on = _cond(s.embeddings.transform)
         if on:  # a switch: applied when on, kept unused when off
             return [
-                ("backbone.embeddings.transform", None, {"when": on}),
-                ("backbone.embeddings.unused_transform", None, {"unless": on}),
+                (f"{root}.embeddings.transform", None, {"when": on}),
+                (f"{root}.embeddings.unused_transform", None, {"unless": on}),
             ]
-        return [("backbone.embeddings.transform", None, {})]
+        return [(f"{root}.embeddings.transform", None, {})]
     if slot == "pooler":
         on = _cond(s.pooler.dense)
         return [("pooler.dense", None, {"when": on} if on else {})]
     if not slot.startswith(_IN_LAYER):
-        return [(f"backbone.{slot}", None, {})]
-    layer = "backbone.layers.{i}."
+        return [(f"{root}.{slot}", None, {})]
+    layer = f"{root}.layers.{{i}}."
     if slot.startswith("cross"):
         fused = {"cross.k": 0, "cross.v": 1}
         path = "cross.kv" if slot in fused else slot
-        return [(layer + path, fused.get(slot), {"when": ["cross_attention"]})]
+        return [(layer + path, fused.get(slot), {"when": list(cross_when)} if cross_when else {})]
     if slot.startswith("bottleneck."):
         conds = list(in_bottleneck or [])
         if slot.startswith("bottleneck.qk"):
@@ -555,6 +577,8 @@ def _placements(s: ArchSpec, slot: str) -> list[tuple[str, int | None, dict]]:
 def table_entries(ir: ArchIR, head: HeadIR) -> list[dict]:
     """The weight-mapping entries of one head, in a stable order."""
     s = ir.spec
+    if head.spec.encoder_decoder:
+        return _s2s.seq2seq_table_entries(ir, head)
     prefix = f"{s.base_prefix}." if head.spec.prefixed else ""
     has_cross = head.spec.attention == "causal" and head.spec.cross_attention_config is not None
     slots = backbone_slots(s, cross_attention=has_cross)
@@ -570,6 +594,10 @@ def table_entries(ir: ArchIR, head: HeadIR) -> list[dict]:
 
     for slot, kind in slots.items():
         if kind == "prefix" or (slot == "pooler" and not head.uses_pooler):
+            continue
+        special = _s2s.special_slot_entries(s, slot, key_of(slot), s.keys[slot], "backbone")
+        if special is not None:  # a shared relative bias table, or an FFN slot of several variants
+            entries += special
             continue
         for p in _slot_params(s, slot, kind):
             for path, index, conds in _placements(s, slot):
@@ -594,6 +622,8 @@ def table_entries(ir: ArchIR, head: HeadIR) -> list[dict]:
                 entries.append(
                     {"op": "rename", "param": f"{layer.name}.{p}", "key": f"{head.keys[layer.name]}.{p}"}
                 )
+        elif layer.op == "lm_decoder" and not layer.bias:
+            entries += _s2s.lm_decoder_entries(layer, head, "backbone.embeddings.word.weight")
         elif layer.op == "lm_decoder":
             # Tied: the weight is the word embedding and the bias sits at `<name>.bias`
             # (the decoder's own `.bias` key is the same tensor). Untied: the decoder
@@ -643,6 +673,8 @@ def table_entries(ir: ArchIR, head: HeadIR) -> list[dict]:
     for ign in tuple(s.ignore) + head.ignore:
         key = ign.key[1:] if ign.key.startswith("/") else prefix + ign.key
         entries.append({"op": "ignore", "key": key, "reason": ign.reason})
+        if ign.same_as:  # a tied copy: checked against the key it copies
+            entries[-1]["same_as"] = ign.same_as[1:] if ign.same_as.startswith("/") else prefix + ign.same_as
     return entries
 
 
@@ -653,6 +685,7 @@ def render_table(ir: ArchIR) -> str:
     cross_cfg = next((h.spec.cross_attention_config for h in ir.heads if h.spec.cross_attention_config), None)
     if cross_cfg:
         flags["cross_attention"] = {"config": cross_cfg, "default": False}
+    flags.update(_s2s.ffn_variant_flags(s))
     doc = {
         "generated_by": GENERATOR,
         "spec": ir.spec_file,

@@ -29,8 +29,10 @@ __all__ = [
     "BlockSpec",
     "BottleneckSpec",
     "Constraint",
+    "DecoderSpec",
     "EmbeddingsSpec",
     "FFNSpec",
+    "FFNVariant",
     "HeadBranch",
     "HeadLayer",
     "HeadOverride",
@@ -40,6 +42,7 @@ __all__ = [
     "PoolerSpec",
     "PositionSpec",
     "ReferenceSpec",
+    "RelativeBiasSpec",
     "SizeSpec",
     "Switch",
 ]
@@ -66,6 +69,11 @@ class SizeSpec(_Strict):
     default: int | float | bool | str | None = Field(
         None,
         description="The value used when config.json lacks the key. Without a default the key is required.",
+    )
+    fallback: str | None = Field(
+        None,
+        description="Another size symbol whose value is used when config.json lacks the key (before "
+        "`default`), e.g. `num_decoder_layers` falls back to `num_layers`.",
     )
     count_of: str | None = Field(
         None,
@@ -178,6 +186,29 @@ class EmbeddingsSpec(_Strict):
     )
 
 
+class RelativeBiasSpec(_Strict):
+    """A bucketed relative position bias added to the self-attention scores (T5).
+
+    The relative position of a key to a query (key slot - query slot) falls in
+    a bucket: in a bidirectional stack half the buckets are for each direction,
+    in a causal stack all are for the past. Half of a direction's buckets are
+    exact offsets, the rest log-spaced up to `max_distance`, computed exactly
+    as the reference does (`log`, then integer truncation). The bucket of every
+    relative position in [-max_distance, max_distance] is precomputed as a
+    non-persistent buffer; farther positions share the outermost bucket. Each
+    bucket has a learned bias per head."""
+
+    num_buckets: str = Field("num_buckets", description="Size symbol of the number of buckets.")
+    max_distance: str = Field(
+        "max_distance", description="Size symbol of the distance at which the log-spaced buckets end."
+    )
+    per_layer: bool = Field(
+        True,
+        description="`true`: every layer's self-attention has its own bias table (UMT5). `false`: only "
+        "layer 0 has a table, and its bias is shared by every layer of the stack (T5, mT5).",
+    )
+
+
 class AttentionSpec(_Strict):
     """Multi-head attention."""
 
@@ -191,6 +222,27 @@ class AttentionSpec(_Strict):
         "head_dim", description="Size symbol of the per-head width; inner width is `num_heads * head_dim`."
     )
     num_heads: str = Field("num_heads", description="Size symbol of the number of heads.")
+    relative_bias: RelativeBiasSpec | None = Field(
+        None,
+        description="A bucketed relative position bias in self-attention (slot `attn.relative_bias`); "
+        "omit for none. Cross-attention never has one.",
+    )
+
+
+class FFNVariant(_Strict):
+    """One FFN structure that config.json may select (see `ffn.variants`)."""
+
+    kind: Literal["dense", "gated"] = Field(description="As `ffn.kind`.")
+    activation: Activation = Field(description="As `ffn.activation`.")
+    keys: dict[str, str] = Field(
+        default_factory=dict,
+        description="Checkpoint keys of FFN slots that differ in this variant (e.g. `ffn.up` is `wi` in a "
+        "dense T5 FFN but `wi_1` in a gated one); the others are those of `keys`.",
+    )
+    decoder_keys: dict[str, str] = Field(
+        default_factory=dict,
+        description="The same for the decoder stack of an encoder-decoder (over `decoder.keys`).",
+    )
 
 
 class FFNSpec(_Strict):
@@ -210,6 +262,18 @@ class FFNSpec(_Strict):
     )
     size: str = Field("intermediate_size", description="Size symbol of the inner width.")
     bias: bool = Field(True, description="The FFN linears carry a bias.")
+    variant: str | None = Field(
+        None,
+        description="A `str` size symbol (e.g. bound from `feed_forward_proj`) whose value picks one of "
+        "`variants` when the model is constructed; `kind` and `activation` must then describe the variant "
+        "its default picks. One generated module holds a class per variant; the weight table maps each "
+        "variant's keys under a flag `<symbol>=<value>`.",
+    )
+    variants: dict[str, FFNVariant] = Field(
+        default_factory=dict,
+        description="The FFN structures `variant` may select, by config.json value (e.g. `gated-gelu`, `relu`). "
+        "A value not listed is rejected at load time, naming the ones that are.",
+    )
 
 
 class BottleneckSpec(_Strict):
@@ -271,6 +335,36 @@ class IgnoredKey(_Strict):
         description="The key (relative to the base prefix unless it starts with `/`); `{i}` is the layer."
     )
     reason: str = Field(description="Why it is safe to drop; printed by `archgen mapping`.")
+    same_as: str | None = Field(
+        None,
+        description="A key (same base as `key`) this one must equal when both are in a checkpoint: a tied "
+        "copy, checked, then dropped.",
+    )
+
+
+class DecoderSpec(_Strict):
+    """The decoder of an encoder-decoder architecture (T5 family).
+
+    The backbone described by the rest of the spec is the encoder. The decoder
+    has the same layers with causal self-attention (and a KV cache when
+    generating), a cross-attention to the encoder output after it, its own
+    final norm, and shares the encoder's word embedding. Heads with
+    `encoder_decoder: true` run both stacks."""
+
+    num_layers: str = Field("num_decoder_layers", description="Size symbol of the number of decoder layers.")
+    start_token: str = Field(
+        "decoder_start_token_id",
+        description="Size symbol of the token that starts every decoder input: labels (or inputs) shifted "
+        "right behind it become the decoder's input, with -100 replaced by padding.",
+    )
+    keys: dict[str, str] = Field(
+        description="Checkpoint keys of the decoder stack's slots that differ from `keys`: `layer`, "
+        "`final_norm`, the `cross.*` and `cross_norm` slots, and `embeddings.word` (the decoder's tied copy "
+        "of the word embedding, accepted when a checkpoint carries it)."
+    )
+    ignore: list[IgnoredKey] = Field(
+        default_factory=list, description="Decoder keys accepted and dropped (by heads that run the decoder)."
+    )
 
 
 class HeadLayer(_Strict):
@@ -288,7 +382,12 @@ class HeadLayer(_Strict):
     fn: Activation | Literal["model"] | None = Field(
         None, description="For `activation`: the function, or `model` for the FFN's activation."
     )
-    bias: bool = Field(True, description="For `linear`: carry a bias.")
+    bias: bool = Field(True, description="For `linear` and `lm_decoder`: carry a bias.")
+    scale_when_tied: bool = Field(
+        False,
+        description="For `lm_decoder`: when tied to the word embedding, scale the hidden state by "
+        "`width ** -0.5` before the projection (T5); decided when the model is constructed.",
+    )
     norm_kind: Literal["layer_norm", "rms_norm", "no_norm"] | None = Field(
         None, description="For `norm`: this kind instead of the backbone's (eps: the backbone's)."
     )
@@ -325,8 +424,22 @@ class HeadSpec(_Strict):
         "config.json `architectures` lists (e.g. `ForMaskedLM`)."
     )
     task: str | None = Field(None, description="The `archgen run --task` this head serves, if any.")
-    input: Literal["sequence", "first_token", "pooled"] = Field(
-        description="What the head reads: every token, the first token, or the pooler output."
+    input: Literal["sequence", "first_token", "pooled", "last_eos"] = Field(
+        description="What the head reads: every token, the first token, the pooler output, or the token at "
+        "each row's last `eos_token` in `input_ids` (rows must hold equally many, at least one; the runtime "
+        "rejects other inputs before any compute)."
+    )
+    encoder_decoder: bool = Field(
+        False,
+        description="The head runs the architecture's encoder-decoder stack (its `decoder` section): the "
+        "encoder reads `input_ids`, the decoder reads `decoder_input_ids` and cross-attends, and the head "
+        "reads the decoder's output. Outputs also carry `encoder_last_hidden_state`.",
+    )
+    decoder_input: Literal["given", "input_ids", "labels"] = Field(
+        "given",
+        description="For `encoder_decoder` heads, the decoder's input when no `decoder_input_ids` are passed: "
+        "none (they are required), `input_ids` shifted right, or `labels` shifted right (behind "
+        "`decoder.start_token`, -100 replaced by padding).",
     )
     pooler: bool = Field(False, description="Whether the backbone keeps its pooler in this model.")
     attention: Literal["bidirectional", "causal"] = Field(
@@ -344,11 +457,18 @@ class HeadSpec(_Strict):
     layers: list[HeadLayer] = Field(default_factory=list, description="The head's layer pipeline, in order.")
     outputs: list[
         Literal[
-            "last_hidden_state", "pooler_output", "logits", "prediction_logits", "start_logits", "end_logits"
+            "last_hidden_state",
+            "pooler_output",
+            "logits",
+            "prediction_logits",
+            "start_logits",
+            "end_logits",
+            "encoder_last_hidden_state",
         ]
     ] = Field(
         description="Output fields. `start_logits`/`end_logits` split the last layer's two channels; "
-        "`prediction_logits` names the logits as a pre-training head does."
+        "`prediction_logits` names the logits as a pre-training head does; `encoder_last_hidden_state` is "
+        "the encoder's output of an `encoder_decoder` head."
     )
     branches: list[HeadBranch] = Field(
         default_factory=list,
@@ -364,11 +484,14 @@ class HeadSpec(_Strict):
         "span",
         "multiple_choice",
         "classification",
+        "seq2seq_lm",
     ] = Field(
         "none",
         description="The loss computed when labels are given; -100 labels are ignored throughout, "
         "`causal_lm` shifts by one, `sequence_classification` follows `problem_type`, `span` clamps "
-        "positions and averages start and end, `classification` is cross-entropy over the classes.",
+        "positions and averages start and end, `classification` is cross-entropy over the classes, "
+        "`seq2seq_lm` scores each decoder position against its label (the decoder reads the labels shifted "
+        "right, so no shift).",
     )
     prefixed: bool = Field(
         True,
@@ -446,6 +569,16 @@ class ArchSpec(_Strict):
     ffn: FFNSpec
     block: BlockSpec
     pooler: PoolerSpec | None = Field(None, description="The bare model's pooler; omit for none.")
+    decoder: DecoderSpec | None = Field(
+        None,
+        description="Makes the architecture an encoder-decoder: the backbone is the encoder, this is the "
+        "decoder. Omit for encoder (or decoder) only architectures.",
+    )
+    eos_token: str = Field(
+        "eos_token_id",
+        description="Size symbol of the end-of-sequence token id, used by `last_eos` heads and by generation "
+        "of `encoder_decoder` heads; declared only where used.",
+    )
     tie_config: str | None = Field(
         "tie_word_embeddings",
         description="config.json flag (default true) that ties `lm_decoder` weights to the word embedding.",

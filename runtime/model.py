@@ -204,6 +204,7 @@ class ArchgenModel:
         self.plan = table_plan(table, head, sizes, flags)
         self.compiled = torch.compile(module, fullgraph=True, dynamic=True) if compile else None
         self._cache_shape: tuple | None = None
+        self._compiled_methods: dict[str, Any] = {}
 
     # ---------------------------------------------------------- inputs
 
@@ -331,6 +332,10 @@ class ArchgenModel:
                     f"{name} must lie in [0, {bound}) or be -100 (ignored); got values in "
                     f"[{int(value.min())}, {int(value.max())}]"
                 )
+        if self.head.spec.encoder_decoder:
+            from .seq2seq import check_inputs
+
+            check_inputs(self, inputs)
         return inputs
 
     # ---------------------------------------------------------- running
@@ -338,6 +343,10 @@ class ArchgenModel:
     def __call__(
         self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None, **kwargs
     ) -> ModelOutput:
+        if self.head.spec.encoder_decoder:
+            from .seq2seq import require_decoder_input
+
+            require_decoder_input(self, kwargs)
         inputs = self._check({"input_ids": input_ids, "attention_mask": attention_mask, **kwargs})
         inputs = {k: v for k, v in inputs.items() if v is not None}
         if "encoder_hidden_states" in inputs and "encoder_attention_mask" not in inputs:
@@ -362,6 +371,16 @@ class ArchgenModel:
         # unified, or the next call with different sizes would recompile.
         with torch.fx.experimental._config.patch(use_duck_shape=False):
             return self.compiled(*args, **kwargs)
+
+    def _run_method(self, name: str, *args, **kwargs):
+        """Call a method of the generated module (e.g. a decoding step), compiled if this model compiles."""
+        fn = getattr(self.module, name)
+        if self.compiled is None:
+            return fn(*args, **kwargs)
+        if name not in self._compiled_methods:
+            self._compiled_methods[name] = torch.compile(fn, fullgraph=True, dynamic=True)
+        with torch.fx.experimental._config.patch(use_duck_shape=False):
+            return self._compiled_methods[name](*args, **kwargs)
 
     def to(self, *args, **kwargs) -> ArchgenModel:
         self.module.to(*args, **kwargs)
@@ -400,8 +419,20 @@ class ArchgenModel:
         encoder_hidden_states: torch.Tensor | None = None,
         encoder_attention_mask: torch.Tensor | None = None,
         output_scores: bool = False,
+        num_beams: int = 1,
+        do_sample: bool = False,
+        temperature: float = 1.0,
+        top_k: int | None = 50,
+        top_p: float = 1.0,
+        generator: torch.Generator | None = None,
+        length_penalty: float = 1.0,
+        early_stopping: bool = False,
     ) -> torch.Tensor | tuple[torch.Tensor, list[torch.Tensor]]:
         """Greedy decoding with a preallocated KV cache (causal heads only).
+
+        ``encoder_decoder`` heads generate with :func:`.seq2seq.generate` instead
+        (greedy, beam search and sampling; see there); the arguments from
+        ``num_beams`` on apply to them only.
 
         The prompt fills the cache in one call; each new token is one call
         that writes its key/value at its slot (``input_pos``). Returns
@@ -410,6 +441,27 @@ class ArchgenModel:
         ``output_scores`` it also returns each step's logits ``(batch, vocab)``.
         Positions continue from each row's last prompt position, so left
         padding gives the same positions as recomputing the whole sequence."""
+        if self.head.spec.encoder_decoder:
+            from .seq2seq import generate
+
+            return generate(
+                self,
+                input_ids,
+                attention_mask,
+                max_new_tokens=max_new_tokens,
+                eos_token_id=eos_token_id,
+                output_scores=output_scores,
+                num_beams=num_beams,
+                do_sample=do_sample,
+                temperature=temperature,
+                top_k=top_k,
+                top_p=top_p,
+                generator=generator,
+                length_penalty=length_penalty,
+                early_stopping=early_stopping,
+            )
+        if num_beams != 1 or do_sample:
+            raise InputError("decoder-only generation is greedy: num_beams=1 and do_sample=False")
         if self.head.spec.attention != "causal":
             raise InputError(f"generation needs a causal head; this model is {self.head.name!r}")
         inputs = self._check(
@@ -494,7 +546,35 @@ def _select_head(ir: ArchIR, config: dict, head: str | None) -> HeadIR:
 def table_plan(table: dict, head: HeadIR, sizes: dict, flags: dict[str, bool]) -> W.Plan:
     """A head's table expanded for one config."""
     stack = sizes[table["stack"]] - 1 if "stack" in table else 0
-    return W.plan(table["heads"][head.name]["entries"], sizes[table["layers"]], flags, stack)
+    return W.plan(table["heads"][head.name]["entries"], sizes[table["layers"]], flags, stack, sizes)
+
+
+def _flag(config: dict, flag: dict) -> bool:
+    """A table flag's value: the config.json key's truth, or (with `equals`) whether it has that value."""
+    value = config.get(flag["config"], flag["default"])
+    return value == flag["equals"] if "equals" in flag else bool(value)
+
+
+def _check_structure(ir: ArchIR, head: HeadIR, sizes: dict) -> None:
+    """config.json values that select structure must be ones the spec can build."""
+    s = ir.spec
+    if s.ffn.variant is not None and sizes[s.ffn.variant] not in s.ffn.variants:
+        key = s.sizes[s.ffn.variant].config
+        raise ValueError(
+            f"config.json {key}={sizes[s.ffn.variant]!r} selects no FFN variant of spec {ir.spec_file}; "
+            f"it offers: {', '.join(s.ffn.variants)}"
+        )
+    rel = s.attention.relative_bias
+    if rel is not None:
+        buckets, distance = sizes[rel.num_buckets], sizes[rel.max_distance]
+        causal = head.spec.encoder_decoder or head.spec.attention == "causal"
+        exact = buckets // 2 if causal else buckets // 4  # the exact buckets of one direction
+        if exact < 1 or distance <= exact:
+            raise ValueError(
+                f"config.json {s.sizes[rel.max_distance].config}={distance} must exceed the {exact} exact "
+                f"buckets of {s.sizes[rel.num_buckets].config}={buckets} (and there must be at least one): "
+                "otherwise the reference's log-spaced buckets are not monotone (or divide by zero)"
+            )
 
 
 def build(ir: ArchIR, head: HeadIR, config: dict, *, device: str | torch.device = "cpu"):
@@ -521,9 +601,11 @@ def build(ir: ArchIR, head: HeadIR, config: dict, *, device: str | torch.device 
     if broken:
         raise ValueError(f"config.json does not fit spec {ir.spec_file}: " + "; ".join(broken))
     table = _table(ir)
-    # Table conditions name config flags (tying, cross-attention) or bool size symbols (switches).
+    # Table conditions name config flags (tying, cross-attention, FFN variants) or bool size
+    # symbols (switches).
     flags = {name: value for name, value in sizes.items() if isinstance(value, bool)}
-    flags |= {name: bool(config.get(f["config"], f["default"])) for name, f in table["flags"].items()}
+    flags |= {name: _flag(config, f) for name, f in table["flags"].items()}
+    _check_structure(ir, head, sizes)
     module_py = _generated_module(ir)
     kwargs: dict[str, Any] = {}
     if any(layer.op == "lm_decoder" for layer in all_layers(head)):
@@ -578,4 +660,8 @@ def load(
         owner_path, _, attr = param.rpartition(".")
         owner = module.get_submodule(owner_path)
         setattr(owner, attr, module.get_parameter(target))
+    device = next(module.parameters()).device
+    for sub in module.modules():  # buffers computed at construction were only shapes on the meta device
+        if hasattr(sub, "init_buffers"):
+            sub.init_buffers(device)
     return ArchgenModel(module, ir, head_ir, config, sizes, flags, table, compile=compile)

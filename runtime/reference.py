@@ -88,7 +88,18 @@ def random_inputs(
         if rp:
             ids[row, length - rp :] = pad
             mask[row, length - rp :] = 0
+    if head.input == "last_eos":  # one eos per row, at its last real token
+        eos = sizes[s.eos_token]
+        ids = torch.where(
+            ids == eos, (eos + 1) % vocab if (eos + 1) % vocab != pad else (eos + 2) % vocab, ids
+        )
+        last = torch.where(mask == 1, torch.arange(length), -1).amax(1)
+        ids[torch.arange(batch), last] = eos
     out = {"input_ids": ids, "attention_mask": mask}
+    if head.spec.encoder_decoder and head.spec.decoder_input != "input_ids":  # the decoder reads its own ids
+        target = torch.randint(0, vocab, (batch, max(1, length // 2)), generator=generator)
+        target[:, 0] = sizes[s.decoder.start_token]
+        out["decoder_input_ids"] = target
     if s.embeddings.token_type:
         types = torch.randint(0, sizes[s.embeddings.token_type_size], (batch, length), generator=generator)
         out["token_type_ids"] = types

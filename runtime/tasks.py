@@ -184,9 +184,26 @@ def text_generation(model, tok, texts, max_new_tokens: int = 20):
     return results
 
 
+def text2text_generation(model, tok, texts, max_new_tokens: int = 20):
+    """Encoder-decoder generation: each text in, the decoder's tokens out (greedy)."""
+    inputs, _, truncated = _encode(model, tok, texts)
+    new = model.generate(inputs["input_ids"], inputs["attention_mask"], max_new_tokens=max_new_tokens)
+    return [
+        {"text": text, "truncated": cut, "generated": tok.decode(row[1:].tolist())}  # after the start token
+        for text, cut, row in zip(texts, truncated, new)
+    ]
+
+
 def feature_extraction(model, tok, texts):
     inputs, _, truncated = _encode(model, tok, texts)
     out = model(**inputs)
+    if "pooler_output" not in out:  # no pooler (an encoder-decoder's encoder): the mean over real tokens
+        mask = inputs["attention_mask"][..., None].to(out.last_hidden_state.dtype)
+        pooled = (out.last_hidden_state * mask).sum(1) / mask.sum(1)
+        return [
+            {"text": t, "truncated": cut, "mean_hidden_state": [round(float(x), 6) for x in row]}
+            for t, cut, row in zip(texts, truncated, pooled)
+        ]
     return [
         {"text": t, "truncated": cut, "pooler_output": [round(float(x), 6) for x in row]}
         for t, cut, row in zip(texts, truncated, out.pooler_output)
@@ -201,6 +218,7 @@ TASKS = {
     "multiple-choice": multiple_choice,
     "text-generation": text_generation,
     "feature-extraction": feature_extraction,
+    "text2text-generation": text2text_generation,
 }
 
 

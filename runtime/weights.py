@@ -8,12 +8,15 @@ named operation:
   (q/k/v into ``qkv``); exporting splits it into equal parts again;
 * ``tie``: the parameter *is* another parameter (the MLM decoder and the word
   embedding); a tied copy in the checkpoint is accepted if it is equal;
-* ``ignore``: a key the loader accepts and drops, with its reason;
+* ``ignore``: a key the loader accepts and drops, with its reason; with ``same_as``
+  it is a tied copy of another key, and must equal it;
 * ``alias``: a key the loader accepts and drops, and export writes as a copy
   of ``param`` (a tensor the reference keeps but does not use).
 
 ``when``/``unless`` name a flag (bound from config.json) that switches an entry
-on or off; ``{i}`` expands over the layers. Loading is strict: any missing,
+on or off; ``{i}`` expands over the layers (over the size symbol ``layers`` names,
+for an entry of a stack with its own layer count). A tied copy in a checkpoint
+(``tie`` key, ``same_as`` key) must equal the tensor it copies. Loading is strict: any missing,
 unexpected or misshapen key raises :class:`CheckpointError` naming all of them.
 """
 
@@ -44,9 +47,13 @@ class Plan:
 
 def _active(entry: dict, flags: dict[str, bool]) -> bool:
     """``when``: every flag named is on; ``unless``: not every flag named is on."""
-    if "when" in entry and not all(flags[f] for f in entry["when"]):
+
+    def names(value: str | list[str]) -> list[str]:
+        return [value] if isinstance(value, str) else value
+
+    if "when" in entry and not all(flags[f] for f in names(entry["when"])):
         return False
-    if "unless" in entry and all(flags[f] for f in entry["unless"]):
+    if "unless" in entry and all(flags[f] for f in names(entry["unless"])):
         return False
     return True
 
@@ -59,17 +66,27 @@ def _expand(value: Any, name: str, i: int) -> Any:
     return value
 
 
-def plan(entries: list[dict], num_layers: int, flags: dict[str, bool], stack: int = 0) -> Plan:
-    """Expand ``{i}`` over the layers and ``{j}`` over the ``stack`` extra FFNs; keep active entries."""
+def plan(
+    entries: list[dict],
+    num_layers: int,
+    flags: dict[str, bool],
+    stack: int = 0,
+    sizes: dict[str, Any] | None = None,
+) -> Plan:
+    """Keep active entries; expand `{i}` over the layers (or the size an entry names in `layers`)
+    and `{j}` over the `stack` extra FFNs."""
     out = [dict(e) for e in entries if _active(e, flags)]
-    for name, count in (("i", num_layers), ("j", stack)):
+    for name in ("i", "j"):
         expanded = []
         for entry in out:
             text = str(entry.get("param", "")) + str(entry.get("key", "")) + str(entry.get("keys", ""))
-            if "{" + name + "}" in text:
-                expanded += [{k: _expand(v, name, n) for k, v in entry.items()} for n in range(count)]
-            else:
+            if "{" + name + "}" not in text:
                 expanded.append(entry)
+                continue
+            count = (
+                stack if name == "j" else (sizes or {})[entry["layers"]] if "layers" in entry else num_layers
+            )
+            expanded += [{k: _expand(v, name, n) for k, v in entry.items()} for n in range(count)]
         out = expanded
     return Plan(out)
 
@@ -83,15 +100,13 @@ def gather(p: Plan, keys: set[str], read, expected_shapes: dict[str, torch.Size]
     misshapen: list[str] = []
     used: set[str] = set()
     state: dict[str, torch.Tensor] = {}
-    tied_copies: list[dict] = []
     for e in p.entries:
         op = e["op"]
         if op in ("ignore", "alias"):
             used.add(e["key"])
         elif op == "tie":
-            if e["key"] in keys:  # an older checkpoint's copy of the tied tensor: accepted if equal
+            if e["key"] in keys:  # an older checkpoint's copy of the tied tensor: accepted if equal (below)
                 used.add(e["key"])
-                tied_copies.append(e)
         elif op == "rename":
             if e["key"] not in keys:
                 missing.append(e["key"])
@@ -124,11 +139,17 @@ def gather(p: Plan, keys: set[str], read, expected_shapes: dict[str, torch.Size]
             state[e["param"]] = torch.cat(parts, dim=e["dim"])
         else:  # pragma: no cover - the compiler writes only these ops
             raise CheckpointError(f"unknown table operation {op!r}")
-    for e in tied_copies:
-        target = state.get(e["to"])
-        if target is not None and not torch.equal(read(e["key"]).to(target.dtype), target):
-            misshapen.append(f"{e['key']}: a copy of the tied {e['to']} but its values differ")
     unexpected = sorted(keys - used)
+    # Tied copies a checkpoint carries must equal what they copy.
+    differing: list[str] = []
+    for e in p.entries:
+        copy, original = None, None
+        if e["op"] == "tie" and e["key"] in keys and e["to"] in state:
+            copy, original, name = read(e["key"]), state[e["to"]], e["to"]
+        elif e["op"] == "ignore" and e.get("same_as") in keys and e["key"] in keys:
+            copy, original, name = read(e["key"]), read(e["same_as"]), e["same_as"]
+        if copy is not None and not (copy.shape == original.shape and torch.equal(copy, original)):
+            differing.append(f"{e['key']} (a tied copy of {name})")
     problems = []
     if missing:
         problems.append("missing keys: " + ", ".join(sorted(missing)))
@@ -136,6 +157,8 @@ def gather(p: Plan, keys: set[str], read, expected_shapes: dict[str, torch.Size]
         problems.append("unexpected keys: " + ", ".join(unexpected))
     if misshapen:
         problems.append("misshapen keys: " + "; ".join(misshapen))
+    if differing:
+        problems.append("tied copies that differ from the original: " + ", ".join(differing))
     if problems:
         raise CheckpointError("checkpoint does not match the mapping table:\n  " + "\n  ".join(problems))
     return state

@@ -62,8 +62,29 @@ def test_every_task_is_tested():
         "multiple-choice",
         "text-generation",
         "feature-extraction",
+        "text2text-generation",  # below, and tests/test_umt5_decode.py for the CLI
     }
     assert set(TASKS) == tested
+
+
+def test_text2text_generation_equals_reference_generate():
+    from archgen.runtime.reference import toy_tokenizer
+    from archgen.runtime.tasks import load_tokenizer, run_task
+
+    ir = arch("umt5")
+    # the reference's generate needs as many decoder layers as encoder layers
+    layers = ir.spec.reference.tiny["num_layers"]
+    ref = build_reference(ir, ir.head("conditional_generation"), {"num_decoder_layers": layers})
+    directory = save(ref)
+    toy_tokenizer(ref.config.vocab_size).save(str(directory / "tokenizer.json"))
+    tok = load_tokenizer(directory)
+    texts = ["the capital of france", "music"]
+    result = run_task(archgen.load(directory), tok, "text2text-generation", texts)
+    for text, row in zip(texts, result):
+        ids = torch.tensor([tok.encode(text).ids])
+        with torch.no_grad():
+            expected = ref.generate(ids, max_new_tokens=20, do_sample=False, num_beams=1)
+        assert row["generated"] == tok.decode(expected[0, 1:].tolist())
 
 
 def test_fill_mask():

@@ -1,0 +1,369 @@
+"""Encoder-decoder heads at run time: their input checks, and generation.
+
+Generation encodes the input once and projects it to every decoder layer's
+cross-attention keys and values (``module.encode``); then each new token is one
+cached decoder step (``module.decode``) that writes its self-attention keys and
+values at its slot of a preallocated cache. The cache has a fixed number of
+slots, kept across calls while it is large enough, so a compiled step never
+recompiles: every step has the same shapes.
+
+Greedy decoding, beam search and sampling follow `transformers`' ``generate``
+step for step (the same stopping rule, padding, beam bookkeeping and logits
+warpers, in the same order), so greedy and beam outputs equal the reference's;
+sampling draws from the given ``torch.Generator`` (or the global one), with
+``torch.multinomial`` as the reference does.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from typing import TYPE_CHECKING
+
+import torch
+import torch.nn.functional as F
+
+from .model import InputError
+
+if TYPE_CHECKING:  # pragma: no cover
+    from .model import ArchgenModel
+
+__all__ = ["check_inputs", "generate", "require_decoder_input"]
+
+#: The smallest self-attention cache: short generations share one cache shape (and one compiled step).
+MIN_CACHE_SLOTS = 64
+
+
+# --------------------------------------------------------------- inputs
+
+
+def require_decoder_input(model: ArchgenModel, inputs: dict) -> None:
+    """The decoder needs its input from somewhere: passed, or derived as the head says."""
+    if inputs.get("decoder_input_ids") is not None:
+        return
+    mode = model.head.spec.decoder_input
+    if mode == "given":
+        raise InputError(
+            f"{model.head.class_name} needs decoder_input_ids (the decoder's tokens, starting with "
+            f"decoder_start_token_id={model.sizes[model.ir.spec.decoder.start_token]})"
+        )
+    if mode == "labels" and inputs.get("labels") is None:
+        raise InputError("pass decoder_input_ids or labels (the decoder reads the labels shifted right)")
+
+
+def check_inputs(model: ArchgenModel, inputs: dict) -> None:
+    """Decoder inputs, seq2seq labels and last-eos pooling; raises InputError before any compute."""
+    s = model.ir.spec
+    ids = inputs["input_ids"]
+    b = ids.shape[0]
+    vocab = model.sizes[s.vocab]
+    dec = inputs.get("decoder_input_ids")
+    if dec is not None:
+        if not isinstance(dec, torch.Tensor) or dec.dtype not in (torch.int64, torch.int32) or dec.dim() != 2:
+            raise InputError("decoder_input_ids must be an int64 or int32 tensor (batch, target)")
+        if dec.shape[0] != b or dec.shape[1] == 0:
+            raise InputError(f"decoder_input_ids has shape {tuple(dec.shape)}, expected ({b}, target >= 1)")
+        if int(dec.min()) < 0 or int(dec.max()) >= vocab:
+            raise InputError(
+                f"decoder_input_ids must lie in [0, {vocab}); got values in [{int(dec.min())}, {int(dec.max())}]"
+            )
+    labels = inputs.get("labels")
+    if model.head.spec.loss == "seq2seq_lm" and labels is not None:
+        if not isinstance(labels, torch.Tensor) or labels.dtype != torch.int64 or labels.dim() != 2:
+            raise InputError("labels must be an int64 tensor (batch, target) of token ids")
+        if labels.shape[0] != b or labels.shape[1] == 0:
+            raise InputError(f"labels has shape {tuple(labels.shape)}, expected ({b}, target >= 1)")
+        if dec is not None and labels.shape != dec.shape:
+            raise InputError(
+                f"labels {tuple(labels.shape)} and decoder_input_ids {tuple(dec.shape)} must have one shape"
+            )
+        if bool(((labels != -100) & ((labels < 0) | (labels >= vocab))).any()):
+            raise InputError(
+                f"labels must lie in [0, {vocab}) or be -100 (ignored); got values in "
+                f"[{int(labels.min())}, {int(labels.max())}]"
+            )
+    derived = dec
+    if derived is None:
+        source = {"labels": labels, "input_ids": ids}.get(model.head.spec.decoder_input)
+        derived = source if isinstance(source, torch.Tensor) else None
+    dmask = inputs.get("decoder_attention_mask")
+    if dmask is not None:
+        if (
+            not isinstance(dmask, torch.Tensor)
+            or derived is None
+            or tuple(dmask.shape) != tuple(derived.shape)
+        ):
+            want = tuple(derived.shape) if derived is not None else "that of decoder_input_ids"
+            got = tuple(dmask.shape) if isinstance(dmask, torch.Tensor) else type(dmask).__name__
+            raise InputError(f"decoder_attention_mask has shape {got}, expected {want}")
+        if bool(((dmask != 0) & (dmask != 1)).any()):
+            raise InputError("decoder_attention_mask must hold only 0 (padding) and 1 (token)")
+    if model.head.input == "last_eos":
+        eos = model.sizes[s.eos_token]
+        counts = (ids == eos).sum(1).tolist()
+        if min(counts) == 0:
+            rows = [i for i, c in enumerate(counts) if c == 0]
+            raise InputError(
+                f"every row of input_ids must contain the eos token ({eos}): the head reads the decoder at "
+                f"each row's last one; rows {rows} have none"
+            )
+        if len(set(counts)) != 1:
+            raise InputError(
+                f"all rows of input_ids must hold the same number of eos tokens ({eos}), as the reference "
+                f"requires; got {counts}"
+            )
+        if dec is not None and dec.shape[1] != ids.shape[1]:
+            raise InputError(
+                "decoder_input_ids must be as long as input_ids: the head reads the decoder at the positions "
+                "of the eos tokens in input_ids"
+            )
+
+
+# --------------------------------------------------------------- logits warpers
+
+
+def _warp(
+    scores: torch.Tensor, temperature: float, top_k: int | None, top_p: float, keep: int
+) -> torch.Tensor:
+    """Temperature, then top-k, then top-p: the reference's sampling warpers, in its order."""
+    if temperature != 1.0:
+        scores = scores / temperature
+    if top_k:
+        k = min(max(top_k, keep), scores.shape[-1])
+        scores = scores.masked_fill(scores < torch.topk(scores, k)[0][..., -1, None], -float("inf"))
+    if top_p < 1.0:
+        sorted_logits, sorted_indices = torch.sort(scores, descending=False)
+        cumulative = sorted_logits.softmax(dim=-1).cumsum(dim=-1)
+        remove = cumulative <= (1 - top_p)
+        remove[..., -keep:] = False
+        scores = scores.masked_fill(remove.scatter(1, sorted_indices, remove), -float("inf"))
+    return scores
+
+
+# --------------------------------------------------------------- generation
+
+
+def generate(
+    model: ArchgenModel,
+    input_ids: torch.Tensor,
+    attention_mask: torch.Tensor | None = None,
+    *,
+    max_new_tokens: int = 20,
+    eos_token_id: int | None = None,
+    output_scores: bool = False,
+    num_beams: int = 1,
+    do_sample: bool = False,
+    temperature: float = 1.0,
+    top_k: int | None = 50,
+    top_p: float = 1.0,
+    generator: torch.Generator | None = None,
+    length_penalty: float = 1.0,
+    early_stopping: bool = False,
+) -> torch.Tensor | tuple[torch.Tensor, list[torch.Tensor]]:
+    """Generate decoder tokens for each row of ``input_ids``.
+
+    Returns ``(batch, 1 + new)`` ids starting with the decoder start token, as
+    the reference does. ``eos_token_id`` defaults to the config's; a finished row
+    is padded with the pad token (greedy, sampling) or, in beam search, with the
+    reference's filler (the pad token, or eos where the pad id is 0). ``num_beams``
+    > 1 runs beam search (with ``do_sample``: beam sampling), scored with
+    ``length_penalty`` and stopped as the reference's ``early_stopping`` says.
+    Sampling applies ``temperature``, ``top_k`` (0 or None: off) and ``top_p``
+    and draws from ``generator``. With ``output_scores`` it also returns each
+    step's raw logits ``(batch * num_beams, vocab)``."""
+    s = model.ir.spec
+    if not any(layer.op == "lm_decoder" for layer in model.head.layers):
+        raise InputError(f"generation needs a head that predicts tokens; this model is {model.head.name!r}")
+    if max_new_tokens < 1 or num_beams < 1:
+        raise InputError(f"max_new_tokens ({max_new_tokens}) and num_beams ({num_beams}) must be at least 1")
+    if do_sample and (temperature <= 0 or not 0 < top_p <= 1 or (top_k is not None and top_k < 0)):
+        raise InputError(
+            f"sampling needs temperature > 0, 0 < top_p <= 1 and top_k >= 0; got {temperature}, {top_p}, {top_k}"
+        )
+    inputs = model._check({"input_ids": input_ids, "attention_mask": attention_mask})
+    mask = inputs["attention_mask"].contiguous()  # strides are guarded: keep one layout for every call
+    pad = model.sizes[s.pad_token]
+    eos = model.sizes[s.eos_token] if eos_token_id is None else eos_token_id
+    start = model.sizes[s.decoder.start_token]
+    b = input_ids.shape[0]
+    rows = b * num_beams
+    module = model.module
+    dtype = next(module.parameters()).dtype
+    # One cache shape for every call that fits it: the compiled step sees the same shapes.
+    held = model._cache_shape
+    if held is None or held[0] != rows or held[2] != dtype or held[1] < max_new_tokens:
+        slots = max(MIN_CACHE_SLOTS, 1 << (max_new_tokens - 1).bit_length())
+        module.setup_cache(rows, slots, dtype)
+        model._cache_shape = (rows, slots, dtype)
+    slots = model._cache_shape[1]
+    scores: list[torch.Tensor] = []
+    with torch.inference_mode():
+        ids = input_ids.contiguous().clone()  # an inference tensor, like every later step's input
+        memory = model._run_method("encode", ids, mask)
+        if num_beams > 1:  # each row's beams read the same encoding
+            memory = [
+                (k.repeat_interleave(num_beams, 0), v.repeat_interleave(num_beams, 0)) for k, v in memory
+            ]
+            mask = mask.repeat_interleave(num_beams, 0)
+        self_mask = torch.ones(rows, slots, dtype=torch.long, device=ids.device)
+
+        def step(tokens: torch.Tensor, position: int) -> torch.Tensor:
+            pos = torch.tensor([position], device=tokens.device)
+            logits = model._run_method("decode", tokens, self_mask, pos, memory, mask)[:, -1].float()
+            scores.append(logits)
+            return logits  # (rows, vocab)
+
+        def warp(x: torch.Tensor) -> torch.Tensor:
+            return _warp(x, temperature, top_k, top_p, keep=2 if num_beams > 1 else 1) if do_sample else x
+
+        if num_beams == 1:
+            sequences = _greedy_or_sample(
+                step, warp, b, start, pad, eos, max_new_tokens, do_sample, generator
+            )
+        else:
+            sequences = _beam_search(
+                step,
+                warp,
+                module.reorder_cache,
+                b,
+                num_beams,
+                start,
+                pad,
+                eos,
+                max_new_tokens,
+                do_sample,
+                generator,
+                length_penalty,
+                early_stopping,
+            )
+    return (sequences, scores) if output_scores else sequences
+
+
+def _greedy_or_sample(
+    step: Callable,
+    warp: Callable,
+    b: int,
+    start: int,
+    pad: int,
+    eos: int,
+    steps: int,
+    sample: bool,
+    generator,
+) -> torch.Tensor:
+    sequences = torch.full((b, 1), start, dtype=torch.long)
+    unfinished = torch.ones(b, dtype=torch.bool)
+    for position in range(steps):
+        scores = warp(step(sequences[:, -1:], position))
+        if sample:
+            token = torch.multinomial(F.softmax(scores, dim=-1), num_samples=1, generator=generator).squeeze(
+                1
+            )
+        else:
+            token = scores.argmax(-1)
+        token = torch.where(unfinished, token, torch.full_like(token, pad))  # finished rows are padded
+        sequences = torch.cat([sequences, token[:, None]], dim=1)
+        unfinished = unfinished & (token != eos)
+        if not bool(unfinished.any()):
+            break
+    return sequences
+
+
+# The beam search below is the reference's (`GenerationMixin._beam_search`), vectorised over
+# (batch, beams); its helpers keep the reference's names so the two read side by side.
+
+
+def _gather_beams(tensor: torch.Tensor, beam_indices: torch.Tensor) -> torch.Tensor:
+    while beam_indices.dim() < tensor.dim():
+        beam_indices = beam_indices.unsqueeze(-1)
+    return torch.take_along_dim(tensor, beam_indices, dim=1)
+
+
+def _beam_search(
+    step: Callable,
+    warp: Callable,
+    reorder: Callable,
+    b: int,
+    num_beams: int,
+    start: int,
+    pad: int,
+    eos: int,
+    steps: int,
+    sample: bool,
+    generator,
+    length_penalty: float,
+    early_stopping: bool,
+) -> torch.Tensor:
+    max_length = 1 + steps
+    cur_len = prompt_len = 1
+    keep = 2 * num_beams  # top 2k candidates: at least k that do not end in eos
+    top_num_beam_mask = torch.cat(
+        [torch.ones(num_beams, dtype=torch.bool), torch.zeros(keep - num_beams, dtype=torch.bool)]
+    )
+    fill = pad if pad else eos  # the reference fills with `pad_token_id or eos_token_id`
+    running_sequences = torch.full((b, num_beams, max_length), fill, dtype=torch.long)
+    running_sequences[:, :, 0] = start
+    sequences = running_sequences.clone()
+    running_beam_scores = torch.zeros(b, num_beams)
+    running_beam_scores[:, 1:] = -1e9  # only the first beam's tokens count at the first step
+    beam_scores = torch.full((b, num_beams), -1e9)
+    is_sent_finished = torch.zeros(b, num_beams, dtype=torch.bool)
+    improvable = torch.ones(b, 1, dtype=torch.bool)  # the reference's is_early_stop_heuristic_unsatisfied
+    running_beam_indices = torch.full((b, num_beams, max_length - cur_len), -1, dtype=torch.int32)
+    beam_indices = running_beam_indices.clone()
+    tokens = running_sequences[:, :, :1].reshape(b * num_beams, 1)
+    while True:
+        log_probs = warp(F.log_softmax(step(tokens, cur_len - 1), dim=-1))  # (b * beams, vocab)
+        vocab = log_probs.shape[-1]
+        log_probs = (log_probs.view(b, num_beams, vocab) + running_beam_scores[:, :, None]).view(b, -1)
+
+        # c. the top 2k continuations over all beams (or 2k samples without replacement)
+        if sample:
+            topk_indices = torch.multinomial(
+                F.softmax(log_probs, dim=-1), num_samples=keep, generator=generator
+            )
+            topk_log_probs = torch.gather(log_probs, 1, topk_indices)
+        else:
+            topk_log_probs, topk_indices = torch.topk(log_probs, k=keep)
+        topk_current_beam_indices = topk_indices // vocab
+        topk_running_beam_indices = _gather_beams(running_beam_indices, topk_current_beam_indices)
+        topk_running_sequences = _gather_beams(running_sequences, topk_current_beam_indices)
+        topk_running_sequences[:, :, cur_len] = topk_indices % vocab
+        offsets = torch.arange(b).view(-1, 1) * num_beams
+        topk_running_beam_indices[:, :, cur_len - prompt_len] = (topk_current_beam_indices + offsets).int()
+
+        # d. which continuations stop (eos, or the length limit)
+        hits = (topk_running_sequences[:, :, cur_len] == eos) | (cur_len + 1 >= max_length)
+
+        # e. the best k continuations that go on
+        running_log_probs = topk_log_probs + hits.float() * -1.0e9
+        next_topk = torch.topk(running_log_probs, k=num_beams)[1]
+        running_sequences = _gather_beams(topk_running_sequences, next_topk)
+        running_beam_scores = _gather_beams(running_log_probs, next_topk)
+        running_beam_indices = _gather_beams(topk_running_beam_indices, next_topk)
+
+        # f. finished hypotheses, length-penalised, merged with the earlier ones
+        just_finished = hits & top_num_beam_mask[None, :]
+        finished_scores = topk_log_probs / ((cur_len + 1 - prompt_len) ** length_penalty)
+        full = torch.all(is_sent_finished, dim=-1, keepdim=True) & early_stopping
+        finished_scores = finished_scores + full.float() * -1.0e9
+        finished_scores = finished_scores + (~improvable).float() * -1.0e9
+        finished_scores = finished_scores + (~just_finished) * -1.0e9
+        merged = torch.topk(torch.cat([beam_scores, finished_scores], dim=1), k=num_beams)[1]
+        sequences = _gather_beams(torch.cat([sequences, topk_running_sequences], dim=1), merged)
+        beam_scores = _gather_beams(torch.cat([beam_scores, finished_scores], dim=1), merged)
+        beam_indices = _gather_beams(torch.cat([beam_indices, topk_running_beam_indices], dim=1), merged)
+        is_sent_finished = _gather_beams(torch.cat([is_sent_finished, just_finished], dim=1), merged)
+
+        # g. the cache follows the beams that go on; then the stopping rule
+        reorder(running_beam_indices[..., cur_len - prompt_len].reshape(-1).long())
+        cur_len += 1
+        best_running = running_beam_scores[:, :1] / ((cur_len - prompt_len) ** length_penalty)
+        worst_finished = torch.where(is_sent_finished, beam_scores.min(dim=1, keepdim=True)[0], -1.0e9)
+        improvable = improvable & torch.any(best_running > worst_finished, dim=-1, keepdim=True)
+        open_beams = not (bool(is_sent_finished.all()) and early_stopping)
+        if not (bool(improvable.any()) and open_beams and not bool(hits.all())):
+            break
+        tokens = running_sequences[:, :, cur_len - 1 : cur_len].reshape(b * num_beams, 1)
+
+    best = sequences[:, 0]  # (b, max_length): the best hypothesis of each row
+    generated = int((beam_indices[:, 0] + 1).bool().sum(dim=1).max())
+    return best[:, : prompt_len + generated]

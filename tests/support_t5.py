@@ -1,0 +1,114 @@
+"""Helpers for the T5-family tests: drawn configs, inputs and reference models for umt5 and mt5.
+
+`umt5` has a relative bias table in every layer; `mt5` (a delta over it) only in layer 0,
+shared by all layers. Their references are `transformers`' UMT5 and MT5 classes.
+"""
+
+from __future__ import annotations
+
+import torch
+from hypothesis import strategies as st
+from support import arch
+
+from archgen.runtime.reference import build_reference, reference_config
+
+T5_ARCHS = ["umt5", "mt5"]
+T5_HEADS = [
+    "encoder_model",
+    "seq2seq_model",
+    "conditional_generation",
+    "seq2seq_classification",
+    "token_classification",
+    "seq2seq_question_answering",
+]
+
+
+@st.composite
+def t5_configs(draw, head: str, *, symmetric: bool = False) -> dict:
+    """Small T5-family configs drawn from the spec's knobs: layer counts, heads, a d_kv independent of
+    d_model, both FFN variants, buckets and max distance, special token ids."""
+    layers = draw(st.integers(1, 3))
+    buckets = draw(st.integers(4, 40))
+    pad = draw(st.sampled_from([0, 2]))
+    cfg = {
+        "num_layers": layers,
+        "num_decoder_layers": layers if symmetric else draw(st.integers(1, 3)),
+        "num_heads": draw(st.integers(1, 4)),
+        "d_kv": draw(st.integers(2, 12)),
+        "d_model": draw(st.integers(4, 40)),
+        "d_ff": draw(st.integers(4, 48)),
+        "vocab_size": draw(st.integers(30, 200)),
+        "relative_attention_num_buckets": buckets,
+        # the causal decoder's exact buckets are buckets // 2: the log-spaced ones start after them
+        "relative_attention_max_distance": draw(st.integers(buckets // 2 + 1, buckets // 2 + 48)),
+        "feed_forward_proj": draw(st.sampled_from(["gated-gelu", "relu"])),
+        "layer_norm_epsilon": draw(st.sampled_from([1e-6, 1e-5])),
+        "pad_token_id": pad,
+        "decoder_start_token_id": pad,
+        "eos_token_id": draw(st.sampled_from([1, 3])),
+        "num_labels": 2 if head.endswith("question_answering") else draw(st.integers(1, 5)),
+        "dropout_rate": 0.0,
+    }
+    if head == "seq2seq_classification":
+        cfg["problem_type"] = draw(
+            st.sampled_from([None, "regression", "single_label_classification", "multi_label_classification"])
+        )
+        if cfg["problem_type"] == "regression":
+            cfg["num_labels"] = draw(st.integers(1, 3))
+        elif cfg["problem_type"] is not None:  # the config class wants classes for a classification
+            cfg["num_labels"] = draw(st.integers(2, 5))
+    return cfg
+
+
+@st.composite
+def t5_batch(draw, config: dict, *, eos_rows: bool = False, max_len: int = 12) -> dict:
+    """Random ids with left or right padding per row (at least one real token each).
+
+    With ``eos_rows`` every row holds the same number of eos tokens: one at its last real
+    token, and for longer rows possibly one more at its first."""
+    vocab, pad, eos = config["vocab_size"], config["pad_token_id"], config["eos_token_id"]
+    batch = draw(st.integers(1, 4))
+    length = draw(st.integers(2 if eos_rows else 1, max_len))
+    gen = torch.Generator().manual_seed(draw(st.integers(0, 2**31 - 1)))
+    ids = torch.randint(0, vocab, (batch, length), generator=gen)
+    special = (ids == pad) | (ids == eos) if eos_rows else ids == pad
+    ids = torch.where(special, 4 + (ids % (vocab - 4)), ids)  # 4..: never pad or eos
+    mask = torch.ones_like(ids)
+    for row in range(batch):
+        n_pad = draw(st.integers(0, length - (2 if eos_rows else 1)))
+        if n_pad and draw(st.booleans()):
+            ids[row, :n_pad], mask[row, :n_pad] = pad, 0
+        elif n_pad:
+            ids[row, length - n_pad :], mask[row, length - n_pad :] = pad, 0
+    if eos_rows:
+        slots = torch.arange(length)
+        first = torch.where(mask == 1, slots, length).amin(1)
+        last = torch.where(mask == 1, slots, -1).amax(1)
+        rows = torch.arange(batch)
+        ids[rows, last] = eos
+        if bool((last > first).all()) and draw(st.booleans()):
+            ids[rows, first] = eos
+    return {"input_ids": ids, "attention_mask": mask}
+
+
+def t5_reference(name: str, head: str, config: dict, *, attn: str = "eager", tie: bool = True, seed: int = 0):
+    """The reference model; untied like a real checkpoint: own LM head, one word embedding.
+
+    The reference's config class forces `tie_word_embeddings`, so an untied model is built from an
+    edited config; its encoder and decoder then read `shared`, as checkpoints made before 5.x do."""
+    ir = arch(name)
+    head_ir = ir.head(head)
+    if tie:
+        return build_reference(ir, head_ir, config, seed=seed, attn_implementation=attn)
+    import transformers
+
+    cfg = reference_config(ir, head_ir, config)
+    cfg.tie_word_embeddings = False
+    cfg._attn_implementation = attn
+    torch.manual_seed(seed)
+    model = getattr(transformers, head_ir.class_name)(cfg).eval()
+    stack = getattr(model, "transformer", model)
+    for part in ("encoder", "decoder"):
+        if hasattr(stack, part):
+            getattr(stack, part).embed_tokens = stack.shared
+    return model
