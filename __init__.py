@@ -6,6 +6,7 @@ PyTorch modules (``archgen.generated``) plus weight-mapping tables; the runtime
 """
 
 from .runtime import ArchgenModel, ModelOutput, load
+from .runtime.pipelines import pipeline
 
-__all__ = ["ArchgenModel", "ModelOutput", "load"]
+__all__ = ["ArchgenModel", "ModelOutput", "load", "pipeline"]
 __version__ = "0.1.0"

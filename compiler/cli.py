@@ -232,23 +232,48 @@ def run(
         "text2text-generation",
     ),
     texts: list[str] = typer.Argument(
-        ..., help="Input texts (QA: QUESTION CONTEXT; multiple choice: PROMPT CHOICES...)."
+        None, help="Input texts (QA: QUESTION CONTEXT; multiple choice: PROMPT CHOICES...)."
     ),
+    input_file: Path = typer.Option(
+        None,
+        "--input",
+        help='A .txt (a text per line) or .jsonl file ({"text": ...}; QA: question, context).',
+    ),
+    output_file: Path = typer.Option(None, "--output", help="Write results as .jsonl (atomically)."),
+    aggregation: str = typer.Option(
+        "simple", help="Token classification: none, simple, first, average, max."
+    ),
+    stride: int = typer.Option(32, help="Question answering: overlap of context windows, in tokens."),
     spec: Path = typer.Option(None, help="A spec file for an architecture outside specs/."),
 ) -> None:
-    """Tokenize with the checkpoint's tokenizer.json and print the task's results as JSON."""
-    from ..runtime import load
+    """Tokenize with the checkpoint's tokenizer.json and print (or stream to a file) the task's results."""
+    from rich.progress import Progress
+
     from ..runtime.model import InputError
-    from ..runtime.tasks import load_tokenizer, run_task
+    from ..runtime.pipelines import pipeline, stream_file
     from ..runtime.weights import CheckpointError
 
+    if bool(texts) == bool(input_file):
+        err.print("[red]error:[/] give either TEXT... or --input FILE")
+        raise typer.Exit(2)
+    if input_file is not None and output_file is None:
+        err.print("[red]error:[/] --input needs --output FILE.jsonl")
+        raise typer.Exit(2)
     try:
-        model = load(checkpoint, spec=spec)
-        result = run_task(model, load_tokenizer(checkpoint), task, list(texts))
+        pipe = pipeline(task, checkpoint, spec=spec)
+        if input_file is None:
+            options = {"aggregation": aggregation} if task == "token-classification" else {}
+            options |= {"stride": stride} if task == "question-answering" else {}
+            out.print_json(data=pipe(list(texts), **options))
+            return
+        total = sum(1 for line in input_file.read_text(encoding="utf-8").splitlines() if line.strip())
+        with Progress(console=err, transient=True) as progress:
+            bar = progress.add_task(f"{task}", total=total)
+            done = stream_file(pipe, input_file, output_file, progress=lambda n: progress.advance(bar, n))
+        err.print(f"wrote {done} result(s) to {output_file}")
     except (InputError, CheckpointError, FileNotFoundError, ValueError) as exc:
         err.print(f"[red]error:[/] {exc}")
         raise typer.Exit(2) from None
-    out.print_json(data=result)
 
 
 if __name__ == "__main__":  # pragma: no cover
