@@ -231,34 +231,6 @@ def lm_decoder_code(
     return init, [f"x = self.{name}({x})  # (b, t, vocab)"]
 
 
-def _layers_code(ir: ArchIR, head: HeadIR, norm, word: str) -> tuple[list[str], list[str]]:
-    s = ir.spec
-    width = f"config.{s.embeddings.width}"
-    cur = width
-    init: list[str] = []
-    body: list[str] = []
-    for layer in head.layers:
-        if layer.op == "linear":
-            out_w = str(layer.out) if isinstance(layer.out, int) else f"config.{layer.out}"
-            init.append(
-                f"self.{layer.name} = nn.Linear({cur}, {out_w}{'' if layer.bias else ', bias=False'})"
-            )
-            body.append(f"x = self.{layer.name}(x)")
-            cur = out_w
-        elif layer.op == "activation":
-            fn = s.ffn.activation if layer.fn == "model" else layer.fn
-            body.append(f"x = {_r.act(fn, 'x')}")
-        elif layer.op == "norm":
-            init.append(f"self.{layer.name} = {norm(cur)}")
-            body.append(f"x = self.{layer.name}(x)")
-        elif layer.op == "lm_decoder":
-            i, b = lm_decoder_code(layer, cur, f"config.{s.vocab}", word, width)
-            init += i
-            body += b
-            cur = f"config.{s.vocab}"
-    return init, body
-
-
 def seq2seq_head_code(ir: ArchIR, head: HeadIR, norm) -> str:
     """The class of an `encoder_decoder` head."""
     s = ir.spec
@@ -282,7 +254,7 @@ def seq2seq_head_code(ir: ArchIR, head: HeadIR, norm) -> str:
         init.append(f"self.eos_token_id = config.{s.eos_token}")
     if hs.loss == "sequence_classification":
         init += ["self.num_labels = config.num_labels", "self.problem_type = problem_type"]
-    layer_init, layer_body = _layers_code(ir, head, norm, word)
+    layer_init, layer_body = _r._pipeline(head.layers, "x", f"config.{s.embeddings.width}", s, norm, word)
     init += layer_init
 
     fwd = ["self", "input_ids: torch.Tensor", "attention_mask: torch.Tensor"]

@@ -291,8 +291,11 @@ def _head_code(ir: ArchIR, head: HeadIR, norm, has_cross: bool) -> str:
     return "\n".join(lines)
 
 
-def _pipeline(layers, var: str, width: str, s: ArchSpec, norm) -> tuple[list[str], list[str]]:
-    """Constructor and forward lines for a head's layer pipeline applied to ``var``."""
+def _pipeline(
+    layers, var: str, width: str, s: ArchSpec, norm, word_weight: str = "self.backbone.embeddings.word.weight"
+) -> tuple[list[str], list[str]]:
+    """Constructor and forward lines for a head's layer pipeline applied to ``var``;
+    ``word_weight`` is the word embedding a tied `lm_decoder` shares."""
     init: list[str] = []
     body: list[str] = []
     cur = width
@@ -311,7 +314,6 @@ def _pipeline(layers, var: str, width: str, s: ArchSpec, norm) -> tuple[list[str
             init.append(f"self.{layer.name} = {norm(cur, kind=layer.norm_kind)}")
             body.append(f"{var} = self.{layer.name}({var})")
         elif layer.op == "lm_decoder" and (not layer.bias or layer.scale_when_tied):
-            word_weight = "self.backbone.embeddings.word.weight"
             lm_init, lm_body = _s2s.lm_decoder_code(layer, cur, f"config.{s.vocab}", word_weight, width)
             init += lm_init
             body += [line.replace("x = ", f"{var} = ", 1).replace("(x", f"({var}", 1) for line in lm_body]
@@ -321,7 +323,7 @@ def _pipeline(layers, var: str, width: str, s: ArchSpec, norm) -> tuple[list[str
             name = layer.name
             init.append(f"self.{name} = nn.Linear({word if layer.extra_rows else cur}, config.{s.vocab})")
             init.append("if tie_word_embeddings:")
-            init.append(f"    self.{name}.weight = self.backbone.embeddings.word.weight")
+            init.append(f"    self.{name}.weight = {word_weight}")
             if layer.extra_rows:
                 init.append(f"# rows of the projection beyond the word embedding's width ({cur} - {word})")
                 init.append(
