@@ -135,17 +135,7 @@ def _stack_entries(
         if special is not None:
             entries += special
             continue
-        for p in _r._slot_params(s, slot, kind):
-            for path, index, conds in _r._placements(s, slot, root, cross_when=()):
-                name = f"{path}.{p}"
-                if index is None:
-                    entries.append({"op": "rename", "param": name, "key": f"{full}.{p}", **conds})
-                    continue
-                entry = fused.get(name)
-                if entry is None:
-                    entry = fused[name] = {"op": "fuse", "param": name, "keys": [], "dim": 0, **conds}
-                    entries.append(entry)
-                entry["keys"].append(f"{full}.{p}")
+        entries += _r.slot_entries(s, slot, kind, full, fused, root, cross_when=())
     if layers is not None:  # `{i}` runs over this stack's own layer count
         for entry in entries:
             if "{i}" in str(entry.get("param", "")):

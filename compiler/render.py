@@ -576,6 +576,33 @@ def _placements(
     return [(layer + _PATHS.get(slot, slot), None, {})]
 
 
+def slot_entries(
+    s: ArchSpec,
+    slot: str,
+    kind: str,
+    key: str,
+    fused: dict[str, dict],
+    root: str = "backbone",
+    cross_when: tuple[str, ...] = ("cross_attention",),
+) -> list[dict]:
+    """The new entries for one slot's tensors (``key`` is its checkpoint key without `.weight`).
+
+    Slots fused into one parameter (q/k/v) extend the entry kept in ``fused``."""
+    entries: list[dict] = []
+    for p in _slot_params(s, slot, kind):
+        for path, index, conds in _placements(s, slot, root, cross_when):
+            param = f"{path}.{p}"
+            if index is None:
+                entries.append({"op": "rename", "param": param, "key": f"{key}.{p}", **conds})
+                continue
+            entry = fused.get(param)
+            if entry is None:
+                entry = fused[param] = {"op": "fuse", "param": param, "keys": [], "dim": 0, **conds}
+                entries.append(entry)
+            entry["keys"].append(f"{key}.{p}")
+    return entries
+
+
 def table_entries(ir: ArchIR, head: HeadIR) -> list[dict]:
     """The weight-mapping entries of one head, in a stable order."""
     s = ir.spec
@@ -601,17 +628,7 @@ def table_entries(ir: ArchIR, head: HeadIR) -> list[dict]:
         if special is not None:  # a shared relative bias table, or an FFN slot of several variants
             entries += special
             continue
-        for p in _slot_params(s, slot, kind):
-            for path, index, conds in _placements(s, slot):
-                param = f"{path}.{p}"
-                if index is None:
-                    entries.append({"op": "rename", "param": param, "key": f"{key_of(slot)}.{p}", **conds})
-                    continue
-                entry = fused.get(param)
-                if entry is None:
-                    entry = fused[param] = {"op": "fuse", "param": param, "keys": [], "dim": 0, **conds}
-                    entries.append(entry)
-                entry["keys"].append(f"{key_of(slot)}.{p}")
+        entries += slot_entries(s, slot, kind, key_of(slot), fused)
 
     for layer in all_layers(head):
         if layer.op == "linear":
