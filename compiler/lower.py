@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import ast
 import hashlib
-import json
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -31,7 +30,6 @@ __all__ = [
     "backbone_slots",
     "all_layers",
     "check_constraints",
-    "switch_value",
     "switches",
     "decoder_keys",
     "decoder_slots",
@@ -490,14 +488,6 @@ def bind_sizes(sizes: dict[str, SizeSpec], config: dict[str, Any]) -> dict[str, 
 def check_constraints(spec: ArchSpec, env: dict[str, Any]) -> list[str]:
     """The messages of the spec's constraints that ``env`` (bound sizes) breaks."""
     return [c.message for c in spec.constraints if not _eval_expr(c.expr, env)]
-
-
-def switch_value(knob: Any, env: dict[str, Any]) -> Any:
-    """A knob's value for one bound config: literal, or the switch's (mapped) symbol value."""
-    if isinstance(knob, Switch):
-        value = env[knob.switch]
-        return knob.cases[value] if knob.cases is not None else value
-    return knob
 
 
 # --------------------------------------------------------------------- slots
@@ -980,8 +970,3 @@ def _check_seq2seq_knobs(spec: ArchSpec, heads: list[HeadIR], err, check_symbol)
                 )
         if hs.encoder_decoder and any(layer.op == "lm_decoder" for layer in head.layers):
             check_symbol(("eos_token",), spec.eos_token)  # generation stops at it
-
-
-def spec_json(ir: ArchIR) -> str:
-    """The resolved spec as canonical JSON (for debugging and hashing)."""
-    return json.dumps(ir.spec.model_dump(mode="json"), sort_keys=True, indent=2)

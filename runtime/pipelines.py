@@ -24,7 +24,7 @@ from typing import Any
 import torch
 
 from .model import ArchgenModel, InputError, load
-from .tasks import TASKS, load_tokenizer, run_task
+from .tasks import TASKS, _labels, load_tokenizer, run_task
 
 __all__ = ["AGGREGATIONS", "Pipeline", "pipeline", "stream_file"]
 
@@ -65,7 +65,7 @@ class Pipeline:
         if aggregation not in AGGREGATIONS:
             raise InputError(f"aggregation must be one of {', '.join(AGGREGATIONS)}, got {aggregation!r}")
         results = []
-        labels = _labels(self.model)
+        labels = _labels(self.model, self.model.sizes["num_labels"])
         for text in texts:
             enc = self.tokenizer.encode(text)
             n = min(len(enc.ids), self.model.max_length)
@@ -138,12 +138,6 @@ class Pipeline:
         if best is None:
             raise InputError("no answer span fits in the context")
         return [{**best, "windows": windows, "strided": windows > 1}]
-
-
-def _labels(model: ArchgenModel) -> list[str]:
-    id2label = model.config.get("id2label") or {}
-    n = model.sizes.get("num_labels", len(id2label))
-    return [id2label.get(str(i), id2label.get(i, f"LABEL_{i}")) for i in range(n)]
 
 
 def _words(tokens: list[dict], labels: list[str], aggregation: str) -> list[dict]:
