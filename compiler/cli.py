@@ -244,6 +244,10 @@ def run(
         "simple", help="Token classification: none, simple, first, average, max."
     ),
     stride: int = typer.Option(32, help="Question answering: overlap of context windows, in tokens."),
+    pooling: str = typer.Option(
+        None,
+        help="Feature extraction: pooler, mean, cls or eos (default: pooler if the model has one, else mean).",
+    ),
     spec: Path = typer.Option(None, help="A spec file for an architecture outside specs/."),
 ) -> None:
     """Tokenize with the checkpoint's tokenizer.json and print (or stream to a file) the task's results."""
@@ -261,15 +265,18 @@ def run(
         raise typer.Exit(2)
     try:
         pipe = pipeline(task, checkpoint, spec=spec)
+        options = {"aggregation": aggregation} if task == "token-classification" else {}
+        options |= {"stride": stride} if task == "question-answering" else {}
+        options |= {"pooling": pooling} if task == "feature-extraction" else {}
         if input_file is None:
-            options = {"aggregation": aggregation} if task == "token-classification" else {}
-            options |= {"stride": stride} if task == "question-answering" else {}
             out.print_json(data=pipe(list(texts), **options))
             return
         total = sum(1 for line in input_file.read_text(encoding="utf-8").splitlines() if line.strip())
         with Progress(console=err, transient=True) as progress:
             bar = progress.add_task(f"{task}", total=total)
-            done = stream_file(pipe, input_file, output_file, progress=lambda n: progress.advance(bar, n))
+            done = stream_file(
+                pipe, input_file, output_file, progress=lambda n: progress.advance(bar, n), **options
+            )
         err.print(f"wrote {done} result(s) to {output_file}")
     except (InputError, CheckpointError, FileNotFoundError, ValueError) as exc:
         err.print(f"[red]error:[/] {exc}")

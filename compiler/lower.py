@@ -64,6 +64,24 @@ class HeadIR:
         """The model keeps the backbone's pooler: the head asks for it or reads it."""
         return self.spec.pooler or self.input == "pooled"
 
+    @property
+    def per_token_outputs(self) -> frozenset[str]:
+        """The output fields with one value per token (the rest have one per sequence)."""
+        names = {"last_hidden_state"} | {b.output for b in self.spec.branches if b.input == "sequence"}
+        if self.input == "sequence":
+            names |= set(self.spec.outputs) - {"pooler_output", "encoder_last_hidden_state"}
+        return frozenset(names)
+
+    @property
+    def reads_first_token(self) -> bool:
+        """Some output reads one token per sequence: the first one, directly, through
+        the pooler, or in a branch. (Packed rows then say where each sequence starts.)"""
+        return (
+            self.uses_pooler
+            or self.input == "first_token"
+            or any(branch.input in ("first_token", "pooled") for branch in self.spec.branches)
+        )
+
 
 def all_layers(head: HeadIR):
     """A head's layers, then its branches' layers."""

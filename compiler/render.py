@@ -198,6 +198,10 @@ def _head_code(ir: ArchIR, head: HeadIR, norm, has_cross: bool) -> str:
         fwd.append("labels: torch.Tensor | None = None")
     fwd += [f"{branch.labels}: torch.Tensor | None = None" for branch in hs.branches]
     fwd.append("output_hidden_states: bool = False")
+    # Packed rows (several sequences per row) say where each sequence starts; choices never pack.
+    starts = ", sequence_starts" if head.reads_first_token and not hs.choices else ""
+    if starts:
+        fwd.append("sequence_starts: torch.Tensor | None = None")
 
     if hs.choices:
         body += [
@@ -229,21 +233,25 @@ def _head_code(ir: ArchIR, head: HeadIR, norm, has_cross: bool) -> str:
     branch_reads_pooled = any(b.input == "pooled" for b in hs.branches)
     keep_pooled = "pooler_output" in hs.outputs or branch_reads_pooled
     if keep_pooled and s.pooler is not None:
-        body.append("pooled = self.pooler(x)  # (b, d)")
+        body.append(f"pooled = self.pooler(x{starts})  # (b, d)")
         if "pooler_output" in hs.outputs:
             out["pooler_output"] = "pooled"
     if any(b.input in ("sequence", "first_token") for b in hs.branches):
         body.append("sequence = x  # (b, t, d)")
     if head.input == "first_token":
-        body.append("x = x[:, 0]  # (b, d)")
+        body.append("x = first_tokens(x, sequence_starts)  # (b, d)")
     elif head.input == "pooled":
-        body.append("x = pooled  # (b, d)" if keep_pooled else "x = self.pooler(x)  # (b, d)")
+        body.append("x = pooled  # (b, d)" if keep_pooled else f"x = self.pooler(x{starts})  # (b, d)")
     init_main, body_main = _pipeline(head.layers, "x", width, s, norm)
     init += init_main
     body += body_main
     for branch in hs.branches:
         var = branch.output
-        source = {"sequence": "sequence", "first_token": "sequence[:, 0]", "pooled": "pooled"}[branch.input]
+        source = {
+            "sequence": "sequence",
+            "first_token": "first_tokens(sequence, sequence_starts)",
+            "pooled": "pooled",
+        }[branch.input]
         body.append(f"{var} = {source}")
         init_branch, body_branch = _pipeline(branch.layers, var, width, s, norm)
         init += init_branch
@@ -435,6 +443,8 @@ def render_module(ir: ArchIR) -> str:
         switched=switched,
         cond=cond,
         trigram=s.embeddings.trigram is not False,
+        first_tokens=s.pooler is not None
+        or any(h.reads_first_token and not h.spec.encoder_decoder for h in ir.heads),
         word_width=s.embeddings.input_width or s.embeddings.width,
         bottleneck=s.block.bottleneck,
         act=act,

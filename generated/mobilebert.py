@@ -107,18 +107,31 @@ class Trigram(nn.Module):
 def additive_mask(
     attention_mask: torch.Tensor, query_slots: torch.Tensor, causal: bool, dtype: torch.dtype
 ) -> torch.Tensor:
-    """Turn a (b, s) keep-mask into an additive (b, 1, t, s) bias: 0 to attend, dtype-min to block.
+    """Turn a keep-mask into an additive (b, 1, t, s) bias: 0 to attend, dtype-min to block.
 
-    `query_slots` (t,) is each query's index among the s key slots; a causal mask
-    blocks keys after it. Fully blocked rows stay finite (uniform attention), as
-    in the reference's eager attention.
+    A (b, s) mask says which key slots hold tokens; a (b, t, s) mask says which
+    keys each query may see (several sequences packed in one row attend
+    block-diagonally). `query_slots` (t,) is each query's index among the s key
+    slots; a causal mask blocks keys after it. Fully blocked rows stay finite
+    (uniform attention), as in the reference's eager attention.
     """
-    keep = attention_mask[:, None, None, :].bool()  # (b, 1, 1, s)
+    if attention_mask.dim() == 3:
+        keep = attention_mask[:, None].bool()  # (b, 1, t, s)
+    else:
+        keep = attention_mask[:, None, None, :].bool()  # (b, 1, 1, s)
     if causal:
-        key_slots = torch.arange(attention_mask.shape[1], device=attention_mask.device)
+        key_slots = torch.arange(attention_mask.shape[-1], device=attention_mask.device)
         keep = keep & (key_slots[None, :] <= query_slots[:, None])  # (b, 1, t, s)
     zero = torch.zeros((), dtype=dtype, device=attention_mask.device)
     return torch.where(keep, zero, torch.finfo(dtype).min)
+
+
+def first_tokens(x: torch.Tensor, sequence_starts: torch.Tensor | None) -> torch.Tensor:
+    """Each sequence's first hidden state: column 0 of a padded batch, or, when several
+    sequences are packed in one row, the rows of `x.flatten(0, 1)` at `sequence_starts`."""
+    if sequence_starts is None:
+        return x[:, 0]  # (b, d)
+    return x.flatten(0, 1)[sequence_starts]  # (n, d)
 
 
 class Embeddings(nn.Module):
@@ -398,15 +411,15 @@ class Pooler(nn.Module):
         super().__init__()
         self.dense = nn.Linear(config.hidden_size, config.hidden_size)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return torch.tanh(self.dense(x[:, 0]))  # (b, d)
+    def forward(self, x: torch.Tensor, sequence_starts: torch.Tensor | None = None) -> torch.Tensor:
+        return torch.tanh(self.dense(first_tokens(x, sequence_starts)))  # (b, d)
 
 
 class FirstToken(nn.Module):
     """The pooler when `classifier_activation` is off: the first token's hidden state itself."""
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        return x[:, 0]  # (b, d)
+    def forward(self, x: torch.Tensor, sequence_starts: torch.Tensor | None = None) -> torch.Tensor:
+        return first_tokens(x, sequence_starts)  # (b, d)
 
 
 class MobileBertModel(nn.Module):
@@ -424,9 +437,10 @@ class MobileBertModel(nn.Module):
         token_type_ids: torch.Tensor | None = None,
         position_ids: torch.Tensor | None = None,
         output_hidden_states: bool = False,
+        sequence_starts: torch.Tensor | None = None,
     ) -> dict[str, torch.Tensor]:
         x, states = self.backbone(input_ids, attention_mask, token_type_ids, position_ids)  # (b, t, d)
-        pooled = self.pooler(x)  # (b, d)
+        pooled = self.pooler(x, sequence_starts)  # (b, d)
         out = {"last_hidden_state": x, "pooler_output": pooled}
         if output_hidden_states:
             out["hidden_states"] = tuple(states)
@@ -499,9 +513,10 @@ class MobileBertForPreTraining(nn.Module):
         labels: torch.Tensor | None = None,
         next_sentence_label: torch.Tensor | None = None,
         output_hidden_states: bool = False,
+        sequence_starts: torch.Tensor | None = None,
     ) -> dict[str, torch.Tensor]:
         x, states = self.backbone(input_ids, attention_mask, token_type_ids, position_ids)  # (b, t, d)
-        pooled = self.pooler(x)  # (b, d)
+        pooled = self.pooler(x, sequence_starts)  # (b, d)
         x = self.dense(x)
         x = F.relu(x)
         x = self.layer_norm(x)
@@ -539,9 +554,10 @@ class MobileBertForNextSentencePrediction(nn.Module):
         position_ids: torch.Tensor | None = None,
         labels: torch.Tensor | None = None,
         output_hidden_states: bool = False,
+        sequence_starts: torch.Tensor | None = None,
     ) -> dict[str, torch.Tensor]:
         x, states = self.backbone(input_ids, attention_mask, token_type_ids, position_ids)  # (b, t, d)
-        x = self.pooler(x)  # (b, d)
+        x = self.pooler(x, sequence_starts)  # (b, d)
         x = self.seq_relationship(x)
         out = {"logits": x}
         if labels is not None:
@@ -570,9 +586,10 @@ class MobileBertForSequenceClassification(nn.Module):
         position_ids: torch.Tensor | None = None,
         labels: torch.Tensor | None = None,
         output_hidden_states: bool = False,
+        sequence_starts: torch.Tensor | None = None,
     ) -> dict[str, torch.Tensor]:
         x, states = self.backbone(input_ids, attention_mask, token_type_ids, position_ids)  # (b, t, d)
-        x = self.pooler(x)  # (b, d)
+        x = self.pooler(x, sequence_starts)  # (b, d)
         x = self.classifier(x)
         out = {"logits": x}
         if labels is not None:

@@ -83,15 +83,20 @@ class RMSNorm(nn.Module):
 def additive_mask(
     attention_mask: torch.Tensor, query_slots: torch.Tensor, causal: bool, dtype: torch.dtype
 ) -> torch.Tensor:
-    """Turn a (b, s) keep-mask into an additive (b, 1, t, s) bias: 0 to attend, dtype-min to block.
+    """Turn a keep-mask into an additive (b, 1, t, s) bias: 0 to attend, dtype-min to block.
 
-    `query_slots` (t,) is each query's index among the s key slots; a causal mask
-    blocks keys after it. Fully blocked rows stay finite (uniform attention), as
-    in the reference's eager attention.
+    A (b, s) mask says which key slots hold tokens; a (b, t, s) mask says which
+    keys each query may see (several sequences packed in one row attend
+    block-diagonally). `query_slots` (t,) is each query's index among the s key
+    slots; a causal mask blocks keys after it. Fully blocked rows stay finite
+    (uniform attention), as in the reference's eager attention.
     """
-    keep = attention_mask[:, None, None, :].bool()  # (b, 1, 1, s)
+    if attention_mask.dim() == 3:
+        keep = attention_mask[:, None].bool()  # (b, 1, t, s)
+    else:
+        keep = attention_mask[:, None, None, :].bool()  # (b, 1, 1, s)
     if causal:
-        key_slots = torch.arange(attention_mask.shape[1], device=attention_mask.device)
+        key_slots = torch.arange(attention_mask.shape[-1], device=attention_mask.device)
         keep = keep & (key_slots[None, :] <= query_slots[:, None])  # (b, 1, t, s)
     zero = torch.zeros((), dtype=dtype, device=attention_mask.device)
     return torch.where(keep, zero, torch.finfo(dtype).min)
@@ -353,7 +358,7 @@ class Backbone(nn.Module):
     ) -> tuple[torch.Tensor, list[torch.Tensor]]:
         """The final hidden state, and the embeddings followed by every layer's output."""
         x, mask = self.embed(input_ids, attention_mask, token_type_ids, position_ids, input_pos)
-        buckets = self.relative_buckets(input_ids.shape[1], attention_mask.shape[1], input_pos)  # (t, s)
+        buckets = self.relative_buckets(input_ids.shape[1], attention_mask.shape[-1], input_pos)  # (t, s)
         states = [x]
         for layer in self.layers:
             x = layer(x, mask, input_pos, buckets)  # (b, t, d)
@@ -387,7 +392,7 @@ class Decoder(Backbone):
         `memory_mask` (b, source) the encoder's."""
         x, mask = self.embed(input_ids, attention_mask, None, None, input_pos)
         memory_mask = additive_mask(memory_mask, input_pos, False, x.dtype)  # (b, 1, 1, source)
-        buckets = self.relative_buckets(input_ids.shape[1], attention_mask.shape[1], input_pos)  # (t, s)
+        buckets = self.relative_buckets(input_ids.shape[1], attention_mask.shape[-1], input_pos)  # (t, s)
         states = [x]
         for layer, kv in zip(self.layers, memory):
             x = layer(x, mask, input_pos, kv, memory_mask, buckets)  # (b, t, d)

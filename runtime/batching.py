@@ -1,15 +1,27 @@
 """Running many sequences of different lengths without computing on padding.
 
-:func:`run_batch` sorts sequences by length and cuts them into *tight length
-buckets*: consecutive runs of the sorted order whose padding stays under
-``max_waste`` of the bucket's tokens, each bucket holding at most
-``batch_tokens`` tokens. ``max_waste=0`` means equal lengths only, so no
-projection or FFN ever sees a padding token; the default 0.25 trades a little
-padding for fewer, larger calls, which measured faster on a 2-core CPU for
-realistic length mixes (`bench/bench.py`, case xlmr-b8-ragged). Attention stays per sequence (there is no packing
-across rows, so no cross-talk). Results come back in input order, one
-:class:`ModelOutput` per sequence, with per-token fields cut to the sequence's
-own length, equal to running the padded batch.
+:func:`run_batch` has two ways to keep padding out of the projections and FFNs:
+
+- **Packing** (the default where the model allows it): sequences, sorted by
+  length, share rows. Each call takes up to ``batch_tokens`` real tokens and
+  spreads them over the fewest rows of at most ``row_tokens`` tokens (never
+  less than the longest sequence), balancing the rows (longest sequence first,
+  into the emptiest row), so a row is padded only up to the fullest row.
+  Attention inside a row is block-diagonal (a ``(rows, t, t)`` keep-mask), so
+  no sequence sees another; position ids are each sequence's own, and heads that
+  read one token per sequence (the pooler, the first token) read it at each
+  sequence's start (``sequence_starts``). Longer rows cost more attention (it is
+  quadratic in the row), which is why rows are bounded by ``row_tokens``.
+- **Tight length buckets** (``pack=False``, and where packing cannot be exact):
+  consecutive runs of the sorted order whose padding stays under ``max_waste`` of
+  the bucket's tokens, each bucket holding at most ``batch_tokens`` tokens.
+
+Packing needs every token to be computed on its own outside attention, so a
+model packs unless its embeddings mix neighbouring tokens (MobileBERT's trigram
+input), its head takes ``(batch, choices, seq)`` inputs, or it is an
+encoder-decoder head; those run in buckets. Results come back in input order,
+one :class:`ModelOutput` per sequence, with per-token fields cut to the
+sequence's own length, equal to running the padded batch.
 """
 
 from __future__ import annotations
@@ -19,9 +31,10 @@ from dataclasses import dataclass
 
 import torch
 
+from ..compiler.schema import Switch
 from .model import ArchgenModel, InputError, ModelOutput
 
-__all__ = ["Bucket", "plan_buckets", "run_batch"]
+__all__ = ["Bucket", "pack_rows", "packing_blocker", "plan_buckets", "run_batch"]
 
 
 @dataclass(frozen=True)
@@ -66,8 +79,45 @@ def plan_buckets(
     return buckets
 
 
-def _per_token(value: torch.Tensor, batch: int, length: int) -> bool:
-    return value.dim() >= 2 and value.shape[0] == batch and value.shape[1] == length
+def pack_rows(lengths: Sequence[int], row_tokens: int) -> list[list[int]]:
+    """Spread sequence indices over the fewest rows of ``max(row_tokens, longest)`` tokens,
+    balanced: longest first, each into the emptiest row (ties: the lowest row).
+
+    The row count is ``ceil(total / capacity)`` unless balancing overfills a row,
+    in which case rows are added until every row fits."""
+    if row_tokens <= 0:
+        raise ValueError("row_tokens must be positive")
+    capacity = max(row_tokens, max(lengths))
+    order = sorted(range(len(lengths)), key=lambda i: (-lengths[i], i))
+    count = -(-sum(lengths) // capacity)
+    while True:
+        rows: list[list[int]] = [[] for _ in range(count)]
+        fill = [0] * count
+        for i in order:
+            r = min(range(count), key=lambda k: (fill[k], k))
+            rows[r].append(i)
+            fill[r] += lengths[i]
+        if max(fill) <= capacity:
+            return rows
+        count += 1
+
+
+def packing_blocker(model: ArchgenModel) -> str | None:
+    """Why ``model`` cannot run packed rows exactly, or None if it can."""
+    head, trigram = model.head.spec, model.ir.spec.embeddings.trigram
+    if isinstance(trigram, Switch):
+        trigram = bool(model.sizes[trigram.switch])
+    if head.encoder_decoder:
+        return "an encoder-decoder head runs its decoder per sequence"
+    if head.choices:
+        return "a multiple-choice head takes (batch, choices, seq) inputs"
+    if trigram:
+        return "its embeddings mix neighbouring tokens (trigram input), which would cross sequence boundaries"
+    return None
+
+
+def _rows(sequences: Sequence[Sequence[int] | dict[str, Sequence[int]]]) -> list[dict[str, Sequence[int]]]:
+    return [s if isinstance(s, dict) else {"input_ids": s} for s in sequences]
 
 
 def run_batch(
@@ -75,13 +125,20 @@ def run_batch(
     sequences: Sequence[Sequence[int] | dict[str, Sequence[int]]],
     *,
     batch_tokens: int = 4096,
+    pack: bool | None = None,
+    row_tokens: int = 256,
     max_waste: float = 0.25,
 ) -> list[ModelOutput]:
     """Run ``sequences`` (token id lists, or dicts with ``input_ids`` and optionally
-    ``token_type_ids``) in tight length buckets; results in input order."""
+    ``token_type_ids``) without computing on padding; results in input order.
+
+    ``pack=None`` packs rows where the model allows it and uses buckets otherwise;
+    ``pack=True`` raises if it cannot pack, ``pack=False`` always uses buckets."""
     if model.head.spec.choices:
         raise InputError("run_batch takes single sequences; multiple-choice inputs are (batch, choices, seq)")
-    rows = [s if isinstance(s, dict) else {"input_ids": s} for s in sequences]
+    if batch_tokens <= 0:
+        raise ValueError("batch_tokens must be positive")
+    rows = _rows(sequences)
     lengths = [len(r["input_ids"]) for r in rows]
     if any(n == 0 for n in lengths):
         raise InputError(f"sequence {lengths.index(0)} is empty")
@@ -90,7 +147,89 @@ def run_batch(
         raise InputError(
             f"sequences {too_long[:5]} exceed the position table ({model.max_length} tokens); truncate or stride them"
         )
+    blocker = packing_blocker(model)
+    if pack and blocker:
+        raise InputError(f"this model cannot pack sequences into rows: {blocker}; pass pack=False")
+    if pack is False or blocker:
+        return _run_buckets(model, rows, lengths, batch_tokens, max_waste)
+    return _run_packed(model, rows, lengths, batch_tokens, row_tokens)
+
+
+def _run_packed(
+    model: ArchgenModel, rows: list[dict], lengths: list[int], batch_tokens: int, row_tokens: int
+) -> list[ModelOutput]:
+    s = model.ir.spec
+    pad = model.sizes[s.pad_token]
+    learned_positions = s.embeddings.position.kind == "learned"
+    per_token = model.head.per_token_outputs
+    results: list[ModelOutput | None] = [None] * len(rows)
+    order = sorted(range(len(rows)), key=lambda i: (-lengths[i], i))
+    calls: list[list[int]] = [[]]
+    for i in order:  # consecutive in length order, so each call's rows balance well
+        if calls[-1] and sum(lengths[j] for j in calls[-1]) + lengths[i] > batch_tokens:
+            calls.append([])
+        calls[-1].append(i)
+    for call in calls:
+        packed = pack_rows([lengths[i] for i in call], row_tokens)
+        width = max(sum(lengths[call[j]] for j in row) for row in packed)
+        ids = torch.full((len(packed), width), pad, dtype=torch.long)
+        types = torch.zeros_like(ids)
+        positions = torch.zeros_like(ids)
+        keep = torch.zeros((len(packed), width, width), dtype=torch.bool)
+        own = _own_positions(model, [rows[i]["input_ids"] for i in call]) if learned_positions else None
+        places: list[tuple[int, int, int, int]] = []  # (input index, row, offset, length)
+        for r, row in enumerate(packed):
+            offset = 0
+            for j in row:
+                i, n = call[j], lengths[call[j]]
+                ids[r, offset : offset + n] = torch.as_tensor(rows[i]["input_ids"])
+                if "token_type_ids" in rows[i]:
+                    types[r, offset : offset + n] = torch.as_tensor(rows[i]["token_type_ids"])
+                if own is not None:
+                    positions[r, offset : offset + n] = own[j, :n]
+                keep[r, offset : offset + n, offset : offset + n] = True
+                places.append((i, r, offset, n))
+                offset += n
+        inputs = model._check(
+            {
+                "input_ids": ids,
+                "attention_mask": None,
+                "token_type_ids": types if any("token_type_ids" in rows[i] for i in call) else None,
+                "position_ids": positions if own is not None else None,
+            }
+        )
+        inputs = {k: v for k, v in inputs.items() if v is not None}
+        inputs["attention_mask"] = keep.long()
+        if model.head.reads_first_token:
+            inputs["sequence_starts"] = torch.tensor([r * width + offset for _, r, offset, _ in places])
+        with torch.inference_mode():
+            out = model._run(**inputs)
+        for index, (i, r, offset, n) in enumerate(places):
+            results[i] = ModelOutput(
+                {
+                    k: (v[r, offset : offset + n] if k in per_token else v[index])
+                    for k, v in out.items()
+                    if torch.is_tensor(v)
+                }
+            )
+    return results  # type: ignore[return-value]
+
+
+def _own_positions(model: ArchgenModel, sequences: list[Sequence[int]]) -> torch.Tensor:
+    """Each sequence's position ids as if it ran alone (right-padded batch, one call)."""
     pad = model.sizes[model.ir.spec.pad_token]
+    width = max(len(seq) for seq in sequences)
+    ids = torch.full((len(sequences), width), pad, dtype=torch.long)
+    for row, seq in enumerate(sequences):
+        ids[row, : len(seq)] = torch.as_tensor(seq)
+    return model.module.backbone.embeddings.position_ids(ids)  # (n, width)
+
+
+def _run_buckets(
+    model: ArchgenModel, rows: list[dict], lengths: list[int], batch_tokens: int, max_waste: float
+) -> list[ModelOutput]:
+    pad = model.sizes[model.ir.spec.pad_token]
+    per_token = model.head.per_token_outputs
     results: list[ModelOutput | None] = [None] * len(rows)
     for bucket in plan_buckets(lengths, batch_tokens=batch_tokens, max_waste=max_waste):
         b, t = len(bucket.indices), bucket.length
@@ -109,10 +248,6 @@ def run_batch(
         for row, i in enumerate(bucket.indices):
             n = lengths[i]
             results[i] = ModelOutput(
-                {
-                    k: (v[row, :n] if _per_token(v, b, t) else v[row])
-                    for k, v in out.items()
-                    if torch.is_tensor(v)
-                }
+                {k: (v[row, :n] if k in per_token else v[row]) for k, v in out.items() if torch.is_tensor(v)}
             )
     return results  # type: ignore[return-value]

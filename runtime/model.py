@@ -357,11 +357,21 @@ class ArchgenModel:
 
     forward = __call__
 
-    def run_batch(self, sequences, *, batch_tokens: int = 4096, max_waste: float = 0.25) -> list[ModelOutput]:
+    def run_batch(
+        self,
+        sequences,
+        *,
+        batch_tokens: int = 4096,
+        pack: bool | None = None,
+        row_tokens: int = 256,
+        max_waste: float = 0.25,
+    ) -> list[ModelOutput]:
         """Many sequences of different lengths, without computing on padding: see :mod:`.batching`."""
         from .batching import run_batch
 
-        return run_batch(self, sequences, batch_tokens=batch_tokens, max_waste=max_waste)
+        return run_batch(
+            self, sequences, batch_tokens=batch_tokens, pack=pack, row_tokens=row_tokens, max_waste=max_waste
+        )
 
     def _run(self, *args, **kwargs) -> dict[str, torch.Tensor]:
         """Call the compiled module if there is one, else the eager one."""

@@ -24,7 +24,7 @@ from typing import Any
 import torch
 
 from .model import ArchgenModel, InputError, load
-from .tasks import TASKS, _labels, load_tokenizer, run_task
+from .tasks import TASKS, _labels, _sequences, load_tokenizer, run_task
 
 __all__ = ["AGGREGATIONS", "Pipeline", "pipeline", "stream_file"]
 
@@ -56,7 +56,7 @@ class Pipeline:
             if len(texts) != 2:
                 raise InputError("question-answering takes two texts: QUESTION CONTEXT")
             return self.question_answering(texts[0], texts[1], **options)
-        return run_task(self.model, self.tokenizer, self.task, list(texts))
+        return run_task(self.model, self.tokenizer, self.task, list(texts), **options)
 
     # ------------------------------------------------------------------ NER
 
@@ -66,11 +66,10 @@ class Pipeline:
             raise InputError(f"aggregation must be one of {', '.join(AGGREGATIONS)}, got {aggregation!r}")
         results = []
         labels = _labels(self.model, self.model.sizes["num_labels"])
-        for text in texts:
-            enc = self.tokenizer.encode(text)
-            n = min(len(enc.ids), self.model.max_length)
-            ids = torch.tensor([enc.ids[:n]])
-            probs = self.model(ids).logits[0].softmax(-1)  # (t, labels)
+        seqs, encs, truncated = _sequences(self.model, self.tokenizer, texts)
+        for text, enc, cut, out in zip(texts, encs, truncated, self.model.run_batch(seqs)):
+            probs = out.logits.softmax(-1)  # (t, labels)
+            n = probs.shape[0]
             tokens = [
                 {
                     "index": i,
@@ -96,7 +95,7 @@ class Pipeline:
             else:
                 words = _words(tokens, labels, aggregation)
                 entities = _group(words, text)
-            results.append({"text": text, "truncated": len(enc.ids) > n, "entities": entities})
+            results.append({"text": text, "truncated": cut, "entities": entities})
         return results
 
     # ------------------------------------------------------------------ QA
@@ -226,10 +225,15 @@ def stream_file(
     source: Path,
     target: Path,
     *,
-    batch: int = 16,
+    batch: int = 64,
     progress: Callable[[int], None] | None = None,
+    **options: Any,
 ) -> int:
-    """Run ``pipe`` over every record of ``source`` into ``target`` (.jsonl), atomically."""
+    """Run ``pipe`` over every record of ``source`` into ``target`` (.jsonl), atomically.
+
+    Texts go to the model ``batch`` at a time (packed without padding where the model
+    allows: :mod:`.batching`); ``options`` are the task's (``aggregation``, ``stride``,
+    ``pooling``)."""
     records = list(_read(source))
     tmp = target.with_name(target.name + ".tmp")
     done = 0
@@ -237,9 +241,9 @@ def stream_file(
         with tmp.open("w", encoding="utf-8") as out:
             for chunk in _chunks(records, 1 if pipe.task == "question-answering" else batch):
                 if pipe.task == "question-answering":
-                    rows = pipe([chunk[0]["question"], chunk[0]["context"]])
+                    rows = pipe([chunk[0]["question"], chunk[0]["context"]], **options)
                 else:
-                    rows = pipe([r["text"] for r in chunk])
+                    rows = pipe([r["text"] for r in chunk], **options)
                 for row in rows:
                     out.write(json.dumps(row) + "\n")
                 done += len(chunk)

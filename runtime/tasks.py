@@ -45,6 +45,23 @@ def _encode(model: ArchgenModel, tok: Tokenizer, texts: list[str], pairs: list[s
     return inputs, encs, truncated
 
 
+def _sequences(model: ArchgenModel, tok: Tokenizer, texts: list[str]):
+    """Each text's tokens (cut to the position table) for :meth:`ArchgenModel.run_batch`,
+    which packs them without padding; also the encodings and which texts were cut."""
+    limit = model.max_length
+    encs = tok.encode_batch(texts)
+    types = (
+        model.sizes[model.ir.spec.embeddings.token_type_size] if model.ir.spec.embeddings.token_type else 0
+    )
+    seqs = []
+    for e in encs:
+        seq = {"input_ids": e.ids[:limit]}
+        if types:
+            seq["token_type_ids"] = [min(k, types - 1) for k in e.type_ids[:limit]]
+        seqs.append(seq)
+    return seqs, encs, [len(e.ids) > limit for e in encs]
+
+
 def _labels(model: ArchgenModel, n: int) -> list[str]:
     id2label = model.config.get("id2label") or {}
     return [id2label.get(str(i), id2label.get(i, f"LABEL_{i}")) for i in range(n)]
@@ -56,15 +73,14 @@ def fill_mask(model, tok, texts, top_k: int = 5):
     )
     if mask_id is None:
         raise InputError("the tokenizer has no <mask> or [MASK] token")
-    inputs, _, truncated = _encode(model, tok, texts)
-    logits = model(**inputs).logits
-    results = []
-    for row in range(len(texts)):
-        where = (inputs["input_ids"][row] == mask_id).nonzero().flatten().tolist()
-        if not where:
+    seqs, _, truncated = _sequences(model, tok, texts)
+    for row, seq in enumerate(seqs):  # before any compute
+        if mask_id not in seq["input_ids"]:
             cut = f" within the first {model.max_length} tokens" if truncated[row] else ""
             raise InputError(f"text {row} has no mask token{cut}")
-        probs = logits[row, where[0]].softmax(-1)
+    results = []
+    for row, (seq, out) in enumerate(zip(seqs, model.run_batch(seqs))):
+        probs = out.logits[seq["input_ids"].index(mask_id)].softmax(-1)
         top = probs.topk(min(top_k, probs.numel()))
         results.append(
             {
@@ -80,15 +96,15 @@ def fill_mask(model, tok, texts, top_k: int = 5):
 
 
 def token_classification(model, tok, texts):
-    inputs, encs, truncated = _encode(model, tok, texts)
-    logits = model(**inputs).logits
-    labels = _labels(model, logits.shape[-1])
+    seqs, encs, truncated = _sequences(model, tok, texts)
+    outs = model.run_batch(seqs)
+    labels = _labels(model, outs[0].logits.shape[-1])
     out = []
-    for row, e in enumerate(encs):
-        pred = logits[row].argmax(-1).tolist()
+    for row, (e, result) in enumerate(zip(encs, outs)):
+        pred = result.logits.argmax(-1).tolist()
         tokens = [
             {"token": e.tokens[i], "label": labels[pred[i]]}
-            for i in range(min(len(e.ids), logits.shape[1]))
+            for i in range(len(pred))
             if not e.special_tokens_mask[i]
         ]
         out.append({"text": texts[row], "truncated": truncated[row], "tokens": tokens})
@@ -125,8 +141,8 @@ def question_answering(model, tok, texts, max_answer_len: int = 30):
 
 
 def text_classification(model, tok, texts):
-    inputs, _, truncated = _encode(model, tok, texts)
-    logits = model(**inputs).logits
+    seqs, _, truncated = _sequences(model, tok, texts)
+    logits = torch.stack([out.logits for out in model.run_batch(seqs)])
     problem = model.config.get("problem_type")
     if problem == "regression":  # predicted values, not probabilities
         probs = logits
@@ -194,19 +210,35 @@ def text2text_generation(model, tok, texts, max_new_tokens: int = 20):
     ]
 
 
-def feature_extraction(model, tok, texts):
-    inputs, _, truncated = _encode(model, tok, texts)
-    out = model(**inputs)
-    if "pooler_output" not in out:  # no pooler (an encoder-decoder's encoder): the mean over real tokens
-        mask = inputs["attention_mask"][..., None].to(out.last_hidden_state.dtype)
-        pooled = (out.last_hidden_state * mask).sum(1) / mask.sum(1)
-        return [
-            {"text": t, "truncated": cut, "mean_hidden_state": [round(float(x), 6) for x in row]}
-            for t, cut, row in zip(texts, truncated, pooled)
-        ]
+POOLINGS = ("pooler", "mean", "cls", "eos")
+
+
+def feature_extraction(model, tok, texts, pooling: str | None = None):
+    """One vector per text. ``pooling``: ``pooler`` (the model's pooler output), ``mean``
+    (over the text's tokens), ``cls`` (the first token's state) or ``eos`` (the last
+    token's state: the end-of-sequence token the tokenizer appends). The default is
+    ``pooler`` where the model has one, else ``mean``."""
+    seqs, _, truncated = _sequences(model, tok, texts)
+    has_pooler = "pooler_output" in model.head.spec.outputs
+    pooling = pooling or ("pooler" if has_pooler else "mean")
+    if pooling not in POOLINGS:
+        raise InputError(f"pooling must be one of {', '.join(POOLINGS)}, got {pooling!r}")
+    if pooling == "pooler" and not has_pooler:
+        raise InputError(f"this model ({model.head.name}) has no pooler; pooling: mean, cls or eos")
+    pick = {
+        "pooler": lambda out: out.pooler_output,
+        "mean": lambda out: out.last_hidden_state.mean(0),
+        "cls": lambda out: out.last_hidden_state[0],
+        "eos": lambda out: out.last_hidden_state[-1],
+    }[pooling]
     return [
-        {"text": t, "truncated": cut, "pooler_output": [round(float(x), 6) for x in row]}
-        for t, cut, row in zip(texts, truncated, out.pooler_output)
+        {
+            "text": t,
+            "truncated": cut,
+            "pooling": pooling,
+            "embedding": [round(float(x), 6) for x in pick(out)],
+        }
+        for t, cut, out in zip(texts, truncated, model.run_batch(seqs))
     ]
 
 
@@ -222,7 +254,8 @@ TASKS = {
 }
 
 
-def run_task(model: ArchgenModel, tok: Tokenizer, task: str, texts: list[str]):
+def run_task(model: ArchgenModel, tok: Tokenizer, task: str, texts: list[str], **options):
+    """Run ``task`` over ``texts``; ``options`` are the task's keyword arguments (e.g. ``pooling``)."""
     if task not in TASKS:
         raise InputError(f"unknown task {task!r}; tasks: {', '.join(TASKS)}")
     if model.head.spec.task != task:
@@ -230,4 +263,4 @@ def run_task(model: ArchgenModel, tok: Tokenizer, task: str, texts: list[str]):
             f"task {task!r} needs a head that serves it; this checkpoint's head is "
             f"{model.head.name!r} ({model.head.spec.task})"
         )
-    return TASKS[task](model, tok, texts)
+    return TASKS[task](model, tok, texts, **options)

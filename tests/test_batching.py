@@ -1,4 +1,4 @@
-"""Padding-free batching: tight length buckets give the padded path's outputs, in input order."""
+"""Padding-free batching: packed rows and tight length buckets give the padded path's outputs, in input order."""
 
 from __future__ import annotations
 
@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from support import arch, save
 
 import archgen
-from archgen.runtime.batching import plan_buckets, run_batch
+from archgen.runtime.batching import pack_rows, packing_blocker, plan_buckets, run_batch
 from archgen.runtime.reference import build_reference
 
 
@@ -31,32 +31,78 @@ def test_buckets_cover_every_sequence_once_within_their_budgets(lengths, batch_t
         assert all(len({lengths[i] for i in b.indices}) == 1 for b in buckets)
 
 
+@given(lengths=st.lists(st.integers(1, 60), min_size=1, max_size=40), row_tokens=st.integers(1, 200))
+def test_packed_rows_hold_every_sequence_once_within_capacity(lengths, row_tokens) -> None:
+    rows = pack_rows(lengths, row_tokens)
+    assert sorted(i for row in rows for i in row) == list(range(len(lengths)))
+    capacity = max(row_tokens, max(lengths))
+    fills = [sum(lengths[i] for i in row) for row in rows]
+    assert max(fills) <= capacity
+    assert all(rows), "no empty rows"
+    assert len(rows) >= -(-sum(lengths) // capacity)
+
+
+def _padded(model, seqs: list[list[int]]) -> tuple[dict, int]:
+    width = max(len(s) for s in seqs)
+    ids = torch.full((len(seqs), width), model.sizes[model.ir.spec.pad_token])
+    mask = torch.zeros_like(ids)
+    for row, s in enumerate(seqs):
+        ids[row, : len(s)], mask[row, : len(s)] = torch.tensor(s), 1
+    return model(ids, mask), width
+
+
+CASES = [
+    ("xlm_roberta", "base", {}),
+    ("xlm_roberta", "token_classification", {}),
+    ("xlm_roberta", "sequence_classification", {}),
+    ("xlm_roberta", "question_answering", {}),
+    ("xlm_roberta", "masked_lm", {}),
+    ("roberta_prelayernorm", "base", {}),
+    ("mobilebert", "base", {"trigram_input": False}),  # packs
+    ("mobilebert", "pretraining", {"trigram_input": False}),  # packs: pooled branch
+    ("mobilebert", "token_classification", {}),  # trigram on: buckets
+    ("mobilebert", "sequence_classification", {}),
+    ("umt5", "encoder_model", {}),  # relative position bias: packs
+    ("umt5", "token_classification", {}),
+]
+
+
 @pytest.mark.parametrize(
-    "head", ["base", "token_classification", "sequence_classification", "question_answering"]
+    ("name", "head", "overrides"), CASES, ids=[f"{n}-{h}-{bool(o)}" for n, h, o in CASES]
 )
-@pytest.mark.parametrize("name", ["xlm_roberta", "mobilebert"])
-def test_run_batch_equals_the_padded_batch(name: str, head: str) -> None:
+def test_run_batch_equals_the_padded_batch(name: str, head: str, overrides: dict) -> None:
     ir = arch(name)
-    model = archgen.load(save(build_reference(ir, ir.head(head))))
+    model = archgen.load(save(build_reference(ir, ir.head(head), overrides)))
     gen = torch.Generator().manual_seed(0)
     lengths = [7, 3, 12, 3, 9, 12, 1, 5]
     pad = model.sizes[ir.spec.pad_token]
     seqs = [[int(t) for t in torch.randint(pad + 1, 99, (n,), generator=gen)] for n in lengths]
-    width = max(lengths)
-    ids = torch.full((len(seqs), width), pad)
-    mask = torch.zeros_like(ids)
-    for row, s in enumerate(seqs):
-        ids[row, : len(s)], mask[row, : len(s)] = torch.tensor(s), 1
-    padded = model(ids, mask)
-    for waste in (0.0, 0.5):
-        outs = run_batch(model, seqs, batch_tokens=24, max_waste=waste)
+    padded, width = _padded(model, seqs)
+    per_token = model.head.per_token_outputs
+    runs = [{"pack": False, "max_waste": 0.0}, {"pack": False, "max_waste": 0.5}]
+    if packing_blocker(model) is None:
+        # rows of 16 tokens hold several sequences: the block-diagonal mask, own positions and
+        # sequence starts are all exercised
+        assert len(pack_rows(lengths, 16)) < len(lengths)
+        runs += [{"pack": True, "row_tokens": 16}, {"pack": True, "row_tokens": 1}]
+    for run in runs:
+        outs = run_batch(model, seqs, batch_tokens=24, **run)
         assert len(outs) == len(seqs)
         for row, (n, out) in enumerate(zip(lengths, outs)):
-            for key, value in padded.items():
-                expected = value[row, :n] if value.dim() >= 2 and value.shape[1] == width else value[row]
+            assert set(out) == {k for k, v in padded.items() if torch.is_tensor(v)}
+            for key, value in out.items():
+                expected = padded[key][row, :n] if key in per_token else padded[key][row]
                 torch.testing.assert_close(
-                    out[key], expected, atol=1e-5, rtol=0, msg=lambda m, k=key: f"{k}: {m}"
+                    value, expected, atol=1e-5, rtol=0, msg=lambda m, k=key, r=run: f"{k} {r}: {m}"
                 )
+
+
+def test_packing_refuses_models_whose_embeddings_mix_tokens() -> None:
+    ir = arch("mobilebert")
+    model = archgen.load(save(build_reference(ir, ir.head("base"))))  # trigram input on
+    assert "trigram" in packing_blocker(model)
+    with pytest.raises(archgen.runtime.InputError, match="cannot pack.*trigram"):
+        run_batch(model, [[5, 6], [7]], pack=True)
 
 
 def test_run_batch_rejects_overlong_and_empty_sequences() -> None:
@@ -66,3 +112,21 @@ def test_run_batch_rejects_overlong_and_empty_sequences() -> None:
         run_batch(model, [[5] * 10, [5] * (model.max_length + 1)])
     with pytest.raises(archgen.runtime.InputError, match="empty"):
         run_batch(model, [[5], []])
+
+
+def test_packed_rows_compile_once_and_equal_eager() -> None:
+    """The packed call (3-D mask, sequence starts) compiles without breaks, equals eager, and
+    a second packing of other lengths and row counts does not recompile."""
+    import torch._dynamo
+
+    ir = arch("xlm_roberta")
+    directory = save(build_reference(ir, ir.head("sequence_classification")))
+    eager, compiled = archgen.load(directory), archgen.load(directory, compile=True)
+    gen = torch.Generator().manual_seed(1)
+    torch._dynamo.reset()
+    for i, lengths in enumerate([[7, 3, 12, 3, 9], [4, 11, 2, 6, 6, 8, 1, 9, 5]]):
+        seqs = [[int(t) for t in torch.randint(2, 99, (n,), generator=gen)] for n in lengths]
+        with torch._dynamo.config.patch(error_on_recompile=i > 0):
+            outs = compiled.run_batch(seqs, pack=True, row_tokens=16)
+        for out, want in zip(outs, eager.run_batch(seqs, pack=True, row_tokens=16)):
+            torch.testing.assert_close(out.logits, want.logits, atol=1e-5, rtol=0)

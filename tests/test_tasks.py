@@ -257,14 +257,30 @@ def test_text_generation_at_the_end_of_the_position_table():
     assert row["generated"] == ""
 
 
-def test_feature_extraction():
-    texts = ["the capital of france", "water"]
-    ref, tok, result = run("base", "feature-extraction", texts)
+@pytest.mark.parametrize("pooling", [None, "pooler", "mean", "cls", "eos"])
+def test_feature_extraction(pooling: str | None):
+    texts = ["the capital of france", "water", "a city"]  # different lengths: packed, not padded
+    ref, directory = checkpoint("base")
+    tok = load_tokenizer(directory)
+    result = archgen.pipeline("feature-extraction", directory)(texts, pooling=pooling)
     for text, row in zip(texts, result):
         assert row["text"] == text and row["truncated"] is False
-        want = ref_out(ref, tok.encode(text).ids).pooler_output[0]
-        assert len(row["pooler_output"]) == ref.config.hidden_size
-        torch.testing.assert_close(torch.tensor(row["pooler_output"]), want, atol=ATOL, rtol=0)
+        assert row["pooling"] == (pooling or "pooler")
+        out = ref_out(ref, tok.encode(text).ids)
+        want = {
+            "pooler": out.pooler_output[0],
+            "mean": out.last_hidden_state[0].mean(0),
+            "cls": out.last_hidden_state[0, 0],
+            "eos": out.last_hidden_state[0, -1],
+        }[row["pooling"]]
+        assert len(row["embedding"]) == ref.config.hidden_size
+        torch.testing.assert_close(torch.tensor(row["embedding"]), want, atol=ATOL, rtol=0)
+
+
+def test_feature_extraction_rejects_an_unknown_or_missing_pooling():
+    directory = checkpoint("base")[1]
+    with pytest.raises(InputError, match="pooling must be one of pooler, mean, cls, eos"):
+        archgen.pipeline("feature-extraction", directory)(["water"], pooling="max")
 
 
 def test_long_text_is_truncated_to_the_position_table():

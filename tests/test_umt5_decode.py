@@ -206,7 +206,7 @@ def test_every_head_compiled_equals_eager(name: str, head: str) -> None:
     ("head", "task", "field"),
     [
         ("conditional_generation", "text2text-generation", "generated"),
-        ("encoder_model", "feature-extraction", "mean_hidden_state"),
+        ("encoder_model", "feature-extraction", "embedding"),
     ],
 )
 def test_archgen_run_serves_the_encoder_decoder_tasks(tmp_path, head: str, task: str, field: str) -> None:
