@@ -153,3 +153,13 @@ def test_cli_run_takes_dtype_and_quantize() -> None:
     result = CliRunner().invoke(app, args + ["--quantize", "int4"])
     assert result.exit_code == 2
     assert "quantize must be None or one of int8, got 'int4'" in result.stderr
+
+
+@pytest.mark.parametrize("mode", MODES)
+@pytest.mark.parametrize(("name", "head"), [("xlm_roberta", "causal_lm"), ("umt5", "conditional_generation")])
+def test_generation_runs_in_each_mode(name: str, head: str, mode: str) -> None:
+    """The KV caches take the model's dtype (bf16, or fp32 around int8 linears)."""
+    model = archgen.load(checkpoint(name, head), **MODES[mode])
+    ids = torch.randint(4, 90, (2, 6), generator=torch.Generator().manual_seed(0))
+    tokens = model.generate(ids, max_new_tokens=5)
+    assert tokens.shape[0] == 2 and tokens.dtype == torch.long
