@@ -5,8 +5,13 @@ rounds, and the GEMMs of each case are timed alone in the same run so every
 row shows its fraction of this machine's floor. Prints a table of medians and
 writes it to bench/RESULTS.md with the date and machine.
 
-Engines: archgen eager and compiled, and the reference (`transformers`) eager
-and under torch.compile. (ONNX Runtime is not wired in yet.)
+Engines: archgen eager and compiled, archgen's opt-in lower precision
+(`archgen-bf16`: bf16 parameters, eager; `archgen-int8`: dynamic int8 linear
+layers, eager), and the reference (`transformers`) eager and under
+torch.compile. (ONNX Runtime is not wired in yet.) The lower-precision rows
+also show their error against archgen's fp32 output (max abs, and relative to
+the output's max abs; bench/precision.py checks the documented bounds) and
+their speed as a multiple of archgen-eager's.
 Cases are model *shapes* (randomly initialised, fixed seed: no hub here):
 XLM-R base at b1x128, b8x128 and b8 ragged (lengths drawn from a clipped
 log-normal), MobileBERT default at b8x128, and greedy generation with a small
@@ -76,7 +81,24 @@ SHAPES = {
         ),
     ),
 }
-ENGINES = ["gemm", "hf-eager", "hf-compile", "archgen-eager", "archgen-compiled"]
+ENGINES = [
+    "gemm",
+    "hf-eager",
+    "hf-compile",
+    "archgen-eager",
+    "archgen-compiled",
+    "archgen-bf16",
+    "archgen-int8",
+]
+#: archgen engines' load options beyond the checkpoint.
+ARCHGEN = {
+    "archgen-eager": {},
+    "archgen-compiled": {"compile": True},
+    "archgen-bf16": {"dtype": "bfloat16"},
+    "archgen-int8": {"quantize": "int8"},
+}
+#: Engines that differ from fp32 by design; their error is against archgen-eager's output.
+LOWER = ("archgen-bf16", "archgen-int8")
 
 
 # ----------------------------------------------------------------- inputs
@@ -144,8 +166,8 @@ def _engine(engine: str, directory: Path, case: dict):
         return _gemm_floor(directory, case)
     config = json.loads((directory / "config.json").read_text())
     inputs = padded(case, config.get("pad_token_id", 0), config["vocab_size"])
-    if engine.startswith("archgen"):
-        model = archgen.load(directory, compile=engine == "archgen-compiled")
+    if engine in ARCHGEN:
+        model = archgen.load(directory, **ARCHGEN[engine])
         if case.get("generate"):
             return (lambda: model.generate(inputs["input_ids"], max_new_tokens=case["generate"])), None
         if case.get("ragged"):
@@ -269,11 +291,13 @@ def render(cases, engines, runs, args) -> str:
         "# archgen benchmark results",
         "",
         f"{datetime.date.today().isoformat()} on {machine}; `python bench/bench.py --rounds {args.rounds} "
-        f"--repeat {args.repeat}`. Medians over rounds of per-process medians; fp32.",
+        f"--repeat {args.repeat}`. Medians over rounds of per-process medians; fp32 except "
+        "archgen-bf16 and archgen-int8, whose last column compares them with archgen's fp32 output "
+        "(max abs error / error relative to the output's max abs / speed as a multiple of archgen-eager's).",
         "",
         "| case | engine | median ms | tok/s | vs fastest peer | GEMM floor share | peak RSS MB | RSS / weights "
-        "| cold start s | warm start s | max abs diff vs reference |",
-        "|---|---|---|---|---|---|---|---|---|---|---|",
+        "| cold start s | warm start s | max abs diff vs reference | vs archgen fp32: abs / rel error, speed |",
+        "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for case in cases:
         spec = CASES[case]
@@ -283,25 +307,33 @@ def render(cases, engines, runs, args) -> str:
         med = {e: statistics.median(x["median_s"] for x in v) for e, v in ok.items() if v}
         peers = [med[e] for e in med if e not in ("gemm",) and not e.startswith("archgen")]
         ref_probe = next((x.get("probe") for x in ok.get("hf-eager", []) if x.get("probe")), None)
+        fp32_probe = next((x.get("probe") for x in ok.get("archgen-eager", []) if x.get("probe")), None)
         for e in engines:
             if e == "gemm" and spec.get("generate"):
                 continue
             if e not in med:
                 err = next((x["error"] for x in runs.get((case, e), []) if "error" in x), "not run")
-                lines.append(f"| {case} | {e} | - | - | - | - | - | - | - | - | {err} |")
+                lines.append(f"| {case} | {e} | - | - | - | - | - | - | - | - | {err} | - |")
                 continue
             vals = ok[e]
             diff = "-"
             if ref_probe and vals[0].get("probe") and e != "hf-eager":
                 a, b = torch.load(vals[0]["probe"]), torch.load(ref_probe)
                 diff = f"{float((a - b).abs().max()):.1e}" if a.shape == b.shape else "shape differs"
+            lower = "-"
+            if e in LOWER and fp32_probe and vals[0].get("probe"):
+                a, b = torch.load(vals[0]["probe"]), torch.load(fp32_probe)
+                err = float((a - b).abs().max())
+                lower = f"{err:.1e} / {err / float(b.abs().max()):.1e}"
+                if "archgen-eager" in med:
+                    lower += f" / {med['archgen-eager'] / med[e]:.2f}x"
             vs = f"{min(peers) / med[e]:.2f}x" if peers and e != "gemm" else "-"
             floor = f"{med['gemm'] / med[e]:.0%}" if "gemm" in med and e != "gemm" else "-"
             rss = max(x["peak_rss_mb"] for x in vals)
             startups = [x["startup_s"] for x in vals]
             lines.append(
                 f"| {case} | {e} | {med[e] * 1000:.1f} | {tokens / med[e]:.0f} | {vs} | {floor} | {rss:.0f} "
-                f"| {rss / weights:.2f} | {startups[0]:.1f} | {min(startups):.1f} | {diff} |"
+                f"| {rss / weights:.2f} | {startups[0]:.1f} | {min(startups):.1f} | {diff} | {lower} |"
             )
     return "\n".join(lines)
 

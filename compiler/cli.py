@@ -249,6 +249,8 @@ def run(
         help="Feature extraction: pooler, mean, cls or eos (default: pooler if the model has one, else mean).",
     ),
     spec: Path = typer.Option(None, help="A spec file for an architecture outside specs/."),
+    dtype: str = typer.Option("float32", help="float32 (default) or bfloat16: the parameters' dtype."),
+    quantize: str = typer.Option(None, help="int8: dynamic int8 linear layers (fp32 only). Default: none."),
 ) -> None:
     """Tokenize with the checkpoint's tokenizer.json and print (or stream to a file) the task's results."""
     from rich.progress import Progress
@@ -264,7 +266,7 @@ def run(
         err.print("[red]error:[/] --input needs --output FILE.jsonl")
         raise typer.Exit(2)
     try:
-        pipe = pipeline(task, checkpoint, spec=spec)
+        pipe = pipeline(task, checkpoint, spec=spec, dtype=dtype, quantize=quantize)
         options = {"aggregation": aggregation} if task == "token-classification" else {}
         options |= {"stride": stride} if task == "question-answering" else {}
         options |= {"pooling": pooling} if task == "feature-extraction" else {}

@@ -38,6 +38,7 @@ from ..compiler.lower import (
     switches,
 )
 from ..compiler.render import render_module, render_table
+from . import precision as P
 from . import weights as W
 
 __all__ = ["ArchgenModel", "InputError", "ModelOutput", "load", "find_spec"]
@@ -403,6 +404,10 @@ class ArchgenModel:
 
     def save_pretrained(self, directory: str | os.PathLike) -> None:
         """Write config.json + model.safetensors in the reference layout (atomically)."""
+        if any(isinstance(m, P.Int8Linear) for m in self.module.modules()):
+            raise ValueError(
+                "an int8-quantized model cannot be saved: load the checkpoint without quantize= to save"
+            )
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         params = dict(self.module.named_parameters(remove_duplicate=False))
@@ -634,7 +639,8 @@ def load(
     checkpoint_dir: str | os.PathLike,
     *,
     head: str | None = None,
-    dtype: torch.dtype | None = None,
+    dtype: torch.dtype | str | None = None,
+    quantize: str | None = None,
     compile: bool = False,
     spec: str | os.PathLike | None = None,
 ) -> ArchgenModel:
@@ -642,7 +648,13 @@ def load(
 
     ``spec`` names a spec file for architectures outside the built-in specs;
     otherwise it is chosen by config.json ``model_type``. ``head`` overrides
-    the head chosen by ``architectures``. ``dtype`` casts floating tensors."""
+    the head chosen by ``architectures``. Floating tensors are cast to ``dtype``:
+    float32 unless asked (whatever the checkpoint stores), ``"bfloat16"`` (or
+    ``torch.bfloat16``), or ``"float64"``. ``quantize="int8"`` makes the linear
+    layers dynamic int8 (fp32 and eager only). See :mod:`.precision` for what
+    each mode keeps in fp32, and its measured error."""
+    dtype = P.resolve_dtype(dtype)
+    P.check_quantize(quantize, dtype, compile)
     directory = Path(checkpoint_dir)
     config_path = directory / "config.json"
     if not config_path.exists():
@@ -658,7 +670,7 @@ def load(
 
     def read(key: str) -> torch.Tensor:
         t = ckpt.read(key)
-        return t.to(dtype) if dtype is not None and t.is_floating_point() else t
+        return t.to(dtype) if t.is_floating_point() else t
 
     state = W.gather(model_plan, ckpt.keys(), read, shapes)
     tied = W.ties(model_plan)
@@ -674,4 +686,6 @@ def load(
     for sub in module.modules():  # buffers computed at construction were only shapes on the meta device
         if hasattr(sub, "init_buffers"):
             sub.init_buffers(device)
+    if quantize == "int8":
+        P.quantize_linears(module)
     return ArchgenModel(module, ir, head_ir, config, sizes, flags, table, compile=compile)

@@ -98,7 +98,7 @@ def test_matches_reference(name: str, head: str, data) -> None:
     # float64 (see FLOAT64 above): reference and archgen alike, so 1e-5 is a strict bound
     ref = t5_reference(name, head, config).double()
     ref_sdpa = t5_reference(name, head, config, attn="sdpa").double()
-    model = archgen.load(save(ref))
+    model = archgen.load(save(ref), dtype=torch.float64)
     inputs = data.draw(t5_batch(config, eos_rows=head == "seq2seq_classification"), label="inputs")
     gen = torch.Generator().manual_seed(data.draw(st.integers(0, 2**31 - 1), label="seed"))
     target = data.draw(st.integers(1, 8), label="target_len")
@@ -126,7 +126,7 @@ def test_untied_lm_head_matches_reference(name: str, data) -> None:
     config = data.draw(t5_configs("conditional_generation"), label="config")
     ref = t5_reference(name, "conditional_generation", config, tie=False).double()
     ref_sdpa = t5_reference(name, "conditional_generation", config, tie=False, attn="sdpa").double()
-    model = archgen.load(save(ref))
+    model = archgen.load(save(ref), dtype=torch.float64)
     assert model.module.lm_head.weight is not model.module.backbone.encoder.embeddings.word.weight
     inputs = data.draw(t5_batch(config), label="inputs")
     b = inputs["input_ids"].shape[0]
