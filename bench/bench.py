@@ -9,8 +9,9 @@ Engines: archgen eager and compiled, and the reference (`transformers`) eager
 and under torch.compile. (ONNX Runtime is not wired in yet.)
 Cases are model *shapes* (randomly initialised, fixed seed: no hub here):
 XLM-R base at b1x128, b8x128 and b8 ragged (lengths drawn from a clipped
-log-normal), MobileBERT default at b8x128, and greedy generation with a small
-causal LM. archgen runs ragged batches padding-free (`run_batch`); the
+log-normal), MobileBERT default at b8x128, and greedy generation (a fixed
+number of new tokens) with a small causal LM and with UMT5-small (vocabulary
+shrunk to 32128). archgen runs ragged batches padding-free (`run_batch`); the
 reference runs them padded, as its users do.
 """
 
@@ -44,6 +45,7 @@ CASES = {
     },
     "mobilebert-b8x128": {"arch": "mobilebert", "shape": "mobilebert", "batch": 8, "length": 128},
     "clm-greedy": {"arch": "xlm_roberta", "shape": "clm-small", "batch": 1, "length": 16, "generate": 64},
+    "umt5-greedy": {"arch": "umt5", "shape": "umt5-small", "batch": 1, "length": 32, "generate": 32},
 }
 SHAPES = {
     "xlmr-base": (
@@ -75,6 +77,9 @@ SHAPES = {
             is_decoder=True,
         ),
     ),
+    # UMT5-small (`UMT5Config()` defaults: 8 + 8 layers, width 512, 6 heads, gated-gelu FFN 1024)
+    # with the vocabulary shrunk from 250112 to T5's 32128, so the checkpoint stays small (128 MB).
+    "umt5-small": ("UMT5Config", "UMT5ForConditionalGeneration", dict(vocab_size=32128)),
 }
 ENGINES = ["gemm", "hf-eager", "hf-compile", "archgen-eager", "archgen-compiled"]
 
@@ -147,7 +152,11 @@ def _engine(engine: str, directory: Path, case: dict):
     if engine.startswith("archgen"):
         model = archgen.load(directory, compile=engine == "archgen-compiled")
         if case.get("generate"):
-            return (lambda: model.generate(inputs["input_ids"], max_new_tokens=case["generate"])), None
+            # A fixed number of new tokens: an encoder-decoder's eos (from its config) is turned off.
+            stop = {"eos_token_id": -1} if model.head.spec.encoder_decoder else {}
+            return (
+                lambda: model.generate(inputs["input_ids"], max_new_tokens=case["generate"], **stop)
+            ), None
         if case.get("ragged"):
             seqs = [row[m.bool()].tolist() for row, m in zip(inputs["input_ids"], inputs["attention_mask"])]
             return (lambda: model.run_batch(seqs)), (lambda: model.run_batch(seqs)[0]["last_hidden_state"])
@@ -169,7 +178,7 @@ def _engine(engine: str, directory: Path, case: dict):
                         max_new_tokens=case["generate"],
                         min_new_tokens=case["generate"],
                         do_sample=False,
-                        pad_token_id=1,
+                        pad_token_id=config.get("pad_token_id", 0),
                     )
 
             return gen, None
