@@ -593,8 +593,8 @@ class ArchgenModel:
         step_slots = torch.arange(t, t + max_new_tokens - 1)[:, None].unbind(0)
         finished = torch.zeros((), dtype=torch.bool)  # stays false without an eos token
         done = torch.zeros(b, dtype=torch.bool)
-        logits = self._run(prompt, mask, position_ids=positions, input_pos=torch.arange(t), **extra)["logits"]
-        logits = logits[:, -1]
+        prefill = {"position_ids": positions, "input_pos": torch.arange(t), "last_only": True, **extra}
+        logits = self._run(prompt, mask, **prefill)["logits"][:, -1]
         for step in range(max_new_tokens):
             token = logits.argmax(-1)  # (b,)
             if eos_token_id is not None:
