@@ -227,8 +227,18 @@ def worker(engine: str, case_name: str, repeat: int) -> dict:
 # ----------------------------------------------------------------- driver
 
 
-def _spawn(engine: str, case: str, repeat: int) -> dict:
-    cmd = [sys.executable, __file__, "--worker", engine, case, "--repeat", str(repeat)]
+def _spawn(engine: str, case: str, repeat: int, threads: int) -> dict:
+    cmd = [
+        sys.executable,
+        __file__,
+        "--worker",
+        engine,
+        case,
+        "--repeat",
+        str(repeat),
+        "--threads",
+        str(threads),
+    ]
     done = subprocess.run(cmd, capture_output=True, text=True)
     if done.returncode != 0:
         tail = (done.stderr.strip().splitlines() or ["failed"])[-1]
@@ -248,9 +258,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--out", default=str(HERE / "RESULTS.md"))
+    parser.add_argument(
+        "--threads", type=int, default=os.cpu_count() or 1, help="torch threads (default: every core)"
+    )
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
-    torch.set_num_threads(os.cpu_count() or 1)
+    torch.set_num_threads(args.threads)
     if args.worker:
         print(json.dumps(worker(args.worker[0], args.worker[1], args.repeat)))
         return
@@ -267,7 +280,7 @@ def main() -> None:
                 if engine == "gemm" and CASES[case].get("generate"):
                     continue
                 print(f"round {r + 1}/{args.rounds}  {case:18s} {engine}", file=sys.stderr, flush=True)
-                runs.setdefault((case, engine), []).append(_spawn(engine, case, args.repeat))
+                runs.setdefault((case, engine), []).append(_spawn(engine, case, args.repeat, args.threads))
     print(render(cases, engines, runs, args))
     Path(args.out).write_text(render(cases, engines, runs, args) + "\n", encoding="utf-8")
 
@@ -278,7 +291,7 @@ def render(cases, engines, runs, args) -> str:
         "# archgen benchmark results",
         "",
         f"{datetime.date.today().isoformat()} on {machine}; `python bench/bench.py --rounds {args.rounds} "
-        f"--repeat {args.repeat}`. Medians over rounds of per-process medians; fp32.",
+        f"--repeat {args.repeat} --threads {args.threads}`. Medians over rounds of per-process medians; fp32.",
         "",
         "| case | engine | median ms | tok/s | vs fastest peer | GEMM floor share | peak RSS MB | RSS / weights "
         "| cold start s | warm start s | max abs diff vs reference |",
