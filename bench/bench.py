@@ -14,8 +14,9 @@ the output's max abs; bench/precision.py checks the documented bounds) and
 their speed as a multiple of archgen-eager's.
 Cases are model *shapes* (randomly initialised, fixed seed: no hub here):
 XLM-R base at b1x128, b8x128 and b8 ragged (lengths drawn from a clipped
-log-normal), MobileBERT default at b8x128, and greedy generation with a small
-causal LM. archgen runs ragged batches padding-free (`run_batch`); the
+log-normal), MobileBERT default at b8x128, and greedy generation (a fixed
+number of new tokens) with a small causal LM and with UMT5-small (vocabulary
+shrunk to 32128). archgen runs ragged batches padding-free (`run_batch`); the
 reference runs them padded, as its users do.
 """
 
@@ -49,6 +50,7 @@ CASES = {
     },
     "mobilebert-b8x128": {"arch": "mobilebert", "shape": "mobilebert", "batch": 8, "length": 128},
     "clm-greedy": {"arch": "xlm_roberta", "shape": "clm-small", "batch": 1, "length": 16, "generate": 64},
+    "umt5-greedy": {"arch": "umt5", "shape": "umt5-small", "batch": 1, "length": 32, "generate": 32},
 }
 SHAPES = {
     "xlmr-base": (
@@ -80,6 +82,9 @@ SHAPES = {
             is_decoder=True,
         ),
     ),
+    # UMT5-small (`UMT5Config()` defaults: 8 + 8 layers, width 512, 6 heads, gated-gelu FFN 1024)
+    # with the vocabulary shrunk from 250112 to T5's 32128, so the checkpoint stays small (128 MB).
+    "umt5-small": ("UMT5Config", "UMT5ForConditionalGeneration", dict(vocab_size=32128)),
 }
 ENGINES = [
     "gemm",
@@ -169,7 +174,11 @@ def _engine(engine: str, directory: Path, case: dict):
     if engine in ARCHGEN:
         model = archgen.load(directory, **ARCHGEN[engine])
         if case.get("generate"):
-            return (lambda: model.generate(inputs["input_ids"], max_new_tokens=case["generate"])), None
+            # A fixed number of new tokens: an encoder-decoder's eos (from its config) is turned off.
+            stop = {"eos_token_id": -1} if model.head.spec.encoder_decoder else {}
+            return (
+                lambda: model.generate(inputs["input_ids"], max_new_tokens=case["generate"], **stop)
+            ), None
         if case.get("ragged"):
             seqs = [row[m.bool()].tolist() for row, m in zip(inputs["input_ids"], inputs["attention_mask"])]
             return (lambda: model.run_batch(seqs)), (lambda: model.run_batch(seqs)[0]["last_hidden_state"])
@@ -191,7 +200,7 @@ def _engine(engine: str, directory: Path, case: dict):
                         max_new_tokens=case["generate"],
                         min_new_tokens=case["generate"],
                         do_sample=False,
-                        pad_token_id=1,
+                        pad_token_id=config.get("pad_token_id", 0),
                     )
 
             return gen, None
@@ -240,8 +249,18 @@ def worker(engine: str, case_name: str, repeat: int) -> dict:
 # ----------------------------------------------------------------- driver
 
 
-def _spawn(engine: str, case: str, repeat: int) -> dict:
-    cmd = [sys.executable, __file__, "--worker", engine, case, "--repeat", str(repeat)]
+def _spawn(engine: str, case: str, repeat: int, threads: int) -> dict:
+    cmd = [
+        sys.executable,
+        __file__,
+        "--worker",
+        engine,
+        case,
+        "--repeat",
+        str(repeat),
+        "--threads",
+        str(threads),
+    ]
     done = subprocess.run(cmd, capture_output=True, text=True)
     if done.returncode != 0:
         tail = (done.stderr.strip().splitlines() or ["failed"])[-1]
@@ -261,9 +280,12 @@ def main() -> None:
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--repeat", type=int, default=5)
     parser.add_argument("--out", default=str(HERE / "RESULTS.md"))
+    parser.add_argument(
+        "--threads", type=int, default=os.cpu_count() or 1, help="torch threads (default: every core)"
+    )
     args = parser.parse_args()
     OUT.mkdir(exist_ok=True)
-    torch.set_num_threads(os.cpu_count() or 1)
+    torch.set_num_threads(args.threads)
     if args.worker:
         print(json.dumps(worker(args.worker[0], args.worker[1], args.repeat)))
         return
@@ -280,7 +302,7 @@ def main() -> None:
                 if engine == "gemm" and CASES[case].get("generate"):
                     continue
                 print(f"round {r + 1}/{args.rounds}  {case:18s} {engine}", file=sys.stderr, flush=True)
-                runs.setdefault((case, engine), []).append(_spawn(engine, case, args.repeat))
+                runs.setdefault((case, engine), []).append(_spawn(engine, case, args.repeat, args.threads))
     print(render(cases, engines, runs, args))
     Path(args.out).write_text(render(cases, engines, runs, args) + "\n", encoding="utf-8")
 
@@ -291,7 +313,7 @@ def render(cases, engines, runs, args) -> str:
         "# archgen benchmark results",
         "",
         f"{datetime.date.today().isoformat()} on {machine}; `python bench/bench.py --rounds {args.rounds} "
-        f"--repeat {args.repeat}`. Medians over rounds of per-process medians; fp32 except "
+        f"--repeat {args.repeat} --threads {args.threads}`. Medians over rounds of per-process medians; fp32 except "
         "archgen-bf16 and archgen-int8, whose last column compares them with archgen's fp32 output "
         "(max abs error / error relative to the output's max abs / speed as a multiple of archgen-eager's).",
         "",

@@ -198,6 +198,8 @@ def _head_code(ir: ArchIR, head: HeadIR, norm, has_cross: bool) -> str:
         fwd.append("labels: torch.Tensor | None = None")
     fwd += [f"{branch.labels}: torch.Tensor | None = None" for branch in hs.branches]
     fwd.append("output_hidden_states: bool = False")
+    if causal:
+        fwd.append("last_only: bool = False")
     # Packed rows (several sequences per row) say where each sequence starts; choices never pack.
     starts = ", sequence_starts" if head.reads_first_token and not hs.choices else ""
     if starts:
@@ -227,6 +229,11 @@ def _head_code(ir: ArchIR, head: HeadIR, norm, has_cross: bool) -> str:
         ]
     else:
         body.append(f"x, states = self.backbone({call})  # (b, t, d)")
+    if causal:
+        body += [
+            "if last_only:  # generation reads the last position's logits only",
+            "    x = x[:, -1:]  # (b, 1, d)",
+        ]
     out: dict[str, str] = {}
     if "last_hidden_state" in hs.outputs:
         out["last_hidden_state"] = "x"

@@ -407,6 +407,7 @@ class XLMRobertaForCausalLM(nn.Module):
         encoder_attention_mask: torch.Tensor | None = None,
         labels: torch.Tensor | None = None,
         output_hidden_states: bool = False,
+        last_only: bool = False,
     ) -> dict[str, torch.Tensor]:
         if encoder_hidden_states is None:
             x, states = self.backbone(input_ids, attention_mask, token_type_ids, position_ids, input_pos)
@@ -420,6 +421,8 @@ class XLMRobertaForCausalLM(nn.Module):
                 encoder_hidden_states=encoder_hidden_states,
                 encoder_attention_mask=encoder_attention_mask,
             )
+        if last_only:  # generation reads the last position's logits only
+            x = x[:, -1:]  # (b, 1, d)
         x = self.dense(x)
         x = F.gelu(x)
         x = self.layer_norm(x)

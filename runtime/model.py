@@ -18,6 +18,7 @@ import os
 import sys
 import tempfile
 import types
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -40,10 +41,14 @@ from ..compiler.lower import (
 from ..compiler.render import render_module, render_table
 from . import precision as P
 from . import weights as W
+from .decoding import SYNC_EVERY, Step, until_finished
 
 __all__ = ["ArchgenModel", "InputError", "ModelOutput", "load", "find_spec"]
 
 GENERATED_DIR = Path(__file__).resolve().parent.parent / "generated"
+
+#: The smallest KV cache: short generations share one cache shape (and one compiled step).
+MIN_CACHE_SLOTS = 64
 
 #: config.json activation names -> the spec language's names.
 HF_ACTIVATIONS = {
@@ -455,7 +460,8 @@ class ArchgenModel:
         ``eos_token_id`` are padded with the pad token afterwards. With
         ``output_scores`` it also returns each step's logits ``(batch, vocab)``.
         Positions continue from each row's last prompt position, so left
-        padding gives the same positions as recomputing the whole sequence."""
+        padding gives the same positions as recomputing the whole sequence.
+        The tokens are those :meth:`stream` yields: both run the same loop."""
         if self.head.spec.encoder_decoder:
             from .seq2seq import generate
 
@@ -477,6 +483,78 @@ class ArchgenModel:
             )
         if num_beams != 1 or do_sample:
             raise InputError("decoder-only generation is greedy: num_beams=1 and do_sample=False")
+        steps = self._causal_steps(
+            input_ids,
+            attention_mask,
+            max_new_tokens,
+            eos_token_id,
+            encoder_hidden_states,
+            encoder_attention_mask,
+        )
+        done = list(until_finished(steps, SYNC_EVERY))
+        sequences = torch.cat([input_ids] + [token[:, None] for token, _ in done], dim=1)
+        return (sequences, [logits for _, logits in done]) if output_scores else sequences
+
+    def stream(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor | None = None,
+        *,
+        max_new_tokens: int = 20,
+        eos_token_id: int | None = None,
+        encoder_hidden_states: torch.Tensor | None = None,
+        encoder_attention_mask: torch.Tensor | None = None,
+        do_sample: bool = False,
+        temperature: float = 1.0,
+        top_k: int | None = 50,
+        top_p: float = 1.0,
+        generator: torch.Generator | None = None,
+    ) -> Iterator[torch.Tensor]:
+        """Each step's new tokens ``(batch,)`` as soon as they are computed.
+
+        The same loop as :meth:`generate` (greedy for causal heads; greedy or
+        sampling for encoder-decoder heads; no beam search), so the streamed
+        tokens, concatenated, are the new columns of ``generate``'s output.
+        Inputs are checked here, before the first token: an invalid call raises
+        at once and yields nothing. The model's KV cache serves one generation
+        at a time: finish (or drop) a stream before starting another."""
+        if self.head.spec.encoder_decoder:
+            from .seq2seq import stream
+
+            return stream(
+                self,
+                input_ids,
+                attention_mask,
+                max_new_tokens=max_new_tokens,
+                eos_token_id=eos_token_id,
+                do_sample=do_sample,
+                temperature=temperature,
+                top_k=top_k,
+                top_p=top_p,
+                generator=generator,
+            )
+        if do_sample:
+            raise InputError("decoder-only generation is greedy: do_sample=False")
+        steps = self._causal_steps(
+            input_ids,
+            attention_mask,
+            max_new_tokens,
+            eos_token_id,
+            encoder_hidden_states,
+            encoder_attention_mask,
+        )
+        return (token for token, _ in until_finished(steps, 1))
+
+    def _causal_steps(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor | None,
+        max_new_tokens: int,
+        eos_token_id: int | None,
+        encoder_hidden_states: torch.Tensor | None,
+        encoder_attention_mask: torch.Tensor | None,
+    ) -> Iterator[Step]:
+        """Check a decoder-only request, then return its steps (run lazily, one per token)."""
         if self.head.spec.attention != "causal":
             raise InputError(f"generation needs a causal head; this model is {self.head.name!r}")
         inputs = self._check(
@@ -487,9 +565,10 @@ class ArchgenModel:
                 "encoder_attention_mask": encoder_attention_mask,
             }
         )
-        b, t = input_ids.shape
-        total = t + max_new_tokens
-        if total > self.max_length:
+        t = input_ids.shape[1]
+        if max_new_tokens < 0:
+            raise InputError(f"max_new_tokens must be at least 0, got {max_new_tokens}")
+        if t + max_new_tokens > self.max_length:
             raise InputError(
                 f"prompt ({t}) + max_new_tokens ({max_new_tokens}) exceeds the position table ({self.max_length})"
             )
@@ -501,40 +580,60 @@ class ArchgenModel:
                 "encoder_hidden_states": encoder_hidden_states,
                 "encoder_attention_mask": encoder_attention_mask,
             }
+        return self._greedy(input_ids, inputs["attention_mask"], max_new_tokens, eos_token_id, extra)
+
+    @torch.inference_mode()
+    def _greedy(
+        self,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor,
+        max_new_tokens: int,
+        eos_token_id: int | None,
+        extra: dict[str, torch.Tensor],
+    ) -> Iterator[Step]:
+        """The greedy loop: prefill, then one cached call per token (inference mode between yields only)."""
+        if max_new_tokens == 0:
+            return
         module = self.module
-        fn = self._run
-        dtype = next(module.parameters()).dtype
+        b, t = input_ids.shape
+        slots = self._kv_cache(b, t + max_new_tokens, next(module.parameters()).dtype)
         pad = self.sizes[self.ir.spec.pad_token]
-        # One cache of the position table's length, kept while the batch size stays:
-        # its shape never changes, so a compiled decode step never recompiles.
-        slots = self.max_length
-        if self._cache_shape != (b, slots, dtype):
-            module.setup_cache(b, slots, dtype)
-            self._cache_shape = (b, slots, dtype)
-        tokens = [input_ids]
-        scores: list[torch.Tensor] = []
-        with torch.inference_mode():
-            prompt = input_ids.clone()  # an inference tensor, like every later step's input
-            mask = torch.ones(b, slots, dtype=torch.long)
-            mask[:, :t] = inputs["attention_mask"]
-            positions = module.backbone.embeddings.position_ids(prompt)  # (b, t)
-            done = torch.zeros(b, dtype=torch.bool)
-            logits = fn(prompt, mask, position_ids=positions, input_pos=torch.arange(t), **extra)["logits"]
-            pos = positions[:, -1:]
-            for step in range(max_new_tokens):
-                scores.append(logits[:, -1])
-                token = logits[:, -1].argmax(-1)  # (b,)
-                if eos_token_id is not None:
-                    token = torch.where(done, torch.full_like(token, pad), token)
-                    done = done | (token == eos_token_id)
-                tokens.append(token[:, None])
-                if step == max_new_tokens - 1 or (eos_token_id is not None and bool(done.all())):
-                    break
-                pos = pos + 1
-                slot = torch.tensor([t + step])
-                logits = fn(token[:, None], mask, position_ids=pos, input_pos=slot, **extra)["logits"]
-        sequences = torch.cat(tokens, dim=1)
-        return (sequences, scores) if output_scores else sequences
+        prompt = input_ids.clone()  # an inference tensor, like every later step's input
+        mask = torch.ones(b, slots, dtype=torch.long)
+        mask[:, :t] = attention_mask
+        positions = module.backbone.embeddings.position_ids(prompt)  # (b, t)
+        # Every step's position ids (b, 1) and cache slot (1,), made once: nothing is built per token.
+        later = positions[:, -1:] + torch.arange(1, max_new_tokens, dtype=positions.dtype)  # (b, n - 1)
+        step_positions = later.T.contiguous()[:, :, None].unbind(0)
+        step_slots = torch.arange(t, t + max_new_tokens - 1)[:, None].unbind(0)
+        finished = torch.zeros((), dtype=torch.bool)  # stays false without an eos token
+        done = torch.zeros(b, dtype=torch.bool)
+        prefill = {"position_ids": positions, "input_pos": torch.arange(t), "last_only": True, **extra}
+        logits = self._run(prompt, mask, **prefill)["logits"][:, -1]
+        for step in range(max_new_tokens):
+            token = logits.argmax(-1)  # (b,)
+            if eos_token_id is not None:
+                token = torch.where(done, pad, token)
+                done = done | (token == eos_token_id)
+                finished = done.all()
+            yield token, logits, finished
+            if step + 1 < max_new_tokens:
+                inputs = {"position_ids": step_positions[step], "input_pos": step_slots[step], **extra}
+                logits = self._run(token[:, None], mask, **inputs)["logits"][:, -1]
+
+    def _kv_cache(self, batch: int, tokens: int, dtype: torch.dtype) -> int:
+        """Preallocate (or keep) a KV cache for ``tokens`` tokens; returns its slot count.
+
+        Slots are a power of two (at least :data:`MIN_CACHE_SLOTS`, at most the
+        position table): each step attends over the cache, not the whole
+        position table, and a cache that is large enough is kept, so a
+        compiled step sees the same shapes call after call."""
+        held = self._cache_shape
+        if held is None or held[0] != batch or held[2] != dtype or held[1] < tokens:
+            slots = min(self.max_length, max(MIN_CACHE_SLOTS, 1 << (tokens - 1).bit_length()))
+            self.module.setup_cache(batch, slots, dtype)
+            self._cache_shape = (batch, slots, dtype)
+        return self._cache_shape[1]
 
 
 # --------------------------------------------------------------- loading

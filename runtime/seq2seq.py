@@ -16,21 +16,19 @@ sampling draws from the given ``torch.Generator`` (or the global one), with
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from typing import TYPE_CHECKING
 
 import torch
 import torch.nn.functional as F
 
+from .decoding import SYNC_EVERY, Step, until_finished
 from .model import InputError
 
 if TYPE_CHECKING:  # pragma: no cover
     from .model import ArchgenModel
 
-__all__ = ["check_inputs", "generate", "require_decoder_input"]
-
-#: The smallest self-attention cache: short generations share one cache shape (and one compiled step).
-MIN_CACHE_SLOTS = 64
+__all__ = ["check_inputs", "generate", "require_decoder_input", "stream"]
 
 
 # --------------------------------------------------------------- inputs
@@ -169,102 +167,164 @@ def generate(
     ``length_penalty`` and stopped as the reference's ``early_stopping`` says.
     Sampling applies ``temperature``, ``top_k`` (0 or None: off) and ``top_p``
     and draws from ``generator``. With ``output_scores`` it also returns each
-    step's raw logits ``(batch * num_beams, vocab)``."""
-    s = model.ir.spec
-    if not any(layer.op == "lm_decoder" for layer in model.head.layers):
-        raise InputError(f"generation needs a head that predicts tokens; this model is {model.head.name!r}")
-    if max_new_tokens < 1 or num_beams < 1:
-        raise InputError(f"max_new_tokens ({max_new_tokens}) and num_beams ({num_beams}) must be at least 1")
-    if do_sample and (temperature <= 0 or not 0 < top_p <= 1 or (top_k is not None and top_k < 0)):
-        raise InputError(
-            f"sampling needs temperature > 0, 0 < top_p <= 1 and top_k >= 0; got {temperature}, {top_p}, {top_k}"
-        )
-    inputs = model._check({"input_ids": input_ids, "attention_mask": attention_mask})
-    mask = inputs["attention_mask"].contiguous()  # strides are guarded: keep one layout for every call
-    pad = model.sizes[s.pad_token]
-    eos = model.sizes[s.eos_token] if eos_token_id is None else eos_token_id
-    start = model.sizes[s.decoder.start_token]
-    b = input_ids.shape[0]
-    rows = b * num_beams
-    module = model.module
-    dtype = next(module.parameters()).dtype
-    # One cache shape for every call that fits it: the compiled step sees the same shapes.
-    held = model._cache_shape
-    if held is None or held[0] != rows or held[2] != dtype or held[1] < max_new_tokens:
-        slots = max(MIN_CACHE_SLOTS, 1 << (max_new_tokens - 1).bit_length())
-        module.setup_cache(rows, slots, dtype)
-        model._cache_shape = (rows, slots, dtype)
-    slots = model._cache_shape[1]
+    step's raw logits ``(batch * num_beams, vocab)``. Greedy decoding and
+    sampling run the loop that :func:`stream` runs."""
+    run = _Request(model, input_ids, attention_mask, max_new_tokens, eos_token_id, num_beams, do_sample)
+    run.check_sampling(temperature, top_k, top_p)
+    warp = run.warper(temperature, top_k, top_p)
+    if num_beams == 1:
+        # Greedy: the stopping flag is read once every SYNC_EVERY steps; sampling reads it every
+        # step, so the generator draws exactly as many numbers as the reference does.
+        steps = run.greedy_or_sample(warp, generator)
+        done = list(until_finished(steps, 1 if do_sample else SYNC_EVERY))
+        start = torch.full((input_ids.shape[0], 1), run.start, dtype=torch.long)
+        sequences = torch.cat([start] + [token[:, None] for token, _ in done], dim=1)
+        return (sequences, [logits for _, logits in done]) if output_scores else sequences
     scores: list[torch.Tensor] = []
-    with torch.inference_mode():
-        ids = input_ids.contiguous().clone()  # an inference tensor, like every later step's input
-        memory = model._run_method("encode", ids, mask)
-        if num_beams > 1:  # each row's beams read the same encoding
-            memory = [
-                (k.repeat_interleave(num_beams, 0), v.repeat_interleave(num_beams, 0)) for k, v in memory
-            ]
-            mask = mask.repeat_interleave(num_beams, 0)
-        self_mask = torch.ones(rows, slots, dtype=torch.long, device=ids.device)
-
-        def step(tokens: torch.Tensor, position: int) -> torch.Tensor:
-            pos = torch.tensor([position], device=tokens.device)
-            logits = model._run_method("decode", tokens, self_mask, pos, memory, mask)[:, -1].float()
-            scores.append(logits)
-            return logits  # (rows, vocab)
-
-        def warp(x: torch.Tensor) -> torch.Tensor:
-            return _warp(x, temperature, top_k, top_p, keep=2 if num_beams > 1 else 1) if do_sample else x
-
-        if num_beams == 1:
-            sequences = _greedy_or_sample(
-                step, warp, b, start, pad, eos, max_new_tokens, do_sample, generator
-            )
-        else:
-            sequences = _beam_search(
-                step,
-                warp,
-                module.reorder_cache,
-                b,
-                num_beams,
-                start,
-                pad,
-                eos,
-                max_new_tokens,
-                do_sample,
-                generator,
-                length_penalty,
-                early_stopping,
-            )
+    sequences = run.beam_search(warp, generator, length_penalty, early_stopping, scores)
     return (sequences, scores) if output_scores else sequences
 
 
-def _greedy_or_sample(
-    step: Callable,
-    warp: Callable,
-    b: int,
-    start: int,
-    pad: int,
-    eos: int,
-    steps: int,
-    sample: bool,
-    generator,
-) -> torch.Tensor:
-    sequences = torch.full((b, 1), start, dtype=torch.long)
-    unfinished = torch.ones(b, dtype=torch.bool)
-    for position in range(steps):
-        scores = warp(step(sequences[:, -1:], position))
-        if sample:
-            token = torch.multinomial(F.softmax(scores, dim=-1), num_samples=1, generator=generator).squeeze(
-                1
+def stream(
+    model: ArchgenModel,
+    input_ids: torch.Tensor,
+    attention_mask: torch.Tensor | None = None,
+    *,
+    max_new_tokens: int = 20,
+    eos_token_id: int | None = None,
+    do_sample: bool = False,
+    temperature: float = 1.0,
+    top_k: int | None = 50,
+    top_p: float = 1.0,
+    generator: torch.Generator | None = None,
+) -> Iterator[torch.Tensor]:
+    """Each step's new decoder tokens ``(batch,)``, greedy or sampled, as :func:`generate` makes them.
+
+    Everything is checked before this returns, so an invalid request yields nothing."""
+    run = _Request(model, input_ids, attention_mask, max_new_tokens, eos_token_id, 1, do_sample)
+    run.check_sampling(temperature, top_k, top_p)
+    steps = run.greedy_or_sample(run.warper(temperature, top_k, top_p), generator)
+    return (token for token, _ in until_finished(steps, 1))
+
+
+class _Request:
+    """One checked generation request: its inputs, special tokens and (kept or new) KV cache."""
+
+    def __init__(
+        self,
+        model: ArchgenModel,
+        input_ids: torch.Tensor,
+        attention_mask: torch.Tensor | None,
+        max_new_tokens: int,
+        eos_token_id: int | None,
+        num_beams: int,
+        do_sample: bool,
+    ):
+        s = model.ir.spec
+        if not any(layer.op == "lm_decoder" for layer in model.head.layers):
+            raise InputError(
+                f"generation needs a head that predicts tokens; this model is {model.head.name!r}"
             )
-        else:
-            token = scores.argmax(-1)
-        token = torch.where(unfinished, token, torch.full_like(token, pad))  # finished rows are padded
-        sequences = torch.cat([sequences, token[:, None]], dim=1)
-        unfinished = unfinished & (token != eos)
-        if not bool(unfinished.any()):
-            break
-    return sequences
+        if max_new_tokens < 1 or num_beams < 1:
+            raise InputError(
+                f"max_new_tokens ({max_new_tokens}) and num_beams ({num_beams}) must be at least 1"
+            )
+        inputs = model._check({"input_ids": input_ids, "attention_mask": attention_mask})
+        self.model = model
+        self.input_ids = input_ids
+        self.mask = inputs["attention_mask"].contiguous()  # strides are guarded: one layout for every call
+        self.pad = model.sizes[s.pad_token]
+        self.eos = model.sizes[s.eos_token] if eos_token_id is None else eos_token_id
+        self.start = model.sizes[s.decoder.start_token]
+        self.steps = max_new_tokens
+        self.num_beams = num_beams
+        self.do_sample = do_sample
+
+    def check_sampling(self, temperature: float, top_k: int | None, top_p: float) -> None:
+        if self.do_sample and (temperature <= 0 or not 0 < top_p <= 1 or (top_k is not None and top_k < 0)):
+            raise InputError(
+                "sampling needs temperature > 0, 0 < top_p <= 1 and top_k >= 0; "
+                f"got {temperature}, {top_p}, {top_k}"
+            )
+
+    def warper(self, temperature: float, top_k: int | None, top_p: float) -> Callable:
+        keep = 2 if self.num_beams > 1 else 1
+        if not self.do_sample:
+            return lambda scores: scores
+        return lambda scores: _warp(scores, temperature, top_k, top_p, keep=keep)
+
+    def _start(self) -> Callable[[torch.Tensor, int], torch.Tensor]:
+        """Encode the input once, preallocate the cache; returns the step function ``(tokens, position) -> logits``."""
+        model, rows = self.model, self.input_ids.shape[0] * self.num_beams
+        slots = model._kv_cache(rows, self.steps, next(model.module.parameters()).dtype)
+        ids = self.input_ids.contiguous().clone()  # an inference tensor, like every later step's input
+        memory = model._run_method("encode", ids, self.mask)
+        mask = self.mask
+        if self.num_beams > 1:  # each row's beams read the same encoding
+            memory = [
+                (k.repeat_interleave(self.num_beams, 0), v.repeat_interleave(self.num_beams, 0))
+                for k, v in memory
+            ]
+            mask = mask.repeat_interleave(self.num_beams, 0)
+        self_mask = torch.ones(rows, slots, dtype=torch.long, device=ids.device)
+        slot_ids = torch.arange(self.steps, device=ids.device)[:, None].unbind(0)  # each step's (1,) slot
+
+        def step(tokens: torch.Tensor, position: int) -> torch.Tensor:
+            logits = model._run_method("decode", tokens, self_mask, slot_ids[position], memory, mask)
+            return logits[:, -1].float()  # (rows, vocab)
+
+        return step
+
+    @torch.inference_mode()
+    def greedy_or_sample(self, warp: Callable, generator: torch.Generator | None) -> Iterator[Step]:
+        """One step per token: the reference's greedy/sampling loop (inference mode between yields only)."""
+        step = self._start()
+        b = self.input_ids.shape[0]
+        token = torch.full((b,), self.start, dtype=torch.long)
+        unfinished = torch.ones(b, dtype=torch.bool)
+        for position in range(self.steps):
+            logits = step(token[:, None], position)
+            scores = warp(logits)
+            if self.do_sample:
+                probs = F.softmax(scores, dim=-1)
+                token = torch.multinomial(probs, num_samples=1, generator=generator).squeeze(1)
+            else:
+                token = scores.argmax(-1)
+            token = torch.where(unfinished, token, self.pad)  # finished rows are padded
+            unfinished = unfinished & (token != self.eos)
+            yield token, logits, ~unfinished.any()
+
+    @torch.inference_mode()
+    def beam_search(
+        self,
+        warp: Callable,
+        generator: torch.Generator | None,
+        length_penalty: float,
+        early_stopping: bool,
+        scores: list[torch.Tensor],
+    ) -> torch.Tensor:
+        """Beam search (see :func:`_beam_search`); appends every step's raw logits to ``scores``."""
+        step = self._start()
+
+        def scored(tokens: torch.Tensor, position: int) -> torch.Tensor:
+            scores.append(step(tokens, position))
+            return scores[-1]
+
+        return _beam_search(
+            scored,
+            warp,
+            self.model.module.reorder_cache,
+            self.input_ids.shape[0],
+            self.num_beams,
+            self.start,
+            self.pad,
+            self.eos,
+            self.steps,
+            self.do_sample,
+            generator,
+            length_penalty,
+            early_stopping,
+        )
 
 
 # The beam search below is the reference's (`GenerationMixin._beam_search`), vectorised over

@@ -74,6 +74,8 @@ def test_greedy_tokens_equal_reference_greedy(arch: str) -> None:
             token = ref(input_ids=expected, attention_mask=full_mask).logits[:, -1].argmax(-1, keepdim=True)
             expected = torch.cat([expected, token], dim=1)
     assert torch.equal(model.generate(ids, mask, max_new_tokens=10), expected)
+    streamed = torch.stack(list(model.stream(ids, mask, max_new_tokens=10)), dim=1)  # the same loop
+    assert torch.equal(streamed, expected[:, ids.shape[1] :])
 
 
 def test_generation_stops_at_eos_and_pads() -> None:

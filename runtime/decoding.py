@@ -1,0 +1,49 @@
+"""The stopping rule shared by every token-by-token generation loop.
+
+A loop yields ``(token, logits, finished)`` per step: the step's new tokens
+``(batch,)``, its logits ``(batch, vocab)`` and a 0-d bool tensor, true once
+every row has produced its end token. :func:`until_finished` passes the steps on
+up to and including the first finished one. It reads ``finished`` on the host
+only once every ``every`` steps: between two checks the loop runs ahead
+(tensors stay where they are computed, no host sync), and the steps after the
+finished one are dropped, so the tokens are the same for every ``every``.
+Streaming checks every step, so each token is handed on as soon as it exists;
+``generate`` checks every :data:`SYNC_EVERY` steps.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import torch
+
+__all__ = ["SYNC_EVERY", "Step", "until_finished"]
+
+#: Steps between two host reads of the stopping flag when generating a whole batch.
+SYNC_EVERY = 8
+
+#: One decoding step: new tokens (batch,), logits (batch, vocab), all rows finished (0-d bool).
+Step = tuple[torch.Tensor, torch.Tensor, torch.Tensor]
+
+
+def until_finished(steps: Iterator[Step], every: int) -> Iterator[tuple[torch.Tensor, torch.Tensor]]:
+    """``(token, logits)`` of each step up to the first whose ``finished`` is true, checked every ``every`` steps."""
+    pending: list[Step] = []
+    for step in steps:
+        pending.append(step)
+        if len(pending) == every:
+            kept, stop = _settle(pending)
+            yield from kept
+            if stop:
+                return
+            pending = []
+    yield from _settle(pending)[0]
+
+
+def _settle(pending: list[Step]) -> tuple[list[tuple[torch.Tensor, torch.Tensor]], bool]:
+    """The pending steps up to the first finished one, and whether there was one: one host read."""
+    if not pending:
+        return [], False
+    flags = torch.stack([finished for _, _, finished in pending]).tolist()
+    end = flags.index(True) + 1 if True in flags else len(pending)
+    return [(token, logits) for token, logits, _ in pending[:end]], True in flags
