@@ -39,6 +39,8 @@ from ..compiler.lower import (
 )
 from ..compiler.render import render_module, render_table
 from . import weights as W
+from .artifacts import AotForward, default_cache_dir
+from .progress import Reporter
 
 __all__ = ["ArchgenModel", "InputError", "ModelOutput", "load", "find_spec"]
 
@@ -193,6 +195,10 @@ class ArchgenModel:
         flags: dict[str, bool],
         table: dict,
         compile: bool = False,
+        *,
+        key_parts: dict[str, Any] | None = None,
+        cache_dir: str | os.PathLike | None = None,
+        reporter: Reporter | None = None,
     ):
         self.module = module.eval()
         self.ir = ir
@@ -202,7 +208,19 @@ class ArchgenModel:
         self.flags = flags
         self.table = table
         self.plan = table_plan(table, head, sizes, flags)
+        # Forward calls run an AOTInductor package cached on disk (see .artifacts); generation's
+        # steps, which write a KV cache, run under torch.compile.
         self.compiled = torch.compile(module, fullgraph=True, dynamic=True) if compile else None
+        self.aot = (
+            AotForward(
+                module,
+                key_parts or {},
+                Path(cache_dir) if cache_dir is not None else default_cache_dir(),
+                reporter or Reporter(False),
+            )
+            if compile
+            else None
+        )
         self._cache_shape: tuple | None = None
         self._compiled_methods: dict[str, Any] = {}
 
@@ -353,7 +371,7 @@ class ArchgenModel:
             enc = inputs["encoder_hidden_states"]
             inputs["encoder_attention_mask"] = torch.ones(enc.shape[:2], dtype=torch.long, device=enc.device)
         with torch.inference_mode():
-            return ModelOutput(self._run(**inputs))
+            return ModelOutput(self._run(**inputs) if self.aot is None else self.aot(**inputs))
 
     forward = __call__
 
@@ -384,6 +402,8 @@ class ArchgenModel:
 
     def to(self, *args, **kwargs) -> ArchgenModel:
         self.module.to(*args, **kwargs)
+        if self.aot is not None:
+            self.aot.reset()
         return self
 
     def state_dict(self) -> dict[str, torch.Tensor]:
@@ -578,7 +598,8 @@ def _check_structure(ir: ArchIR, head: HeadIR, sizes: dict) -> None:
 
 
 def build(ir: ArchIR, head: HeadIR, config: dict, *, device: str | torch.device = "cpu"):
-    """Construct the generated module for ``config`` (on ``device``) plus sizes and flags."""
+    """Construct the generated module for ``config`` (on ``device``) plus sizes, flags, table and
+    the parts of a compiled artifact's key (generated source hash, head, sizes, flags, arguments)."""
     s = ir.spec
     try:
         sizes = bind_sizes(s.sizes, config)
@@ -617,7 +638,15 @@ def build(ir: ArchIR, head: HeadIR, config: dict, *, device: str | torch.device 
     cls = getattr(module_py, head.class_name)
     with torch.device(device):
         module = cls(module_py.Config(**sizes), **kwargs)
-    return module, sizes, flags, table
+    source = Path(module_py.__file__).read_bytes()
+    key_parts = {
+        "source": hashlib.sha256(source).hexdigest(),
+        "class": head.class_name,
+        "sizes": sizes,
+        "flags": flags,
+        "kwargs": kwargs,
+    }
+    return module, sizes, flags, table, key_parts
 
 
 def load(
@@ -627,12 +656,22 @@ def load(
     dtype: torch.dtype | None = None,
     compile: bool = False,
     spec: str | os.PathLike | None = None,
+    cache_dir: str | os.PathLike | None = None,
+    progress: bool | None = None,
 ) -> ArchgenModel:
     """Load a checkpoint directory (config.json + model.safetensors, or a sharded index).
 
     ``spec`` names a spec file for architectures outside the built-in specs;
     otherwise it is chosen by config.json ``model_type``. ``head`` overrides
-    the head chosen by ``architectures``. ``dtype`` casts floating tensors."""
+    the head chosen by ``architectures``. ``dtype`` casts floating tensors.
+
+    ``compile=True`` runs forward calls through compiled artifacts kept in
+    ``cache_dir`` (default: :func:`.artifacts.default_cache_dir`) and reused by
+    later processes. ``progress`` shows a bar on stderr while reading weights
+    and compiling: ``None`` when stderr is a terminal, ``True`` always, ``False`` never.
+
+    Tensors are read from the memory-mapped safetensors file: renamed
+    tensors share its pages (no second copy); fused ones (q/k/v) are concatenated."""
     directory = Path(checkpoint_dir)
     config_path = directory / "config.json"
     if not config_path.exists():
@@ -641,16 +680,20 @@ def load(
     spec_path = Path(spec) if spec is not None else find_spec(config.get("model_type", "<none>"))
     ir = load_arch(spec_path)
     head_ir = _select_head(ir, config, head)
-    module, sizes, flags, table = build(ir, head_ir, config, device="meta")
+    module, sizes, flags, table, key_parts = build(ir, head_ir, config, device="meta")
     model_plan = table_plan(table, head_ir, sizes, flags)
     ckpt = _Checkpoint(directory)
     shapes = {n: p.shape for n, p in module.named_parameters(remove_duplicate=False)}
 
-    def read(key: str) -> torch.Tensor:
-        t = ckpt.read(key)
-        return t.to(dtype) if dtype is not None and t.is_floating_point() else t
+    reporter = Reporter(progress)
+    with reporter.bar(len(ckpt.keys()), "reading weights") as advance:
 
-    state = W.gather(model_plan, ckpt.keys(), read, shapes)
+        def read(key: str) -> torch.Tensor:
+            t = ckpt.read(key)
+            advance()
+            return t.to(dtype) if dtype is not None and t.is_floating_point() else t
+
+        state = W.gather(model_plan, ckpt.keys(), read, shapes)
     tied = W.ties(model_plan)
     missing, unexpected = module.load_state_dict(state, strict=False, assign=True)
     untied_missing = sorted(set(missing) - {p for p, _ in tied})
@@ -664,4 +707,16 @@ def load(
     for sub in module.modules():  # buffers computed at construction were only shapes on the meta device
         if hasattr(sub, "init_buffers"):
             sub.init_buffers(device)
-    return ArchgenModel(module, ir, head_ir, config, sizes, flags, table, compile=compile)
+    return ArchgenModel(
+        module,
+        ir,
+        head_ir,
+        config,
+        sizes,
+        flags,
+        table,
+        compile=compile,
+        key_parts=key_parts,
+        cache_dir=cache_dir,
+        reporter=reporter,
+    )
