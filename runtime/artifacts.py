@@ -40,6 +40,9 @@ from .progress import Reporter
 
 __all__ = ["AotForward", "default_cache_dir"]
 
+#: How artifacts are made (export options, packaging); part of the key.
+FORMAT = 2
+
 
 def default_cache_dir() -> Path:
     """``$ARCHGEN_CACHE_DIR``, else ``$XDG_CACHE_HOME/archgen``, else ``~/.cache/archgen``."""
@@ -83,6 +86,7 @@ class AotForward:
         """The artifact's key: a hash of the module's key parts, the environment and the call signature."""
         dtypes = sorted({str(p.dtype) for p in self.module.parameters()})
         parts = self.key_parts | {
+            "format": FORMAT,
             "torch": torch.__version__,
             "cpu": torch.backends.cpu.get_cpu_capability(),
             "machine": platform.machine(),
@@ -130,10 +134,17 @@ class AotForward:
             k: {i: Dim.AUTO for i in range(v.dim())} if isinstance(v, torch.Tensor) else None
             for k, v in kwargs.items()
         }
-        # No duck sizing and no 0/1 specialisation: a first call of batch 1, or with two
-        # equal dims, must not fix those sizes for every later call.
-        with torch.fx.experimental._config.patch(use_duck_shape=False, backed_size_oblivious=True):
-            program = torch.export.export(self.module, (), kwargs, dynamic_shapes=dims)
+        # Export specialises dims of size 1 (strides and all), so a first call of batch 1 is
+        # traced at 2: repeating a size-1 dim keeps the inputs valid. No duck sizing: two dims
+        # that happen to be equal must stay two symbols.
+        example = {
+            k: v.repeat(*[2 if n == 1 else 1 for n in v.shape])
+            if isinstance(v, torch.Tensor) and v.dim()
+            else v
+            for k, v in kwargs.items()
+        }
+        with torch.fx.experimental._config.patch(use_duck_shape=False):
+            program = torch.export.export(self.module, (), example, dynamic_shapes=dims)
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".pt2", dir=self.cache_dir)
         os.close(fd)
