@@ -19,6 +19,7 @@ class Reporter:
 
     def __init__(self, enabled: bool | None = None):
         self.enabled = sys.stderr.isatty() if enabled is None else enabled
+        self.forced = enabled is True
 
     def _progress(self):
         from rich.console import Console
@@ -30,7 +31,7 @@ class Reporter:
             BarColumn(),
             MofNCompleteColumn(),
             TimeElapsedColumn(),
-            console=Console(stderr=True),
+            console=Console(stderr=True, force_terminal=self.forced or None),
             transient=True,
         )
 

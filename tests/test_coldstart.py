@@ -87,7 +87,9 @@ def test_key_changes_with_spec_config_torch_and_signature(
     assert model.aot.key(inputs) != key
 
 
-def test_loading_is_quiet_when_not_a_terminal(checkpoint: Path, capfd: pytest.CaptureFixture) -> None:
+def test_progress_only_when_asked_or_on_a_terminal(checkpoint: Path, capfd: pytest.CaptureFixture) -> None:
     archgen.load(checkpoint)
     archgen.load(checkpoint, progress=False)
     assert capfd.readouterr().err == ""
+    archgen.load(checkpoint, progress=True)
+    assert "reading weights" in capfd.readouterr().err
