@@ -93,3 +93,23 @@ def test_progress_only_when_asked_or_on_a_terminal(checkpoint: Path, capfd: pyte
     assert capfd.readouterr().err == ""
     archgen.load(checkpoint, progress=True)
     assert "reading weights" in capfd.readouterr().err
+
+
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="reads the process's memory map (Linux)")
+def test_renamed_weights_are_pages_of_the_mapped_file(checkpoint: Path) -> None:
+    """No second copy: every renamed parameter lies inside the mapping of model.safetensors."""
+    model = archgen.load(checkpoint)
+    target = str((checkpoint / "model.safetensors").resolve())
+    ranges = []
+    for line in Path("/proc/self/maps").read_text().splitlines():
+        if line.endswith(target):
+            low, high = (int(x, 16) for x in line.split()[0].split("-"))
+            ranges.append((low, high))
+    assert ranges, "model.safetensors is not memory-mapped"
+    params = dict(model.module.named_parameters(remove_duplicate=False))
+    renamed = [e["param"] for e in model.plan.entries if e["op"] == "rename"]
+    assert renamed
+    copied = [
+        name for name in renamed if not any(low <= params[name].data_ptr() < high for low, high in ranges)
+    ]
+    assert copied == []
