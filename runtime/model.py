@@ -211,8 +211,10 @@ class ArchgenModel:
         self.table = table
         self.plan = table_plan(table, head, sizes, flags)
         # Forward calls run an AOTInductor package cached on disk (see .artifacts); generation's
-        # steps, which write a KV cache, run under torch.compile.
-        self.compiled = torch.compile(module, fullgraph=True, dynamic=True) if compile else None
+        # steps, which write a KV cache, run under torch.compile, made on first use (importing
+        # torch._dynamo costs seconds of start-up).
+        self.compile = compile
+        self.compiled: Any = None
         self.aot = (
             AotForward(
                 module,
@@ -385,8 +387,10 @@ class ArchgenModel:
 
     def _run(self, *args, **kwargs) -> dict[str, torch.Tensor]:
         """Call the compiled module if there is one, else the eager one."""
-        if self.compiled is None:
+        if not self.compile:
             return self.module(*args, **kwargs)
+        if self.compiled is None:
+            self.compiled = torch.compile(self.module, fullgraph=True, dynamic=True)
         # No duck sizing: dims that happen to be equal (batch 2, 2 choices) must not be
         # unified, or the next call with different sizes would recompile.
         with torch.fx.experimental._config.patch(use_duck_shape=False):
@@ -395,7 +399,7 @@ class ArchgenModel:
     def _run_method(self, name: str, *args, **kwargs):
         """Call a method of the generated module (e.g. a decoding step), compiled if this model compiles."""
         fn = getattr(self.module, name)
-        if self.compiled is None:
+        if not self.compile:
             return fn(*args, **kwargs)
         if name not in self._compiled_methods:
             self._compiled_methods[name] = torch.compile(fn, fullgraph=True, dynamic=True)
