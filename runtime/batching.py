@@ -202,8 +202,7 @@ def _run_packed(
         inputs["attention_mask"] = keep.long()
         if model.head.reads_first_token:
             inputs["sequence_starts"] = torch.tensor([r * width + offset for _, r, offset, _ in places])
-        with torch.inference_mode():
-            out = model._run(**inputs)
+        out = model._forward(inputs)
         for index, (i, r, offset, n) in enumerate(places):
             results[i] = ModelOutput(
                 {

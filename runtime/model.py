@@ -19,6 +19,7 @@ import sys
 import tempfile
 import types
 from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -41,7 +42,9 @@ from ..compiler.lower import (
 from ..compiler.render import render_module, render_table
 from . import precision as P
 from . import weights as W
+from .artifacts import AotForward, default_cache_dir
 from .decoding import SYNC_EVERY, Step, until_finished
+from .progress import Reporter
 
 __all__ = ["ArchgenModel", "InputError", "ModelOutput", "load", "find_spec"]
 
@@ -199,6 +202,10 @@ class ArchgenModel:
         flags: dict[str, bool],
         table: dict,
         compile: bool = False,
+        *,
+        key_parts: dict[str, Any] | None = None,
+        cache_dir: str | os.PathLike | None = None,
+        reporter: Reporter | None = None,
     ):
         self.module = module.eval()
         self.ir = ir
@@ -208,7 +215,21 @@ class ArchgenModel:
         self.flags = flags
         self.table = table
         self.plan = table_plan(table, head, sizes, flags)
-        self.compiled = torch.compile(module, fullgraph=True, dynamic=True) if compile else None
+        # Forward calls run an AOTInductor package cached on disk (see .artifacts); generation's
+        # steps, which write a KV cache, run under torch.compile, made on first use (importing
+        # torch._dynamo costs seconds of start-up).
+        self.compile = compile
+        self.compiled: Any = None
+        self.aot = (
+            AotForward(
+                module,
+                key_parts or {},
+                Path(cache_dir) if cache_dir is not None else default_cache_dir(),
+                reporter or Reporter(False),
+            )
+            if compile
+            else None
+        )
         self._cache_shape: tuple | None = None
         self._compiled_methods: dict[str, Any] = {}
 
@@ -358,10 +379,14 @@ class ArchgenModel:
         if "encoder_hidden_states" in inputs and "encoder_attention_mask" not in inputs:
             enc = inputs["encoder_hidden_states"]
             inputs["encoder_attention_mask"] = torch.ones(enc.shape[:2], dtype=torch.long, device=enc.device)
-        with torch.inference_mode():
-            return ModelOutput(self._run(**inputs))
+        return self._forward(inputs)
 
     forward = __call__
+
+    def _forward(self, inputs: dict[str, torch.Tensor]) -> ModelOutput:
+        """Checked inputs through the compiled artifact if this model compiles, else eagerly."""
+        with torch.inference_mode():
+            return ModelOutput(self._run(**inputs) if self.aot is None else self.aot(**inputs))
 
     def run_batch(
         self,
@@ -381,8 +406,10 @@ class ArchgenModel:
 
     def _run(self, *args, **kwargs) -> dict[str, torch.Tensor]:
         """Call the compiled module if there is one, else the eager one."""
-        if self.compiled is None:
+        if not self.compile:
             return self.module(*args, **kwargs)
+        if self.compiled is None:
+            self.compiled = torch.compile(self.module, fullgraph=True, dynamic=True)
         # No duck sizing: dims that happen to be equal (batch 2, 2 choices) must not be
         # unified, or the next call with different sizes would recompile.
         with torch.fx.experimental._config.patch(use_duck_shape=False):
@@ -391,7 +418,7 @@ class ArchgenModel:
     def _run_method(self, name: str, *args, **kwargs):
         """Call a method of the generated module (e.g. a decoding step), compiled if this model compiles."""
         fn = getattr(self.module, name)
-        if self.compiled is None:
+        if not self.compile:
             return fn(*args, **kwargs)
         if name not in self._compiled_methods:
             self._compiled_methods[name] = torch.compile(fn, fullgraph=True, dynamic=True)
@@ -400,6 +427,8 @@ class ArchgenModel:
 
     def to(self, *args, **kwargs) -> ArchgenModel:
         self.module.to(*args, **kwargs)
+        if self.aot is not None:
+            self.aot.reset()
         return self
 
     def state_dict(self) -> dict[str, torch.Tensor]:
@@ -691,8 +720,35 @@ def _check_structure(ir: ArchIR, head: HeadIR, sizes: dict) -> None:
             )
 
 
+#: The initialisers torch.nn layers call in their ``reset_parameters``.
+_INITIALISERS = ("normal_", "uniform_", "kaiming_uniform_", "trunc_normal_", "zeros_", "ones_", "constant_")
+
+
+@contextmanager
+def _skip_init(skip: bool) -> Iterator[None]:
+    """While building on the meta device, ``torch.nn.init`` does nothing.
+
+    Every tensor of such a module is replaced by the checkpoint's, and
+    initialising a meta tensor with ``normal_`` imports ``torch._dynamo`` (1.5-3 s
+    of an eager start on two cores). Like ``transformers``' ``no_init_weights``,
+    this swaps module attributes for the duration, so another thread that
+    initialises a layer at that moment would skip it too."""
+    if not skip:
+        yield
+        return
+    saved = {name: getattr(torch.nn.init, name) for name in _INITIALISERS}
+    for name in _INITIALISERS:
+        setattr(torch.nn.init, name, lambda tensor, *args, **kwargs: tensor)
+    try:
+        yield
+    finally:
+        for name, fn in saved.items():
+            setattr(torch.nn.init, name, fn)
+
+
 def build(ir: ArchIR, head: HeadIR, config: dict, *, device: str | torch.device = "cpu"):
-    """Construct the generated module for ``config`` (on ``device``) plus sizes and flags."""
+    """Construct the generated module for ``config`` (on ``device``) plus sizes, flags, table and
+    the parts of a compiled artifact's key (generated source hash, head, sizes, flags, arguments)."""
     s = ir.spec
     try:
         sizes = bind_sizes(s.sizes, config)
@@ -729,9 +785,17 @@ def build(ir: ArchIR, head: HeadIR, config: dict, *, device: str | torch.device 
     if head.spec.loss == "sequence_classification":
         kwargs["problem_type"] = config.get("problem_type")
     cls = getattr(module_py, head.class_name)
-    with torch.device(device):
+    with torch.device(device), _skip_init(torch.device(device).type == "meta"):
         module = cls(module_py.Config(**sizes), **kwargs)
-    return module, sizes, flags, table
+    source = Path(module_py.__file__).read_bytes()
+    key_parts = {
+        "source": hashlib.sha256(source).hexdigest(),
+        "class": head.class_name,
+        "sizes": sizes,
+        "flags": flags,
+        "kwargs": kwargs,
+    }
+    return module, sizes, flags, table, key_parts
 
 
 def load(
@@ -742,6 +806,8 @@ def load(
     quantize: str | None = None,
     compile: bool = False,
     spec: str | os.PathLike | None = None,
+    cache_dir: str | os.PathLike | None = None,
+    progress: bool | None = None,
 ) -> ArchgenModel:
     """Load a checkpoint directory (config.json + model.safetensors, or a sharded index).
 
@@ -751,7 +817,15 @@ def load(
     float32 unless asked (whatever the checkpoint stores), ``"bfloat16"`` (or
     ``torch.bfloat16``), or ``"float64"``. ``quantize="int8"`` makes the linear
     layers dynamic int8 (fp32 and eager only). See :mod:`.precision` for what
-    each mode keeps in fp32, and its measured error."""
+    each mode keeps in fp32, and its measured error.
+
+    ``compile=True`` runs forward calls through compiled artifacts kept in
+    ``cache_dir`` (default: :func:`.artifacts.default_cache_dir`) and reused by
+    later processes. ``progress`` shows a bar on stderr while reading weights
+    and compiling: ``None`` when stderr is a terminal, ``True`` always, ``False`` never.
+
+    Tensors are read from the memory-mapped safetensors file: renamed
+    tensors share its pages (no second copy); fused ones (q/k/v) are concatenated."""
     dtype = P.resolve_dtype(dtype)
     P.check_quantize(quantize, dtype, compile)
     directory = Path(checkpoint_dir)
@@ -762,16 +836,20 @@ def load(
     spec_path = Path(spec) if spec is not None else find_spec(config.get("model_type", "<none>"))
     ir = load_arch(spec_path)
     head_ir = _select_head(ir, config, head)
-    module, sizes, flags, table = build(ir, head_ir, config, device="meta")
+    module, sizes, flags, table, key_parts = build(ir, head_ir, config, device="meta")
     model_plan = table_plan(table, head_ir, sizes, flags)
     ckpt = _Checkpoint(directory)
     shapes = {n: p.shape for n, p in module.named_parameters(remove_duplicate=False)}
 
-    def read(key: str) -> torch.Tensor:
-        t = ckpt.read(key)
-        return t.to(dtype) if t.is_floating_point() else t
+    reporter = Reporter(progress)
+    with reporter.bar(len(ckpt.keys()), "reading weights") as advance:
 
-    state = W.gather(model_plan, ckpt.keys(), read, shapes)
+        def read(key: str) -> torch.Tensor:
+            t = ckpt.read(key)
+            advance()
+            return t.to(dtype) if t.is_floating_point() else t
+
+        state = W.gather(model_plan, ckpt.keys(), read, shapes)
     tied = W.ties(model_plan)
     missing, unexpected = module.load_state_dict(state, strict=False, assign=True)
     untied_missing = sorted(set(missing) - {p for p, _ in tied})
@@ -787,4 +865,16 @@ def load(
             sub.init_buffers(device)
     if quantize == "int8":
         P.quantize_linears(module)
-    return ArchgenModel(module, ir, head_ir, config, sizes, flags, table, compile=compile)
+    return ArchgenModel(
+        module,
+        ir,
+        head_ir,
+        config,
+        sizes,
+        flags,
+        table,
+        compile=compile,
+        key_parts=key_parts,
+        cache_dir=cache_dir,
+        reporter=reporter,
+    )

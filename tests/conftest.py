@@ -5,9 +5,14 @@
 * ``dev``: many more random examples for local bug hunting
   (``HYPOTHESIS_PROFILE=dev make test-slow``). A failure it finds becomes an
   ``@example`` or a regression test.
+
+Compiled artifacts go to a cache in the temporary directory (kept between
+runs, like torch's inductor cache), not the user's cache, unless
+``ARCHGEN_CACHE_DIR`` says otherwise.
 """
 
 import os
+import tempfile
 
 import torch
 from hypothesis import HealthCheck, Phase, settings
@@ -30,5 +35,6 @@ settings.register_profile(
     suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large],
 )
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
+os.environ.setdefault("ARCHGEN_CACHE_DIR", os.path.join(tempfile.gettempdir(), "archgen-test-cache"))
 
 torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))

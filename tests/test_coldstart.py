@@ -1,0 +1,115 @@
+"""Cold start: compiled artifacts are reused by a second process, keyed so a stale one is never used."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+import torch
+from support import ATOL, arch, save
+
+import archgen
+from archgen.runtime.reference import build_reference
+
+SECOND_PROCESS = """
+import json, sys, torch, archgen
+directory, cache, out = sys.argv[1:4]
+model = archgen.load(directory, compile=True, cache_dir=cache)
+ids = torch.randint(2, 99, (3, 11), generator=torch.Generator().manual_seed(5))
+mask = torch.ones_like(ids)
+mask[0, -4:] = 0
+torch.save({"ids": ids, "mask": mask, "out": model(ids, mask)["last_hidden_state"]}, out)
+print(json.dumps({"compiled": model.aot.compiled, "loaded": model.aot.loaded}))
+"""
+
+
+@pytest.fixture(scope="module")
+def checkpoint() -> Path:
+    ir = arch("xlm_roberta")
+    return save(build_reference(ir, ir.head("base")))
+
+
+def test_second_process_loads_the_artifact_and_equals_eager(checkpoint: Path, tmp_path: Path) -> None:
+    cache = tmp_path / "cache"
+    first = archgen.load(checkpoint, compile=True, cache_dir=cache)
+    ids = torch.randint(2, 99, (1, 7), generator=torch.Generator().manual_seed(1))
+    first(ids)
+    assert (first.aot.compiled, first.aot.loaded) == (1, 0)
+    artifacts = sorted(cache.glob("*.pt2"))
+    assert len(artifacts) == 1
+    # Another batch size and length in the same process: the same artifact, nothing compiled.
+    first(torch.randint(2, 99, (4, 13), generator=torch.Generator().manual_seed(2)))
+    assert first.aot.compiled == 1
+
+    out = tmp_path / "second.pt"
+    done = subprocess.run(
+        [sys.executable, "-c", SECOND_PROCESS, str(checkpoint), str(cache), str(out)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    counts = json.loads(done.stdout.strip().splitlines()[-1])
+    assert counts == {"compiled": 0, "loaded": 1}
+    assert sorted(cache.glob("*.pt2")) == artifacts
+    saved = torch.load(out)
+    eager = archgen.load(checkpoint)(saved["ids"], saved["mask"])["last_hidden_state"]
+    torch.testing.assert_close(saved["out"], eager, atol=ATOL, rtol=0)
+
+
+def test_key_changes_with_spec_config_torch_and_signature(
+    checkpoint: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    model = archgen.load(checkpoint, compile=True, cache_dir=tmp_path)
+    ids = torch.ones(2, 5, dtype=torch.long)
+    inputs = {"input_ids": ids, "attention_mask": ids}
+    key = model.aot.key(inputs)
+    assert archgen.load(checkpoint, compile=True, cache_dir=tmp_path).aot.key(inputs) == key
+
+    ir = arch("xlm_roberta")
+    layers = json.loads((checkpoint / "config.json").read_text())["num_hidden_layers"]
+    deeper = save(build_reference(ir, ir.head("base"), {"num_hidden_layers": layers + 1}))
+    assert archgen.load(deeper, compile=True).aot.key(inputs) != key
+    masked_lm = save(build_reference(ir, ir.head("masked_lm")))
+    assert archgen.load(masked_lm, compile=True).aot.key(inputs) != key
+
+    # The same checkpoint through another spec: another generated source.
+    other_spec = archgen.load(checkpoint, compile=True, spec=arch("camembert").path, head="base")
+    assert other_spec.aot.key(inputs) != key
+    assert model.aot.key(inputs | {"output_hidden_states": True}) != key
+    assert model.aot.key({"input_ids": ids.int(), "attention_mask": ids}) != key
+    model.to(torch.float64)
+    assert model.aot.key(inputs) != key
+    model.to(torch.float32)
+    monkeypatch.setattr(torch, "__version__", "0.0.0")
+    assert model.aot.key(inputs) != key
+
+
+def test_progress_only_when_asked_or_on_a_terminal(checkpoint: Path, capfd: pytest.CaptureFixture) -> None:
+    archgen.load(checkpoint)
+    archgen.load(checkpoint, progress=False)
+    assert capfd.readouterr().err == ""
+    archgen.load(checkpoint, progress=True)
+    assert "reading weights" in capfd.readouterr().err
+
+
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="reads the process's memory map (Linux)")
+def test_renamed_weights_are_pages_of_the_mapped_file(checkpoint: Path) -> None:
+    """No second copy: every renamed parameter lies inside the mapping of model.safetensors."""
+    model = archgen.load(checkpoint)
+    target = str((checkpoint / "model.safetensors").resolve())
+    ranges = []
+    for line in Path("/proc/self/maps").read_text().splitlines():
+        if line.endswith(target):
+            low, high = (int(x, 16) for x in line.split()[0].split("-"))
+            ranges.append((low, high))
+    assert ranges, "model.safetensors is not memory-mapped"
+    params = dict(model.module.named_parameters(remove_duplicate=False))
+    renamed = [e["param"] for e in model.plan.entries if e["op"] == "rename"]
+    assert renamed
+    copied = [
+        name for name in renamed if not any(low <= params[name].data_ptr() < high for low, high in ranges)
+    ]
+    assert copied == []
