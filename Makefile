@@ -48,6 +48,7 @@ verify: $(STAMP)
 	$(BIN)/archgen verify
 
 bench: $(STAMP)  ## CPU benchmark: prints a table and writes bench/RESULTS.md (minutes; not part of CI)
+	$(BIN)/pip install --quiet -e ".[bench]"
 	$(BIN)/python bench/bench.py
 
 clean:

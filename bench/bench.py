@@ -54,7 +54,18 @@ CASES = {
         "length": 128,
         "ragged": True,
     },
+    "mobilebert-b1x128": {"arch": "mobilebert", "shape": "mobilebert", "batch": 1, "length": 128},
     "mobilebert-b8x128": {"arch": "mobilebert", "shape": "mobilebert", "batch": 8, "length": 128},
+    "mobilebert-b8-ragged": {
+        "arch": "mobilebert",
+        "shape": "mobilebert",
+        "batch": 8,
+        "length": 128,
+        "ragged": True,
+    },
+    "umt5enc-b1x128": {"arch": "umt5", "shape": "umt5-encoder", "batch": 1, "length": 128},
+    "umt5enc-b8x128": {"arch": "umt5", "shape": "umt5-encoder", "batch": 8, "length": 128},
+    "umt5enc-b8-ragged": {"arch": "umt5", "shape": "umt5-encoder", "batch": 8, "length": 128, "ragged": True},
     "clm-greedy": {"arch": "xlm_roberta", "shape": "clm-small", "batch": 1, "length": 16, "generate": 64},
     "umt5-greedy": {"arch": "umt5", "shape": "umt5-small", "batch": 1, "length": 32, "generate": 32},
 }
@@ -91,6 +102,8 @@ SHAPES = {
     # UMT5-small (`UMT5Config()` defaults: 8 + 8 layers, width 512, 6 heads, gated-gelu FFN 1024)
     # with the vocabulary shrunk from 250112 to T5's 32128, so the checkpoint stays small (128 MB).
     "umt5-small": ("UMT5Config", "UMT5ForConditionalGeneration", dict(vocab_size=32128)),
+    # Its encoder alone (8 layers), the same shrunk vocabulary.
+    "umt5-encoder": ("UMT5Config", "UMT5EncoderModel", dict(vocab_size=32128)),
 }
 ENGINES = [
     "gemm",
@@ -162,8 +175,11 @@ def _gemm_floor(directory: Path, case: dict) -> tuple:
     from safetensors import safe_open
 
     tokens = sum(lengths_for(case)) if case.get("ragged") else case["batch"] * case["length"]
+    lookups = ("embed", "shared.", "relative_attention_bias")  # tables read by index, not multiplied
     with safe_open(directory / "model.safetensors", "pt") as f:
-        weights = [f.get_tensor(k) for k in f.keys() if k.endswith(".weight") and "embeddings" not in k]
+        weights = [
+            f.get_tensor(k) for k in f.keys() if k.endswith(".weight") and not any(s in k for s in lookups)
+        ]
     weights = [w for w in weights if w.dim() == 2 and w.shape[0] < 100000]
     xs = {w.shape[1]: torch.randn(tokens, w.shape[1]) for w in weights}
 

@@ -126,4 +126,5 @@ def test_packed_rows_compile_and_equal_eager() -> None:
         outs = compiled.run_batch(seqs, pack=True, row_tokens=16)
         for out, want in zip(outs, eager.run_batch(seqs, pack=True, row_tokens=16)):
             torch.testing.assert_close(out.logits, want.logits, atol=1e-5, rtol=0)
-    assert compiled.aot.compiled == 1  # the second packing reused the first's artifact
+    # one artifact (compiled here, or found in the test cache) served both packings
+    assert compiled.aot.compiled + compiled.aot.loaded == 1
