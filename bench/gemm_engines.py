@@ -1,0 +1,71 @@
+"""One linear layer's GEMM under torch and under ONNX Runtime: `python bench/gemm_engines.py`.
+
+Why the b1x128 row of bench/RESULTS.md has ONNX Runtime ahead of every torch
+engine, archgen included: at 128 tokens ONNX Runtime's own GEMM (MLAS) is
+faster on this CPU than the one `F.linear` calls, while at 1024 tokens they
+are level. Times the XLM-R base FFN shapes (768 -> 3072 and 3072 -> 768) at
+M = 128 and 1024 rows, fp32, medians over repeated calls. Needs the `bench`
+extra (onnxruntime, onnx).
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import statistics
+import time
+
+import torch
+
+
+def _median_ms(fn, repeat: int) -> float:
+    for _ in range(5):
+        fn()
+    times = []
+    for _ in range(repeat):
+        start = time.perf_counter()
+        fn()
+        times.append(time.perf_counter() - start)
+    return statistics.median(times) * 1e3
+
+
+def _ort_gemm(w: torch.Tensor, b: torch.Tensor, threads: int):
+    import onnxruntime as ort
+    from onnx import TensorProto, helper, numpy_helper
+
+    n, k = w.shape
+    node = helper.make_node("Gemm", ["x", "w", "b"], ["y"], transB=1)
+    graph = helper.make_graph(
+        [node],
+        "linear",
+        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["m", k])],
+        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["m", n])],
+        initializer=[numpy_helper.from_array(w.numpy(), "w"), numpy_helper.from_array(b.numpy(), "b")],
+    )
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=9)
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    return ort.InferenceSession(model.SerializeToString(), options)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--repeat", type=int, default=50)
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    args = parser.parse_args()
+    torch.set_num_threads(args.threads)
+    gen = torch.Generator().manual_seed(0)
+    print("| rows | layer | torch F.linear ms | ONNX Runtime Gemm ms | torch / ORT |")
+    print("|---|---|---|---|---|")
+    for m in (128, 1024):
+        for k, n in ((768, 3072), (3072, 768)):
+            x = torch.randn(m, k, generator=gen)
+            w, b = torch.randn(n, k, generator=gen), torch.randn(n, generator=gen)
+            ours = _median_ms(lambda x=x, w=w, b=b: torch.nn.functional.linear(x, w, b), args.repeat)
+            session, feed = _ort_gemm(w, b, args.threads), {"x": x.numpy()}
+            theirs = _median_ms(lambda s=session, f=feed: s.run(None, f), args.repeat)
+            print(f"| {m} | {k} -> {n} | {ours:.2f} | {theirs:.2f} | {ours / theirs:.2f}x |")
+
+
+if __name__ == "__main__":
+    main()
