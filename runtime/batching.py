@@ -34,7 +34,7 @@ import torch
 from ..compiler.schema import Switch
 from .model import ArchgenModel, InputError, ModelOutput
 
-__all__ = ["Bucket", "pack_rows", "packing_blocker", "plan_buckets", "run_batch"]
+__all__ = ["Bucket", "pack_rows", "packing_blocker", "pad_sequences", "plan_buckets", "run_batch"]
 
 
 @dataclass(frozen=True)
@@ -165,10 +165,13 @@ def _run_packed(
     results: list[ModelOutput | None] = [None] * len(rows)
     order = sorted(range(len(rows)), key=lambda i: (-lengths[i], i))
     calls: list[list[int]] = [[]]
+    tokens = 0
     for i in order:  # consecutive in length order, so each call's rows balance well
-        if calls[-1] and sum(lengths[j] for j in calls[-1]) + lengths[i] > batch_tokens:
+        if calls[-1] and tokens + lengths[i] > batch_tokens:
             calls.append([])
+            tokens = 0
         calls[-1].append(i)
+        tokens += lengths[i]
     for call in calls:
         packed = pack_rows([lengths[i] for i in call], row_tokens)
         width = max(sum(lengths[call[j]] for j in row) for row in packed)
@@ -176,7 +179,7 @@ def _run_packed(
         types = torch.zeros_like(ids)
         positions = torch.zeros_like(ids)
         keep = torch.zeros((len(packed), width, width), dtype=torch.bool)
-        own = _own_positions(model, [rows[i]["input_ids"] for i in call]) if learned_positions else None
+        own = _own_positions(model, [rows[i] for i in call]) if learned_positions else None
         places: list[tuple[int, int, int, int]] = []  # (input index, row, offset, length)
         for r, row in enumerate(packed):
             offset = 0
@@ -214,36 +217,39 @@ def _run_packed(
     return results  # type: ignore[return-value]
 
 
-def _own_positions(model: ArchgenModel, sequences: list[Sequence[int]]) -> torch.Tensor:
-    """Each sequence's position ids as if it ran alone (right-padded batch, one call)."""
+def pad_sequences(model: ArchgenModel, rows: Sequence[dict[str, Sequence[int]]]) -> dict[str, torch.Tensor]:
+    """Right-pad ``rows`` (dicts with ``input_ids``, optionally ``token_type_ids``) into
+    one batch: ``input_ids``, ``attention_mask``, and ``token_type_ids`` if any row has them."""
     pad = model.sizes[model.ir.spec.pad_token]
-    width = max(len(seq) for seq in sequences)
-    ids = torch.full((len(sequences), width), pad, dtype=torch.long)
-    for row, seq in enumerate(sequences):
-        ids[row, : len(seq)] = torch.as_tensor(seq)
+    width = max(len(r["input_ids"]) for r in rows)
+    ids = torch.full((len(rows), width), pad, dtype=torch.long)
+    mask = torch.zeros_like(ids)
+    types = torch.zeros_like(ids)
+    for row, r in enumerate(rows):
+        n = len(r["input_ids"])
+        ids[row, :n] = torch.as_tensor(r["input_ids"])
+        mask[row, :n] = 1
+        if "token_type_ids" in r:
+            types[row, :n] = torch.as_tensor(r["token_type_ids"])
+    batch = {"input_ids": ids, "attention_mask": mask}
+    if any("token_type_ids" in r for r in rows):
+        batch["token_type_ids"] = types
+    return batch
+
+
+def _own_positions(model: ArchgenModel, rows: list[dict[str, Sequence[int]]]) -> torch.Tensor:
+    """Each sequence's position ids as if it ran alone (right-padded batch, one call)."""
+    ids = pad_sequences(model, rows)["input_ids"]
     return model.module.backbone.embeddings.position_ids(ids)  # (n, width)
 
 
 def _run_buckets(
     model: ArchgenModel, rows: list[dict], lengths: list[int], batch_tokens: int, max_waste: float
 ) -> list[ModelOutput]:
-    pad = model.sizes[model.ir.spec.pad_token]
     per_token = model.head.per_token_outputs
     results: list[ModelOutput | None] = [None] * len(rows)
     for bucket in plan_buckets(lengths, batch_tokens=batch_tokens, max_waste=max_waste):
-        b, t = len(bucket.indices), bucket.length
-        ids = torch.full((b, t), pad, dtype=torch.long)
-        mask = torch.zeros((b, t), dtype=torch.long)
-        types = torch.zeros((b, t), dtype=torch.long)
-        has_types = any("token_type_ids" in rows[i] for i in bucket.indices)
-        for row, i in enumerate(bucket.indices):
-            n = lengths[i]
-            ids[row, :n] = torch.as_tensor(rows[i]["input_ids"])
-            mask[row, :n] = 1
-            if "token_type_ids" in rows[i]:
-                types[row, :n] = torch.as_tensor(rows[i]["token_type_ids"])
-        extra = {"token_type_ids": types} if has_types else {}
-        out = model(ids, mask, **extra)
+        out = model(**pad_sequences(model, [rows[i] for i in bucket.indices]))
         for row, i in enumerate(bucket.indices):
             n = lengths[i]
             results[i] = ModelOutput(

@@ -13,6 +13,7 @@ from pathlib import Path
 import torch
 from tokenizers import Tokenizer
 
+from .batching import pad_sequences
 from .model import ArchgenModel, InputError
 
 __all__ = ["TASKS", "load_tokenizer", "run_task"]
@@ -26,33 +27,19 @@ def load_tokenizer(checkpoint_dir: str | Path) -> Tokenizer:
 
 
 def _encode(model: ArchgenModel, tok: Tokenizer, texts: list[str], pairs: list[str] | None = None):
+    """The texts (or text pairs) as one right-padded batch, cut to the position table."""
+    seqs, encs, truncated = _sequences(model, tok, texts, pairs)
+    return pad_sequences(model, seqs), encs, truncated
+
+
+def _sequences(model: ArchgenModel, tok: Tokenizer, texts: list[str], pairs: list[str] | None = None):
+    """Each text's (or pair's) tokens, cut to the position table, for :meth:`ArchgenModel.run_batch`
+    (which packs them without padding); also the encodings and which texts were cut. Token
+    types are clamped to the model's table (a pair's second segment is type 0 where it has one row)."""
     limit = model.max_length
     encs = tok.encode_batch(list(zip(texts, pairs)) if pairs else texts)
-    truncated = [len(e.ids) > limit for e in encs]  # per text
-    pad = model.sizes[model.ir.spec.pad_token]
-    width = min(max(len(e.ids) for e in encs), limit)
-    ids = torch.full((len(encs), width), pad, dtype=torch.long)
-    mask = torch.zeros_like(ids)
-    types = torch.zeros_like(ids)
-    for row, e in enumerate(encs):
-        n = min(len(e.ids), width)
-        ids[row, :n] = torch.tensor(e.ids[:n])
-        mask[row, :n] = 1
-        types[row, :n] = torch.tensor(e.type_ids[:n])
-    inputs = {"input_ids": ids, "attention_mask": mask}
-    if model.ir.spec.embeddings.token_type:
-        inputs["token_type_ids"] = types.clamp(max=model.sizes[model.ir.spec.embeddings.token_type_size] - 1)
-    return inputs, encs, truncated
-
-
-def _sequences(model: ArchgenModel, tok: Tokenizer, texts: list[str]):
-    """Each text's tokens (cut to the position table) for :meth:`ArchgenModel.run_batch`,
-    which packs them without padding; also the encodings and which texts were cut."""
-    limit = model.max_length
-    encs = tok.encode_batch(texts)
-    types = (
-        model.sizes[model.ir.spec.embeddings.token_type_size] if model.ir.spec.embeddings.token_type else 0
-    )
+    s = model.ir.spec
+    types = model.sizes[s.embeddings.token_type_size] if s.embeddings.token_type else 0
     seqs = []
     for e in encs:
         seq = {"input_ids": e.ids[:limit]}

@@ -24,6 +24,18 @@ HEADS = [
 ]
 
 
+#: A tiny RoBERTa-family decoder config (decoding and streaming tests).
+TINY_DECODER = {
+    "vocab_size": 97,
+    "hidden_size": 24,
+    "num_attention_heads": 3,
+    "num_hidden_layers": 2,
+    "intermediate_size": 40,
+    "max_position_embeddings": 48,
+    "pad_token_id": 1,
+}
+
+
 @cache
 def arch(name: str) -> ArchIR:
     return load_arch(SPECS_DIR / f"{name}.yaml")

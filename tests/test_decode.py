@@ -4,19 +4,9 @@ from __future__ import annotations
 
 import pytest
 import torch
-from support import ROBERTA_FAMILY, reference_pair, save
+from support import ROBERTA_FAMILY, TINY_DECODER, reference_pair, save
 
 import archgen
-
-CONFIG = {
-    "vocab_size": 97,
-    "hidden_size": 24,
-    "num_attention_heads": 3,
-    "num_hidden_layers": 2,
-    "intermediate_size": 40,
-    "max_position_embeddings": 48,
-    "pad_token_id": 1,
-}
 
 
 def _full_recompute(model, ids, mask, steps, extra):
@@ -33,7 +23,7 @@ def _full_recompute(model, ids, mask, steps, extra):
 @pytest.mark.parametrize("cross", [False, True], ids=["decoder", "cross-attention"])
 @pytest.mark.parametrize("arch", ROBERTA_FAMILY)
 def test_cached_equals_full_recompute(arch: str, cross: bool) -> None:
-    _, _, ref = reference_pair(arch, "causal_lm", {**CONFIG, "add_cross_attention": cross})
+    _, _, ref = reference_pair(arch, "causal_lm", {**TINY_DECODER, "add_cross_attention": cross})
     model = archgen.load(save(ref))
     gen = torch.Generator().manual_seed(3)
     ids = torch.randint(2, 97, (3, 7), generator=gen)
@@ -60,7 +50,7 @@ def test_greedy_tokens_equal_reference_greedy(arch: str) -> None:
     ids (`cumsum(mask) - 1`), while the reference's own forward uses
     padding-offset positions, so its `generate` disagrees with its own forward.
     archgen keeps the model's position scheme (see the README)."""
-    _, _, ref = reference_pair(arch, "causal_lm", CONFIG)
+    _, _, ref = reference_pair(arch, "causal_lm", TINY_DECODER)
     model = archgen.load(save(ref))
     ids = torch.randint(2, 97, (2, 6), generator=torch.Generator().manual_seed(5))
     mask = torch.ones_like(ids)
@@ -79,7 +69,7 @@ def test_greedy_tokens_equal_reference_greedy(arch: str) -> None:
 
 
 def test_generation_stops_at_eos_and_pads() -> None:
-    _, _, ref = reference_pair("xlm_roberta", "causal_lm", CONFIG)
+    _, _, ref = reference_pair("xlm_roberta", "causal_lm", TINY_DECODER)
     model = archgen.load(save(ref))
     ids = torch.randint(2, 97, (2, 4), generator=torch.Generator().manual_seed(0))
     free = model.generate(ids, max_new_tokens=8)
@@ -91,9 +81,9 @@ def test_generation_stops_at_eos_and_pads() -> None:
 
 
 def test_generate_rejects_non_causal_heads_and_overlong_requests() -> None:
-    _, _, ref = reference_pair("xlm_roberta", "masked_lm", CONFIG)
+    _, _, ref = reference_pair("xlm_roberta", "masked_lm", TINY_DECODER)
     with pytest.raises(archgen.runtime.InputError, match="causal head"):
         archgen.load(save(ref)).generate(torch.tensor([[5, 6]]))
-    _, _, ref = reference_pair("xlm_roberta", "causal_lm", CONFIG)
+    _, _, ref = reference_pair("xlm_roberta", "causal_lm", TINY_DECODER)
     with pytest.raises(archgen.runtime.InputError, match="exceeds the position table"):
         archgen.load(save(ref)).generate(torch.tensor([[5, 6]]), max_new_tokens=100)

@@ -9,21 +9,12 @@ from __future__ import annotations
 
 import pytest
 import torch
-from support import reference_pair, save
+from support import TINY_DECODER, reference_pair, save
 from support_t5 import T5_ARCHS, t5_reference
 
 import archgen
 from archgen.runtime.decoding import until_finished
 
-CLM = {
-    "vocab_size": 97,
-    "hidden_size": 24,
-    "num_attention_heads": 3,
-    "num_hidden_layers": 2,
-    "intermediate_size": 40,
-    "max_position_embeddings": 48,
-    "pad_token_id": 1,
-}
 SYMMETRIC = {"num_layers": 2, "num_decoder_layers": 2}
 
 
@@ -33,7 +24,7 @@ def _streamed(model, *args, **kwargs) -> torch.Tensor:
 
 
 def _clm(cross: bool = False):
-    _, _, ref = reference_pair("xlm_roberta", "causal_lm", {**CLM, "add_cross_attention": cross})
+    _, _, ref = reference_pair("xlm_roberta", "causal_lm", {**TINY_DECODER, "add_cross_attention": cross})
     return archgen.load(save(ref))
 
 
