@@ -62,9 +62,9 @@ def main() -> None:
     rows = []
     for arch, head in TINY:
         ir = load_arch(SPECS_DIR / f"{arch}.yaml")
-        directory = Path(tempfile.mkdtemp(prefix="archgen-prec-"))
-        build_reference(ir, ir.head(head)).save_pretrained(directory)
-        rows.append((f"{arch} tiny", head, errors(directory, arch, batch=4, length=16)))
+        with tempfile.TemporaryDirectory(prefix="archgen-prec-") as tmp:
+            build_reference(ir, ir.head(head)).save_pretrained(tmp)
+            rows.append((f"{arch} tiny", head, errors(Path(tmp), arch, batch=4, length=16)))
     if not args.no_base:
         from bench import checkpoint  # bench/bench.py, next to this script
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import atexit
+import shutil
 import tempfile
 from functools import cache
 from pathlib import Path
@@ -36,14 +38,19 @@ TINY_DECODER = {
 }
 
 
+#: One directory per test process for reference checkpoints, removed when the process exits.
+_CHECKPOINTS = Path(tempfile.mkdtemp(prefix="archgen-ref-"))
+atexit.register(shutil.rmtree, _CHECKPOINTS, ignore_errors=True)
+
+
 @cache
 def arch(name: str) -> ArchIR:
     return load_arch(SPECS_DIR / f"{name}.yaml")
 
 
 def save(model) -> Path:
-    """Save a reference model into a fresh temporary directory (kept for the session)."""
-    directory = Path(tempfile.mkdtemp(prefix="archgen-ref-"))
+    """Save a reference model into a fresh directory, kept until the test process exits."""
+    directory = Path(tempfile.mkdtemp(dir=_CHECKPOINTS))
     model.save_pretrained(directory)
     return directory
 
