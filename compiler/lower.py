@@ -73,6 +73,11 @@ class HeadIR:
         return frozenset(names)
 
     @property
+    def generates(self) -> bool:
+        """The head generates tokens: a causal decoder or an encoder-decoder."""
+        return self.spec.attention == "causal" or self.spec.encoder_decoder
+
+    @property
     def reads_first_token(self) -> bool:
         """Some output reads one token per sequence: the first one, directly, through
         the pooler, or in a branch. (Packed rows then say where each sequence starts.)"""

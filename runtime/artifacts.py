@@ -13,7 +13,7 @@ AOTAutograd caches still re-traces with Dynamo in every process, which costs
 
 An artifact is keyed by everything it was compiled from: the generated
 module's source, the torch version, the CPU capability, the config's sizes
-and flags, the head, the parameters' dtype, and the call's signature (input
+and flags, the head, the parameters' dtype and strides, and the call's signature (input
 names, dtypes and ranks, plus non-tensor arguments). A stale artifact is
 never found, so it is never used. Artifacts are written to a temporary name
 and renamed into place, so a reader never sees half of one.
@@ -85,7 +85,10 @@ class AotForward:
     def key(self, kwargs: dict[str, Any]) -> str:
         """The artifact's key: a hash of the module's key parts, the environment and the call signature."""
         dtypes = sorted({str(p.dtype) for p in self.module.parameters()})
+        # Compiled code assumes the strides its constants had (input-major weights, see load).
+        layout = sorted((name, p.stride()) for name, p in self.module.named_parameters())
         parts = self.key_parts | {
+            "layout": hashlib.sha256(repr(layout).encode()).hexdigest(),
             "format": FORMAT,
             "torch": torch.__version__,
             "cpu": torch.backends.cpu.get_cpu_capability(),

@@ -83,6 +83,11 @@ def test_key_changes_with_spec_config_torch_and_signature(
     model.to(torch.float64)
     assert model.aot.key(inputs) != key
     model.to(torch.float32)
+    weight = model.module.backbone.layers[0].attn.o.weight
+    weight.data = weight.data.t().contiguous().t()  # the same values, laid out input-major
+    assert model.aot.key(inputs) != key
+    weight.data = weight.data.contiguous()
+    assert model.aot.key(inputs) == key
     monkeypatch.setattr(torch, "__version__", "0.0.0")
     assert model.aot.key(inputs) != key
 
@@ -113,3 +118,39 @@ def test_renamed_weights_are_pages_of_the_mapped_file(checkpoint: Path) -> None:
         name for name in renamed if not any(low <= params[name].data_ptr() < high for low, high in ranges)
     ]
     assert copied == []
+
+
+@pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="reads the process's memory map (Linux)")
+def test_generating_models_keep_linear_weights_input_major_in_their_own_memory() -> None:
+    """Linear weights (and the embedding an LM head is tied to) are input-major copies, not
+    mapped pages; other tensors stay in the mapping; export writes the checkpoint's layout."""
+    ir = arch("xlm_roberta")
+    directory = save(build_reference(ir, ir.head("causal_lm"), {"tie_word_embeddings": True}))
+    model = archgen.load(directory)
+    target = str((directory / "model.safetensors").resolve())
+    ranges = [
+        tuple(int(x, 16) for x in line.split()[0].split("-"))
+        for line in Path("/proc/self/maps").read_text().splitlines()
+        if line.endswith(target)
+    ]
+
+    def mapped(t: torch.Tensor) -> bool:
+        return any(low <= t.data_ptr() < high for low, high in ranges)
+
+    linears = {f"{n}.weight" for n, m in model.module.named_modules() if isinstance(m, torch.nn.Linear)}
+    params = dict(model.module.named_parameters(remove_duplicate=False))
+    for name, param in params.items():
+        relaid = name in linears or name == "backbone.embeddings.word.weight"  # the tied LM head
+        if relaid:
+            assert param.stride() == (1, param.shape[0]) and not mapped(param), name
+        elif name.endswith("norm.weight"):
+            assert param.is_contiguous() and mapped(param), name
+    assert model.module.decoder.weight is model.module.backbone.embeddings.word.weight
+    from safetensors.torch import load_file
+
+    out = save_dir = directory.parent / (directory.name + "-export")
+    model.save_pretrained(save_dir)
+    original, exported = load_file(directory / "model.safetensors"), load_file(out / "model.safetensors")
+    assert exported.keys() <= original.keys()
+    for key, tensor in exported.items():
+        assert tensor.is_contiguous() and torch.equal(tensor, original[key]), key
