@@ -121,9 +121,9 @@ def test_renamed_weights_are_pages_of_the_mapped_file(checkpoint: Path) -> None:
 
 
 @pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="reads the process's memory map (Linux)")
-def test_generating_models_keep_linear_weights_input_major_in_their_own_memory() -> None:
-    """Linear weights (and the embedding an LM head is tied to) are input-major copies, not
-    mapped pages; other tensors stay in the mapping; export writes the checkpoint's layout."""
+def test_generating_models_keep_widening_linear_weights_input_major_in_their_own_memory() -> None:
+    """Widening linear weights (and the embedding an LM head is tied to) are input-major copies,
+    not mapped pages; other tensors stay in the mapping; export writes the checkpoint's layout."""
     ir = arch("xlm_roberta")
     directory = save(build_reference(ir, ir.head("causal_lm"), {"tie_word_embeddings": True}))
     model = archgen.load(directory)
@@ -137,13 +137,14 @@ def test_generating_models_keep_linear_weights_input_major_in_their_own_memory()
     def mapped(t: torch.Tensor) -> bool:
         return any(low <= t.data_ptr() < high for low, high in ranges)
 
-    linears = {f"{n}.weight" for n, m in model.module.named_modules() if isinstance(m, torch.nn.Linear)}
+    linears = {f"{n}.weight": m for n, m in model.module.named_modules() if isinstance(m, torch.nn.Linear)}
+    widening = {n for n, m in linears.items() if m.out_features > m.in_features}
+    assert widening and len(widening) < len(linears)
     params = dict(model.module.named_parameters(remove_duplicate=False))
     for name, param in params.items():
-        relaid = name in linears or name == "backbone.embeddings.word.weight"  # the tied LM head
-        if relaid:
+        if name in widening or name == "backbone.embeddings.word.weight":  # that one: the tied LM head
             assert param.stride() == (1, param.shape[0]) and not mapped(param), name
-        elif name.endswith("norm.weight"):
+        elif name in linears or name.endswith("norm.weight"):  # renamed: views of the mapped file
             assert param.is_contiguous() and mapped(param), name
     assert model.module.decoder.weight is model.module.backbone.embeddings.word.weight
     from safetensors.torch import load_file
