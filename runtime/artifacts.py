@@ -111,13 +111,23 @@ class _Call(torch.nn.Module):
                 holder._buffers.update(buffers)
 
 
+def _load(path: Path) -> Any:
+    """A package's loader (``AOTIModelPackageLoader``), made directly: ``torch._inductor.
+    aoti_load_package`` makes the same one, but importing ``torch._inductor`` imports
+    ``torch._dynamo`` too, 1.5-2 s of a warm start on two cores."""
+    loader = getattr(getattr(torch._C, "_aoti", None), "AOTIModelPackageLoader", None)
+    if loader is None:  # pragma: no cover - a torch without the binding
+        return torch._inductor.aoti_load_package(str(path)).loader
+    return loader(str(path), "model", False, 1, -1)  # model name, single-threaded, runners, device
+
+
 class _Runner:
     """A loaded package, called with the structure it was exported with (checked on every call:
     AOTInductor's own ``__call__`` would take nested inputs in whatever order they come)."""
 
-    def __init__(self, package: Any):
-        self.loader = package.loader
-        in_spec, out_spec = package.loader.get_call_spec()
+    def __init__(self, loader: Any):
+        self.loader = loader
+        in_spec, out_spec = loader.get_call_spec()
         self.in_spec = pytree.treespec_loads(in_spec)
         self.out_spec = pytree.treespec_loads(out_spec)
 
@@ -233,21 +243,20 @@ class AotForward:
         path = self.cache_dir / f"{key}.pt2"
         if path.exists():
             with self.reporter.stage("loading compiled artifact"):
-                package = torch._inductor.aoti_load_package(str(path))
+                loader = _load(path)
             self.loaded += 1
         else:
             with self.reporter.stage("compiling (torch.export + AOTInductor, once per cache)"):
                 self._compile(path, inputs, method, holders)
-                package = torch._inductor.aoti_load_package(str(path))
+                loader = _load(path)
             self.compiled += 1
         tensors = self._constants()
         # The runner reads the module's own tensors: no copy of the weights.
-        package.load_constants(
-            {name: tensors[name.removeprefix("module.")].detach() for name in package.get_constant_fqns()},
-            check_full_update=True,
-            user_managed=True,
-        )
-        return _Runner(package)
+        constants = {
+            name: tensors[name.removeprefix("module.")].detach() for name in loader.get_constant_fqns()
+        }
+        loader.load_constants(constants, use_inactive=False, check_full_update=True, user_managed=True)
+        return _Runner(loader)
 
     def _compile(self, path: Path, inputs: dict[str, Any], method: str, holders: list) -> None:
         """Export with every tensor dimension dynamic and package the kernels (not the weights), atomically."""

@@ -39,7 +39,8 @@ ids[1, :3], mask[1, :3] = model.sizes[model.ir.spec.pad_token], 0  # left paddin
 tokens = model.generate(ids, mask, max_new_tokens=int(steps), eos_token_id=-1)
 streamed = torch.stack(list(model.stream(ids[:1], mask[:1], max_new_tokens=5, eos_token_id=-1)), 1)
 torch.save({"ids": ids, "mask": mask, "tokens": tokens, "streamed": streamed}, out)
-print(json.dumps({"compiled": model.aot.compiled, "loaded": model.aot.loaded}))
+dynamo = "torch._dynamo" in sys.modules
+print(json.dumps({"compiled": model.aot.compiled, "loaded": model.aot.loaded, "dynamo": dynamo}))
 """
 
 
@@ -100,7 +101,9 @@ def test_second_process_generates_from_artifacts_and_equals_eager(name: str, tmp
         check=True,
     )
     counts = json.loads(done.stdout.strip().splitlines()[-1])
-    assert counts == {"compiled": 0, "loaded": 2}
+    assert (counts["compiled"], counts["loaded"]) == (0, 2)
+    if name == "causal_lm":  # nothing traced, not even imported (UMT5's meta build imports it)
+        assert not counts["dynamo"]
     saved = torch.load(out)
     eager = archgen.load(directory)
     ids, mask = saved["ids"], saved["mask"]
