@@ -122,8 +122,9 @@ def _load(path: Path) -> Any:
 
 
 class _Runner:
-    """A loaded package, called with the structure it was exported with (checked on every call:
-    AOTInductor's own ``__call__`` would take nested inputs in whatever order they come)."""
+    """A loaded package. AOTInductor's own ``__call__`` flattens whatever it is given, in the
+    order it comes, and drops non-tensor values: :meth:`bind` checks a call's structure
+    against the exported one instead, once, and then each call's against it."""
 
     def __init__(self, loader: Any):
         self.loader = loader
@@ -131,14 +132,38 @@ class _Runner:
         self.in_spec = pytree.treespec_loads(in_spec)
         self.out_spec = pytree.treespec_loads(out_spec)
 
-    def __call__(self, caches: list[tuple[torch.Tensor, ...]], inputs: dict[str, Any]) -> Any:
-        leaves, spec = pytree.tree_flatten(((), {"caches": caches, "inputs": inputs}))
+    def bind(self, caches: list[tuple[torch.Tensor, ...]], inputs: dict[str, Any]) -> Callable[..., Any]:
+        """A function of keyword arguments structured like ``inputs`` (the same names, nesting and
+        non-tensor values), reading and writing ``caches``."""
+        spec = pytree.tree_flatten(((), {"caches": caches, "inputs": dict(sorted(inputs.items()))}))[1]
         if spec != self.in_spec:
-            raise RuntimeError(
-                f"a compiled artifact was called with {spec}, but it was exported for {self.in_spec}"
-            )
-        outputs = self.loader.boxed_run([v for v in leaves if isinstance(v, torch.Tensor)])
-        return pytree.tree_unflatten(outputs, self.out_spec)
+            raise RuntimeError(f"a compiled artifact exported for {self.in_spec} was called with {spec}")
+        expected = {}
+        for name, value in sorted(inputs.items()):
+            leaves, spec = pytree.tree_flatten(value)
+            constants = [v for v in leaves if not isinstance(v, torch.Tensor)]
+            expected[name] = (spec, constants, spec.is_leaf() and not constants)  # ..., a lone tensor
+        fixed = [t for group in caches for t in group]
+        run, out_spec = self.loader.boxed_run, self.out_spec
+
+        def call(**kwargs: Any) -> Any:
+            if kwargs.keys() != expected.keys():
+                raise TypeError(f"this compiled call takes {sorted(expected)}, got {sorted(kwargs)}")
+            flat = list(fixed)
+            for name, (spec, constants, tensor) in expected.items():
+                value = kwargs[name]
+                if tensor and isinstance(value, torch.Tensor):
+                    flat.append(value.contiguous())  # a package reads the strides it was traced with
+                    continue
+                leaves, got = pytree.tree_flatten(value)
+                if got != spec or [v for v in leaves if not isinstance(v, torch.Tensor)] != constants:
+                    raise TypeError(
+                        f"{name} is {value!r}; this compiled call was made for {spec}, {constants}"
+                    )
+                flat += [v.contiguous() for v in leaves if isinstance(v, torch.Tensor)]
+            return pytree.tree_unflatten(run(flat), out_spec)
+
+        return call
 
 
 class AotForward:
@@ -230,14 +255,7 @@ class AotForward:
         runner = self._runners.get(key)
         if runner is None:
             runner = self._runners[key] = self._runner(key, inputs, method, holders)
-        names = sorted(inputs)
-
-        def call(**kwargs: Any) -> Any:
-            if sorted(kwargs) != names:
-                raise TypeError(f"this compiled {method} takes {names}, got {sorted(kwargs)}")
-            return runner(tensors, _contiguous(kwargs))
-
-        return call
+        return runner.bind(tensors, inputs)
 
     def _runner(self, key: str, inputs: dict[str, Any], method: str, holders: list) -> _Runner:
         path = self.cache_dir / f"{key}.pt2"
