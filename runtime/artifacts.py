@@ -114,7 +114,7 @@ class _Call(torch.nn.Module):
 def _load(path: Path) -> Any:
     """A package's loader (``AOTIModelPackageLoader``), made directly: ``torch._inductor.
     aoti_load_package`` makes the same one, but importing ``torch._inductor`` imports
-    ``torch._dynamo`` too, 1.5-2 s of a warm start on two cores."""
+    ``torch._dynamo`` too, 1.2-1.7 s of a warm start on two cores."""
     loader = getattr(getattr(torch._C, "_aoti", None), "AOTIModelPackageLoader", None)
     if loader is None:  # pragma: no cover - a torch without the binding
         return torch._inductor.aoti_load_package(str(path)).loader
@@ -268,8 +268,9 @@ class AotForward:
                 self._compile(path, inputs, method, holders)
                 loader = _load(path)
             self.compiled += 1
-        tensors = self._constants()
-        # The runner reads the module's own tensors: no copy of the weights.
+        # The runner reads the module's own tensors: no copy of the weights. They are the
+        # tensors whose layout the key hashed (bind computed it), so it matches the package's.
+        tensors = self._tensors if self._tensors is not None else self._constants()
         constants = {
             name: tensors[name.removeprefix("module.")].detach() for name in loader.get_constant_fqns()
         }
