@@ -18,13 +18,12 @@ import os
 import sys
 import tempfile
 import types
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import torch
-import torch.fx.experimental._config
 from safetensors import safe_open
 from safetensors.torch import save_file
 
@@ -250,11 +249,9 @@ class ArchgenModel:
         self.flags = flags
         self.table = table
         self.plan = table_plan(table, head, sizes, flags)
-        # Forward calls run an AOTInductor package cached on disk (see .artifacts); generation's
-        # steps, which write a KV cache, run under torch.compile, made on first use (importing
-        # torch._dynamo costs seconds of start-up).
+        # Forward calls and generation's steps run AOTInductor packages cached on disk (see
+        # .artifacts): a later process loads them and traces nothing.
         self.compile = compile
-        self.compiled: Any = None
         self.aot = (
             AotForward(
                 module,
@@ -266,7 +263,6 @@ class ArchgenModel:
             else None
         )
         self._cache_shape: tuple | None = None
-        self._compiled_methods: dict[str, Any] = {}
 
     # ---------------------------------------------------------- inputs
 
@@ -421,7 +417,7 @@ class ArchgenModel:
     def _forward(self, inputs: dict[str, torch.Tensor]) -> ModelOutput:
         """Checked inputs through the compiled artifact if this model compiles, else eagerly."""
         with torch.inference_mode():
-            return ModelOutput(self._run(**inputs) if self.aot is None else self.aot(**inputs))
+            return ModelOutput(self.module(**inputs) if self.aot is None else self.aot(**inputs))
 
     def run_batch(
         self,
@@ -439,26 +435,14 @@ class ArchgenModel:
             self, sequences, batch_tokens=batch_tokens, pack=pack, row_tokens=row_tokens, max_waste=max_waste
         )
 
-    def _run(self, *args, **kwargs) -> dict[str, torch.Tensor]:
-        """Call the compiled module if there is one, else the eager one."""
-        if not self.compile:
-            return self.module(*args, **kwargs)
-        if self.compiled is None:
-            self.compiled = torch.compile(self.module, fullgraph=True, dynamic=True)
-        # No duck sizing: dims that happen to be equal (batch 2, 2 choices) must not be
-        # unified, or the next call with different sizes would recompile.
-        with torch.fx.experimental._config.patch(use_duck_shape=False):
-            return self.compiled(*args, **kwargs)
-
-    def _run_method(self, name: str, *args, **kwargs):
-        """Call a method of the generated module (e.g. a decoding step), compiled if this model compiles."""
-        fn = getattr(self.module, name)
-        if not self.compile:
-            return fn(*args, **kwargs)
-        if name not in self._compiled_methods:
-            self._compiled_methods[name] = torch.compile(fn, fullgraph=True, dynamic=True)
-        with torch.fx.experimental._config.patch(use_duck_shape=False):
-            return self._compiled_methods[name](*args, **kwargs)
+    def _method(self, name: str, inputs: dict[str, Any], caches: bool = False) -> Callable[..., Any]:
+        """A method of the generated module (e.g. a decoding step) as a function of keyword
+        arguments like ``inputs``: eager, or the compiled artifact for calls like ``inputs``
+        (found or compiled here, once). ``caches``: the method writes the KV cache
+        that ``setup_cache`` made; ask again after another ``setup_cache``."""
+        if self.aot is None:
+            return getattr(self.module, name)
+        return self.aot.bind(inputs, method=name, caches=caches)
 
     def to(self, *args, **kwargs) -> ArchgenModel:
         self.module.to(*args, **kwargs)
@@ -672,8 +656,16 @@ class ArchgenModel:
         step_slots = torch.arange(t, t + max_new_tokens - 1)[:, None].unbind(0)
         finished = torch.zeros((), dtype=torch.bool)  # stays false without an eos token
         done = torch.zeros(b, dtype=torch.bool)
-        prefill = {"position_ids": positions, "input_pos": torch.arange(t), "last_only": True, **extra}
-        logits = self._run(prompt, mask, **prefill)["logits"][:, -1]
+        prefill = {
+            "input_ids": prompt,
+            "attention_mask": mask,
+            "position_ids": positions,
+            "input_pos": torch.arange(t),
+            "last_only": True,
+            **extra,
+        }
+        logits = self._method("forward", prefill, caches=True)(**prefill)["logits"][:, -1]
+        decode = None  # found (or compiled) after the first token is out
         for step in range(max_new_tokens):
             token = logits.argmax(-1)  # (b,)
             if eos_token_id is not None:
@@ -682,8 +674,16 @@ class ArchgenModel:
                 finished = done.all()
             yield token, logits, finished
             if step + 1 < max_new_tokens:
-                inputs = {"position_ids": step_positions[step], "input_pos": step_slots[step], **extra}
-                logits = self._run(token[:, None], mask, **inputs)["logits"][:, -1]
+                inputs = {
+                    "input_ids": token[:, None],
+                    "attention_mask": mask,
+                    "position_ids": step_positions[step],
+                    "input_pos": step_slots[step],
+                    **extra,
+                }
+                if decode is None:
+                    decode = self._method("forward", inputs, caches=True)
+                logits = decode(**inputs)["logits"][:, -1]
 
     def _kv_cache(self, batch: int, tokens: int, dtype: torch.dtype) -> int:
         """Preallocate (or keep) a KV cache for ``tokens`` tokens; returns its slot count.

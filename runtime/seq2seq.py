@@ -258,7 +258,10 @@ class _Request:
         model, rows = self.model, self.input_ids.shape[0] * self.num_beams
         slots = model._kv_cache(rows, self.steps, next(model.module.parameters()).dtype)
         ids = self.input_ids.contiguous().clone()  # an inference tensor, like every later step's input
-        memory = model._run_method("encode", ids, self.mask)
+        source = {"input_ids": ids, "attention_mask": self.mask}
+        memory = model._method("encode", source)(**source)
+        if model.aot is not None:  # a compiled step takes contiguous inputs: copy once, not per step
+            memory = [(k.contiguous(), v.contiguous()) for k, v in memory]
         mask = self.mask
         if self.num_beams > 1:  # each row's beams read the same encoding
             memory = [
@@ -268,10 +271,20 @@ class _Request:
             mask = mask.repeat_interleave(self.num_beams, 0)
         self_mask = torch.ones(rows, slots, dtype=torch.long, device=ids.device)
         slot_ids = torch.arange(self.steps, device=ids.device)[:, None].unbind(0)  # each step's (1,) slot
+        decode = None  # found (or compiled) at the first step
 
         def step(tokens: torch.Tensor, position: int) -> torch.Tensor:
-            logits = model._run_method("decode", tokens, self_mask, slot_ids[position], memory, mask)
-            return logits[:, -1].float()  # (rows, vocab)
+            nonlocal decode
+            inputs = {
+                "decoder_input_ids": tokens,
+                "decoder_attention_mask": self_mask,
+                "input_pos": slot_ids[position],
+                "memory": memory,
+                "attention_mask": mask,
+            }
+            if decode is None:
+                decode = model._method("decode", inputs, caches=True)
+            return decode(**inputs)[:, -1].float()  # (rows, vocab)
 
         return step
 

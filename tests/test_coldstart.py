@@ -1,4 +1,5 @@
-"""Cold start: compiled artifacts are reused by a second process, keyed so a stale one is never used."""
+"""Cold start: compiled artifacts (forward, and generation's steps) are reused by a second process,
+keyed so a stale one is never used."""
 
 from __future__ import annotations
 
@@ -10,8 +11,10 @@ from pathlib import Path
 import pytest
 import torch
 from support import ATOL, arch, save
+from support_t5 import t5_reference
 
 import archgen
+from archgen.runtime.artifacts import default_cache_dir, kv_caches
 from archgen.runtime.reference import build_reference
 
 SECOND_PROCESS = """
@@ -23,6 +26,21 @@ mask = torch.ones_like(ids)
 mask[0, -4:] = 0
 torch.save({"ids": ids, "mask": mask, "out": model(ids, mask)["last_hidden_state"]}, out)
 print(json.dumps({"compiled": model.aot.compiled, "loaded": model.aot.loaded}))
+"""
+
+
+SECOND_GENERATION = """
+import json, sys, torch, archgen
+directory, cache, out, steps = sys.argv[1:5]
+model = archgen.load(directory, compile=True, cache_dir=cache)
+ids = torch.randint(4, 90, (2, 9), generator=torch.Generator().manual_seed(7))
+mask = torch.ones_like(ids)
+ids[1, :3], mask[1, :3] = model.sizes[model.ir.spec.pad_token], 0  # left padding
+tokens = model.generate(ids, mask, max_new_tokens=int(steps), eos_token_id=-1)
+streamed = torch.stack(list(model.stream(ids[:1], mask[:1], max_new_tokens=5, eos_token_id=-1)), 1)
+torch.save({"ids": ids, "mask": mask, "tokens": tokens, "streamed": streamed}, out)
+dynamo = "torch._dynamo" in sys.modules
+print(json.dumps({"compiled": model.aot.compiled, "loaded": model.aot.loaded, "dynamo": dynamo}))
 """
 
 
@@ -59,6 +77,57 @@ def test_second_process_loads_the_artifact_and_equals_eager(checkpoint: Path, tm
     torch.testing.assert_close(saved["out"], eager, atol=ATOL, rtol=0)
 
 
+@pytest.mark.parametrize("name", ["causal_lm", "umt5"])
+def test_second_process_generates_from_artifacts_and_equals_eager(name: str, tmp_path: Path) -> None:
+    """Compiled generation (prefill and decode steps; UMT5's encode and decode) runs artifacts: a
+    second process compiles nothing, whatever its batch and cache size, and its tokens are eager's."""
+    if name == "umt5":
+        directory = save(t5_reference("umt5", "conditional_generation", {}))
+    else:
+        ir = arch("xlm_roberta")
+        directory = save(build_reference(ir, ir.head("causal_lm")))
+    cache = default_cache_dir()  # the tests' cache (see conftest): a later run finds these artifacts
+    first = archgen.load(directory, compile=True, cache_dir=cache)
+    ids = torch.randint(4, 90, (1, 5), generator=torch.Generator().manual_seed(3))
+    first.generate(ids, max_new_tokens=3, eos_token_id=-1)
+    assert first.aot.compiled + first.aot.loaded == 2  # two steps: prefill / encode, and decode
+
+    out = tmp_path / "second.pt"
+    steps = 70 if name == "umt5" else 12  # UMT5: more slots than the first process's cache
+    done = subprocess.run(
+        [sys.executable, "-c", SECOND_GENERATION, str(directory), str(cache), str(out), str(steps)],
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    counts = json.loads(done.stdout.strip().splitlines()[-1])
+    assert (counts["compiled"], counts["loaded"]) == (0, 2)
+    if name == "causal_lm":  # nothing traced, not even imported (UMT5's meta build imports it)
+        assert not counts["dynamo"]
+    saved = torch.load(out)
+    eager = archgen.load(directory)
+    ids, mask = saved["ids"], saved["mask"]
+    assert torch.equal(saved["tokens"], eager.generate(ids, mask, max_new_tokens=steps, eos_token_id=-1))
+    expected = torch.stack(list(eager.stream(ids[:1], mask[:1], max_new_tokens=5, eos_token_id=-1)), 1)
+    assert torch.equal(saved["streamed"], expected)
+
+
+def test_key_changes_with_a_parameters_layout(checkpoint: Path, tmp_path: Path) -> None:
+    """Kernels are compiled for the weights' strides: an input-major weight (``w.t().contiguous().t()``)
+    has another key, so a package compiled for the other layout is never fed it."""
+    model = archgen.load(checkpoint, compile=True, cache_dir=tmp_path)
+    ids = torch.ones(2, 5, dtype=torch.long)
+    inputs = {"input_ids": ids, "attention_mask": ids}
+    key = model.aot.key(inputs)
+    weight = next(p for p in model.module.parameters() if p.dim() == 2 and p.shape[0] != p.shape[1])
+    row_major = weight.data
+    weight.data = row_major.t().contiguous().t()
+    assert weight.stride() == (1, weight.shape[0]) and torch.equal(weight, row_major)
+    assert model.aot.key(inputs) != key
+    weight.data = row_major
+    assert model.aot.key(inputs) == key
+
+
 def test_key_changes_with_spec_config_torch_and_signature(
     checkpoint: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
@@ -80,14 +149,14 @@ def test_key_changes_with_spec_config_torch_and_signature(
     assert other_spec.aot.key(inputs) != key
     assert model.aot.key(inputs | {"output_hidden_states": True}) != key
     assert model.aot.key({"input_ids": ids.int(), "attention_mask": ids}) != key
+    assert model.aot.key(inputs, method="encode") != key
+    model.module.backbone.setup_cache(2, 64)  # a KV cache is no constant: the forward key stays
+    assert model.aot.key(inputs) == key
+    caches = [(c.k, c.v) for c in kv_caches(model.module)]
+    assert caches and model.aot.key(inputs, caches=caches) != key
     model.to(torch.float64)
     assert model.aot.key(inputs) != key
     model.to(torch.float32)
-    weight = model.module.backbone.layers[0].attn.o.weight
-    weight.data = weight.data.t().contiguous().t()  # the same values, laid out input-major
-    assert model.aot.key(inputs) != key
-    weight.data = weight.data.contiguous()
-    assert model.aot.key(inputs) == key
     monkeypatch.setattr(torch, "__version__", "0.0.0")
     assert model.aot.key(inputs) != key
 

@@ -174,15 +174,19 @@ def test_compiled_equals_eager_and_decoding_does_not_recompile() -> None:
             torch.testing.assert_close(out[key], value, **COMPILED, msg=lambda m, k=key: f"{k}: {m}")
 
     ids, mask = _prompts(5)
-    first = compiled.generate(ids, mask, max_new_tokens=4, eos_token_id=-1)  # compiles encode and decode
-    with torch._dynamo.config.patch(error_on_recompile=True):
-        out = compiled.generate(
-            ids[:, 1:], mask[:, 1:], max_new_tokens=9, eos_token_id=-1
-        )  # a new source length
-        again = compiled.generate(ids, mask, max_new_tokens=9, eos_token_id=-1)
+    artifacts = compiled.aot.compiled + compiled.aot.loaded
+    first = compiled.generate(ids, mask, max_new_tokens=4, eos_token_id=-1)  # encode and decode artifacts
+    assert compiled.aot.compiled + compiled.aot.loaded == artifacts + 2
+    out = compiled.generate(ids[:, 1:], mask[:, 1:], max_new_tokens=9, eos_token_id=-1)  # a new source length
+    again = compiled.generate(ids, mask, max_new_tokens=9, eos_token_id=-1)
+    beams = compiled.generate(ids[:2], mask[:2], max_new_tokens=6, eos_token_id=-1, num_beams=3)
+    assert compiled.aot.compiled + compiled.aot.loaded == artifacts + 2  # nothing more compiled
     assert torch.equal(out, eager.generate(ids[:, 1:], mask[:, 1:], max_new_tokens=9, eos_token_id=-1))
     assert torch.equal(again, eager.generate(ids, mask, max_new_tokens=9, eos_token_id=-1))
     assert torch.equal(first, again[:, : first.shape[1]])
+    assert torch.equal(
+        beams, eager.generate(ids[:2], mask[:2], max_new_tokens=6, eos_token_id=-1, num_beams=3)
+    )
 
 
 @pytest.mark.slow
