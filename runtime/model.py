@@ -216,7 +216,8 @@ class _Checkpoint:
         buffer = bytearray(end - begin)
         with path.open("rb") as f:
             f.seek(start + begin)
-            f.readinto(buffer)
+            if f.readinto(buffer) != len(buffer):
+                raise W.CheckpointError(f"{path} ends inside tensor {key}")
         return torch.frombuffer(buffer, dtype=dtype).reshape(entry["shape"])
 
 
