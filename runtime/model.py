@@ -426,7 +426,7 @@ class ArchgenModel:
         *,
         batch_tokens: int = 4096,
         pack: bool | None = None,
-        row_tokens: int = 256,
+        row_tokens: int = 512,
         max_waste: float = 0.25,
     ) -> list[ModelOutput]:
         """Many sequences of different lengths, without computing on padding: see :mod:`.batching`."""
