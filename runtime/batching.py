@@ -12,9 +12,10 @@
   read one token per sequence (the pooler, the first token) read it at each
   sequence's start (``sequence_starts``). Longer rows cost more attention (it is
   quadratic in the row), which is why rows are bounded by ``row_tokens``. The
-  default, 512, was the fastest or level with 256 on XLM-R base (ragged batches of
-  8 and 32 drawn as in bench/bench.py: 605 vs 639 ms and 1829 vs 1814 ms compiled,
-  625 vs 666 and 1856 vs 1877 eager; 128 and 1024 were slower).
+  default is 512: on XLM-R base, ragged batches drawn as in bench/bench.py,
+  ``python bench/row_tokens.py [--compile]`` gave 604 ms for rows of 512 against
+  635-636 for 256 at batch 8, and 1877-1886 against 1842-1852 (within 2%) at
+  batch 32, eager and compiled; 128 and 1024 were slower in both.
 - **Tight length buckets** (``pack=False``, and where packing cannot be exact):
   consecutive runs of the sorted order whose padding stays under ``max_waste`` of
   the bucket's tokens, each bucket holding at most ``batch_tokens`` tokens.
