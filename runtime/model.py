@@ -767,9 +767,10 @@ def _input_major(module: torch.nn.Module, plan: W.Plan) -> set[str]:
     A weight of shape ``(out, in)`` then has strides ``(1, out)`` (``w.t().contiguous().t()``):
     the same values and the same module code. A batch-1 GEMV streams the weight along
     its contiguous runs, and on this CPU it is fastest when they run along the longer
-    side: input-major for a widening layer (an LM head 2-2.5x, an FFN's up projection
-    1.3x), row-major, as checkpoints store it, for a narrowing one (its down projection
-    1.3x the other way); at 128 rows both layouts time alike (``python bench/gemv_layout.py``).
+    side: input-major for a widening layer (an LM head 2.1-2.2x, an FFN's up projection
+    1.25-1.8x), row-major, as checkpoints store it, for a narrowing one (its down
+    projection 1.4x the other way); at 128 rows the layouts are within 3%, or input-major
+    is up to 1.14x faster (``python bench/gemv_layout.py``).
     A linear weight tied to another parameter (an LM head and the word embedding)
     names that parameter, which then has this layout too."""
     tied = dict(W.ties(plan))
