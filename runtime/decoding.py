@@ -17,7 +17,7 @@ from collections.abc import Iterator
 
 import torch
 
-__all__ = ["SYNC_EVERY", "Step", "until_finished"]
+__all__ = ["SYNC_EVERY", "Step", "collect", "until_finished"]
 
 #: Steps between two host reads of the stopping flag when generating a whole batch.
 SYNC_EVERY = 8
@@ -38,6 +38,16 @@ def until_finished(steps: Iterator[Step], every: int) -> Iterator[tuple[torch.Te
                 return
             pending = []
     yield from _settle(pending)[0]
+
+
+def collect(
+    steps: Iterator[Step], every: int, prefix: torch.Tensor, output_scores: bool
+) -> torch.Tensor | tuple[torch.Tensor, list[torch.Tensor]]:
+    """``prefix`` (batch, n) followed by every step's tokens, up to the first finished step (read
+    every ``every`` steps); with ``output_scores``, also each kept step's logits."""
+    done = list(until_finished(steps, every))
+    sequences = torch.cat([prefix] + [token[:, None] for token, _ in done], dim=1)
+    return (sequences, [logits for _, logits in done]) if output_scores else sequences
 
 
 def _settle(pending: list[Step]) -> tuple[list[tuple[torch.Tensor, torch.Tensor]], bool]:

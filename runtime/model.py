@@ -42,7 +42,7 @@ from ..compiler.render import render_module, render_table
 from . import precision as P
 from . import weights as W
 from .artifacts import AotForward, default_cache_dir
-from .decoding import SYNC_EVERY, Step, until_finished
+from .decoding import SYNC_EVERY, Step, collect, until_finished
 from .progress import Reporter
 
 __all__ = ["ArchgenModel", "InputError", "ModelOutput", "load", "find_spec"]
@@ -540,9 +540,7 @@ class ArchgenModel:
             encoder_hidden_states,
             encoder_attention_mask,
         )
-        done = list(until_finished(steps, SYNC_EVERY))
-        sequences = torch.cat([input_ids] + [token[:, None] for token, _ in done], dim=1)
-        return (sequences, [logits for _, logits in done]) if output_scores else sequences
+        return collect(steps, SYNC_EVERY, input_ids, output_scores)
 
     def stream(
         self,

@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import torch
 import torch.nn.functional as F
 
-from .decoding import SYNC_EVERY, Step, until_finished
+from .decoding import SYNC_EVERY, Step, collect, until_finished
 from .model import InputError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -176,10 +176,8 @@ def generate(
         # Greedy: the stopping flag is read once every SYNC_EVERY steps; sampling reads it every
         # step, so the generator draws exactly as many numbers as the reference does.
         steps = run.greedy_or_sample(warp, generator)
-        done = list(until_finished(steps, 1 if do_sample else SYNC_EVERY))
         start = torch.full((input_ids.shape[0], 1), run.start, dtype=torch.long)
-        sequences = torch.cat([start] + [token[:, None] for token, _ in done], dim=1)
-        return (sequences, [logits for _, logits in done]) if output_scores else sequences
+        return collect(steps, 1 if do_sample else SYNC_EVERY, start, output_scores)
     scores: list[torch.Tensor] = []
     sequences = run.beam_search(warp, generator, length_penalty, early_stopping, scores)
     return (sequences, scores) if output_scores else sequences
