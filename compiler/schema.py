@@ -164,7 +164,8 @@ class EmbeddingsSpec(_Strict):
     )
     trigram: bool | Switch = Field(
         False,
-        description="Concatenate the next, current and previous token's word embeddings (zero at the ends) "
+        description="Concatenate the next, current and previous token's word embeddings (zero past the ends of the "
+        "row, or of each sequence where a (b, t, s) mask packs several in a row) "
         "before the transform: input width becomes 3 * `input_width`.",
     )
     transform: bool | Switch = Field(

@@ -96,11 +96,21 @@ def make_norm(config: Config, width: int, eps: float) -> nn.Module:
 
 
 class Trigram(nn.Module):
-    """Each token's next, own and previous embedding side by side (zeros past the ends)."""
+    """Each token's next, own and previous embedding side by side, zeros past the ends.
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
+    The ends are those of the row or, where a (b, t, s) keep-mask packs several
+    sequences in one row, those of each sequence: token i's neighbour i + 1
+    counts only if the mask lets i see it, so no sequence reads another's tokens.
+    """
+
+    def forward(self, x: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
         after = F.pad(x[:, 1:], (0, 0, 0, 1))  # (b, t, e)
         before = F.pad(x[:, :-1], (0, 0, 1, 0))  # (b, t, e)
+        if attention_mask.dim() == 3:
+            i = torch.arange(x.shape[1] - 1, device=x.device)  # (t - 1,)
+            linked = attention_mask[:, i, i + 1].bool()  # (b, t - 1): token i sees token i + 1
+            after = after * F.pad(linked, (0, 1))[..., None]  # (b, t, e)
+            before = before * F.pad(linked, (1, 0))[..., None]  # (b, t, e)
         return torch.cat([after, x, before], dim=-1)  # (b, t, 3e)
 
 
@@ -140,7 +150,7 @@ class Embeddings(nn.Module):
     def __init__(self, config: Config):
         super().__init__()
         self.word = nn.Embedding(config.vocab_size, config.embedding_size, padding_idx=config.pad_token_id)
-        self.mix = Trigram() if config.trigram_input else nn.Identity()
+        self.mix = Trigram() if config.trigram_input else None
         mixed = (3 if config.trigram_input else 1) * config.embedding_size
         if config.embedding_transform:
             self.transform = nn.Linear(mixed, config.hidden_size)
@@ -156,10 +166,15 @@ class Embeddings(nn.Module):
         return torch.arange(input_ids.shape[1], device=input_ids.device).expand_as(input_ids)  # (b, t)
 
     def forward(
-        self, input_ids: torch.Tensor, token_type_ids: torch.Tensor, position_ids: torch.Tensor
+        self,
+        input_ids: torch.Tensor,
+        token_type_ids: torch.Tensor,
+        position_ids: torch.Tensor,
+        attention_mask: torch.Tensor,
     ) -> torch.Tensor:
         x = self.word(input_ids)  # (b, t, e)
-        x = self.mix(x)  # (b, t, 3e | e)
+        if self.mix is not None:
+            x = self.mix(x, attention_mask)  # (b, t, 3e)
         x = self.transform(x)  # (b, t, d)
         x = x + self.token_type(token_type_ids)  # (b, t, d)
         x = x + self.position(position_ids)  # (b, t, d)
@@ -381,7 +396,7 @@ class Backbone(nn.Module):
             token_type_ids = torch.zeros_like(input_ids)
         if position_ids is None:
             position_ids = self.embeddings.position_ids(input_ids)
-        x = self.embeddings(input_ids, token_type_ids, position_ids)  # (b, t, d)
+        x = self.embeddings(input_ids, token_type_ids, position_ids, attention_mask)  # (b, t, d)
         if input_pos is None:
             input_pos = torch.arange(input_ids.shape[1], device=input_ids.device)
         mask = additive_mask(attention_mask, input_pos, self.causal, x.dtype)  # (b, 1, t|1, s)

@@ -20,10 +20,11 @@
   consecutive runs of the sorted order whose padding stays under ``max_waste`` of
   the bucket's tokens, each bucket holding at most ``batch_tokens`` tokens.
 
-Packing needs every token to be computed on its own outside attention, so a
-model packs unless its embeddings mix neighbouring tokens (MobileBERT's trigram
-input), its head takes ``(batch, choices, seq)`` inputs, or it is an
-encoder-decoder head; those run in buckets. Results come back in input order,
+Packing needs no token to see another sequence's outside attention either:
+embeddings that mix neighbouring tokens (MobileBERT's trigram input) read the
+same block-diagonal mask and see zeros past each sequence's ends, as a sequence
+run alone does. A model packs unless its head takes ``(batch, choices, seq)``
+inputs or it is an encoder-decoder head; those run in buckets. Results come back in input order,
 one :class:`ModelOutput` per sequence, with per-token fields cut to the
 sequence's own length, equal to running the padded batch.
 """
@@ -35,7 +36,6 @@ from dataclasses import dataclass
 
 import torch
 
-from ..compiler.schema import Switch
 from .model import ArchgenModel, InputError, ModelOutput
 
 __all__ = ["Bucket", "pack_rows", "packing_blocker", "pad_sequences", "plan_buckets", "run_batch"]
@@ -108,15 +108,11 @@ def pack_rows(lengths: Sequence[int], row_tokens: int) -> list[list[int]]:
 
 def packing_blocker(model: ArchgenModel) -> str | None:
     """Why ``model`` cannot run packed rows exactly, or None if it can."""
-    head, trigram = model.head.spec, model.ir.spec.embeddings.trigram
-    if isinstance(trigram, Switch):
-        trigram = bool(model.sizes[trigram.switch])
+    head = model.head.spec
     if head.encoder_decoder:
         return "an encoder-decoder head runs its decoder per sequence"
     if head.choices:
         return "a multiple-choice head takes (batch, choices, seq) inputs"
-    if trigram:
-        return "its embeddings mix neighbouring tokens (trigram input), which would cross sequence boundaries"
     return None
 
 

@@ -60,7 +60,7 @@ CASES = [
     ("roberta_prelayernorm", "base", {}),
     ("mobilebert", "base", {"trigram_input": False}),  # packs
     ("mobilebert", "pretraining", {"trigram_input": False}),  # packs: pooled branch
-    ("mobilebert", "token_classification", {}),  # trigram on: buckets
+    ("mobilebert", "token_classification", {}),  # trigram on: packs, neighbours stop at each sequence
     ("mobilebert", "sequence_classification", {}),
     ("umt5", "encoder_model", {}),  # relative position bias: packs
     ("umt5", "token_classification", {}),
@@ -97,11 +97,26 @@ def test_run_batch_equals_the_padded_batch(name: str, head: str, overrides: dict
                 )
 
 
-def test_packing_refuses_models_whose_embeddings_mix_tokens() -> None:
+def test_packed_trigram_sees_zeros_past_each_sequence() -> None:
+    """MobileBERT's trigram input mixes neighbouring tokens; packed, each sequence still
+    equals itself run alone, unpadded (so nothing leaks across a row's sequences)."""
     ir = arch("mobilebert")
     model = archgen.load(save(build_reference(ir, ir.head("base"))))  # trigram input on
-    assert "trigram" in packing_blocker(model)
-    with pytest.raises(archgen.runtime.InputError, match="cannot pack.*trigram"):
+    assert packing_blocker(model) is None
+    gen = torch.Generator().manual_seed(2)
+    seqs = [[int(t) for t in torch.randint(5, 99, (n,), generator=gen)] for n in (5, 2, 7, 1, 4)]
+    packed = run_batch(model, seqs, pack=True, row_tokens=12)
+    assert len(pack_rows([len(s) for s in seqs], 12)) < len(seqs)
+    for seq, out in zip(seqs, packed):
+        alone = model(torch.tensor([seq]), torch.ones(1, len(seq), dtype=torch.long))
+        torch.testing.assert_close(out.last_hidden_state, alone.last_hidden_state[0], atol=1e-5, rtol=0)
+
+
+def test_packing_refuses_encoder_decoder_heads() -> None:
+    ir = arch("umt5")
+    model = archgen.load(save(build_reference(ir, ir.head("seq2seq_model"))))
+    assert "encoder-decoder" in packing_blocker(model)
+    with pytest.raises(archgen.runtime.InputError, match="cannot pack.*encoder-decoder"):
         run_batch(model, [[5, 6], [7]], pack=True)
 
 
