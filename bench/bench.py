@@ -9,7 +9,7 @@ Engines: archgen eager and compiled, archgen's opt-in lower precision
 (`archgen-bf16`: bf16 parameters, eager; `archgen-int8`: dynamic int8 linear
 layers, eager), the reference (`transformers`) eager and under torch.compile,
 and ONNX Runtime (archgen's module exported with `torch.onnx.export(dynamo=True)`,
-dynamic batch and length, all graph optimizations; needs
+attention traced in its math form, dynamic batch and length, all graph optimizations; needs
 `pip install 'archgen[bench]'`, else its rows say so). The lower-precision rows
 also show their error against archgen's fp32 output (max abs, and relative to
 the output's max abs; bench/precision.py checks the documented bounds) and
@@ -255,14 +255,24 @@ def _onnxruntime(directory: Path, case: dict, inputs: dict[str, torch.Tensor]) -
     path = OUT / f"onnx-{case['shape']}" / "model.onnx"
     if not path.exists():  # written into a fresh folder, renamed into place when complete
         from torch.export import Dim
+        from torch.nn.attention import SDPBackend, sdpa_kernel
 
         model = archgen.load(directory)
         batch, length = Dim("batch", min=1, max=1024), Dim("length", min=1, max=model.max_length)
         dims = {"input_ids": {0: batch, 1: length}, "attention_mask": {0: batch, 1: length}}
         example = {k: v[:1, :16].repeat(2, 1) for k, v in inputs.items()}  # sizes 1 would specialise
         tmp = Path(tempfile.mkdtemp(dir=OUT))
-        torch.onnx.export(model.module, (), tmp / path.name, kwargs=example, dynamo=True, dynamic_shapes=dims)
-        os.replace(tmp, path.parent)
+        try:
+            # Traced with the math attention: ONNX has no CPU flash-attention op, so the exporter
+            # would re-decompose it, and a reshape traced against the flash kernel's output strides
+            # (a view) then fails on the math output's (the UMT5 encoder did).
+            with sdpa_kernel(SDPBackend.MATH):
+                torch.onnx.export(
+                    model.module, (), tmp / path.name, kwargs=example, dynamo=True, dynamic_shapes=dims
+                )
+            os.replace(tmp, path.parent)
+        finally:
+            shutil.rmtree(tmp, ignore_errors=True)
     options = ort.SessionOptions()
     options.graph_optimization_level = ort.GraphOptimizationLevel.ORT_ENABLE_ALL
     options.intra_op_num_threads = torch.get_num_threads()
