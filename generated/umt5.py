@@ -184,7 +184,10 @@ class Attention(nn.Module):
     ) -> torch.Tensor:
         b, t, _ = x.shape
         qkv = self.qkv(x).view(b, t, 3, self.num_heads, self.head_dim)  # (b, t, 3, h, hd)
-        q, k, v = qkv.permute(2, 0, 3, 1, 4).unbind(0)  # each (b, h, t, hd)
+        qkv = qkv.permute(2, 0, 3, 1, 4)  # (3, b, h, t, hd)
+        if qkv.stride(-1) != 1:  # computed weight-first, the projection's output is transposed:
+            qkv = qkv.contiguous()  # attention kernels want each head's features contiguous
+        q, k, v = qkv.unbind(0)  # each (b, h, t, hd)
         if input_pos is not None:
             k, v = self.cache.update(input_pos, k, v)  # each (b, h, max_len, hd)
         mask = mask + self.relative_bias(buckets).permute(2, 0, 1)[None]  # (b, h, t, s): mask + position bias

@@ -187,6 +187,9 @@ class AotForward:
         self._tensors: dict[str, torch.Tensor] | None = None  # the constants, found once (see reset)
         self._layout: tuple = ()
         self._state = ""
+        #: How the module runs beyond its constants and call (the owner sets it, e.g.
+        #: "weight-first": see .orientation); part of the key when not empty.
+        self.variant = ""
 
     def _constants(self) -> dict[str, torch.Tensor]:
         """What a package reads as constants: every parameter and buffer except the KV caches'."""
@@ -202,7 +205,7 @@ class AotForward:
         caches: list[tuple[torch.Tensor, ...]] | None = None,
     ) -> str:
         """The artifact's key: a hash of the module's key parts, the environment, the constants'
-        dtypes and strides, the method and the call signature."""
+        dtypes and strides, the method, the call signature and the variant."""
         parts = self.key_parts | {
             "format": FORMAT,
             "torch": torch.__version__,
@@ -212,6 +215,8 @@ class AotForward:
             "method": method,
             "signature": _signature({"caches": caches or [], "inputs": dict(sorted(kwargs.items()))}),
         }
+        if self.variant:  # absent otherwise, so the keys of modules without variants stay as they were
+            parts["variant"] = self.variant
         return hashlib.sha256(json.dumps(parts, sort_keys=True, default=str).encode()).hexdigest()[:32]
 
     def _state_key(self) -> str:

@@ -43,6 +43,7 @@ from . import precision as P
 from . import weights as W
 from .artifacts import AotForward, default_cache_dir
 from .decoding import SYNC_EVERY, Step, collect, until_finished
+from .orientation import WEIGHT_FIRST_ROWS, weight_first_layers
 from .progress import Reporter
 
 __all__ = ["ArchgenModel", "InputError", "ModelOutput", "load", "find_spec"]
@@ -264,6 +265,10 @@ class ArchgenModel:
             else None
         )
         self._cache_shape: tuple | None = None
+        # Short calls run the wide linear layers weight-first (see .orientation); 0 turns it off.
+        self.weight_first_rows = WEIGHT_FIRST_ROWS
+        self._oriented = [] if head.generates else weight_first_layers(self.module)
+        self._weight_first = False
 
     # ---------------------------------------------------------- inputs
 
@@ -417,8 +422,20 @@ class ArchgenModel:
 
     def _forward(self, inputs: dict[str, torch.Tensor]) -> ModelOutput:
         """Checked inputs through the compiled artifact if this model compiles, else eagerly."""
+        self._orient(inputs["input_ids"].numel() <= self.weight_first_rows)
         with torch.inference_mode():
             return ModelOutput(self.module(**inputs) if self.aot is None else self.aot(**inputs))
+
+    def _orient(self, weight_first: bool) -> None:
+        """Switch the qualifying linear layers' orientation (and so the compiled artifact)."""
+        weight_first = weight_first and bool(self._oriented)
+        if weight_first == self._weight_first:
+            return
+        for layer in self._oriented:
+            layer.weight_first = weight_first
+        self._weight_first = weight_first
+        if self.aot is not None:
+            self.aot.variant = "weight-first" if weight_first else ""
 
     def run_batch(
         self,
