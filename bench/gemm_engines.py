@@ -4,8 +4,9 @@ Why the b1x128 row of bench/RESULTS.md has ONNX Runtime ahead of every torch
 engine, archgen included: at 128 tokens ONNX Runtime's own GEMM (MLAS) is
 faster on this CPU than the one `F.linear` calls, while at 1024 tokens they
 are level. Times the XLM-R base FFN shapes (768 -> 3072 and 3072 -> 768) at
-M = 128 and 1024 rows, fp32, medians over repeated calls. Needs the `bench`
-extra (onnxruntime, onnx).
+M = 128 and 1024 rows, fp32, medians over repeated calls, as `F.linear` computes
+them (`x @ W.T`), weight-first (`(W @ x.T).T`, runtime/orientation.py) and in
+ONNX Runtime. Needs the `bench` extra (onnxruntime, onnx).
 """
 
 from __future__ import annotations
@@ -55,16 +56,22 @@ def main() -> None:
     args = parser.parse_args()
     torch.set_num_threads(args.threads)
     gen = torch.Generator().manual_seed(0)
-    print("| rows | layer | torch F.linear ms | ONNX Runtime Gemm ms | torch / ORT |")
-    print("|---|---|---|---|---|")
+    print(
+        "| rows | layer | torch F.linear ms | torch weight-first ms | ONNX Runtime Gemm ms | F.linear / ORT | weight-first / ORT |"
+    )
+    print("|---|---|---|---|---|---|---|")
     for m in (128, 1024):
         for k, n in ((768, 3072), (3072, 768)):
             x = torch.randn(m, k, generator=gen)
             w, b = torch.randn(n, k, generator=gen), torch.randn(n, generator=gen)
             ours = _median_ms(lambda x=x, w=w, b=b: torch.nn.functional.linear(x, w, b), args.repeat)
+            first = _median_ms(lambda x=x, w=w, b=b: torch.addmm(b[:, None], w, x.t()).t(), args.repeat)
             session, feed = _ort_gemm(w, b, args.threads), {"x": x.numpy()}
             theirs = _median_ms(lambda s=session, f=feed: s.run(None, f), args.repeat)
-            print(f"| {m} | {k} -> {n} | {ours:.2f} | {theirs:.2f} | {ours / theirs:.2f}x |")
+            print(
+                f"| {m} | {k} -> {n} | {ours:.2f} | {first:.2f} | {theirs:.2f} "
+                f"| {ours / theirs:.2f}x | {first / theirs:.2f}x |"
+            )
 
 
 if __name__ == "__main__":
