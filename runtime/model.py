@@ -427,7 +427,11 @@ class ArchgenModel:
             return ModelOutput(self.module(**inputs) if self.aot is None else self.aot(**inputs))
 
     def _orient(self, weight_first: bool) -> None:
-        """Switch the qualifying linear layers' orientation (and so the compiled artifact)."""
+        """Switch the qualifying linear layers' orientation (and so the compiled artifact).
+
+        The switch is state of the layers: a call running in another thread at the same
+        time may run in the other orientation. Its values agree either way (up to float
+        rounding; the generated attention checks the layout it gets), only its speed differs."""
         weight_first = weight_first and bool(self._oriented)
         if weight_first == self._weight_first:
             return
