@@ -41,6 +41,7 @@ import json
 import os
 import platform
 import tempfile
+import warnings
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any
@@ -270,7 +271,13 @@ class AotForward:
             self.loaded += 1
         else:
             with self.reporter.stage("compiling (torch.export + AOTInductor, once per cache)"):
-                self._compile(path, inputs, method, holders)
+                with warnings.catch_warnings():  # torch's own deprecation inside export: nothing to act on
+                    warnings.filterwarnings(
+                        "ignore",
+                        message=r"`isinstance\(treespec, LeafSpec\)` is deprecated",
+                        category=FutureWarning,
+                    )
+                    self._compile(path, inputs, method, holders)
                 loader = _load(path)
             self.compiled += 1
         # The runner reads the module's own tensors: no copy of the weights. They are the
