@@ -81,6 +81,7 @@ def weight_first_layers(module: nn.Module, min_width: int = MIN_WIDTH) -> list[W
                 layer.in_features, layer.out_features = child.in_features, child.out_features
                 layer.register_parameter("weight", child.weight)
                 layer.register_parameter("bias", child.bias)
+                layer.train(child.training)
                 swapped[id(child)] = layer
             setattr(parent, name, swapped[id(child)])
     return list(swapped.values())

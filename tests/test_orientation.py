@@ -52,6 +52,7 @@ def test_qualifying_layers() -> None:
         "dense",
     }, layers
     assert len(model._oriented) == len(layers)
+    assert not any(m.training for m in model.module.modules()), "the switched layers stay in eval mode"
     # a generating head keeps input-major weights instead; int8 layers are not nn.Linear
     assert archgen.load(save(build_reference(ir, ir.head("causal_lm"), WIDE)))._oriented == []
     _, _, quantized = _pair("sequence_classification", quantize="int8")
