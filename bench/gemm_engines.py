@@ -19,8 +19,9 @@ import time
 import torch
 
 
-def _median_ms(fn, repeat: int) -> float:
-    for _ in range(5):
+def median_ms(fn, repeat: int, warmup: int = 5) -> float:
+    """The median wall time of ``fn()`` over ``repeat`` calls after ``warmup`` calls, in ms."""
+    for _ in range(warmup):
         fn()
     times = []
     for _ in range(repeat):
@@ -64,10 +65,10 @@ def main() -> None:
         for k, n in ((768, 3072), (3072, 768)):
             x = torch.randn(m, k, generator=gen)
             w, b = torch.randn(n, k, generator=gen), torch.randn(n, generator=gen)
-            ours = _median_ms(lambda x=x, w=w, b=b: torch.nn.functional.linear(x, w, b), args.repeat)
-            first = _median_ms(lambda x=x, w=w, b=b: torch.addmm(b[:, None], w, x.t()).t(), args.repeat)
+            ours = median_ms(lambda x=x, w=w, b=b: torch.nn.functional.linear(x, w, b), args.repeat)
+            first = median_ms(lambda x=x, w=w, b=b: torch.addmm(b[:, None], w, x.t()).t(), args.repeat)
             session, feed = _ort_gemm(w, b, args.threads), {"x": x.numpy()}
-            theirs = _median_ms(lambda s=session, f=feed: s.run(None, f), args.repeat)
+            theirs = median_ms(lambda s=session, f=feed: s.run(None, f), args.repeat)
             print(
                 f"| {m} | {k} -> {n} | {ours:.2f} | {first:.2f} | {theirs:.2f} "
                 f"| {ours / theirs:.2f}x | {first / theirs:.2f}x |"

@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
-import time
 
 import torch
+from gemm_engines import median_ms  # bench/gemm_engines.py, next to this script
 
 SHAPES = [  # (in, out, where)
     (256, 1024, "clm-small FFN up"),
@@ -32,17 +31,13 @@ SHAPES = [  # (in, out, where)
 
 
 def _median_us(weights: list[torch.Tensor], x: torch.Tensor, repeat: int) -> float:
+    """The median time of ``F.linear(x, w)`` per weight, cycling through ``weights``."""
+
     def run():
         for w in weights:
             torch.nn.functional.linear(x, w)
 
-    run()
-    times = []
-    for _ in range(repeat):
-        start = time.perf_counter()
-        run()
-        times.append(time.perf_counter() - start)
-    return statistics.median(times) / len(weights) * 1e6
+    return median_ms(run, repeat, warmup=1) / len(weights) * 1e3
 
 
 def main() -> None:
