@@ -21,7 +21,9 @@ mutation and AOTInductor writes into the tensor passed), so the cache stays
 the module's own buffers and beam search's eager ``reorder_cache`` keeps working.
 
 An artifact is keyed by everything it was compiled from: the generated
-module's source, the torch version, the CPU capability, the config's sizes
+module's source, the source file of every other non-torch module class in the
+tree (archgen's own layers, such as weight-first or int8 linears, and any a
+user swapped in), the torch version, the CPU capability, the config's sizes
 and flags, the head, the dtype and layout (strides) of every tensor it reads
 as a constant, the method, and the call's signature (the structure of its
 inputs, their dtypes and ranks, plus non-tensor arguments). A stale artifact
@@ -37,6 +39,7 @@ else ``$XDG_CACHE_HOME/archgen``, else ``~/.cache/archgen``.
 from __future__ import annotations
 
 import hashlib
+import inspect
 import json
 import os
 import platform
@@ -65,6 +68,25 @@ def default_cache_dir() -> Path:
         return Path(os.environ["ARCHGEN_CACHE_DIR"])
     base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
     return Path(base) / "archgen"
+
+
+def _code_key(module: torch.nn.Module) -> str:
+    """A hash of the source file of every module class in the tree that torch does not define.
+
+    The generated module's classes are covered (its file is also hashed by the
+    owner), and so is any layer swapped in after construction, whose forward is
+    traced into the artifact just the same: a changed ``forward`` there gives a new key,
+    never a stale artifact that computes the old one."""
+    files: dict[str, str] = {}
+    for cls in {type(m) for m in module.modules()}:
+        if cls.__module__ == "torch" or cls.__module__.startswith("torch."):
+            continue
+        name = f"{cls.__module__}.{cls.__qualname__}"
+        try:
+            files[name] = hashlib.sha256(Path(inspect.getsourcefile(cls) or "").read_bytes()).hexdigest()
+        except (OSError, TypeError):  # no source on disk: the name alone
+            files[name] = ""
+    return hashlib.sha256(json.dumps(sorted(files.items())).encode()).hexdigest()
 
 
 def kv_caches(module: torch.nn.Module) -> list[torch.nn.Module]:
@@ -188,6 +210,7 @@ class AotForward:
         self._tensors: dict[str, torch.Tensor] | None = None  # the constants, found once (see reset)
         self._layout: tuple = ()
         self._state = ""
+        self._code = ""
         #: How the module runs beyond its constants and call (the owner sets it, e.g.
         #: "weight-first": see .orientation); part of the key when not empty.
         self.variant = ""
@@ -207,12 +230,14 @@ class AotForward:
     ) -> str:
         """The artifact's key: a hash of the module's key parts, the environment, the constants'
         dtypes and strides, the method, the call signature and the variant."""
+        state = self._state_key()  # finds the constants and module classes on first use
         parts = self.key_parts | {
             "format": FORMAT,
             "torch": torch.__version__,
             "cpu": torch.backends.cpu.get_cpu_capability(),
             "machine": platform.machine(),
-            "state": self._state_key(),
+            "state": state,
+            "code": self._code,
             "method": method,
             "signature": _signature({"caches": caches or [], "inputs": dict(sorted(kwargs.items()))}),
         }
@@ -227,9 +252,11 @@ class AotForward:
         (strides (1, N)) gets other kernels than a row-major one, so a package is
         never fed weights of a layout it was not compiled for. Re-hashed whenever a
         dtype or stride changes (``p.data = ...`` included); tensors replaced by
-        other objects need :meth:`reset`, as ``ArchgenModel.to`` does."""
+        other objects, and modules replaced by others, need :meth:`reset`, as
+        ``ArchgenModel.to`` does."""
         if self._tensors is None:
             self._tensors = dict(sorted(self._constants().items()))
+            self._code = _code_key(self.module)
         layout = tuple((t.dtype, t.stride()) for t in self._tensors.values())
         if layout != self._layout:
             state = [[n, str(t.dtype), list(t.stride())] for n, t in self._tensors.items()]
@@ -238,8 +265,8 @@ class AotForward:
         return self._state
 
     def reset(self) -> None:
-        """Forget the loaded runners (their constants point at tensors that ``.to()`` replaced)
-        and the constants found so far."""
+        """Forget the loaded runners (their constants point at tensors that ``.to()`` replaced),
+        the constants found so far and the module classes hashed."""
         self._runners.clear()
         self._tensors, self._layout = None, ()
 

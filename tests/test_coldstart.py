@@ -128,6 +128,42 @@ def test_key_changes_with_a_parameters_layout(checkpoint: Path, tmp_path: Path) 
     assert model.aot.key(inputs) == key
 
 
+def test_key_changes_with_a_swapped_layers_source(checkpoint: Path, tmp_path: Path) -> None:
+    """A layer swapped in after construction is traced into the artifact too: its class, and
+    its source file's contents, are part of the key (an edited ``forward`` is never served
+    by a package compiled from the old one)."""
+    model = archgen.load(checkpoint, compile=True, cache_dir=tmp_path)
+    ids = torch.ones(2, 5, dtype=torch.long)
+    inputs = {"input_ids": ids, "attention_mask": ids}
+    key = model.aot.key(inputs)
+
+    layer_file = tmp_path / "swapped_layer.py"
+    layer_file.write_text("import torch\nclass Swapped(torch.nn.Linear):\n    pass\n")
+    sys.path.insert(0, str(tmp_path))
+    try:
+        import swapped_layer
+    finally:
+        sys.path.remove(str(tmp_path))
+    parent, name = next(
+        (p, n) for p in model.module.modules() for n, c in p.named_children() if type(c) is torch.nn.Linear
+    )
+    old = getattr(parent, name)
+    new = swapped_layer.Swapped(old.in_features, old.out_features)
+    new.weight, new.bias = old.weight, old.bias
+    setattr(parent, name, new)
+    assert model.aot.key(inputs) == key  # found once: replacing modules asks for reset()
+    model.aot.reset()
+    swapped = model.aot.key(inputs)
+    assert swapped != key
+    layer_file.write_text(layer_file.read_text() + "# another forward\n")
+    model.aot.reset()
+    assert model.aot.key(inputs) not in (key, swapped)
+    setattr(parent, name, old)
+    model.aot.reset()
+    assert model.aot.key(inputs) == key
+    sys.modules.pop("swapped_layer")
+
+
 def test_key_changes_with_spec_config_torch_and_signature(
     checkpoint: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
