@@ -298,7 +298,10 @@ def _peak_rss_mb() -> float:
     return float("nan")
 
 
-def worker(engine: str, case_name: str, repeat: int) -> dict:
+def worker(engine: str, case_name: str, repeat: int, min_seconds: float = 0.0) -> dict:
+    """One engine on one case: start-up (to the first call's end), one untimed warm-up call,
+    then timed calls, at least ``repeat`` of them and at least ``min_seconds`` in all (short
+    calls get more samples, so their median is not a few calls just after start-up)."""
     start = time.perf_counter()
     case = CASES[case_name]
     directory = checkpoint(case["shape"])
@@ -309,13 +312,15 @@ def worker(engine: str, case_name: str, repeat: int) -> dict:
         return {"skipped": str(exc)}
     run()  # first call: includes compilation for compiled engines
     startup = time.perf_counter() - start
+    run()  # warm-up: the first calls after a load still fault in pages and grow the allocator
     times = []
-    for _ in range(repeat):
+    while len(times) < repeat or sum(times) < min_seconds:
         t0 = time.perf_counter()
         run()
         times.append(time.perf_counter() - t0)
     result = {
         "median_s": statistics.median(times),
+        "calls": len(times),
         "startup_s": startup,
         "peak_rss_mb": _peak_rss_mb(),
     }
@@ -329,7 +334,7 @@ def worker(engine: str, case_name: str, repeat: int) -> dict:
 # ----------------------------------------------------------------- driver
 
 
-def _spawn(engine: str, case: str, repeat: int, threads: int) -> dict:
+def _spawn(engine: str, case: str, repeat: int, min_seconds: float, threads: int) -> dict:
     cmd = [
         sys.executable,
         __file__,
@@ -338,6 +343,8 @@ def _spawn(engine: str, case: str, repeat: int, threads: int) -> dict:
         case,
         "--repeat",
         str(repeat),
+        "--min-seconds",
+        str(min_seconds),
         "--threads",
         str(threads),
     ]
@@ -358,7 +365,10 @@ def main() -> None:
     parser.add_argument("--cases", default=",".join(CASES))
     parser.add_argument("--engines", default=",".join(ENGINES))
     parser.add_argument("--rounds", type=int, default=3)
-    parser.add_argument("--repeat", type=int, default=5)
+    parser.add_argument("--repeat", type=int, default=5, help="timed calls per process, at least")
+    parser.add_argument(
+        "--min-seconds", type=float, default=2.0, help="timed seconds per process, at least (default 2)"
+    )
     parser.add_argument("--out", default=str(HERE / "RESULTS.md"))
     parser.add_argument(
         "--threads", type=int, default=os.cpu_count() or 1, help="torch threads (default: every core)"
@@ -367,7 +377,7 @@ def main() -> None:
     OUT.mkdir(exist_ok=True)
     torch.set_num_threads(args.threads)
     if args.worker:
-        print(json.dumps(worker(args.worker[0], args.worker[1], args.repeat)))
+        print(json.dumps(worker(args.worker[0], args.worker[1], args.repeat, args.min_seconds)))
         return
 
     cases = args.cases.split(",")
@@ -386,7 +396,9 @@ def main() -> None:
                 if engine == "gemm" and CASES[case].get("generate"):
                     continue
                 print(f"round {r + 1}/{args.rounds}  {case:18s} {engine}", file=sys.stderr, flush=True)
-                runs.setdefault((case, engine), []).append(_spawn(engine, case, args.repeat, args.threads))
+                runs.setdefault((case, engine), []).append(
+                    _spawn(engine, case, args.repeat, args.min_seconds, args.threads)
+                )
     print(render(cases, engines, runs, args))
     Path(args.out).write_text(render(cases, engines, runs, args) + "\n", encoding="utf-8")
 
@@ -397,7 +409,9 @@ def render(cases, engines, runs, args) -> str:
         "# archgen benchmark results",
         "",
         f"{datetime.date.today().isoformat()} on {machine}; `python bench/bench.py --rounds {args.rounds} "
-        f"--repeat {args.repeat} --threads {args.threads}`. Medians over rounds of per-process medians; fp32 except "
+        f"--repeat {args.repeat} --min-seconds {args.min_seconds} --threads {args.threads}`. Medians over rounds "
+        "of per-process medians (each process: one untimed warm-up call, then at least --repeat timed calls "
+        "and --min-seconds of them); fp32 except "
         "archgen-bf16 and archgen-int8, whose last column compares them with archgen's fp32 output "
         "(max abs error / error relative to the output's max abs / speed as a multiple of archgen-eager's).",
         "",

@@ -41,6 +41,7 @@ from __future__ import annotations
 import hashlib
 import inspect
 import json
+import math
 import os
 import platform
 import tempfile
@@ -59,7 +60,26 @@ from .progress import Reporter
 __all__ = ["AotForward", "default_cache_dir", "kv_caches"]
 
 #: How artifacts are made (export options, packaging, call convention); part of the key.
-FORMAT = 3
+FORMAT = 4
+
+
+def _gelu_tanh_as_sigmoid(x: torch.Tensor, approximate: str = "none") -> torch.Tensor:
+    """``gelu(x, approximate="tanh")`` as ``x * sigmoid(2z)``, z = sqrt(2/pi) (x + 0.044715 x^3).
+
+    The same function (``0.5 (1 + tanh(z)) == sigmoid(2z)``), lowered by inductor to one
+    vectorized exp instead of a tanh: 1.4x faster at 128 x 1024 and 1.6x at 1024 x 1024
+    on this project's 2-core AVX2 machine (``bench/gelu_tanh.py``). Its values stay
+    within 2e-6 of ATen's kernel, and where x is very negative it is the more accurate of
+    the two (``1 + tanh(z)`` cancels to 0 there). The exact (erf) gelu is left as it is.
+    """
+    if approximate != "tanh":
+        return NotImplemented
+    z = (2 * math.sqrt(2 / math.pi)) * (x + 0.044715 * x * x * x)
+    return x * torch.sigmoid(z)
+
+
+#: Rewrites applied to every exported program before inductor compiles it.
+DECOMPOSITIONS = {torch.ops.aten.gelu.default: _gelu_tanh_as_sigmoid}
 
 
 def default_cache_dir() -> Path:
@@ -298,11 +318,16 @@ class AotForward:
             self.loaded += 1
         else:
             with self.reporter.stage("compiling (torch.export + AOTInductor, once per cache)"):
-                with warnings.catch_warnings():  # torch's own deprecation inside export: nothing to act on
+                with warnings.catch_warnings():  # torch's own deprecations inside export: nothing to act on
                     warnings.filterwarnings(
                         "ignore",
                         message=r"`isinstance\(treespec, LeafSpec\)` is deprecated",
                         category=FutureWarning,
+                    )
+                    warnings.filterwarnings(  # torch.utils.mkldnn, which compiling imports
+                        "ignore",
+                        message=r"`torch\.jit\.script_method` is deprecated",
+                        category=DeprecationWarning,
                     )
                     self._compile(path, inputs, method, holders)
                 loader = _load(path)
@@ -352,6 +377,7 @@ class AotForward:
         finally:
             for holder, buffers in zip(every, saved):
                 holder._buffers.update(buffers)
+        program = program.run_decompositions(DECOMPOSITIONS)
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".pt2", dir=self.cache_dir)
         os.close(fd)

@@ -34,3 +34,16 @@ def test_compiled_decode_step_does_not_recompile() -> None:
     assert torch.equal(out, eager.generate(ids, max_new_tokens=8))
     assert torch.equal(longer, eager.generate(ids[:1, 1:], max_new_tokens=9))
     assert torch.equal(first, out[:, : first.shape[1]])
+
+
+def test_compiled_gelu_tanh_is_the_same_function() -> None:
+    """Artifacts compute gelu's tanh approximation as x * sigmoid(2z) (runtime/artifacts.py):
+    within float rounding of ATen's kernel over the whole range, exact gelu untouched."""
+    from archgen.runtime.artifacts import _gelu_tanh_as_sigmoid
+
+    x = torch.cat(
+        [torch.linspace(-40, 40, 20001), torch.randn(10000, generator=torch.Generator().manual_seed(0))]
+    )
+    expected = torch.nn.functional.gelu(x, approximate="tanh")
+    torch.testing.assert_close(_gelu_tanh_as_sigmoid(x, "tanh"), expected, atol=2e-6, rtol=1e-6)
+    assert _gelu_tanh_as_sigmoid(x, "none") is NotImplemented
