@@ -74,8 +74,8 @@ def _gelu_tanh_as_sigmoid(x: torch.Tensor, approximate: str = "none") -> torch.T
     """
     if approximate != "tanh":
         return NotImplemented
-    z = (2 * math.sqrt(2 / math.pi)) * (x + 0.044715 * x * x * x)
-    return x * torch.sigmoid(z)
+    two_z = (2 * math.sqrt(2 / math.pi)) * (x + 0.044715 * x * x * x)
+    return x * torch.sigmoid(two_z)
 
 
 #: Rewrites applied to every exported program before inductor compiles it.
