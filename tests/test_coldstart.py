@@ -142,26 +142,30 @@ def test_key_changes_with_a_swapped_layers_source(checkpoint: Path, tmp_path: Pa
     sys.path.insert(0, str(tmp_path))
     try:
         import swapped_layer
-    finally:
+
+        parent, name = next(
+            (p, n)
+            for p in model.module.modules()
+            for n, c in p.named_children()
+            if type(c) is torch.nn.Linear
+        )
+        old = getattr(parent, name)
+        new = swapped_layer.Swapped(old.in_features, old.out_features)
+        new.weight, new.bias = old.weight, old.bias
+        setattr(parent, name, new)
+        assert model.aot.key(inputs) == key  # found once: replacing modules asks for reset()
+        model.aot.reset()
+        swapped = model.aot.key(inputs)
+        assert swapped != key
+        layer_file.write_text(layer_file.read_text() + "# another forward\n")
+        model.aot.reset()
+        assert model.aot.key(inputs) not in (key, swapped)
+        setattr(parent, name, old)
+        model.aot.reset()
+        assert model.aot.key(inputs) == key
+    finally:  # the temporary module leaves no trace for later tests
         sys.path.remove(str(tmp_path))
-    parent, name = next(
-        (p, n) for p in model.module.modules() for n, c in p.named_children() if type(c) is torch.nn.Linear
-    )
-    old = getattr(parent, name)
-    new = swapped_layer.Swapped(old.in_features, old.out_features)
-    new.weight, new.bias = old.weight, old.bias
-    setattr(parent, name, new)
-    assert model.aot.key(inputs) == key  # found once: replacing modules asks for reset()
-    model.aot.reset()
-    swapped = model.aot.key(inputs)
-    assert swapped != key
-    layer_file.write_text(layer_file.read_text() + "# another forward\n")
-    model.aot.reset()
-    assert model.aot.key(inputs) not in (key, swapped)
-    setattr(parent, name, old)
-    model.aot.reset()
-    assert model.aot.key(inputs) == key
-    sys.modules.pop("swapped_layer")
+        sys.modules.pop("swapped_layer", None)
 
 
 def test_key_changes_with_spec_config_torch_and_signature(
