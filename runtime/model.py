@@ -43,6 +43,7 @@ from . import precision as P
 from . import weights as W
 from .artifacts import AotForward, default_cache_dir
 from .decoding import SYNC_EVERY, Step, collect, until_finished
+from .memory import reuse_freed_memory
 from .orientation import WEIGHT_FIRST_ROWS, weight_first_layers
 from .progress import Reporter
 
@@ -954,6 +955,7 @@ def load(
             sub.init_buffers(device)
     if quantize == "int8":
         P.quantize_linears(module)
+    reuse_freed_memory()  # after the weights are read: their blocks keep glibc's defaults
     return ArchgenModel(
         module,
         ir,
