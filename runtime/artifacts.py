@@ -23,7 +23,8 @@ the module's own buffers and beam search's eager ``reorder_cache`` keeps working
 An artifact is keyed by everything it was compiled from: the generated
 module's source, the source file of every other non-torch module class in the
 tree (archgen's own layers, such as weight-first or int8 linears, and any a
-user swapped in), the torch version, the CPU capability, the config's sizes
+user swapped in), the source of the rewrites applied before inductor compiles
+(this module and ``passes.py``), the torch version, the CPU capability, the config's sizes
 and flags, the head, the dtype and layout (strides) of every tensor it reads
 as a constant, the method, and the call's signature (the structure of its
 inputs, their dtypes and ranks, plus non-tensor arguments). A stale artifact
@@ -31,6 +32,12 @@ is never found, so it is never used: in particular, kernels compiled for one
 weight layout (row-major, or input-major ``w.t().contiguous().t()``) are never
 fed weights of another. Artifacts are written to a temporary name and renamed
 into place, so a reader never sees half of one.
+
+Before inductor compiles, an exported program is rewritten: ``gelu(x,
+approximate="tanh")`` as ``x * sigmoid(2z)`` (:data:`DECOMPOSITIONS`), and
+elementwise ops are computed on the tensors that chains of views were taken of
+(:func:`.passes.sink_pointwise_through_views`), so an activation between two
+weight-first linear layers keeps their feature-major layout.
 
 The cache directory is ``cache_dir=`` if given, else ``$ARCHGEN_CACHE_DIR``,
 else ``$XDG_CACHE_HOME/archgen``, else ``~/.cache/archgen``.
@@ -55,6 +62,7 @@ import torch.fx.experimental._config
 from torch.export import Dim
 from torch.utils import _pytree as pytree
 
+from . import passes
 from .progress import Reporter
 
 __all__ = ["AotForward", "default_cache_dir", "kv_caches"]
@@ -80,6 +88,10 @@ def _gelu_tanh_as_sigmoid(x: torch.Tensor, approximate: str = "none") -> torch.T
 
 #: Rewrites applied to every exported program before inductor compiles it.
 DECOMPOSITIONS = {torch.ops.aten.gelu.default: _gelu_tanh_as_sigmoid}
+
+#: A hash of the code that exports and rewrites programs (this file and passes.py): part of
+#: the key, so an artifact made by an older rewrite is never found.
+REWRITES = hashlib.sha256(b"".join(Path(f).read_bytes() for f in (__file__, passes.__file__))).hexdigest()
 
 
 def default_cache_dir() -> Path:
@@ -258,6 +270,7 @@ class AotForward:
             "machine": platform.machine(),
             "state": state,
             "code": self._code,
+            "rewrites": REWRITES,
             "method": method,
             "signature": _signature({"caches": caches or [], "inputs": dict(sorted(kwargs.items()))}),
         }
@@ -378,6 +391,7 @@ class AotForward:
             for holder, buffers in zip(every, saved):
                 holder._buffers.update(buffers)
         program = program.run_decompositions(DECOMPOSITIONS)
+        passes.sink_pointwise_through_views(program.graph_module)
         self.cache_dir.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(prefix=".tmp-", suffix=".pt2", dir=self.cache_dir)
         os.close(fd)
