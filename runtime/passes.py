@@ -2,9 +2,10 @@
 
 :func:`sink_pointwise_through_views` computes an elementwise op on the tensor that a
 chain of views was taken of, and takes the same views of its result:
-``gelu(view(t(addmm(...))))`` becomes ``view(t(gelu(addmm(...))))``. The values are
-the same (an elementwise op commutes with any view that keeps every element once);
-what changes is the layout inductor gives the op's output.
+``gelu(view(t(addmm(...))))`` becomes ``view(t(gelu(addmm(...))))``. The op's values
+are the same (an elementwise op commutes with any view that keeps every element
+once); what changes is the layout inductor gives its output, so a GEMM that reads it
+may round differently (its operand is read the other way round).
 
 Why: a weight-first linear layer (``runtime/orientation.py``) returns its product
 transposed, ``(W @ x.T).T``, so its output is feature-major in memory. Inductor
@@ -13,9 +14,9 @@ activation comes out token-major, and the next weight-first layer reads it
 transposed: inductor's activation kernel transposes 8x8 tiles on the way, and the
 GEMM reads its operand the slow way round. After the rewrite the activation
 runs over the product in its own order and the next GEMM reads it as written.
-A hand-written feature-major FFN ran XLM-R base's b1x128 forward at 143.2 ms
-against 146.5 (same process, calls alternating); see the README for the
-measurement of this pass on whole models.
+Compiled, b1x128, same process, calls alternating: XLM-R base 158.1 -> 152.7 ms,
+the UMT5-small encoder 36.6 -> 36.0 ms; at b8x128 (token-major layers, nothing to
+move) and on MobileBERT (no layer qualifies) the times are unchanged.
 """
 
 from __future__ import annotations
@@ -66,6 +67,7 @@ def _pointwise(node: fx.Node) -> bool:
         and isinstance(target, torch._ops.OpOverload)
         and torch.Tag.pointwise in target.tags
         and target not in COPIES
+        and not target._schema.is_mutable  # an in-place op writes through the views it is given
         and "memory_format" not in node.kwargs
         and isinstance(node.meta.get("val"), torch.Tensor)
     )
@@ -90,12 +92,14 @@ def _vals(args):
 def sink_pointwise_through_views(graph_module: fx.GraphModule) -> int:
     """Rewrite ``f(views(a), views(b), ...)`` as ``views(f(a, b, ...))`` in place; return how many.
 
-    Rewritten: an elementwise (``torch.Tag.pointwise``) op whose tensor arguments are all
-    the same non-empty chain of :data:`VIEWS` (same ops, same sizes) of tensors of one
-    shape, each of the op's output's shape (so nothing broadcasts), and whose result is
-    not itself a program output (its name is part of the program's signature). Scalars
-    may be mixed in. Nodes are visited in order, so ops in a row sink one after another
-    (a gated FFN's ``gelu(a) * b``)."""
+    Expects a decomposed program (``run_decompositions``), where ``reshape`` and
+    ``unflatten`` are ``view`` ops. Rewritten: a functional elementwise op
+    (``torch.Tag.pointwise``; not a copy whose point is its layout) whose tensor
+    arguments are all the same non-empty chain of :data:`VIEWS` (same ops, same sizes)
+    of tensors of one layout, each of the op's output's shape (so nothing broadcasts),
+    and whose result is not itself a program output (its name is part of the program's
+    signature). Scalars may be mixed in. Nodes are visited in order, so ops in a row
+    sink one after another (a gated FFN's ``gelu(a) * b``)."""
     graph = graph_module.graph
     sunk = 0
     for node in list(graph.nodes):
