@@ -1,0 +1,167 @@
+"""Every CPU GEMM within reach, on the linear layers of a 128-token call: `python bench/gemm_libraries.py`.
+
+Why archgen's b1x128 rows stay behind ONNX Runtime's: its GEMM (MLAS, with the
+weights prepacked) is faster at 128 rows than any GEMM that torch or numpy can
+call on this CPU. Times, per layer, XLM-R base's four shapes and MobileBERT's
+two FFN shapes at 128 rows, fp32, with 12 different weights cycled (so they come
+from memory, as in a model), through:
+
+- ``torch F.linear``: ``x @ W.T`` (MKL here);
+- ``torch weight-first``: ``(W @ x.T).T`` (runtime/orientation.py, what archgen runs);
+- ``MKL packed``: ``torch.ops.mkl._mkl_linear`` with the weight packed once
+  (what inductor's ``freezing`` uses for fp32);
+- ``oneDNN``: ``torch.ops.mkldnn._linear_pointwise`` with the weight reordered once;
+- ``OpenBLAS``: numpy's ``matmul`` (numpy's wheels bundle OpenBLAS), weight-first;
+- ``ONNX Runtime``: one session with a ``Gemm`` node per weight, the weights as
+  initializers (the ``bench`` extra).
+
+Each library runs in its own process: two thread pools in one process (OpenMP's
+and OpenBLAS's, or ONNX Runtime's) spin against each other on two cores.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import statistics
+import subprocess
+import sys
+import time
+
+import numpy as np
+import torch
+
+LIBRARIES = ["torch F.linear", "torch weight-first", "MKL packed", "oneDNN", "OpenBLAS", "ONNX Runtime"]
+#: (model, in, out)
+LAYERS = [
+    ("xlmr-base", 768, 2304),
+    ("xlmr-base", 768, 768),
+    ("xlmr-base", 768, 3072),
+    ("xlmr-base", 3072, 768),
+    ("mobilebert", 128, 512),
+    ("mobilebert", 512, 128),
+]
+WEIGHTS = 12
+
+
+def _timed(fn, calls: int, per: int) -> float:
+    """The median over ``calls`` timings of ``fn()``, per weight, in ms."""
+    for _ in range(3):
+        fn()
+    times = []
+    for _ in range(calls):
+        start = time.perf_counter()
+        fn()
+        times.append((time.perf_counter() - start) / per)
+    return statistics.median(times) * 1e3
+
+
+def _ort_layers(pairs: list[tuple[torch.Tensor, torch.Tensor]], threads: int):
+    """One ONNX Runtime session with a ``Gemm`` node per weight, all reading ``x``: one thread pool,
+    as in a model."""
+    import onnxruntime as ort
+    from onnx import TensorProto, helper, numpy_helper
+
+    n, k = pairs[0][0].shape
+    nodes, outputs, initializers = [], [], []
+    for i, (w, b) in enumerate(pairs):
+        nodes.append(helper.make_node("Gemm", ["x", f"w{i}", f"b{i}"], [f"y{i}"], transB=1))
+        outputs.append(helper.make_tensor_value_info(f"y{i}", TensorProto.FLOAT, ["m", n]))
+        initializers += [
+            numpy_helper.from_array(w.numpy(), f"w{i}"),
+            numpy_helper.from_array(b.numpy(), f"b{i}"),
+        ]
+    inputs = [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["m", k])]
+    graph = helper.make_graph(nodes, "linears", inputs, outputs, initializer=initializers)
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=9)
+    options = ort.SessionOptions()
+    options.intra_op_num_threads = threads
+    return ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
+
+
+def _layer(library: str, rows: int, k: int, n: int, threads: int):
+    """A function running one call per weight of a (k -> n) layer through ``library``."""
+    gen = torch.Generator().manual_seed(k * 10_000 + n)
+    x = torch.randn(rows, k, generator=gen)
+    ws = [torch.randn(n, k, generator=gen) for _ in range(WEIGHTS)]
+    bs = [torch.randn(n, generator=gen) for _ in range(WEIGHTS)]
+    pairs = list(zip(ws, bs))
+    if library == "torch F.linear":
+        return lambda: [torch.nn.functional.linear(x, w, b) for w, b in pairs]
+    if library == "torch weight-first":
+        return lambda: [torch.addmm(b[:, None], w, x.t()).t() for w, b in pairs]
+    if library == "MKL packed":
+        packed = [(torch.ops.mkl._mkl_reorder_linear_weight(w, rows), w, b) for w, b in pairs]
+        return lambda: [torch.ops.mkl._mkl_linear(x, p, w, b, rows) for p, w, b in packed]
+    if library == "oneDNN":
+        packed = [(torch.ops.mkldnn._reorder_linear_weight(w, rows), b) for w, b in pairs]
+        return lambda: [torch.ops.mkldnn._linear_pointwise(x, p, b, "none", [], "") for p, b in packed]
+    if library == "OpenBLAS":
+        xt = x.numpy().T
+        arrays = [(w.numpy(), b.numpy()[:, None]) for w, b in pairs]
+        return lambda: [np.matmul(w, xt) + b for w, b in arrays]
+    if library == "ONNX Runtime":
+        session = _ort_layers(pairs, threads)
+        feed = {"x": x.numpy()}
+        return lambda: session.run(None, feed)
+    raise ValueError(library)
+
+
+def _worker(library: str, rows: int, calls: int, threads: int) -> None:
+    torch.set_num_threads(threads)
+    times = {}
+    for model, k, n in LAYERS:
+        try:
+            times[f"{model} {k} -> {n}"] = _timed(_layer(library, rows, k, n, threads), calls, WEIGHTS)
+        except (ImportError, RuntimeError) as error:  # onnxruntime not installed; an op this build lacks
+            print(f"{library}: {error}", file=sys.stderr)
+            break
+    print(json.dumps(times))
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rows", type=int, default=128)
+    parser.add_argument(
+        "--calls", type=int, default=30, help="timed calls per layer (each through all weights)"
+    )
+    parser.add_argument("--threads", type=int, default=os.cpu_count() or 1)
+    parser.add_argument("--worker", help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        _worker(args.worker, args.rows, args.calls, args.threads)
+        return
+    results = {}
+    for library in LIBRARIES:
+        command = [sys.executable, __file__, "--worker", library, "--rows", str(args.rows)]
+        command += ["--calls", str(args.calls), "--threads", str(args.threads)]
+        done = subprocess.run(command, capture_output=True, text=True, check=True)
+        results[library] = json.loads(done.stdout.strip().splitlines()[-1])
+    print(f"{args.rows} rows, {args.threads} threads, ms per layer (median), and GFLOP/s")
+    print()
+    print("| layer | " + " | ".join(LIBRARIES) + " |")
+    print("|---|" + "---|" * len(LIBRARIES))
+    for model, k, n in LAYERS:
+        name = f"{model} {k} -> {n}"
+        flop = 2 * args.rows * k * n
+        cells = []
+        for library in LIBRARIES:
+            ms = results[library].get(name)
+            cells.append("-" if ms is None else f"{ms:.3f} ({flop / ms / 1e6:.0f})")
+        print(f"| {name} | " + " | ".join(cells) + " |")
+    totals = {
+        library: sum(
+            results[library].get(f"{m} {k} -> {n}", float("nan")) for m, k, n in LAYERS if m == "xlmr-base"
+        )
+        for library in LIBRARIES
+    }
+    print()
+    print(
+        "XLM-R base, one layer's four GEMMs: "
+        + ", ".join(f"{library} {ms:.2f} ms" for library, ms in totals.items())
+    )
+
+
+if __name__ == "__main__":
+    main()
