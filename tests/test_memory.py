@@ -21,7 +21,7 @@ from archgen.runtime.reference import build_reference
 # call's activations. The page faults of the last three rounds show whether freed memory
 # was handed back to the kernel (each round faults its 6,144 pages in again) or kept.
 FAULTS = """
-import json, os, resource, sys, torch, archgen
+import json, resource, sys, torch, archgen
 archgen.load(sys.argv[1])
 def faults():
     return resource.getrusage(resource.RUSAGE_SELF).ru_minflt
