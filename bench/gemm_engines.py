@@ -31,23 +31,27 @@ def median_ms(fn, repeat: int, warmup: int = 5) -> float:
     return statistics.median(times) * 1e3
 
 
-def _ort_gemm(w: torch.Tensor, b: torch.Tensor, threads: int):
+def ort_linears(pairs: list[tuple[torch.Tensor, torch.Tensor]], threads: int):
+    """One ONNX Runtime session with a ``Gemm`` node per (weight, bias), all reading input ``x``
+    (outputs ``y0``, ``y1``, ...): one session and one thread pool, as in a model."""
     import onnxruntime as ort
     from onnx import TensorProto, helper, numpy_helper
 
-    n, k = w.shape
-    node = helper.make_node("Gemm", ["x", "w", "b"], ["y"], transB=1)
-    graph = helper.make_graph(
-        [node],
-        "linear",
-        [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["m", k])],
-        [helper.make_tensor_value_info("y", TensorProto.FLOAT, ["m", n])],
-        initializer=[numpy_helper.from_array(w.numpy(), "w"), numpy_helper.from_array(b.numpy(), "b")],
-    )
+    n, k = pairs[0][0].shape
+    nodes, outputs, initializers = [], [], []
+    for i, (w, b) in enumerate(pairs):
+        nodes.append(helper.make_node("Gemm", ["x", f"w{i}", f"b{i}"], [f"y{i}"], transB=1))
+        outputs.append(helper.make_tensor_value_info(f"y{i}", TensorProto.FLOAT, ["m", n]))
+        initializers += [
+            numpy_helper.from_array(w.numpy(), f"w{i}"),
+            numpy_helper.from_array(b.numpy(), f"b{i}"),
+        ]
+    inputs = [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["m", k])]
+    graph = helper.make_graph(nodes, "linears", inputs, outputs, initializer=initializers)
     model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=9)
     options = ort.SessionOptions()
     options.intra_op_num_threads = threads
-    return ort.InferenceSession(model.SerializeToString(), options)
+    return ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
 
 
 def main() -> None:
@@ -67,7 +71,7 @@ def main() -> None:
             w, b = torch.randn(n, k, generator=gen), torch.randn(n, generator=gen)
             ours = median_ms(lambda x=x, w=w, b=b: torch.nn.functional.linear(x, w, b), args.repeat)
             first = median_ms(lambda x=x, w=w, b=b: torch.addmm(b[:, None], w, x.t()).t(), args.repeat)
-            session, feed = _ort_gemm(w, b, args.threads), {"x": x.numpy()}
+            session, feed = ort_linears([(w, b)], args.threads), {"x": x.numpy()}
             theirs = median_ms(lambda s=session, f=feed: s.run(None, f), args.repeat)
             print(
                 f"| {m} | {k} -> {n} | {ours:.2f} | {first:.2f} | {theirs:.2f} "

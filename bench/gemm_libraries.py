@@ -24,13 +24,12 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import statistics
 import subprocess
 import sys
-import time
 
 import numpy as np
 import torch
+from gemm_engines import median_ms, ort_linears  # bench/gemm_engines.py, next to this script
 
 LIBRARIES = ["torch F.linear", "torch weight-first", "MKL packed", "oneDNN", "OpenBLAS", "ONNX Runtime"]
 #: (model, in, out)
@@ -43,41 +42,6 @@ LAYERS = [
     ("mobilebert", 512, 128),
 ]
 WEIGHTS = 12
-
-
-def _timed(fn, calls: int, per: int) -> float:
-    """The median over ``calls`` timings of ``fn()``, per weight, in ms."""
-    for _ in range(3):
-        fn()
-    times = []
-    for _ in range(calls):
-        start = time.perf_counter()
-        fn()
-        times.append((time.perf_counter() - start) / per)
-    return statistics.median(times) * 1e3
-
-
-def _ort_layers(pairs: list[tuple[torch.Tensor, torch.Tensor]], threads: int):
-    """One ONNX Runtime session with a ``Gemm`` node per weight, all reading ``x``: one thread pool,
-    as in a model."""
-    import onnxruntime as ort
-    from onnx import TensorProto, helper, numpy_helper
-
-    n, k = pairs[0][0].shape
-    nodes, outputs, initializers = [], [], []
-    for i, (w, b) in enumerate(pairs):
-        nodes.append(helper.make_node("Gemm", ["x", f"w{i}", f"b{i}"], [f"y{i}"], transB=1))
-        outputs.append(helper.make_tensor_value_info(f"y{i}", TensorProto.FLOAT, ["m", n]))
-        initializers += [
-            numpy_helper.from_array(w.numpy(), f"w{i}"),
-            numpy_helper.from_array(b.numpy(), f"b{i}"),
-        ]
-    inputs = [helper.make_tensor_value_info("x", TensorProto.FLOAT, ["m", k])]
-    graph = helper.make_graph(nodes, "linears", inputs, outputs, initializer=initializers)
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", 17)], ir_version=9)
-    options = ort.SessionOptions()
-    options.intra_op_num_threads = threads
-    return ort.InferenceSession(model.SerializeToString(), options, providers=["CPUExecutionProvider"])
 
 
 def _layer(library: str, rows: int, k: int, n: int, threads: int):
@@ -102,7 +66,7 @@ def _layer(library: str, rows: int, k: int, n: int, threads: int):
         arrays = [(w.numpy(), b.numpy()[:, None]) for w, b in pairs]
         return lambda: [np.matmul(w, xt) + b for w, b in arrays]
     if library == "ONNX Runtime":
-        session = _ort_layers(pairs, threads)
+        session = ort_linears(pairs, threads)
         feed = {"x": x.numpy()}
         return lambda: session.run(None, feed)
     raise ValueError(library)
@@ -113,7 +77,8 @@ def _worker(library: str, rows: int, calls: int, threads: int) -> None:
     times = {}
     for model, k, n in LAYERS:
         try:
-            times[f"{model} {k} -> {n}"] = _timed(_layer(library, rows, k, n, threads), calls, WEIGHTS)
+            run = _layer(library, rows, k, n, threads)
+            times[f"{model} {k} -> {n}"] = median_ms(run, calls, warmup=3) / WEIGHTS
         except (ImportError, RuntimeError) as error:  # onnxruntime not installed; an op this build lacks
             print(f"{library}: {error}", file=sys.stderr)
             break
