@@ -73,13 +73,9 @@ def _pointwise(node: fx.Node) -> bool:
     )
 
 
-def _shape(node: fx.Node) -> tuple[str, ...]:
-    """A node's traced shape, comparable without guards (symbolic sizes by their expressions)."""
-    return tuple(str(d) for d in node.meta["val"].shape)
-
-
 def _layout(value: fx.Node | torch.Tensor) -> tuple[tuple[str, ...], tuple[str, ...]]:
-    """Shape and strides of a node's traced value (or a value), comparable without guards."""
+    """Shape and strides of a node's traced value (or a value), comparable without guards
+    (symbolic sizes by their expressions)."""
     value = value.meta["val"] if isinstance(value, fx.Node) else value
     return tuple(map(str, value.shape)), tuple(map(str, value.stride()))
 
@@ -111,7 +107,7 @@ def sink_pointwise_through_views(graph_module: fx.GraphModule) -> int:
         chains = [_chain(a) for a in tensors]
         if not chains[0][1] or len({_signature(chain) for _, chain in chains}) != 1:
             continue
-        if len({_shape(a) for a in [node, *tensors]}) != 1:
+        if len({_layout(a)[0] for a in [node, *tensors]}) != 1:
             continue
         bases = [base for base, _ in chains]
         if len({_layout(b) for b in bases}) != 1:
