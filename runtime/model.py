@@ -45,6 +45,7 @@ from .artifacts import AotForward, default_cache_dir
 from .decoding import SYNC_EVERY, Step, collect, until_finished
 from .memory import reuse_freed_memory
 from .orientation import WEIGHT_FIRST_ROWS, weight_first_layers
+from .packed import kernels_available, pack_linears, packable, unpacked_weights
 from .progress import Reporter
 
 __all__ = ["ArchgenModel", "InputError", "ModelOutput", "load", "find_spec"]
@@ -487,6 +488,7 @@ class ArchgenModel:
         directory = Path(directory)
         directory.mkdir(parents=True, exist_ok=True)
         params = dict(self.module.named_parameters(remove_duplicate=False))
+        params |= unpacked_weights(self.module)
         tensors = W.export(self.plan, params)
         config = dict(self.config)
         config["architectures"] = [self.head.class_name]
@@ -801,6 +803,22 @@ def _input_major(module: torch.nn.Module, plan: W.Plan) -> set[str]:
     }
 
 
+def _packed_layers(
+    module: torch.nn.Module,
+    plan: W.Plan,
+    head: HeadIR,
+    dtype: torch.dtype,
+    quantize: str | None,
+    reporter: Reporter,
+) -> list[str]:
+    """The linear layers :func:`load` packs for archgen's GEMM (:mod:`.packed`): none for a
+    generating head, another dtype than fp32, int8, or where the kernel does not run here."""
+    if head.generates or quantize is not None or dtype != torch.float32:
+        return []
+    names = packable(module, {name for pair in W.ties(plan) for name in pair})
+    return names if names and kernels_available(reporter)[0] else []
+
+
 @contextmanager
 def _skip_init(skip: bool) -> Iterator[None]:
     """While building on the meta device, ``torch.nn.init`` does nothing.
@@ -905,7 +923,9 @@ def load(
     tensors share its pages (no second copy); fused ones (q/k/v) are concatenated.
     A model whose head generates stores its linear weights input-major
     (:func:`_input_major`); those are read with plain file reads and copied
-    once into that layout, so they too are in memory once."""
+    once into that layout, so they too are in memory once. Other fp32 models
+    pack their linear layers for archgen's GEMM (:mod:`.packed`): those weights
+    too are read with plain file reads, and each is freed once it is packed."""
     dtype = P.resolve_dtype(dtype)
     P.check_quantize(quantize, dtype, compile)
     directory = Path(checkpoint_dir)
@@ -922,14 +942,16 @@ def load(
     shapes = {n: p.shape for n, p in module.named_parameters(remove_duplicate=False)}
     # Generating models keep linear weights input-major (fast at batch 1); int8 packs its own.
     relaid = _input_major(module, model_plan) if head_ir.generates and quantize is None else set()
+    # Other fp32 models pack their linear weights once for archgen's GEMM (see .packed).
+    reporter = Reporter(progress)
+    packs = _packed_layers(module, model_plan, head_ir, dtype, quantize, reporter)
     copied = {
         key
         for e in model_plan.entries
-        if e.get("param") in relaid and e["op"] in ("rename", "fuse")
+        if e.get("param") in relaid | {f"{name}.weight" for name in packs} and e["op"] in ("rename", "fuse")
         for key in ([e["key"]] if e["op"] == "rename" else e["keys"])
     }
 
-    reporter = Reporter(progress)
     with reporter.bar(len(ckpt.keys()), "reading weights") as advance:
 
         def read(key: str) -> torch.Tensor:
@@ -942,6 +964,7 @@ def load(
         state[name] = state[name].t().contiguous().t()
     tied = W.ties(model_plan)
     missing, unexpected = module.load_state_dict(state, strict=False, assign=True)
+    state.clear()  # the module holds the tensors now: packing below frees each weight it replaces
     untied_missing = sorted(set(missing) - {p for p, _ in tied})
     if untied_missing or unexpected:  # the table and the generated module disagree: a compiler bug
         raise W.CheckpointError(f"table/module mismatch: missing {untied_missing}, unexpected {unexpected}")
@@ -955,6 +978,7 @@ def load(
             sub.init_buffers(device)
     if quantize == "int8":
         P.quantize_linears(module)
+    pack_linears(module, packs)  # each copied weight is freed as its packed one is made
     reuse_freed_memory()  # after the weights are read: their blocks keep glibc's defaults
     return ArchgenModel(
         module,

@@ -15,6 +15,7 @@ from support_t5 import t5_reference
 
 import archgen
 from archgen.runtime.artifacts import default_cache_dir, kv_caches
+from archgen.runtime.packed import unpacked_weights
 from archgen.runtime.reference import build_reference
 
 SECOND_PROCESS = """
@@ -128,10 +129,14 @@ def test_key_changes_with_a_parameters_layout(checkpoint: Path, tmp_path: Path) 
     assert model.aot.key(inputs) == key
 
 
-def test_key_changes_with_a_swapped_layers_source(checkpoint: Path, tmp_path: Path) -> None:
+def test_key_changes_with_a_swapped_layers_source(
+    checkpoint: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """A layer swapped in after construction is traced into the artifact too: its class, and
     its source file's contents, are part of the key (an edited ``forward`` is never served
-    by a package compiled from the old one)."""
+    by a package compiled from the old one). Packing off, so the model has plain
+    ``nn.Linear`` layers to swap."""
+    monkeypatch.setenv("ARCHGEN_PACKED_GEMM", "0")
     model = archgen.load(checkpoint, compile=True, cache_dir=tmp_path)
     ids = torch.ones(2, 5, dtype=torch.long)
     inputs = {"input_ids": ids, "attention_mask": ids}
@@ -211,7 +216,8 @@ def test_progress_only_when_asked_or_on_a_terminal(checkpoint: Path, capfd: pyte
 
 @pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="reads the process's memory map (Linux)")
 def test_renamed_weights_are_pages_of_the_mapped_file(checkpoint: Path) -> None:
-    """No second copy: every renamed parameter lies inside the mapping of model.safetensors."""
+    """No second copy: every renamed parameter lies inside the mapping of model.safetensors,
+    except the weights of packed layers, which are packed copies (runtime/packed.py)."""
     model = archgen.load(checkpoint)
     target = str((checkpoint / "model.safetensors").resolve())
     ranges = []
@@ -221,8 +227,9 @@ def test_renamed_weights_are_pages_of_the_mapped_file(checkpoint: Path) -> None:
             ranges.append((low, high))
     assert ranges, "model.safetensors is not memory-mapped"
     params = dict(model.module.named_parameters(remove_duplicate=False))
-    renamed = [e["param"] for e in model.plan.entries if e["op"] == "rename"]
-    assert renamed
+    packed = set(unpacked_weights(model.module))
+    renamed = [e["param"] for e in model.plan.entries if e["op"] == "rename" and e["param"] not in packed]
+    assert renamed and set(params).isdisjoint(packed)
     copied = [
         name for name in renamed if not any(low <= params[name].data_ptr() < high for low, high in ranges)
     ]

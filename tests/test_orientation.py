@@ -1,9 +1,13 @@
 """Weight-first linear layers (runtime/orientation.py): which layers qualify, that short calls
 run them weight-first and long calls do not, and that both equal the reference, eager and
-compiled (one artifact per orientation). The models are 512 wide so that layers qualify."""
+compiled (one artifact per orientation). The models are 512 wide so that layers qualify.
+
+Weight-first is the fallback for machines where archgen's packed GEMM does not run
+(runtime/packed.py), so these tests turn packing off with ``ARCHGEN_PACKED_GEMM=0``."""
 
 from __future__ import annotations
 
+import pytest
 import torch
 from support import ATOL, arch, compare, save
 
@@ -19,6 +23,11 @@ WIDE = {
     "num_hidden_layers": 1,
     "max_position_embeddings": 200,
 }
+
+
+@pytest.fixture(autouse=True)
+def _no_packing(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("ARCHGEN_PACKED_GEMM", "0")
 
 
 def _pair(head: str, **load):
