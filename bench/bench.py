@@ -2,7 +2,9 @@
 
 Every (case, engine) runs in its own process, engines alternate order across
 rounds, and the GEMMs of each case are timed alone in the same run so every
-row shows its fraction of this machine's floor. Prints a table of medians and
+row shows its fraction of this machine's floor: the linear layers' GEMMs alone,
+through torch (`gemm`, `F.linear`) and through archgen's packed kernel
+(`gemm-packed`, runtime/packed.py); the floor is the faster of the two. Prints a table of medians and
 writes it to bench/RESULTS.md with the date and machine.
 
 Engines: archgen eager and compiled, archgen's opt-in lower precision
@@ -105,8 +107,11 @@ SHAPES = {
     # Its encoder alone (8 layers), the same shrunk vocabulary.
     "umt5-encoder": ("UMT5Config", "UMT5EncoderModel", dict(vocab_size=32128)),
 }
+#: The engines that time the GEMMs alone (the floor), not a model.
+GEMMS = ("gemm", "gemm-packed")
 ENGINES = [
     "gemm",
+    "gemm-packed",
     "hf-eager",
     "hf-compile",
     "archgen-eager",
@@ -170,8 +175,9 @@ def checkpoint(shape: str) -> Path:
 # ----------------------------------------------------------------- workers
 
 
-def _gemm_floor(directory: Path, case: dict) -> tuple:
-    """The linear layers' matmuls alone, at this case's token count: the floor."""
+def _gemm_floor(directory: Path, case: dict, packed: bool = False) -> tuple:
+    """The linear layers' matmuls alone, at this case's token count, through ``F.linear`` or
+    (``packed``) archgen's packed kernel with the weights packed beforehand: the floor."""
     from safetensors import safe_open
 
     tokens = sum(lengths_for(case)) if case.get("ragged") else case["batch"] * case["length"]
@@ -182,6 +188,20 @@ def _gemm_floor(directory: Path, case: dict) -> tuple:
         ]
     weights = [w for w in weights if w.dim() == 2 and w.shape[0] < 100000]
     xs = {w.shape[1]: torch.randn(tokens, w.shape[1]) for w in weights}
+
+    if packed:
+        from archgen.runtime.packed import kernels_available
+
+        available, why = kernels_available()
+        if not available:
+            raise RuntimeError(why)
+        packs = [(torch.ops.archgen.pack_linear_weight(w), w.shape[0], w.shape[1]) for w in weights]
+
+        def run_packed():
+            for p, n, k in packs:
+                torch.ops.archgen.packed_linear(xs[k], p, None, n)
+
+        return run_packed, None
 
     def run():  # F.linear, as the models call it (a matmul on a transposed view is slower)
         for w in weights:
@@ -194,8 +214,8 @@ def _engine(engine: str, directory: Path, case: dict):
     """(run callable, output probe) for one engine."""
     import archgen
 
-    if engine == "gemm":
-        return _gemm_floor(directory, case)
+    if engine in GEMMS:
+        return _gemm_floor(directory, case, packed=engine == "gemm-packed")
     config = json.loads((directory / "config.json").read_text())
     inputs = padded(case, config.get("pad_token_id", 0), config["vocab_size"])
     if engine == "onnxruntime":
@@ -393,7 +413,7 @@ def main() -> None:
         for case in cases:
             order = engines[r % len(engines) :] + engines[: r % len(engines)]  # alternate across rounds
             for engine in order:
-                if engine == "gemm" and CASES[case].get("generate"):
+                if engine in GEMMS and CASES[case].get("generate"):
                     continue
                 print(f"round {r + 1}/{args.rounds}  {case:18s} {engine}", file=sys.stderr, flush=True)
                 runs.setdefault((case, engine), []).append(
@@ -425,11 +445,12 @@ def render(cases, engines, runs, args) -> str:
         weights = _weight_bytes(OUT / f"ckpt-{spec['shape']}") / 2**20
         ok = {e: [x for x in runs.get((case, e), []) if "median_s" in x] for e in engines}
         med = {e: statistics.median(x["median_s"] for x in v) for e, v in ok.items() if v}
-        peers = [med[e] for e in med if e not in ("gemm",) and not e.startswith("archgen")]
+        peers = [med[e] for e in med if e not in GEMMS and not e.startswith("archgen")]
+        floors = [med[e] for e in GEMMS if e in med]
         ref_probe = next((x.get("probe") for x in ok.get("hf-eager", []) if x.get("probe")), None)
         fp32_probe = next((x.get("probe") for x in ok.get("archgen-eager", []) if x.get("probe")), None)
         for e in engines:
-            if e == "gemm" and spec.get("generate"):
+            if e in GEMMS and spec.get("generate"):
                 continue
             if e not in med:
                 err = next(
@@ -454,8 +475,8 @@ def render(cases, engines, runs, args) -> str:
                 lower = f"{err:.1e} / {err / float(b.abs().max()):.1e}"
                 if "archgen-eager" in med:
                     lower += f" / {med['archgen-eager'] / med[e]:.2f}x"
-            vs = f"{min(peers) / med[e]:.2f}x" if peers and e != "gemm" else "-"
-            floor = f"{med['gemm'] / med[e]:.0%}" if "gemm" in med and e != "gemm" else "-"
+            vs = f"{min(peers) / med[e]:.2f}x" if peers and e not in GEMMS else "-"
+            floor = f"{min(floors) / med[e]:.0%}" if floors else "-"
             rss = max(x["peak_rss_mb"] for x in vals)
             startups = [x["startup_s"] for x in vals]
             lines.append(

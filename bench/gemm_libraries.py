@@ -1,10 +1,10 @@
 """Every CPU GEMM within reach, on the linear layers of a 128-token call: `python bench/gemm_libraries.py`.
 
-Why archgen's b1x128 rows stay behind ONNX Runtime's: its GEMM (MLAS, with the
-weights prepacked) is faster at 128 rows than any GEMM that torch or numpy can
-call on this CPU. Times, per layer, XLM-R base's four shapes and MobileBERT's
-two FFN shapes at 128 rows, fp32, with 12 different weights cycled (so they come
-from memory, as in a model), through:
+ONNX Runtime's GEMM (MLAS, with the weights prepacked) is faster at 128 rows than
+any GEMM that torch or numpy can call on this CPU; archgen's own (runtime/packed.py)
+packs the weights once too. Times, per layer, XLM-R base's four shapes, MobileBERT's
+two FFN shapes and the UMT5-small encoder's four, at 128 rows (``--rows``), fp32,
+with 12 different weights cycled (so they come from memory, as in a model), through:
 
 - ``torch F.linear``: ``x @ W.T`` (MKL here);
 - ``torch weight-first``: ``(W @ x.T).T`` (runtime/orientation.py, what archgen runs);
@@ -13,7 +13,9 @@ from memory, as in a model), through:
 - ``oneDNN``: ``torch.ops.mkldnn._linear_pointwise`` with the weight reordered once;
 - ``OpenBLAS``: numpy's ``matmul`` (numpy's wheels bundle OpenBLAS), weight-first;
 - ``ONNX Runtime``: one session with a ``Gemm`` node per weight, the weights as
-  initializers (the ``bench`` extra).
+  initializers (the ``bench`` extra);
+- ``archgen packed``: ``torch.ops.archgen.packed_linear`` with the weight packed once
+  (what archgen runs: runtime/kernels/packed_gemm.cpp).
 
 Each library runs in its own process: two thread pools in one process (OpenMP's
 and OpenBLAS's, or ONNX Runtime's) spin against each other on two cores.
@@ -31,7 +33,15 @@ import numpy as np
 import torch
 from gemm_engines import median_ms, ort_linears  # bench/gemm_engines.py, next to this script
 
-LIBRARIES = ["torch F.linear", "torch weight-first", "MKL packed", "oneDNN", "OpenBLAS", "ONNX Runtime"]
+LIBRARIES = [
+    "torch F.linear",
+    "torch weight-first",
+    "MKL packed",
+    "oneDNN",
+    "OpenBLAS",
+    "ONNX Runtime",
+    "archgen packed",
+]
 #: (model, in, out)
 LAYERS = [
     ("xlmr-base", 768, 2304),
@@ -40,6 +50,10 @@ LAYERS = [
     ("xlmr-base", 3072, 768),
     ("mobilebert", 128, 512),
     ("mobilebert", 512, 128),
+    ("umt5-small", 512, 1152),
+    ("umt5-small", 384, 512),
+    ("umt5-small", 512, 1024),
+    ("umt5-small", 1024, 512),
 ]
 WEIGHTS = 12
 
@@ -65,6 +79,14 @@ def _layer(library: str, rows: int, k: int, n: int, threads: int):
         xt = x.numpy().T
         arrays = [(w.numpy(), b.numpy()[:, None]) for w, b in pairs]
         return lambda: [np.matmul(w, xt) + b for w, b in arrays]
+    if library == "archgen packed":
+        from archgen.runtime.packed import kernels_available
+
+        available, why = kernels_available()
+        if not available:
+            raise RuntimeError(why)
+        packed = [(torch.ops.archgen.pack_linear_weight(w), b) for w, b in pairs]
+        return lambda: [torch.ops.archgen.packed_linear(x, p, b, n) for p, b in packed]
     if library == "ONNX Runtime":
         session = ort_linears(pairs, threads)
         feed = {"x": x.numpy()}
