@@ -1,5 +1,9 @@
 """Weight-first GEMMs for short calls: the same linear layers, multiplied the other way round.
 
+Where archgen's packed GEMM runs (:mod:`.packed`: x86-64 Linux with AVX2 and FMA, a
+C++ compiler), ``load`` packs the layers this module would switch, and this is not
+used; it is the fallback elsewhere, and with ``ARCHGEN_PACKED_GEMM=0``.
+
 ``F.linear`` computes ``x @ W.T``: the tokens are the GEMM's rows. For a call of
 few tokens, ``(W @ x.T).T`` (the weight's rows as the GEMM's rows) is faster with
 torch's CPU GEMM (MKL) on this machine; a profile of the token-major forward at 128
