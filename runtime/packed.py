@@ -148,7 +148,7 @@ def _register_fakes() -> None:
 
 def unpack(packed: torch.Tensor, features: int) -> torch.Tensor:
     """The ``(features, in)`` weight a packed one holds."""
-    return packed.transpose(1, 2).reshape(-1, packed.shape[1])[:features]
+    return packed.transpose(1, 2).reshape(packed.shape[0] * PANEL, packed.shape[1])[:features]
 
 
 class PackedLinear(nn.Module):

@@ -38,7 +38,7 @@ needs_kernel = pytest.mark.skipif(not kernels_available()[0], reason=kernels_ava
 @needs_kernel
 @given(
     rows=st.integers(1, 300),
-    n_in=st.integers(1, 200),
+    n_in=st.integers(0, 200),
     n_out=st.integers(1, 100),
     lead=st.sampled_from([(), (2,), (2, 3)]),
     bias=st.booleans(),
@@ -46,6 +46,7 @@ needs_kernel = pytest.mark.skipif(not kernels_available()[0], reason=kernels_ava
 @example(rows=128, n_in=1700, n_out=48, lead=(), bias=True)  # more depth than one pass (KC = 768)
 @example(rows=400, n_in=64, n_out=40, lead=(), bias=False)  # more rows than one block (MC = 192)
 @example(rows=1, n_in=768, n_out=768, lead=(1,), bias=True)
+@example(rows=5, n_in=0, n_out=20, lead=(2,), bias=True)  # no depth: the output is the bias
 def test_packed_linear_equals_linear(rows: int, n_in: int, n_out: int, lead: tuple, bias: bool) -> None:
     gen = torch.Generator().manual_seed(rows * 100_003 + n_in * 101 + n_out)
     layer = torch.nn.Linear(n_in, n_out, bias=bias)

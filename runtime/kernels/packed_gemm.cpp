@@ -149,7 +149,8 @@ at::Tensor packed_linear(const at::Tensor& input, const at::Tensor& packed, cons
   std::vector<int64_t> shape(input.sizes().begin(), input.sizes().end());
   shape.back() = features;
   at::Tensor y = at::empty(shape, x.options());
-  const int64_t rows = x.numel() / std::max<int64_t>(depth, 1), count = packed.size(0);
+  const int64_t rows = c10::multiply_integers(input.sizes().begin(), input.sizes().end() - 1);
+  const int64_t count = packed.size(0);
   if (rows == 0 || features == 0) return y;
   if (depth == 0) return bias ? y.copy_(b.expand_as(y)) : y.zero_();
   const float* xs = x.const_data_ptr<float>();
