@@ -122,6 +122,9 @@ class Embeddings(nn.Module):
 class KVCache(nn.Module):
     """A preallocated key/value buffer, written at the positions of each step."""
 
+    #: Marks a KV cache for archgen's runtime, which passes its buffers to compiled steps as inputs.
+    kv_cache = True
+
     def __init__(self, batch: int, heads: int, max_len: int, head_dim: int, dtype: torch.dtype):
         super().__init__()
         shape = (batch, heads, max_len, head_dim)

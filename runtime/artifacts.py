@@ -122,8 +122,9 @@ def _code_key(module: torch.nn.Module) -> str:
 
 
 def kv_caches(module: torch.nn.Module) -> list[torch.nn.Module]:
-    """The module's KV caches (the generated ``KVCache`` modules that ``setup_cache`` made), in order."""
-    return [m for m in module.modules() if type(m).__name__ == "KVCache"]
+    """The module's KV caches, in order: the modules ``setup_cache`` made, which the generated
+    code marks with the class attribute ``kv_cache = True``."""
+    return [m for m in module.modules() if getattr(type(m), "kv_cache", False) is True]
 
 
 def _signature(call: Any) -> list:
