@@ -310,10 +310,11 @@ def _onnxruntime(directory: Path, case: dict, inputs: dict[str, torch.Tensor]) -
     return run, probe
 
 
-def _peak_rss_mb() -> float:
-    """This process's peak RSS. (ru_maxrss would carry the parent's peak across exec.)"""
+def _rss_mb(field: str = "VmHWM") -> float:
+    """This process's peak RSS (``VmHWM``) or current RSS (``VmRSS``). (ru_maxrss would carry
+    the parent's peak across exec.)"""
     for line in Path("/proc/self/status").read_text().splitlines():
-        if line.startswith("VmHWM:"):
+        if line.startswith(f"{field}:"):
             return int(line.split()[1]) / 1024
     return float("nan")
 
@@ -326,6 +327,7 @@ def worker(engine: str, case_name: str, repeat: int, min_seconds: float = 0.0) -
     case = CASES[case_name]
     directory = checkpoint(case["shape"])
     torch.manual_seed(0)
+    baseline = _rss_mb("VmRSS")  # torch and archgen imported, nothing loaded
     try:
         run, probe = _engine(engine, directory, case)
     except Skipped as exc:
@@ -342,7 +344,8 @@ def worker(engine: str, case_name: str, repeat: int, min_seconds: float = 0.0) -
         "median_s": statistics.median(times),
         "calls": len(times),
         "startup_s": startup,
-        "peak_rss_mb": _peak_rss_mb(),
+        "peak_rss_mb": _rss_mb(),
+        "baseline_rss_mb": baseline,
     }
     if probe is not None:
         path = OUT / f"probe-{case_name}-{engine}.pt"
@@ -435,8 +438,13 @@ def render(cases, engines, runs, args) -> str:
         "archgen-bf16 and archgen-int8, whose last column compares them with archgen's fp32 output "
         "(max abs error / error relative to the output's max abs / speed as a multiple of archgen-eager's).",
         "",
-        "| case | engine | median ms | tok/s | vs fastest peer | GEMM floor share | peak RSS MB | RSS / weights "
-        "| cold start s | warm start s | max abs diff vs reference | vs archgen fp32: abs / rel error, speed |",
+        "Peak RSS: the first round's process (which compiles, for a compiled engine, when the case is its "
+        "model's first) / the largest of later rounds' (warm artifact cache); RSS / weights uses the later "
+        "rounds' (the first's with one round), and in brackets the same peak less the process's RSS before "
+        "loading (torch and archgen imported): what the model and its engine add.",
+        "",
+        "| case | engine | median ms | tok/s | vs fastest peer | GEMM floor share | peak RSS MB, cold / warm "
+        "| RSS / weights | cold start s | warm start s | max abs diff vs reference | vs archgen fp32: abs / rel error, speed |",
         "|---|---|---|---|---|---|---|---|---|---|---|---|",
     ]
     for case in cases:
@@ -477,11 +485,14 @@ def render(cases, engines, runs, args) -> str:
                     lower += f" / {med['archgen-eager'] / med[e]:.2f}x"
             vs = f"{min(peers) / med[e]:.2f}x" if peers and e not in GEMMS else "-"
             floor = f"{min(floors) / med[e]:.0%}" if floors else "-"
-            rss = max(x["peak_rss_mb"] for x in vals)
+            cold, warm = vals[0]["peak_rss_mb"], max((x["peak_rss_mb"] for x in vals[1:]), default=None)
+            rss = f"{cold:.0f} / {warm:.0f}" if warm is not None else f"{cold:.0f} / -"
+            last = max(vals[1:] or vals[:1], key=lambda x: x["peak_rss_mb"])
+            added = (last["peak_rss_mb"] - last.get("baseline_rss_mb", float("nan"))) / weights
             startups = [x["startup_s"] for x in vals]
             lines.append(
-                f"| {case} | {e} | {med[e] * 1000:.1f} | {tokens / med[e]:.0f} | {vs} | {floor} | {rss:.0f} "
-                f"| {rss / weights:.2f} | {startups[0]:.1f} | {min(startups):.1f} | {diff} | {lower} |"
+                f"| {case} | {e} | {med[e] * 1000:.1f} | {tokens / med[e]:.0f} | {vs} | {floor} | {rss} "
+                f"| {(warm or cold) / weights:.2f} ({added:.2f}) | {startups[0]:.1f} | {min(startups):.1f} | {diff} | {lower} |"
             )
     return "\n".join(lines)
 
