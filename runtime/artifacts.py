@@ -68,7 +68,16 @@ from .progress import Reporter
 __all__ = ["AotForward", "default_cache_dir", "kv_caches"]
 
 #: How artifacts are made (export options, packaging, call convention); part of the key.
-FORMAT = 4
+#: 5: tiny weights are no longer inlined into the kernels (:data:`INDUCTOR_CONFIGS`).
+FORMAT = 5
+
+#: Inductor's options for every artifact. The weights are not packaged (the runner hands
+#: it the module's own tensors), and none is inlined either: by default inductor writes a
+#: 0-d tensor, or a 1-d one of at most 8 elements (a classifier's bias for a few labels,
+#: a question-answering head's bias), into the kernels as literals, so an artifact that
+#: another checkpoint of the same shapes found in the cache computed with the first
+#: checkpoint's values. ``always_keep_tensor_constants`` keeps every one an input.
+INDUCTOR_CONFIGS = {"aot_inductor.package_constants_in_so": False, "always_keep_tensor_constants": True}
 
 
 def _gelu_tanh_as_sigmoid(x: torch.Tensor, approximate: str = "none") -> torch.Tensor:
@@ -398,7 +407,7 @@ class AotForward:
         os.close(fd)
         try:
             torch._inductor.aoti_compile_and_package(
-                program, package_path=tmp, inductor_configs={"aot_inductor.package_constants_in_so": False}
+                program, package_path=tmp, inductor_configs=INDUCTOR_CONFIGS
             )
             os.replace(tmp, path)
         finally:

@@ -253,6 +253,9 @@ class ArchgenModel:
         self.flags = flags
         self.table = table
         self.plan = table_plan(table, head, sizes, flags)
+        #: Checkpoint tensors of ``alias`` entries (kept but unused by the reference): ``load`` fills
+        #: it, and :meth:`save_pretrained` writes them back as they were.
+        self.aliases: dict[str, torch.Tensor] = {}
         # Forward calls and generation's steps run AOTInductor packages cached on disk (see
         # .artifacts): a later process loads them and traces nothing.
         self.compile = compile
@@ -489,7 +492,7 @@ class ArchgenModel:
         directory.mkdir(parents=True, exist_ok=True)
         params = dict(self.module.named_parameters(remove_duplicate=False))
         params |= unpacked_weights(self.module)
-        tensors = W.export(self.plan, params)
+        tensors = W.export(self.plan, params, self.aliases)
         config = dict(self.config)
         config["architectures"] = [self.head.class_name]
         for name, data in ((directory / "model.safetensors", None), (directory / "config.json", config)):
@@ -959,7 +962,8 @@ def load(
             advance()
             return t.to(dtype) if t.is_floating_point() else t
 
-        state = W.gather(model_plan, ckpt.keys(), read, shapes)
+        aliases: dict[str, torch.Tensor] = {}
+        state = W.gather(model_plan, ckpt.keys(), read, shapes, kept=aliases)
     for name in relaid:  # each row-major copy is freed as its input-major one is made
         state[name] = state[name].t().contiguous().t()
     tied = W.ties(model_plan)
@@ -980,7 +984,7 @@ def load(
         P.quantize_linears(module)
     pack_linears(module, packs)  # each copied weight is freed as its packed one is made
     reuse_freed_memory()  # after the weights are read: their blocks keep glibc's defaults
-    return ArchgenModel(
+    model = ArchgenModel(
         module,
         ir,
         head_ir,
@@ -993,3 +997,5 @@ def load(
         cache_dir=cache_dir,
         reporter=reporter,
     )
+    model.aliases = aliases  # tensors the reference keeps but does not use, written back by save_pretrained
+    return model

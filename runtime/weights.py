@@ -10,8 +10,9 @@ named operation:
   embedding); a tied copy in the checkpoint is accepted if it is equal;
 * ``ignore``: a key the loader accepts and drops, with its reason; with ``same_as``
   it is a tied copy of another key, and must equal it;
-* ``alias``: a key the loader accepts and drops, and export writes as a copy
-  of ``param`` (a tensor the reference keeps but does not use).
+* ``alias``: a key the reference keeps but does not use: the loader keeps its
+  tensor aside (``kept``), and export writes it back as it was, or, when the
+  checkpoint had none, as a copy of ``param``.
 
 ``when``/``unless`` name a flag (bound from config.json) that switches an entry
 on or off; ``{i}`` expands over the layers (over the size symbol ``layers`` names,
@@ -91,11 +92,18 @@ def plan(
     return Plan(out)
 
 
-def gather(p: Plan, keys: set[str], read, expected_shapes: dict[str, torch.Size]) -> dict[str, torch.Tensor]:
+def gather(
+    p: Plan,
+    keys: set[str],
+    read,
+    expected_shapes: dict[str, torch.Size],
+    kept: dict[str, torch.Tensor] | None = None,
+) -> dict[str, torch.Tensor]:
     """Build ``{param: tensor}`` from a checkpoint; ``read(key)`` returns one tensor.
 
     ``keys`` are the checkpoint's keys, ``expected_shapes`` the model's
-    parameter shapes. Raises CheckpointError listing every problem at once."""
+    parameter shapes; ``kept`` receives the tensors of ``alias`` keys, for
+    :func:`export`. Raises CheckpointError listing every problem at once."""
     missing: list[str] = []
     misshapen: list[str] = []
     used: set[str] = set()
@@ -104,6 +112,8 @@ def gather(p: Plan, keys: set[str], read, expected_shapes: dict[str, torch.Size]
         op = e["op"]
         if op in ("ignore", "alias"):
             used.add(e["key"])
+            if op == "alias" and kept is not None and e["key"] in keys:
+                kept[e["key"]] = read(e["key"])
         elif op == "tie":
             if e["key"] in keys:  # an older checkpoint's copy of the tied tensor: accepted if equal (below)
                 used.add(e["key"])
@@ -169,14 +179,19 @@ def ties(p: Plan) -> list[tuple[str, str]]:
     return [(e["param"], e["to"]) for e in p.entries if e["op"] == "tie"]
 
 
-def export(p: Plan, params: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
-    """The inverse of :func:`gather`: parameters -> checkpoint tensors (tied copies are not written)."""
+def export(
+    p: Plan, params: dict[str, torch.Tensor], kept: dict[str, torch.Tensor] | None = None
+) -> dict[str, torch.Tensor]:
+    """The inverse of :func:`gather`: parameters (and the ``alias`` tensors it ``kept``) ->
+    checkpoint tensors (tied copies are not written)."""
     out: dict[str, torch.Tensor] = {}
     for e in p.entries:
         if e["op"] == "rename":
             out[e["key"]] = params[e["param"]].detach().contiguous()
         elif e["op"] == "alias":  # its own storage: safetensors refuses shared tensors
-            out[e["key"]] = params[e["param"]].detach().clone()
+            param = params[e["param"]].detach()
+            own = (kept or {}).get(e["key"])
+            out[e["key"]] = param.clone() if own is None else own.to(param.dtype).contiguous()
         elif e["op"] == "fuse":
             parts = params[e["param"]].detach().chunk(len(e["keys"]), dim=e["dim"])
             for key, part in zip(e["keys"], parts):
