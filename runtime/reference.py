@@ -46,13 +46,34 @@ def build_reference(
     seed: int = 0,
     attn_implementation: str = "eager",
 ):
-    """A randomly initialised reference model (fixed seed), in eval mode."""
+    """A randomly initialised reference model (fixed seed), in eval mode, with its
+    one-dimensional parameters drawn too (:func:`_draw_vectors`)."""
     t = _transformers()
     config = reference_config(ir, head, overrides)
     config._attn_implementation = attn_implementation
     torch.manual_seed(seed)
     model = getattr(t, head.class_name)(config)
+    _draw_vectors(model, seed)
     return model.eval()
+
+
+#: The spread added to every bias and norm parameter of a reference model.
+VECTOR_SPREAD = 0.1
+
+
+def _draw_vectors(model: torch.nn.Module, seed: int) -> None:
+    """Add N(0, :data:`VECTOR_SPREAD`) noise to every one-dimensional parameter, in place.
+
+    `transformers` initialises every bias to zero and every norm weight to one, so a
+    model compared as built cannot tell two biases, or two norms, apart: a weight table
+    that swapped the query's bias with the key's, or one layer's norm with another's,
+    would still match it. With the noise each is distinct (a bias about 0.1, a norm
+    weight about 1 +- 0.1), and a shared parameter stays shared."""
+    gen = torch.Generator().manual_seed(seed + 1)
+    with torch.no_grad():
+        for _, param in sorted(model.named_parameters()):
+            if param.dim() == 1 and param.is_floating_point():
+                param.add_(torch.randn(param.shape, generator=gen, dtype=param.dtype) * VECTOR_SPREAD)
 
 
 def save_reference(model, directory: str | os.PathLike) -> Path:

@@ -18,6 +18,25 @@ def test_compiles_without_breaks_or_recompiles(name: str, head: str) -> None:
     assert_compiles(ir, ir.head(head))
 
 
+def test_an_artifact_computes_with_the_weights_of_the_checkpoint_that_loads_it(tmp_path) -> None:
+    """An artifact is keyed by code and shapes, not weights: a second checkpoint of the same
+    architecture and sizes loads the first one's artifact, and must compute with its own
+    weights, including a classifier bias of 3 values (inductor inlines tensors that small
+    into its kernels unless told not to: runtime/artifacts.py, ``INDUCTOR_CONFIGS``)."""
+    ir = arch("xlm_roberta")
+    head = ir.head("sequence_classification")
+    ids = torch.randint(3, 99, (2, 7), generator=torch.Generator().manual_seed(0))
+    outputs = []
+    for seed in (0, 1):
+        directory = save(build_reference(ir, head, {"num_labels": 3}, seed=seed))
+        compiled = archgen.load(directory, compile=True, cache_dir=tmp_path)
+        got = compiled(ids)["logits"]
+        assert (compiled.aot.compiled, compiled.aot.loaded) == ((1, 0) if seed == 0 else (0, 1))
+        torch.testing.assert_close(got, archgen.load(directory)(ids)["logits"], atol=1e-5, rtol=0)
+        outputs.append(got)
+    assert not torch.allclose(*outputs, atol=1e-3)  # two models that differ
+
+
 def test_compiled_decode_step_does_not_recompile() -> None:
     """Prefill and the decode step are two artifacts (see test_coldstart); other lengths and
     batches run them too."""

@@ -82,3 +82,28 @@ def test_matches_reference(arch: str, head: str, data) -> None:
     }
     compare(ours, expected, "eager")
     compare(ours, expected_sdpa, "sdpa", real_tokens=inputs["attention_mask"])
+
+
+@pytest.mark.parametrize("swap", ["query and value biases", "a layer's two norms"])
+def test_the_comparisons_see_a_swapped_bias_or_norm(swap: str) -> None:
+    """`transformers` initialises biases to zero and norm weights to one; the reference's are
+    drawn instead (runtime/reference.py, ``_draw_vectors``), so a load that put one bias or
+    norm in another's place would fail the comparisons above. Here one is swapped by hand
+    in a loaded model, and its output leaves the reference's by far more than the tolerance."""
+    config = {"num_hidden_layers": 2, "num_attention_heads": 2, "hidden_size": 16}
+    config |= {"intermediate_size": 32, "vocab_size": 50, "max_position_embeddings": 40}
+    _, _, ref = reference_pair("xlm_roberta", "base", config)
+    model = archgen.load(save(ref))
+    ids = torch.randint(3, 50, (2, 9), generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        want = ref(input_ids=ids).last_hidden_state
+        torch.testing.assert_close(model(ids)["last_hidden_state"], want, rtol=0, atol=1e-5)
+        layer = model.module.backbone.layers[0]
+        if swap == "query and value biases":
+            bias = layer.attn.qkv.bias  # query, key, value: 16 each
+            bias[:] = torch.cat([bias[32:], bias[16:32], bias[:16]])
+        else:
+            a, b = layer.attn_norm, layer.ffn_norm
+            a.weight[:], b.weight[:] = b.weight.clone(), a.weight.clone()
+            a.bias[:], b.bias[:] = b.bias.clone(), a.bias.clone()
+        assert (model(ids)["last_hidden_state"] - want).abs().max() > 1e-3
