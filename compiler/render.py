@@ -664,7 +664,7 @@ def table_entries(ir: ArchIR, head: HeadIR) -> list[dict]:
             # Tied: the weight is the word embedding and the bias sits at `<name>.bias`
             # (the decoder's own `.bias` key is the same tensor). Untied: the decoder
             # has its own weight and bias, and `<name>.bias` is a leftover the
-            # reference keeps but never uses: accepted, and exported as a copy.
+            # reference keeps but never uses: kept aside at load and written back as it was.
             own = head.keys[layer.name]
             shared_bias = head.keys.get(f"{layer.name}.bias", f"{own}.bias")
             tied, untied = {"when": ["tie_word_embeddings"]}, {"unless": ["tie_word_embeddings"]}
@@ -701,7 +701,7 @@ def table_entries(ir: ArchIR, head: HeadIR) -> list[dict]:
                         "op": "alias",
                         "param": f"{layer.name}.bias",
                         "key": shared_bias,
-                        "reason": "kept but unused by the reference when untied; written back as a copy",
+                        "reason": "kept but unused by the reference when untied; written back as it was read",
                         **untied,
                     }
                 )
