@@ -168,7 +168,7 @@ def verify(
     from ..runtime.verify import TOLERANCE, verify_pair
 
     rows = []
-    t = Table(title=f"archgen verify (fp32, tolerance {TOLERANCE:g})")
+    t = Table(title=f"archgen verify (fp32, tolerance {TOLERANCE:g} on |Δ| / max(1, |reference|))")
     for col in (
         "arch",
         "head",
