@@ -485,14 +485,15 @@ def render(cases, engines, runs, args) -> str:
                     lower += f" / {med['archgen-eager'] / med[e]:.2f}x"
             vs = f"{min(peers) / med[e]:.2f}x" if peers and e not in GEMMS else "-"
             floor = f"{min(floors) / med[e]:.0%}" if floors else "-"
-            cold, warm = vals[0]["peak_rss_mb"], max((x["peak_rss_mb"] for x in vals[1:]), default=None)
-            rss = f"{cold:.0f} / {warm:.0f}" if warm is not None else f"{cold:.0f} / -"
-            last = max(vals[1:] or vals[:1], key=lambda x: x["peak_rss_mb"])
-            added = (last["peak_rss_mb"] - last.get("baseline_rss_mb", float("nan"))) / weights
+            cold = vals[0]["peak_rss_mb"]
+            worst = max(vals[1:] or vals[:1], key=lambda x: x["peak_rss_mb"])  # the warm peak, if any
+            warm = worst["peak_rss_mb"]
+            rss = f"{cold:.0f} / {warm:.0f}" if vals[1:] else f"{cold:.0f} / -"
+            added = (warm - worst.get("baseline_rss_mb", float("nan"))) / weights
             startups = [x["startup_s"] for x in vals]
             lines.append(
                 f"| {case} | {e} | {med[e] * 1000:.1f} | {tokens / med[e]:.0f} | {vs} | {floor} | {rss} "
-                f"| {(warm or cold) / weights:.2f} ({added:.2f}) | {startups[0]:.1f} | {min(startups):.1f} | {diff} | {lower} |"
+                f"| {warm / weights:.2f} ({added:.2f}) | {startups[0]:.1f} | {min(startups):.1f} | {diff} | {lower} |"
             )
     return "\n".join(lines)
 

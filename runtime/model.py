@@ -244,6 +244,7 @@ class ArchgenModel:
         key_parts: dict[str, Any] | None = None,
         cache_dir: str | os.PathLike | None = None,
         reporter: Reporter | None = None,
+        aliases: dict[str, torch.Tensor] | None = None,
     ):
         self.module = module.eval()
         self.ir = ir
@@ -253,9 +254,9 @@ class ArchgenModel:
         self.flags = flags
         self.table = table
         self.plan = table_plan(table, head, sizes, flags)
-        #: Checkpoint tensors of ``alias`` entries (kept but unused by the reference): ``load`` fills
-        #: it, and :meth:`save_pretrained` writes them back as they were.
-        self.aliases: dict[str, torch.Tensor] = {}
+        #: Checkpoint tensors of ``alias`` entries (kept but unused by the reference), as ``load``
+        #: read them: :meth:`save_pretrained` writes them back as they were.
+        self.aliases: dict[str, torch.Tensor] = aliases or {}
         # Forward calls and generation's steps run AOTInductor packages cached on disk (see
         # .artifacts): a later process loads them and traces nothing.
         self.compile = compile
@@ -984,7 +985,7 @@ def load(
         P.quantize_linears(module)
     pack_linears(module, packs)  # each copied weight is freed as its packed one is made
     reuse_freed_memory()  # after the weights are read: their blocks keep glibc's defaults
-    model = ArchgenModel(
+    return ArchgenModel(
         module,
         ir,
         head_ir,
@@ -996,6 +997,5 @@ def load(
         key_parts=key_parts,
         cache_dir=cache_dir,
         reporter=reporter,
+        aliases=aliases,
     )
-    model.aliases = aliases  # tensors the reference keeps but does not use, written back by save_pretrained
-    return model
