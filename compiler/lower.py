@@ -820,10 +820,16 @@ def _check_head(head: HeadIR, spec: ArchSpec, loc: tuple, err, check_symbol) -> 
                 f"key for unknown head layer {key!r}",
                 f"did you mean {guess!r}?" if guess else None,
             )
-    if head.input == "pooled" and spec.pooler is None:
+    # A head that keeps the pooler (`pooler: true`) but reads neither it nor its output runs
+    # on a backbone without one (there is nothing to keep): DistilBERT's multiple choice reads
+    # the first token. Reading the pooled vector or returning it needs one.
+    reads_pooled = (
+        head.input == "pooled"
+        or "pooler_output" in head.spec.outputs
+        or any(b.input == "pooled" for b in head.spec.branches)
+    )
+    if reads_pooled and spec.pooler is None:
         err(loc, f"head {head.name!r} reads the pooler output, but the spec has no 'pooler'")
-    elif head.spec.pooler and spec.pooler is None and head.spec.input != "sequence":
-        err(loc, f"head {head.name!r} needs a pooler, but the spec has no 'pooler'")
     if head.spec.outputs and {"start_logits", "end_logits"} <= set(head.spec.outputs):
         last = next((layer for layer in reversed(head.layers) if layer.op == "linear"), None)
         if last is None or last.out != 2:

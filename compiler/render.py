@@ -245,8 +245,12 @@ def _head_code(ir: ArchIR, head: HeadIR, norm, has_cross: bool) -> str:
             out["pooler_output"] = "pooled"
     if any(b.input in ("sequence", "first_token") for b in hs.branches):
         body.append("sequence = x  # (b, t, d)")
+
+    def first(var: str) -> str:  # rows of a choices head are never packed: column 0
+        return f"first_tokens({var}, sequence_starts)" if starts else f"{var}[:, 0]"
+
     if head.input == "first_token":
-        body.append("x = first_tokens(x, sequence_starts)  # (b, d)")
+        body.append(f"x = {first('x')}  # (b, d)")
     elif head.input == "pooled":
         body.append("x = pooled  # (b, d)" if keep_pooled else f"x = self.pooler(x{starts})  # (b, d)")
     init_main, body_main = _pipeline(head.layers, "x", width, s, norm)
@@ -256,7 +260,7 @@ def _head_code(ir: ArchIR, head: HeadIR, norm, has_cross: bool) -> str:
         var = branch.output
         source = {
             "sequence": "sequence",
-            "first_token": "first_tokens(sequence, sequence_starts)",
+            "first_token": first("sequence"),
             "pooled": "pooled",
         }[branch.input]
         body.append(f"{var} = {source}")

@@ -442,7 +442,12 @@ class HeadSpec(_Strict):
         "none (they are required), `input_ids` shifted right, or `labels` shifted right (behind "
         "`decoder.start_token`, -100 replaced by padding).",
     )
-    pooler: bool = Field(False, description="Whether the backbone keeps its pooler in this model.")
+    pooler: bool = Field(
+        False,
+        description="Whether the backbone keeps its pooler in this model. On an architecture without "
+        "a `pooler`, a head that keeps it but neither reads it (`input: pooled`, a pooled branch) nor "
+        "returns `pooler_output` runs without one; one that does is an error.",
+    )
     attention: Literal["bidirectional", "causal"] = Field(
         "bidirectional", description="`causal` makes the backbone a decoder with a KV cache."
     )

@@ -339,11 +339,19 @@ CASES = [
     ),
     Case(
         "head-reads-missing-pooler",
-        {"bad.yaml": delta("pooler: null\nkeys: {pooler: null}\nheads: {multiple_choice: {}}\n")},
+        {"bad.yaml": delta("pooler: null\nkeys: {pooler: null}\nheads: {multiple_choice: {}, base: null}\n")},
         path="heads.multiple_choice",
         line=BODY_LINE + 2,
         column=9,
         message="head 'multiple_choice' reads the pooler output, but the spec has no 'pooler'",
+    ),
+    Case(  # the bare model returns the pooler's output
+        "head-returns-missing-pooler",
+        {"bad.yaml": delta("pooler: null\nkeys: {pooler: null}\nheads: {base: {}, multiple_choice: null}\n")},
+        path="heads.base",
+        line=BODY_LINE + 2,
+        column=9,
+        message="head 'base' reads the pooler output, but the spec has no 'pooler'",
     ),
     Case(
         "head-key-for-unknown-layer",

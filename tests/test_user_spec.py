@@ -1,8 +1,12 @@
-"""An architecture outside specs/ needs only a spec: BERT, from tests/fixtures/bert.yaml.
+"""Architectures outside specs/ need only a spec: BERT and DistilBERT, from tests/fixtures/.
 
 BERT differs from the RoBERTa family in its position ids (sequential), pad id,
 key prefix and head layouts (`cls.predictions.*`, a pooled sequence
-classifier, `BertLMHeadModel`); the spec says exactly that and nothing else.
+classifier, `BertLMHeadModel`). DistilBERT differs in its config.json names
+(`dim`, `n_heads`, ...), a fixed epsilon, no token types, no pooler, its key
+layout, and heads that read the first token through a ReLU pre-classifier. Each
+spec says exactly that and nothing else; every head it offers is compared with
+the `transformers` class of that name.
 """
 
 from __future__ import annotations
@@ -13,39 +17,79 @@ import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
-from support import HEADS, padded_batch, save
+from support import padded_batch, save
 
 import archgen
 from archgen.compiler import load_arch
 from archgen.runtime.reference import build_reference
 
-BERT = Path(__file__).parent / "fixtures" / "bert.yaml"
+FIXTURES = Path(__file__).parent / "fixtures"
 
 
-@pytest.mark.parametrize("head", HEADS)
-@given(data=st.data())
-def test_bert_from_a_user_spec_matches_reference(head: str, data) -> None:
-    ir = load_arch(BERT)
-    head_ir = ir.head(head)
-    heads = data.draw(st.integers(1, 4))
-    config = {
-        "num_hidden_layers": data.draw(st.integers(1, 3)),
+def bert_config(draw, heads: int) -> dict:
+    return {
+        "num_hidden_layers": draw(st.integers(1, 3)),
         "num_attention_heads": heads,
-        "hidden_size": heads * data.draw(st.integers(4, 16)),
-        "intermediate_size": data.draw(st.integers(4, 48)),
+        "hidden_size": heads * draw(st.integers(4, 16)),
+        "intermediate_size": draw(st.integers(4, 48)),
+        "hidden_act": draw(st.sampled_from(["gelu", "relu"])),
+    }
+
+
+def distilbert_config(draw, heads: int) -> dict:
+    return {
+        "n_layers": draw(st.integers(1, 3)),
+        "n_heads": heads,
+        "dim": heads * draw(st.integers(4, 16)),
+        "hidden_dim": draw(st.integers(4, 48)),
+        "activation": draw(st.sampled_from(["gelu", "relu"])),
+        # sinusoidal tables are written into the position embedding, a learned table to a loader
+        "sinusoidal_pos_embds": draw(st.booleans()),
+    }
+
+
+#: spec file -> (config.json drawer, the config.json key of the FFN activation the spec fixes to gelu)
+SPECS = {"bert": (bert_config, "hidden_act"), "distilbert": (distilbert_config, "activation")}
+CASES = [(name, head.name) for name in SPECS for head in load_arch(FIXTURES / f"{name}.yaml").heads]
+
+
+def test_the_user_specs_offer_the_heads_their_references_have() -> None:
+    offered = {name: sorted(h for n, h in CASES if n == name) for name in SPECS}
+    assert offered == {
+        "bert": sorted(
+            ["base", "masked_lm", "causal_lm", "sequence_classification", "token_classification"]
+            + ["question_answering", "multiple_choice"]
+        ),
+        "distilbert": sorted(
+            ["encoder_model", "masked_lm", "sequence_classification", "token_classification"]
+            + ["question_answering", "multiple_choice"]
+        ),
+    }
+
+
+@pytest.mark.parametrize(("name", "head"), CASES)
+@given(data=st.data())
+def test_a_user_spec_matches_reference(name: str, head: str, data) -> None:
+    spec = FIXTURES / f"{name}.yaml"
+    ir = load_arch(spec)
+    head_ir = ir.head(head)
+    draw_config, act_key = SPECS[name]
+    config = draw_config(data.draw, data.draw(st.integers(1, 4)))
+    config |= {
         "vocab_size": data.draw(st.integers(30, 300)),
         "max_position_embeddings": 32,
-        "hidden_act": data.draw(st.sampled_from(["gelu", "relu"])),
         "num_labels": 2 if head == "question_answering" else 3,
     }
     ref = build_reference(ir, head_ir, config)
-    if config["hidden_act"] != "gelu":  # the spec is built for gelu and says so
-        with pytest.raises(ValueError, match="hidden_act='relu'"):
-            archgen.load(save(ref), spec=BERT)
+    if config[act_key] != "gelu":  # the spec is built for gelu and says so
+        with pytest.raises(ValueError, match=f"{act_key}='relu'"):
+            archgen.load(save(ref), spec=spec)
         return
-    model = archgen.load(save(ref), spec=BERT)
+    model = archgen.load(save(ref), spec=spec)
     inputs = data.draw(padded_batch(config["vocab_size"], 0, 16, 2))
-    if head == "multiple_choice":
+    if not ir.spec.embeddings.token_type:
+        del inputs["token_type_ids"]
+    if head_ir.spec.choices:
         inputs = {k: v[:, None].repeat(1, 2, 1) for k, v in inputs.items()}
     with torch.no_grad():
         expected = ref(**inputs)
