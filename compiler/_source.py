@@ -156,6 +156,12 @@ def load_yaml(file: Path | str, text: str | None = None, display: str | None = N
     return Located(data, locs, name)
 
 
+#: The fields of a size entry that say where its value comes from, and those that go with
+#: them (see :func:`deep_merge`).
+SIZE_SOURCE = frozenset({"config", "count_of", "expr", "value"})
+SIZE_SOURCE_FIELDS = SIZE_SOURCE | {"fallback", "default"}
+
+
 def deep_merge(base: Located, child: Located) -> Located:
     """``child`` over ``base``: mappings merge key by key, anything else is replaced.
 
@@ -163,12 +169,25 @@ def deep_merge(base: Located, child: Located) -> Located:
     spec can drop something its base declares. A ``null`` for a key the base
     does not have stays a ``null`` value (``heads: {masked_lm: }`` adds a head
     without overrides), so validation still sees, and reports, a misspelt key.
+
+    One exception: a size entry (``sizes.<name>``) in the child that names where
+    its value comes from (any of :data:`SIZE_SOURCE`) replaces the inherited
+    entry's source whole (:data:`SIZE_SOURCE_FIELDS`, with its ``default`` and
+    ``fallback``), keeping only its ``kind``: ``eps: {value: 1.0e-12}`` over
+    ``eps: {config: layer_norm_eps, default: 1.0e-12, kind: float}`` is the
+    constant, not a constant that also reads config.json. An entry that gives only
+    a ``default`` (or ``fallback``) merges as any mapping does.
     """
     locs = dict(base.locs)
 
     def merge(a: Any, b: Any, path: Path_) -> Any:
         if isinstance(a, dict) and isinstance(b, dict):
             out = dict(a)
+            if len(path) == 2 and path[0] == "sizes" and SIZE_SOURCE & b.keys():
+                for key in SIZE_SOURCE_FIELDS & out.keys():
+                    del out[key]
+                    for p in [p for p in locs if p[: len(path) + 1] == path + (key,)]:
+                        del locs[p]
             for key, value in b.items():
                 if value is None and key in out:
                     del out[key]

@@ -550,8 +550,10 @@ class ArchSpec(_Strict):
     )
     extends: str | None = Field(
         None,
-        description="A spec (file stem in the same folder) this one is a delta of. Mappings merge key by "
-        "key; lists and scalars replace; `null` deletes.",
+        description="A spec this one is a delta of: a file stem in the same folder, else in `specs/`. "
+        "Mappings merge key by key; lists and scalars replace; `null` deletes. A `sizes` entry "
+        "that names its source (`config`, `count_of`, `expr` or `value`) replaces the inherited "
+        "entry's source, with its `default` and `fallback`, and keeps its `kind`.",
     )
     abstract: bool = Field(
         False, description="An abstract spec only serves as a base; nothing is generated for it."

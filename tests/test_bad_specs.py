@@ -583,3 +583,13 @@ def test_cli_validate_bad_yaml_has_no_traceback(tmp_path: Path) -> None:
 @pytest.mark.parametrize("spec", discover_specs(include_abstract=True), ids=lambda p: p.stem)
 def test_builtin_specs_still_valid(spec: Path) -> None:
     load_arch(spec)
+
+
+def test_a_size_that_names_a_new_source_replaces_the_inherited_one(tmp_path: Path) -> None:
+    """`eps: {value: ...}` over `{config: layer_norm_eps, default: ..., kind: float}` is the
+    constant (kind kept); `{default: ...}` alone merges into the inherited entry."""
+    body = "sizes:\n  eps: {value: 1.0e-7}\n  pad_token_id: {default: 0}\n"
+    (tmp_path / "ok.yaml").write_text(delta(body, name="ok"), encoding="utf-8")
+    sizes = load_arch(tmp_path / "ok.yaml").spec.sizes
+    assert sizes["eps"].model_dump(exclude_defaults=True) == {"value": 1.0e-7, "kind": "float"}
+    assert sizes["pad_token_id"].model_dump(exclude_defaults=True) == {"config": "pad_token_id", "default": 0}
