@@ -689,6 +689,8 @@ def load_arch(path: Path | str) -> ArchIR:
                 loc + ("switch",),
                 f"switch {knob.switch!r} must be a {want} size symbol (kind: {want}), it is {size.kind}",
             )
+        if not knob.unused and loc != ("embeddings", "transform"):
+            err(loc + ("unused",), "only embeddings.transform may say 'unused: false'")
         if loc == ("norm", "kind") and knob.cases is None:
             err(loc, "a norm kind switch needs 'cases' (config value -> layer_norm | rms_norm | no_norm)")
         for value in (knob.cases or {}).values():
@@ -711,6 +713,12 @@ def load_arch(path: Path | str) -> ArchIR:
             err(cloc, problem)
         for sym in used:
             check_symbol(cloc, sym)
+    emb = spec.embeddings
+    if emb.transform_at == "sum":
+        if emb.transform is False:
+            err(("embeddings", "transform_at"), "'transform_at: sum' places a transform; set 'transform'")
+        if emb.trigram is not False:
+            err(("embeddings", "transform_at"), "trigram word vectors are transformed at 'words', not 'sum'")
     if spec.block.bottleneck is not None and spec.block.placement != "post":
         err(("block", "bottleneck"), "a bottleneck block is post-norm; set block.placement: post")
     if spec.norm.kind not in ("no_norm",) and spec.norm.eps is None:

@@ -104,7 +104,8 @@ def _features(s: ArchSpec) -> list[str]:
         + (", final norm" if s.block.final_norm else ""),
         f"positions: {pos_text}",
         f"embeddings: word{' + token type' if s.embeddings.token_type else ''}"
-        f"{' + position' if pos.kind == 'learned' else ''}{', then norm' if s.embeddings.norm else ''}",
+        f"{' + position' if pos.kind == 'learned' else ''}{', then norm' if s.embeddings.norm else ''}"
+        f"{', then transform' if s.embeddings.transform_at == 'sum' else ''}",
         "attention: "
         + ("fused q/k/v, " if not s.block.bottleneck else "")
         + ("scaled by 1/sqrt(head_dim)" if s.attention.scale == "inverse_sqrt_head_dim" else "no scaling")
@@ -457,6 +458,11 @@ def render_module(ir: ArchIR) -> str:
         first_tokens=s.pooler is not None
         or any(h.reads_first_token and not h.spec.encoder_decoder for h in ir.heads),
         word_width=s.embeddings.input_width or s.embeddings.width,
+        # the width of token types, positions and their norm: the word table's when the
+        # transform maps their sum
+        sum_width=(s.embeddings.input_width or s.embeddings.width)
+        if s.embeddings.transform_at == "sum"
+        else s.embeddings.width,
         bottleneck=s.block.bottleneck,
         act=act,
         has_cross=has_cross or s.decoder is not None,
@@ -565,11 +571,12 @@ def _placements(
     in_bottleneck = _cond(b.enabled) if b is not None else None  # conditions of the bottleneck block
     if slot == "embeddings.transform":
         on = _cond(s.embeddings.transform)
-        if on:  # a switch: applied when on, kept unused when off
-            return [
-                (f"{root}.embeddings.transform", None, {"when": on}),
-                (f"{root}.embeddings.unused_transform", None, {"unless": on}),
-            ]
+        if on:  # a switch: applied when on, kept unused (or absent) when off
+            return [(f"{root}.embeddings.transform", None, {"when": on})] + (
+                [(f"{root}.embeddings.unused_transform", None, {"unless": on})]
+                if s.embeddings.transform.unused
+                else []
+            )
         return [(f"{root}.embeddings.transform", None, {})]
     if slot == "pooler":
         on = _cond(s.pooler.dense)

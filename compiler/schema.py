@@ -109,6 +109,13 @@ class Switch(_Strict):
     cases: dict[str, str] | None = Field(
         None, description="For a `str` symbol: config value -> knob value (e.g. `no_norm: no_norm`)."
     )
+    unused: bool = Field(
+        True,
+        description="What a checkpoint holds when the switch is off. `true`: the weights are still "
+        "there, and live in an `unused_*` module (MobileBERT's `embedding_transformation`). `false`: "
+        "there are none (ELECTRA's `embeddings_project` exists only when the widths differ). Only "
+        "`embeddings.transform` may say `false`.",
+    )
 
 
 class Constraint(_Strict):
@@ -170,8 +177,15 @@ class EmbeddingsSpec(_Strict):
     )
     transform: bool | Switch = Field(
         False,
-        description="A linear map from the (trigram) word width to `width`. A switch that is off keeps the "
-        "weights, unused, as the reference does.",
+        description="A linear map from `input_width` (3 * it with `trigram`) to `width`. A switch that is "
+        "off keeps the weights, unused, as the reference does (unless it says `unused: false`).",
+    )
+    transform_at: Literal["words", "sum"] = Field(
+        "words",
+        description="Where `transform` applies. `words`: to the (trigram) word vectors, before token "
+        "types and positions (`width` wide) are added (MobileBERT). `sum`: token-type and position "
+        "tables are `input_width` wide too, the sum is normed at `input_width`, and the transform maps "
+        "the result to `width` (ELECTRA, ALBERT); not with `trigram`.",
     )
     norm_eps: str | None = Field(
         None, description="Size symbol of this norm's epsilon, if not the backbone's."

@@ -345,6 +345,36 @@ CASES = [
         column=9,
         message="head 'multiple_choice' reads the pooler output, but the spec has no 'pooler'",
     ),
+    Case(
+        "transform-at-sum-without-transform",
+        {"bad.yaml": delta("embeddings:\n  transform_at: sum\n")},
+        path="embeddings.transform_at",
+        line=BODY_LINE + 1,
+        column=3,
+        message="'transform_at: sum' places a transform; set 'transform'",
+    ),
+    Case(
+        "transform-at-sum-with-trigram",
+        {"bad.yaml": delta("embeddings:\n  trigram: true\n  transform: true\n  transform_at: sum\n")},
+        path="embeddings.transform_at",
+        line=BODY_LINE + 3,
+        column=3,
+        message="trigram word vectors are transformed at 'words', not 'sum'",
+        count=2,  # and the transform has no checkpoint key
+    ),
+    Case(  # only a transform can be absent from the checkpoint when its switch is off
+        "switch-without-unused-weights",
+        {
+            "bad.yaml": delta(
+                "sizes:\n  dense_pooler: {config: dense_pooler, default: true, kind: bool}\n"
+                "pooler: {dense: {switch: dense_pooler, unused: false}}\n"
+            )
+        },
+        path="pooler.dense.unused",
+        line=BODY_LINE + 2,
+        column=40,
+        message="only embeddings.transform may say 'unused: false'",
+    ),
     Case(  # the bare model returns the pooler's output
         "head-returns-missing-pooler",
         {"bad.yaml": delta("pooler: null\nkeys: {pooler: null}\nheads: {base: {}, multiple_choice: null}\n")},

@@ -1,22 +1,27 @@
-"""Architectures outside specs/ need only a spec: BERT and DistilBERT, from tests/fixtures/.
+"""Architectures outside specs/ need only a spec: BERT, DistilBERT and ELECTRA, from tests/fixtures/.
 
 BERT differs from the RoBERTa family in its position ids (sequential), pad id,
 key prefix and head layouts (`cls.predictions.*`, a pooled sequence
 classifier, `BertLMHeadModel`). DistilBERT differs in its config.json names
 (`dim`, `n_heads`, ...), a fixed epsilon, no token types, no pooler, its key
-layout, and heads that read the first token through a ReLU pre-classifier. Each
+layout, and heads that read the first token through a ReLU pre-classifier.
+ELECTRA sums and norms its embeddings at `embedding_size` and projects them to
+`hidden_size` only where the two differ (`transform_at: sum`, a switch with
+`unused: false`), with generator heads at `embedding_size`. Each
 spec says exactly that and nothing else; every head it offers is compared with
 the `transformers` class of that name.
 """
 
 from __future__ import annotations
 
+import tempfile
 from pathlib import Path
 
 import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
+from safetensors.torch import load_file
 from support import padded_batch, save
 
 import archgen
@@ -48,8 +53,19 @@ def distilbert_config(draw, heads: int) -> dict:
     }
 
 
+def electra_config(draw, heads: int) -> dict:
+    config = bert_config(draw, heads)
+    # narrower embeddings are projected to the hidden width; equal ones have no projection
+    config["embedding_size"] = draw(st.sampled_from([config["hidden_size"], draw(st.integers(4, 24))]))
+    return config
+
+
 #: spec file -> (config.json drawer, the config.json key of the FFN activation the spec fixes to gelu)
-SPECS = {"bert": (bert_config, "hidden_act"), "distilbert": (distilbert_config, "activation")}
+SPECS = {
+    "bert": (bert_config, "hidden_act"),
+    "distilbert": (distilbert_config, "activation"),
+    "electra": (electra_config, "hidden_act"),
+}
 CASES = [(name, head.name) for name in SPECS for head in load_arch(FIXTURES / f"{name}.yaml").heads]
 
 
@@ -62,6 +78,10 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
         ),
         "distilbert": sorted(
             ["encoder_model", "masked_lm", "sequence_classification", "token_classification"]
+            + ["question_answering", "multiple_choice"]
+        ),
+        "electra": sorted(
+            ["encoder_model", "masked_lm", "causal_lm", "sequence_classification", "token_classification"]
             + ["question_answering", "multiple_choice"]
         ),
     }
@@ -85,7 +105,8 @@ def test_a_user_spec_matches_reference(name: str, head: str, data) -> None:
         with pytest.raises(ValueError, match=f"{act_key}='relu'"):
             archgen.load(save(ref), spec=spec)
         return
-    model = archgen.load(save(ref), spec=spec)
+    checkpoint = save(ref)
+    model = archgen.load(checkpoint, spec=spec)
     inputs = data.draw(padded_batch(config["vocab_size"], 0, 16, 2))
     if not ir.spec.embeddings.token_type:
         del inputs["token_type_ids"]
@@ -96,3 +117,10 @@ def test_a_user_spec_matches_reference(name: str, head: str, data) -> None:
     ours = model(**inputs)
     for key in head_ir.spec.outputs:
         torch.testing.assert_close(ours[key], getattr(expected, key), atol=1e-5, rtol=0)
+    # the table read backwards writes the checkpoint it read, tensor for tensor
+    with tempfile.TemporaryDirectory() as out:
+        model.save_pretrained(out)
+        written = load_file(Path(out) / "model.safetensors")
+    read = load_file(checkpoint / "model.safetensors")
+    assert written.keys() == read.keys()
+    assert all(torch.equal(written[k], read[k]) for k in read)
