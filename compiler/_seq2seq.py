@@ -216,8 +216,13 @@ def lm_decoder_code(
             "# Tied: the hidden state is scaled by width**-0.5 before the projection (T5); untied: 1."
         )
         init.append(f"self.{name}_scale = {width} ** -0.5 if tie_word_embeddings else 1.0")
+    elif layer.scale_when:
+        init.append(
+            f"# The hidden state is scaled by width**-0.5 before the projection when `{layer.scale_when}`."
+        )
+        init.append(f"self.{name}_scale = {width} ** -0.5 if config.{layer.scale_when} else 1.0")
     init += ["if tie_word_embeddings:", f"    self.{name}.weight = {word}"]
-    x = f"x * self.{name}_scale" if layer.scale_when_tied else "x"
+    x = f"x * self.{name}_scale" if layer.scale_when_tied or layer.scale_when else "x"
     return init, [f"x = self.{name}({x})  # (b, t, vocab)"]
 
 

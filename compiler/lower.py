@@ -1000,6 +1000,19 @@ def _check_seq2seq_knobs(spec: ArchSpec, heads: list[HeadIR], err, check_symbol)
         for i, layer in enumerate(head.layers):
             if layer.op == "lm_decoder" and layer.scale_when_tied and spec.tie_config is None:
                 err(loc + ("layers", i), "'scale_when_tied' needs 'tie_config'")
+            if layer.scale_when is not None:
+                where = loc + ("layers", i, "scale_when")
+                if layer.op != "lm_decoder":
+                    err(where, "'scale_when' scales the input of an 'lm_decoder' only")
+                elif layer.scale_when_tied:
+                    err(where, "give 'scale_when' or 'scale_when_tied', not both")
+                check_symbol(where, layer.scale_when)
+                size = spec.sizes.get(layer.scale_when)
+                if size is not None and size.kind != "bool":
+                    err(
+                        where,
+                        f"'scale_when' names a bool size symbol (kind: bool); {layer.scale_when!r} is {size.kind}",
+                    )
             if layer.op == "lm_decoder" and layer.bias and hs.encoder_decoder:
                 err(
                     loc + ("layers", i),

@@ -333,7 +333,7 @@ def _pipeline(
         elif layer.op == "norm":
             init.append(f"self.{layer.name} = {norm(cur, kind=layer.norm_kind)}")
             body.append(f"{var} = self.{layer.name}({var})")
-        elif layer.op == "lm_decoder" and (not layer.bias or layer.scale_when_tied):
+        elif layer.op == "lm_decoder" and (not layer.bias or layer.scale_when_tied or layer.scale_when):
             lm_init, lm_body = _s2s.lm_decoder_code(layer, cur, f"config.{s.vocab}", word_weight, width)
             init += lm_init
             body += [line.replace("x = ", f"{var} = ", 1).replace("(x", f"({var}", 1) for line in lm_body]

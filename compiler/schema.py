@@ -403,6 +403,12 @@ class HeadLayer(_Strict):
         description="For `lm_decoder`: when tied to the word embedding, scale the hidden state by "
         "`width ** -0.5` before the projection (T5); decided when the model is constructed.",
     )
+    scale_when: str | None = Field(
+        None,
+        description="For `lm_decoder`: a `bool` size symbol; when it is true, scale the hidden state by "
+        "`width ** -0.5` before the projection, tied or not (T5 as `transformers` 5 builds it, from "
+        "`scale_decoder_outputs`). Not with `scale_when_tied`.",
+    )
     norm_kind: Literal["layer_norm", "rms_norm", "no_norm"] | None = Field(
         None, description="For `norm`: this kind instead of the backbone's (eps: the backbone's)."
     )

@@ -43,9 +43,19 @@ _CHECKPOINTS = Path(tempfile.mkdtemp(prefix="archgen-ref-"))
 atexit.register(shutil.rmtree, _CHECKPOINTS, ignore_errors=True)
 
 
+#: Specs written as a user would, outside specs/ (loaded with ``spec=``).
+FIXTURES = Path(__file__).parent / "fixtures"
+
+
+def spec_path(name: str) -> Path:
+    """A built-in spec, else the user spec of that name in tests/fixtures."""
+    path = SPECS_DIR / f"{name}.yaml"
+    return path if path.exists() else FIXTURES / f"{name}.yaml"
+
+
 @cache
 def arch(name: str) -> ArchIR:
-    return load_arch(SPECS_DIR / f"{name}.yaml")
+    return load_arch(spec_path(name))
 
 
 def save(model) -> Path:

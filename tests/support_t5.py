@@ -1,7 +1,8 @@
 """Helpers for the T5-family tests: drawn configs, inputs and reference models for umt5 and mt5.
 
 `umt5` has a relative bias table in every layer; `mt5` (a delta over it) only in layer 0,
-shared by all layers. Their references are `transformers`' UMT5 and MT5 classes.
+shared by all layers; `t5`, a spec outside specs/ (tests/fixtures/t5.yaml), is mT5 with an LM
+head scaled when tied. Their references are `transformers`' UMT5, MT5 and T5 classes.
 """
 
 from __future__ import annotations
@@ -12,7 +13,8 @@ from support import arch
 
 from archgen.runtime.reference import build_reference, reference_config
 
-T5_ARCHS = ["umt5", "mt5"]
+#: umt5 and mt5 are built in; t5 is a user spec (tests/fixtures/t5.yaml), loaded with ``spec=``.
+T5_ARCHS = ["umt5", "mt5", "t5"]
 T5_HEADS = [
     "encoder_model",
     "seq2seq_model",

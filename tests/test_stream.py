@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import pytest
 import torch
-from support import TINY_DECODER, reference_pair, save
+from support import TINY_DECODER, reference_pair, save, spec_path
 from support_t5 import T5_ARCHS, t5_reference
 
 import archgen
@@ -63,7 +63,7 @@ def test_decoder_stream_equals_generate(cross: bool) -> None:
 @pytest.mark.parametrize("name", T5_ARCHS)
 def test_seq2seq_stream_equals_generate_and_the_reference(name: str) -> None:
     ref = t5_reference(name, "conditional_generation", SYMMETRIC, seed=4)
-    model = archgen.load(save(ref))
+    model = archgen.load(save(ref), spec=spec_path(name))
     ids, mask, _ = _ragged_prompts([7, 4, 6], pad=0, vocab=99, seed=2, left=False)
     free = model.generate(ids, mask, max_new_tokens=10)
     for eos in (None, int(free[1, 4])):

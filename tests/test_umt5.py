@@ -8,7 +8,7 @@ agree with the eager and the sdpa reference within 1e-5 in fp32.
 
 from __future__ import annotations
 
-import importlib
+import dataclasses
 import json
 from pathlib import Path
 
@@ -17,13 +17,14 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 from safetensors.torch import load_file, save_file
-from support import arch, save
+from support import arch, save, spec_path
 from support_t5 import T5_ARCHS, T5_HEADS, t5_batch, t5_configs, t5_reference
 
 import archgen
 from archgen.compiler.errors import SpecError
 from archgen.compiler.lower import load_arch
 from archgen.runtime import CheckpointError, InputError
+from archgen.runtime.model import _generated_module
 
 ATOL = 1e-5
 
@@ -98,7 +99,7 @@ def test_matches_reference(name: str, head: str, data) -> None:
     # float64 (see FLOAT64 above): reference and archgen alike, so 1e-5 is a strict bound
     ref = t5_reference(name, head, config).double()
     ref_sdpa = t5_reference(name, head, config, attn="sdpa").double()
-    model = archgen.load(save(ref), dtype=torch.float64)
+    model = archgen.load(save(ref), dtype=torch.float64, spec=spec_path(name))
     inputs = data.draw(t5_batch(config, eos_rows=head == "seq2seq_classification"), label="inputs")
     gen = torch.Generator().manual_seed(data.draw(st.integers(0, 2**31 - 1), label="seed"))
     target = data.draw(st.integers(1, 8), label="target_len")
@@ -126,7 +127,7 @@ def test_untied_lm_head_matches_reference(name: str, data) -> None:
     config = data.draw(t5_configs("conditional_generation"), label="config")
     ref = t5_reference(name, "conditional_generation", config, tie=False).double()
     ref_sdpa = t5_reference(name, "conditional_generation", config, tie=False, attn="sdpa").double()
-    model = archgen.load(save(ref), dtype=torch.float64)
+    model = archgen.load(save(ref), dtype=torch.float64, spec=spec_path(name))
     assert model.module.lm_head.weight is not model.module.backbone.encoder.embeddings.word.weight
     inputs = data.draw(t5_batch(config), label="inputs")
     b = inputs["input_ids"].shape[0]
@@ -146,10 +147,11 @@ def test_precomputed_buckets_equal_the_reference_bucket_function(name: str) -> N
     """Every relative position, far beyond max_distance, falls in the reference's bucket."""
     from transformers.models.t5.modeling_t5 import T5Attention
 
-    generated = importlib.import_module(f"archgen.generated.{name}")
+    generated = _generated_module(arch(name))  # a user spec's is compiled in memory
     sizes = {"vocab_size": 10, "hidden_size": 4, "num_heads": 1, "head_dim": 2, "num_layers": 1}
     sizes |= {"num_decoder_layers": 1, "intermediate_size": 4, "pad_token_id": 0, "eos_token_id": 1}
     sizes |= {"decoder_start_token_id": 0, "eps": 1e-6, "num_labels": 2, "ffn_variant": "relu"}
+    sizes |= {f.name: True for f in dataclasses.fields(generated.Config) if f.type == "bool"}  # t5's flags
     relative = torch.arange(-1000, 1001)
     for buckets in (4, 5, 8, 32, 33):
         for distance in (buckets // 2 + 1, buckets, 128):
@@ -180,7 +182,7 @@ def test_save_reload_bitwise(name: str, head: str, variant: str, tmp_path: Path)
     config = {"feed_forward_proj": "relu"} if variant == "relu" else {}
     ref = t5_reference(name, head, config, tie=variant != "untied")
     source = save(ref)
-    model = archgen.load(source)
+    model = archgen.load(source, spec=spec_path(name))
     model.save_pretrained(tmp_path)
 
     ours, theirs = load_file(tmp_path / "model.safetensors"), load_file(source / "model.safetensors")
@@ -191,7 +193,7 @@ def test_save_reload_bitwise(name: str, head: str, variant: str, tmp_path: Path)
         arch(name).head(head).class_name
     ]
 
-    again = archgen.load(tmp_path)
+    again = archgen.load(tmp_path, spec=spec_path(name))
     a, b = model.state_dict(), again.state_dict()
     assert a.keys() == b.keys()
     for key in a:
@@ -313,6 +315,21 @@ def _spec(tmp_path: Path, body: str) -> Path:
         (
             "heads: {conditional_generation: {layers: [{op: lm_decoder, name: lm_head}], keys: {lm_head: x}}}\n",
             "of an 'encoder_decoder' head has no bias",
+        ),
+        (
+            "heads: {conditional_generation: {layers: [{op: lm_decoder, name: lm_head, bias: false, "
+            "scale_when: eps}]}}\n",
+            "'scale_when' names a bool size symbol",
+        ),
+        (
+            "heads: {conditional_generation: {layers: [{op: lm_decoder, name: lm_head, bias: false, "
+            "scale_when: tie, scale_when_tied: true}]}}\nsizes: {tie: {value: true, kind: bool}}\n",
+            "give 'scale_when' or 'scale_when_tied', not both",
+        ),
+        (
+            "heads: {conditional_generation: {layers: [{op: lm_decoder, name: lm_head, bias: false, "
+            "scale_when: scale_decoder_output}]}}\n",
+            "unknown size symbol 'scale_decoder_output'",
         ),
     ],
 )

@@ -11,7 +11,7 @@ from __future__ import annotations
 import pytest
 import torch
 import torch._dynamo
-from support import arch, save
+from support import arch, save, spec_path
 from support_t5 import T5_ARCHS, T5_HEADS, t5_reference
 
 import archgen
@@ -47,7 +47,7 @@ def _full_recompute(model, ids, mask, steps: int, start: int):
 @pytest.mark.parametrize("name", T5_ARCHS)
 def test_cached_decoding_equals_full_recompute(name: str, ffn: str) -> None:
     config = {"num_layers": 2, "num_decoder_layers": 3, "feed_forward_proj": ffn}
-    model = archgen.load(save(t5_reference(name, "conditional_generation", config)))
+    model = archgen.load(save(t5_reference(name, "conditional_generation", config)), spec=spec_path(name))
     ids, mask = _prompts(1)
     steps = 12
     cached, cached_scores = model.generate(
@@ -63,7 +63,7 @@ def test_cached_decoding_equals_full_recompute(name: str, ffn: str) -> None:
 @pytest.mark.parametrize("name", T5_ARCHS)
 def test_greedy_and_beam_search_equal_the_reference_generate(name: str, seed: int) -> None:
     ref = t5_reference(name, "conditional_generation", SYMMETRIC, seed=seed)
-    model = archgen.load(save(ref))
+    model = archgen.load(save(ref), spec=spec_path(name))
     ids, mask = _prompts(10 + seed)
     free = model.generate(ids, mask, max_new_tokens=10)
     early = int(free[0, 3])  # as eos, this token ends row 0 early: finished rows are padded
@@ -87,7 +87,7 @@ def test_greedy_and_beam_search_equal_the_reference_generate(name: str, seed: in
 @pytest.mark.parametrize("name", T5_ARCHS)
 def test_sampling_is_seedable_and_equals_the_reference_with_the_same_seed(name: str) -> None:
     ref = t5_reference(name, "conditional_generation", SYMMETRIC)
-    model = archgen.load(save(ref))
+    model = archgen.load(save(ref), spec=spec_path(name))
     ids, mask = _prompts(3)
     settings = [
         {"temperature": 0.7, "top_k": 20, "top_p": 0.9},
@@ -128,7 +128,7 @@ def test_generation_needs_a_token_head() -> None:
 @pytest.mark.parametrize("name", T5_ARCHS)
 def test_no_graph_breaks(name: str, head: str) -> None:
     ir = arch(name)
-    model = archgen.load(save(t5_reference(name, head, {})))
+    model = archgen.load(save(t5_reference(name, head, {})), spec=spec_path(name))
     gen = torch.Generator().manual_seed(0)
     inputs = random_inputs(ir, ir.head(head), model.sizes, batch=2, length=7, generator=gen, left_pad=[0, 2])
     explain = torch._dynamo.explain(model.module)(**inputs)
@@ -139,7 +139,7 @@ def test_no_graph_breaks(name: str, head: str) -> None:
 
 @pytest.mark.parametrize("name", T5_ARCHS)
 def test_decode_step_has_no_graph_breaks(name: str) -> None:
-    model = archgen.load(save(t5_reference(name, "conditional_generation", {})))
+    model = archgen.load(save(t5_reference(name, "conditional_generation", {})), spec=spec_path(name))
     module = model.module
     ids, mask = _prompts(4)
     module.setup_cache(3, 16)
@@ -195,7 +195,10 @@ def test_compiled_equals_eager_and_decoding_does_not_recompile() -> None:
 def test_every_head_compiled_equals_eager(name: str, head: str) -> None:
     ir = arch(name)
     directory = save(t5_reference(name, head, {}))
-    eager, compiled = archgen.load(directory), archgen.load(directory, compile=True)
+    eager, compiled = (
+        archgen.load(directory, spec=spec_path(name)),
+        archgen.load(directory, compile=True, spec=spec_path(name)),
+    )
     torch._dynamo.reset()
     gen = torch.Generator().manual_seed(0)
     inputs = random_inputs(
