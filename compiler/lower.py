@@ -745,6 +745,10 @@ def load_arch(path: Path | str) -> ArchIR:
             continue
         files.append(available[head_name])
         override = override or None
+        if override and not override.cross_attention:  # the head's flag is never read here
+            head_spec = head_spec.model_copy(update={"cross_attention_config": None})
+        if override and override.attention:
+            head_spec = head_spec.model_copy(update={"attention": override.attention})
         layers = (
             tuple(override.layers) if override and override.layers is not None else tuple(head_spec.layers)
         )
@@ -985,6 +989,8 @@ def _check_seq2seq_knobs(spec: ArchSpec, heads: list[HeadIR], err, check_symbol)
                 f"head {head.name!r} is a decoder with optional cross-attention; an encoder-decoder spec offers "
                 "its decoder through 'encoder_decoder' heads instead",
             )
+        if head.input == "last_token" and hs.encoder_decoder:
+            err(loc, "'last_token' reads the backbone's output; an 'encoder_decoder' head reads 'last_eos'")
         if head.input == "last_eos":
             check_symbol(("eos_token",), spec.eos_token)
             if not hs.encoder_decoder:

@@ -174,6 +174,8 @@ def _head_code(ir: ArchIR, head: HeadIR, norm, has_cross: bool) -> str:
         init.append(f"self.backbone = Backbone(config{', causal=True' if causal else ''})")
     if head.uses_pooler and s.pooler is not None:
         init.append(f"self.pooler = {switched(s.pooler.dense, 'Pooler(config)', 'FirstToken()')}")
+    if head.input == "last_token":
+        init.append(f"self.pad_token_id = config.{s.pad_token}")
     if hs.loss == "sequence_classification":
         init.append("self.num_labels = config.num_labels")
         init.append("self.problem_type = problem_type")
@@ -252,6 +254,8 @@ def _head_code(ir: ArchIR, head: HeadIR, norm, has_cross: bool) -> str:
 
     if head.input == "first_token":
         body.append(f"x = {first('x')}  # (b, d)")
+    elif head.input == "last_token":
+        body.append("x = last_tokens(x, input_ids, self.pad_token_id)  # (b, d)")
     elif head.input == "pooled":
         body.append("x = pooled  # (b, d)" if keep_pooled else f"x = self.pooler(x{starts})  # (b, d)")
     init_main, body_main = _pipeline(head.layers, "x", width, s, norm)
@@ -289,9 +293,12 @@ def _head_code(ir: ArchIR, head: HeadIR, norm, has_cross: bool) -> str:
         body += _loss_code(hs.loss)
     body += ["if output_hidden_states:", '    out["hidden_states"] = tuple(states)', "return out"]
 
-    reads = {"sequence": "every token", "first_token": "the first token", "pooled": "the pooler output"}[
-        head.input
-    ]
+    reads = {
+        "sequence": "every token",
+        "first_token": "the first token",
+        "pooled": "the pooler output",
+        "last_token": "each row's last non-padding token",
+    }[head.input]
     doc = f'"""{hs.title[:1].upper() + hs.title[1:]}: reads {reads}; outputs {", ".join(hs.outputs)}'
     doc += f"; loss: {hs.loss}." if hs.loss != "none" else "."
     doc += f' Reference: `{head.class_name}`."""'
@@ -457,6 +464,8 @@ def render_module(ir: ArchIR) -> str:
         trigram=s.embeddings.trigram is not False,
         first_tokens=s.pooler is not None
         or any(h.reads_first_token and not h.spec.encoder_decoder for h in ir.heads),
+        last_tokens=any(h.input == "last_token" for h in ir.heads),
+        generates=any(h.spec.attention == "causal" and not h.spec.encoder_decoder for h in ir.heads),
         word_width=s.embeddings.input_width or s.embeddings.width,
         # the width of token types, positions and their norm: the word table's when the
         # transform maps their sum

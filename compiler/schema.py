@@ -445,8 +445,10 @@ class HeadSpec(_Strict):
         "config.json `architectures` lists (e.g. `ForMaskedLM`)."
     )
     task: str | None = Field(None, description="The `archgen run --task` this head serves, if any.")
-    input: Literal["sequence", "first_token", "pooled", "last_eos"] = Field(
-        description="What the head reads: every token, the first token, the pooler output, or the token at "
+    input: Literal["sequence", "first_token", "pooled", "last_token", "last_eos"] = Field(
+        description="What the head reads: every token, the first token, the pooler output, the token at "
+        "each row's last position that is not padding (the rightmost `input_ids` other than `pad_token`, "
+        "as decoder-only classifiers pick it; rows are then never packed), or the token at "
         "each row's last `eos_token` in `input_ids` (rows must hold equally many, at least one; the runtime "
         "rejects other inputs before any compute)."
     )
@@ -545,10 +547,20 @@ class HeadOverride(_Strict):
         description="Replace the head's class suffix (e.g. `LMHeadModel` where the reference names it so).",
     )
     layers: list[HeadLayer] | None = Field(None, description="Replace the head's layer pipeline.")
-    input: Literal["sequence", "first_token", "pooled"] | None = Field(
+    input: Literal["sequence", "first_token", "pooled", "last_token"] | None = Field(
         None, description="Replace the head's input."
     )
     ignore: list[IgnoredKey] = Field(default_factory=list, description="Extra keys accepted and dropped.")
+    attention: Literal["bidirectional", "causal"] | None = Field(
+        None,
+        description="Replace the head's attention: a decoder-only architecture's bare model and "
+        "classifiers attend causally (OPT).",
+    )
+    cross_attention: bool = Field(
+        True,
+        description="`false`: this architecture's decoder never cross-attends, whatever the head's "
+        "`cross_attention_config` (a decoder-only LM such as OPT); its `cross.*` slots need no keys.",
+    )
 
 
 class ReferenceSpec(_Strict):

@@ -115,6 +115,8 @@ def packing_blocker(model: ArchgenModel) -> str | None:
         return "an encoder-decoder head runs its decoder per sequence"
     if head.choices:
         return "a multiple-choice head takes (batch, choices, seq) inputs"
+    if model.head.input == "last_token":
+        return "the head finds each row's last token by its padding"
     return None
 
 

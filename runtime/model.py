@@ -536,8 +536,10 @@ class ArchgenModel:
         ``(batch, prompt + new)`` token ids; rows that produced
         ``eos_token_id`` are padded with the pad token afterwards. With
         ``output_scores`` it also returns each step's logits ``(batch, vocab)``.
-        Positions continue from each row's last prompt position, so left
-        padding gives the same positions as recomputing the whole sequence.
+        Positions continue from each row's last prompt position, and a
+        prompt's positions skip its left padding (padding-aware ids do; for
+        sequential ids each row counts its real tokens from 0), so a row
+        generates what its prompt generates alone.
         The tokens are those :meth:`stream` yields: both run the same loop."""
         if self.head.spec.encoder_decoder:
             from .seq2seq import generate
@@ -676,7 +678,11 @@ class ArchgenModel:
         prompt = input_ids.clone()  # an inference tensor, like every later step's input
         mask = torch.ones(b, slots, dtype=torch.long)
         mask[:, :t] = attention_mask
-        positions = module.backbone.embeddings.position_ids(prompt)  # (b, t)
+        embeddings = module.backbone.embeddings
+        if hasattr(embeddings, "prompt_position_ids"):  # sequential ids: count each row's real tokens
+            positions = embeddings.prompt_position_ids(attention_mask)  # (b, t)
+        else:  # padding-aware ids already skip the padding
+            positions = embeddings.position_ids(prompt)  # (b, t)
         # Every step's position ids (b, 1) and cache slot (1,), made once: nothing is built per token.
         later = positions[:, -1:] + torch.arange(1, max_new_tokens, dtype=positions.dtype)  # (b, n - 1)
         step_positions = later.T.contiguous()[:, :, None].unbind(0)

@@ -317,7 +317,7 @@ CASES = [
         path="input",
         line=5,
         column=1,
-        message="expected one of 'sequence', 'first_token', 'pooled' or 'last_eos', got 'sequnce'",
+        message="expected one of 'sequence', 'first_token', 'pooled', 'last_token' or 'last_eos', got 'sequnce'",
         hint="did you mean 'sequence'?",
     ),
     Case(

@@ -331,6 +331,10 @@ def _spec(tmp_path: Path, body: str) -> Path:
             "scale_when: scale_decoder_output}]}}\n",
             "unknown size symbol 'scale_decoder_output'",
         ),
+        (
+            "heads: {seq2seq_classification: {input: last_token}}\n",
+            "'last_token' reads the backbone's output",
+        ),
     ],
 )
 def test_bad_seq2seq_specs_are_reported(tmp_path: Path, body: str, message: str) -> None:
