@@ -458,13 +458,8 @@ def bind_sizes(sizes: dict[str, SizeSpec], config: dict[str, Any]) -> dict[str, 
     Raises ``ValueError`` naming the symbol and key when a required key is
     missing or an expression does not hold for this config."""
     env: dict[str, Any] = {}
-    # A symbol that falls back to another is bound after the others, from the other's value.
-    late = [n for n, s in sizes.items() if s.fallback is not None and s.expr is None]
-    order = [n for n in sizes if n not in late] + late
-    for name in order:
-        size = sizes[name]
-        if size.expr is not None:
-            continue
+
+    def bind(name: str, size: SizeSpec) -> Any:
         if size.value is not None:
             value = size.value
         elif size.config is not None and size.config in config and config[size.config] is not None:
@@ -484,10 +479,9 @@ def bind_sizes(sizes: dict[str, SizeSpec], config: dict[str, Any]) -> dict[str, 
                 raise ValueError(
                     f"size {name!r}: config.json {size.config!r} is {value!r}, expected a string"
                 )
-            env[name] = value
-            continue
+            return value
         try:
-            env[name] = _convert(value, size.kind)
+            return _convert(value, size.kind)
         except (TypeError, ValueError):
             expected = {"float": "a number", "bool": "true or false", "str": "a string"}.get(
                 size.kind, "an integer"
@@ -495,14 +489,31 @@ def bind_sizes(sizes: dict[str, SizeSpec], config: dict[str, Any]) -> dict[str, 
             raise ValueError(
                 f"size {name!r}: config.json {size.config!r} is {value!r}, expected {expected}"
             ) from None
-    pending = {n: s.expr for n, s in sizes.items() if s.expr is not None}
+
+    # Symbols read from config.json first; then, in dependency order, expressions and the
+    # symbols that fall back to another (an expression's value too) once that one is bound.
+    pending: dict[str, SizeSpec] = {}
+    for name, size in sizes.items():
+        if size.expr is None and size.fallback is None:
+            env[name] = bind(name, size)
+        else:
+            pending[name] = size
     while pending:
-        ready = [n for n, e in pending.items() if all(s in env for s in _expr_symbols(e))]
+        ready = [
+            n
+            for n, size in pending.items()
+            if (size.expr is not None and all(s in env for s in _expr_symbols(size.expr)))
+            or (size.expr is None and size.fallback not in pending)
+        ]
         if not ready:
             raise ValueError(f"size expressions depend on each other in a cycle: {sorted(pending)}")
         for n in ready:
+            size = pending.pop(n)
+            if size.expr is None:
+                env[n] = bind(n, size)
+                continue
             try:
-                env[n] = _convert(_eval_expr(pending.pop(n), env), sizes[n].kind)
+                env[n] = _convert(_eval_expr(size.expr, env), size.kind)
             except (TypeError, ValueError) as exc:
                 raise ValueError(f"size {n!r}: {exc}") from None
     return {n: env[n] for n in sizes}
@@ -782,6 +793,24 @@ def load_arch(path: Path | str) -> ArchIR:
                 ("keys", slot),
                 f"unknown slot {slot!r} for this structure; slots: {', '.join(slots)}",
                 f"did you mean {guess!r}?" if guess else None,
+            )
+    for i, slot in enumerate(spec.transposed):
+        if slots.get(slot) != "linear":
+            linear = [name for name, kind in slots.items() if kind == "linear"]
+            guess = closest(slot, linear)
+            err(
+                ("transposed", i),
+                f"{slot!r} is not a linear slot of this structure; linear slots: {', '.join(linear)}",
+                f"did you mean {guess!r}?" if guess else None,
+            )
+    shared = [s for s in ("attn.q", "attn.k", "attn.v") if s in spec.keys]
+    named = {spec.keys[s] for s in shared}
+    if len(shared) == 3 and len(named) < 3:
+        if len(named) == 2:
+            err(("keys", "attn.v"), "attn.q, attn.k and attn.v name one key (fused) or three, not two")
+        elif spec.block.bottleneck is not None:
+            err(
+                ("keys", "attn.q"), "a bottleneck block projects q/k and v apart: give them keys of their own"
             )
     if "layer" in spec.keys and "{i}" not in spec.keys["layer"]:
         err(("keys", "layer"), "the layer prefix must contain '{i}' (the layer index)")

@@ -640,6 +640,19 @@ def slot_entries(
     return entries
 
 
+def _transposed(s: ArchSpec, entry: dict) -> bool:
+    """Whether a backbone entry's checkpoint weight is stored (in, out) (``transposed:``)."""
+    if not entry["param"].endswith(".weight"):
+        return False
+    keys = [entry["key"]] if "key" in entry else entry["keys"]
+    layer = s.keys.get("layer", "")
+    for slot in s.transposed:
+        own = f"{layer}.{s.keys[slot]}" if slot.startswith(_IN_LAYER) else s.keys[slot]
+        if all(k.endswith(f"{own}.weight") for k in keys):
+            return True
+    return False
+
+
 def table_entries(ir: ArchIR, head: HeadIR) -> list[dict]:
     """The weight-mapping entries of one head, in a stable order."""
     s = ir.spec
@@ -666,6 +679,12 @@ def table_entries(ir: ArchIR, head: HeadIR) -> list[dict]:
             entries += special
             continue
         entries += slot_entries(s, slot, kind, key_of(slot), fused)
+    for i, entry in enumerate(entries):
+        if entry["op"] == "fuse" and len(set(entry["keys"])) == 1:  # one key holds q/k/v concatenated
+            fields = {k: v for k, v in entry.items() if k not in ("op", "keys", "dim", "param")}
+            entries[i] = {"op": "rename", "param": entry["param"], "key": entry["keys"][0], **fields}
+        if entry["op"] in ("rename", "fuse") and _transposed(s, entry):
+            entries[i]["transpose"] = True
 
     for layer in all_layers(head):
         if layer.op == "linear":

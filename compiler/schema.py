@@ -628,7 +628,14 @@ class ArchSpec(_Strict):
     )
     keys: dict[str, str] = Field(
         description="Checkpoint key (without `.weight`/`.bias`, relative to `base_prefix`) for each backbone "
-        "slot. `layer` is the layer prefix containing `{i}`; slots under a layer are relative to it."
+        "slot. `layer` is the layer prefix containing `{i}`; slots under a layer are relative to it. "
+        "`attn.q`, `attn.k` and `attn.v` may name one key: it then holds the three concatenated, in that "
+        "order (GPT-2's `c_attn`)."
+    )
+    transposed: list[str] = Field(
+        default_factory=list,
+        description="Linear slots whose checkpoint weight is stored `(in, out)`, the transpose of "
+        "`nn.Linear`'s `(out, in)` (GPT-2's `Conv1D`): loaded as a transposed view, exported transposed back.",
     )
     ignore: list[IgnoredKey] = Field(default_factory=list, description="Backbone keys accepted and dropped.")
     reference: ReferenceSpec | None = Field(

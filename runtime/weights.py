@@ -6,6 +6,8 @@ named operation:
 * ``rename``: one checkpoint key is one parameter;
 * ``fuse``: several keys are concatenated along ``dim`` into one parameter
   (q/k/v into ``qkv``); exporting splits it into equal parts again;
+* ``transpose`` (a flag on ``rename`` and ``fuse``): the checkpoint stores the
+  weight ``(in, out)``; it loads as a transposed view and exports transposed back;
 * ``tie``: the parameter *is* another parameter (the MLM decoder and the word
   embedding); a tied copy in the checkpoint is accepted if it is equal;
 * ``ignore``: a key the loader accepts and drops, with its reason; with ``same_as``
@@ -123,11 +125,11 @@ def gather(
                 continue
             used.add(e["key"])
             tensor = read(e["key"])
-            want = expected_shapes[e["param"]]
+            want = _stored(expected_shapes[e["param"]], e)
             if tuple(tensor.shape) != tuple(want):
                 misshapen.append(f"{e['key']}: expected {tuple(want)}, got {tuple(tensor.shape)}")
                 continue
-            state[e["param"]] = tensor
+            state[e["param"]] = tensor.t() if e.get("transpose") else tensor
         elif op == "fuse":
             absent = [k for k in e["keys"] if k not in keys]
             used.update(k for k in e["keys"] if k in keys)  # present parts are expected, not unexpected
@@ -135,9 +137,9 @@ def gather(
                 missing.extend(absent)
                 continue
             parts = [read(k) for k in e["keys"]]
-            want = expected_shapes[e["param"]]
-            part_want = list(want)
+            part_want = list(expected_shapes[e["param"]])
             part_want[e["dim"]] //= len(parts)
+            part_want = list(_stored(part_want, e))
             bad = [
                 f"{k}: expected {tuple(part_want)}, got {tuple(t.shape)}"
                 for k, t in zip(e["keys"], parts)
@@ -146,6 +148,8 @@ def gather(
             if bad:
                 misshapen.extend(bad)
                 continue
+            if e.get("transpose"):
+                parts = [t.t() for t in parts]
             state[e["param"]] = torch.cat(parts, dim=e["dim"])
         else:  # pragma: no cover - the compiler writes only these ops
             raise CheckpointError(f"unknown table operation {op!r}")
@@ -174,6 +178,11 @@ def gather(
     return state
 
 
+def _stored(shape, entry: dict) -> tuple[int, ...]:
+    """The shape a checkpoint stores a parameter of ``shape`` in: transposed for ``transpose``."""
+    return tuple(reversed(shape)) if entry.get("transpose") else tuple(shape)
+
+
 def ties(p: Plan) -> list[tuple[str, str]]:
     """(param, target) pairs that must share storage after loading."""
     return [(e["param"], e["to"]) for e in p.entries if e["op"] == "tie"]
@@ -187,7 +196,8 @@ def export(
     out: dict[str, torch.Tensor] = {}
     for e in p.entries:
         if e["op"] == "rename":
-            out[e["key"]] = params[e["param"]].detach().contiguous()
+            tensor = params[e["param"]].detach()
+            out[e["key"]] = (tensor.t() if e.get("transpose") else tensor).contiguous()
         elif e["op"] == "alias":  # its own storage: safetensors refuses shared tensors
             param = params[e["param"]].detach()
             own = (kept or {}).get(e["key"])
@@ -195,5 +205,5 @@ def export(
         elif e["op"] == "fuse":
             parts = params[e["param"]].detach().chunk(len(e["keys"]), dim=e["dim"])
             for key, part in zip(e["keys"], parts):
-                out[key] = part.contiguous()
+                out[key] = (part.t() if e.get("transpose") else part).contiguous()
     return out

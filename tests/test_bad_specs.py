@@ -375,6 +375,23 @@ CASES = [
         column=40,
         message="only embeddings.transform may say 'unused: false'",
     ),
+    Case(
+        "transposed-unknown-slot",
+        {"bad.yaml": delta("transposed: [attn.qq]\n")},
+        path="transposed[0]",
+        line=BODY_LINE,
+        column=14,
+        message="'attn.qq' is not a linear slot of this structure",
+        hint="did you mean 'attn.q'?",
+    ),
+    Case(  # one key for all three is the fused q/k/v; two of three is a typo
+        "two-of-qkv-share-a-key",
+        {"bad.yaml": delta("keys:\n  attn.v: attention.self.query\n")},
+        path="keys.attn.v",
+        line=BODY_LINE + 1,
+        column=3,
+        message="attn.q, attn.k and attn.v name one key (fused) or three, not two",
+    ),
     Case(  # the bare model returns the pooler's output
         "head-returns-missing-pooler",
         {"bad.yaml": delta("pooler: null\nkeys: {pooler: null}\nheads: {base: {}, multiple_choice: null}\n")},

@@ -1,4 +1,4 @@
-"""Architectures outside specs/ need only a spec: BERT, DistilBERT, ELECTRA and OPT, from tests/fixtures/.
+"""Architectures outside specs/ need only a spec: BERT, DistilBERT, ELECTRA, OPT and GPT-2, from tests/fixtures/.
 
 BERT differs from the RoBERTa family in its position ids (sequential), pad id,
 key prefix and head layouts (`cls.predictions.*`, a pooled sequence
@@ -9,7 +9,8 @@ ELECTRA sums and norms its embeddings at `embedding_size` and projects them to
 `hidden_size` only where the two differ (`transform_at: sum`, a switch with
 `unused: false`), with generator heads at `embedding_size`. OPT is a
 decoder-only LM: every head attends causally, and its classifier reads each
-row's last non-padding token. Each
+row's last non-padding token. GPT-2 is one too, whose checkpoint stores its
+projections transposed (`Conv1D`) and q/k/v in one key. Each
 spec says exactly that and nothing else; every head it offers is compared with
 the `transformers` class of that name.
 """
@@ -74,6 +75,16 @@ def opt_config(draw, heads: int) -> dict:
     }
 
 
+def gpt2_config(draw, heads: int) -> dict:
+    return {
+        "n_layer": draw(st.integers(1, 3)),
+        "n_head": heads,
+        "n_embd": heads * draw(st.integers(4, 16)),
+        "n_inner": draw(st.one_of(st.none(), st.integers(4, 48))),  # none: 4 * n_embd
+        "activation_function": draw(st.sampled_from(["gelu_new", "relu"])),
+    }
+
+
 @dataclass(frozen=True)
 class UserSpec:
     draw_config: Callable  # (draw, heads) -> config.json values
@@ -87,6 +98,7 @@ SPECS = {
     "distilbert": UserSpec(distilbert_config, "activation", "gelu", 0),
     "electra": UserSpec(electra_config, "hidden_act", "gelu", 0),
     "opt": UserSpec(opt_config, "activation_function", "relu", 1),
+    "gpt2": UserSpec(gpt2_config, "activation_function", "gelu_new", 0),
 }
 CASES = [(name, head.name) for name in SPECS for head in load_arch(FIXTURES / f"{name}.yaml").heads]
 
@@ -107,6 +119,10 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
             + ["question_answering", "multiple_choice"]
         ),
         "opt": sorted(["encoder_model", "causal_lm", "sequence_classification", "question_answering"]),
+        "gpt2": sorted(
+            ["encoder_model", "causal_lm", "sequence_classification", "token_classification"]
+            + ["question_answering"]
+        ),
     }
 
 
