@@ -1,4 +1,5 @@
-"""Architectures outside specs/ need only a spec: BERT, DistilBERT, ELECTRA, OPT and GPT-2, from tests/fixtures/.
+"""Architectures outside specs/ need only a spec: BERT, DistilBERT, ELECTRA, OPT, GPT-2 and
+XLM-RoBERTa-XL, from tests/fixtures/.
 
 BERT differs from the RoBERTa family in its position ids (sequential), pad id,
 key prefix and head layouts (`cls.predictions.*`, a pooled sequence
@@ -10,7 +11,8 @@ ELECTRA sums and norms its embeddings at `embedding_size` and projects them to
 `unused: false`), with generator heads at `embedding_size`. OPT is a
 decoder-only LM: every head attends causally, and its classifier reads each
 row's last non-padding token. GPT-2 is one too, whose checkpoint stores its
-projections transposed (`Conv1D`) and q/k/v in one key. Each
+projections transposed (`Conv1D`) and q/k/v in one key. XLM-RoBERTa-XL is
+RoBERTa-PreLayerNorm without an embedding norm, its norms under other keys. Each
 spec says exactly that and nothing else; every head it offers is compared with
 the `transformers` class of that name.
 """
@@ -99,6 +101,7 @@ SPECS = {
     "electra": UserSpec(electra_config, "hidden_act", "gelu", 0),
     "opt": UserSpec(opt_config, "activation_function", "relu", 1),
     "gpt2": UserSpec(gpt2_config, "activation_function", "gelu_new", 0),
+    "xlm_roberta_xl": UserSpec(bert_config, "hidden_act", "gelu", 1),
 }
 CASES = [(name, head.name) for name in SPECS for head in load_arch(FIXTURES / f"{name}.yaml").heads]
 
@@ -119,6 +122,10 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
             + ["question_answering", "multiple_choice"]
         ),
         "opt": sorted(["encoder_model", "causal_lm", "sequence_classification", "question_answering"]),
+        "xlm_roberta_xl": sorted(
+            ["base", "masked_lm", "causal_lm", "sequence_classification", "token_classification"]
+            + ["question_answering", "multiple_choice"]
+        ),
         "gpt2": sorted(
             ["encoder_model", "causal_lm", "sequence_classification", "token_classification"]
             + ["question_answering"]
