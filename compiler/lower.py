@@ -803,6 +803,13 @@ def load_arch(path: Path | str) -> ArchIR:
                 f"{slot!r} is not a linear slot of this structure; linear slots: {', '.join(linear)}",
                 f"did you mean {guess!r}?" if guess else None,
             )
+    for group in (("attn.q", "attn.k", "attn.v"), ("cross.k", "cross.v")):
+        flagged = [slot for slot in group if slot in spec.transposed]
+        if flagged and len(flagged) < len(group):
+            err(
+                ("transposed", spec.transposed.index(flagged[0])),
+                f"{', '.join(group)} load into one fused projection: transpose all of them or none",
+            )
     shared = [s for s in ("attn.q", "attn.k", "attn.v") if s in spec.keys]
     named = {spec.keys[s] for s in shared}
     if len(shared) == 3 and len(named) < 3:

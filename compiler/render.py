@@ -627,30 +627,31 @@ def slot_entries(
     Slots fused into one parameter (q/k/v) extend the entry kept in ``fused``."""
     entries: list[dict] = []
     for p in _slot_params(s, slot, kind):
+        # a weight stored (in, out) (`transposed:`): fused parts are all or none (checked)
+        flag = {"transpose": True} if p == "weight" and slot in s.transposed else {}
         for path, index, conds in _placements(s, slot, root, cross_when):
             param = f"{path}.{p}"
             if index is None:
-                entries.append({"op": "rename", "param": param, "key": f"{key}.{p}", **conds})
+                entries.append({"op": "rename", "param": param, "key": f"{key}.{p}", **conds, **flag})
                 continue
             entry = fused.get(param)
             if entry is None:
-                entry = fused[param] = {"op": "fuse", "param": param, "keys": [], "dim": 0, **conds}
+                entry = fused[param] = {"op": "fuse", "param": param, "keys": [], "dim": 0, **conds, **flag}
                 entries.append(entry)
             entry["keys"].append(f"{key}.{p}")
     return entries
 
 
-def _transposed(s: ArchSpec, entry: dict) -> bool:
-    """Whether a backbone entry's checkpoint weight is stored (in, out) (``transposed:``)."""
-    if not entry["param"].endswith(".weight"):
-        return False
-    keys = [entry["key"]] if "key" in entry else entry["keys"]
-    layer = s.keys.get("layer", "")
-    for slot in s.transposed:
-        own = f"{layer}.{s.keys[slot]}" if slot.startswith(_IN_LAYER) else s.keys[slot]
-        if all(k.endswith(f"{own}.weight") for k in keys):
-            return True
-    return False
+def one_key_fuses(entries: list[dict]) -> list[dict]:
+    """``fuse`` entries whose parts all name one key (q/k/v stored concatenated, GPT-2's
+    ``c_attn``) as ``rename`` entries of that key."""
+    out = []
+    for entry in entries:
+        if entry["op"] == "fuse" and len(set(entry["keys"])) == 1:
+            fields = {k: v for k, v in entry.items() if k not in ("op", "keys", "dim", "param")}
+            entry = {"op": "rename", "param": entry["param"], "key": entry["keys"][0], **fields}
+        out.append(entry)
+    return out
 
 
 def table_entries(ir: ArchIR, head: HeadIR) -> list[dict]:
@@ -679,12 +680,7 @@ def table_entries(ir: ArchIR, head: HeadIR) -> list[dict]:
             entries += special
             continue
         entries += slot_entries(s, slot, kind, key_of(slot), fused)
-    for i, entry in enumerate(entries):
-        if entry["op"] == "fuse" and len(set(entry["keys"])) == 1:  # one key holds q/k/v concatenated
-            fields = {k: v for k, v in entry.items() if k not in ("op", "keys", "dim", "param")}
-            entries[i] = {"op": "rename", "param": entry["param"], "key": entry["keys"][0], **fields}
-        if entry["op"] in ("rename", "fuse") and _transposed(s, entry):
-            entries[i]["transpose"] = True
+    entries = one_key_fuses(entries)
 
     for layer in all_layers(head):
         if layer.op == "linear":

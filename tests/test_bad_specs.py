@@ -384,6 +384,14 @@ CASES = [
         message="'attn.qq' is not a linear slot of this structure",
         hint="did you mean 'attn.q'?",
     ),
+    Case(
+        "transposed-part-of-a-fused-projection",
+        {"bad.yaml": delta("transposed: [attn.q, attn.o]\n")},
+        path="transposed[0]",
+        line=BODY_LINE,
+        column=14,
+        message="attn.q, attn.k, attn.v load into one fused projection: transpose all of them or none",
+    ),
     Case(  # one key for all three is the fused q/k/v; two of three is a typo
         "two-of-qkv-share-a-key",
         {"bad.yaml": delta("keys:\n  attn.v: attention.self.query\n")},
