@@ -155,6 +155,8 @@ def mapping(
                 note += f" (must equal {e['same_as']})"
             if "layers" in e:
                 note += f" ({{i}} < {e['layers']})"
+            if e.get("transpose"):
+                note = "stored (in, out): transposed" + (f"; {note}" if note else "")
             t.add_row(keys, e["op"], e.get("param", "-"), note)
         out.print(t)
 
