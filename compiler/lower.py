@@ -452,6 +452,16 @@ def _convert(value: Any, kind: str) -> Any:
     return int(value)
 
 
+def config_value(config: dict[str, Any], key: str) -> Any:
+    """config.json's value at ``key`` (``a.b``: key ``b`` of the mapping under ``a``), None if absent."""
+    value: Any = config
+    for part in key.split("."):
+        if not isinstance(value, dict):
+            return None
+        value = value.get(part)
+    return value
+
+
 def bind_sizes(sizes: dict[str, SizeSpec], config: dict[str, Any]) -> dict[str, Any]:
     """Bind every size symbol from a config.json mapping.
 
@@ -462,8 +472,8 @@ def bind_sizes(sizes: dict[str, SizeSpec], config: dict[str, Any]) -> dict[str, 
     def bind(name: str, size: SizeSpec) -> Any:
         if size.value is not None:
             value = size.value
-        elif size.config is not None and size.config in config and config[size.config] is not None:
-            value = config[size.config]
+        elif size.config is not None and config_value(config, size.config) is not None:
+            value = config_value(config, size.config)
         elif size.count_of is not None and isinstance(config.get(size.count_of), dict):
             value = len(config[size.count_of])
         elif size.fallback is not None and size.fallback in env:
@@ -584,8 +594,12 @@ def _size_refs(spec: ArchSpec) -> list[tuple[tuple, str]]:
         (("vocab",), spec.vocab),
         (("embeddings", "width"), spec.embeddings.width),
         (("embeddings", "position", "size"), spec.embeddings.position.size)
-        if spec.embeddings.position.kind == "learned"
+        if spec.embeddings.position.kind in ("learned", "rotary")
         else None,
+        (("embeddings", "position", "theta"), spec.embeddings.position.theta)
+        if spec.embeddings.position.kind == "rotary"
+        else None,
+        (("attention", "num_kv_heads"), spec.attention.num_kv_heads) if spec.attention.num_kv_heads else None,
         (("embeddings", "token_type_size"), spec.embeddings.token_type_size)
         if spec.embeddings.token_type
         else None,
@@ -725,6 +739,22 @@ def load_arch(path: Path | str) -> ArchIR:
         for sym in used:
             check_symbol(cloc, sym)
     emb = spec.embeddings
+    if emb.position.kind == "rotary":
+        where = ("embeddings", "position", "kind")
+        if spec.attention.relative_bias is not None:
+            err(where, "rotary positions and a relative position bias are two position schemes: pick one")
+        if spec.decoder is not None or spec.block.bottleneck is not None:
+            err(
+                where,
+                "rotary positions are built for plain (not bottleneck) layers without a 'decoder' section",
+            )
+        if emb.position.ids != "sequential":
+            err(("embeddings", "position", "ids"), "rotary positions count from 0: 'ids: sequential'")
+    if spec.attention.num_kv_heads is not None and (spec.decoder is not None or spec.block.bottleneck):
+        err(
+            ("attention", "num_kv_heads"),
+            "grouped-query attention is built for plain (not bottleneck) layers without a 'decoder' section",
+        )
     if emb.transform_at == "sum":
         if emb.transform is False:
             err(("embeddings", "transform_at"), "'transform_at: sum' places a transform; set 'transform'")
@@ -779,6 +809,14 @@ def load_arch(path: Path | str) -> ArchIR:
         _check_head(head_ir, spec, loc, err, check_symbol)
         heads.append(head_ir)
 
+    if spec.embeddings.position.kind == "rotary" or spec.attention.num_kv_heads is not None:
+        for head in heads:
+            if head.spec.cross_attention_config is not None:
+                err(
+                    ("heads", head.name),
+                    f"head {head.name!r} may cross-attend ({head.spec.cross_attention_config}), which is not "
+                    "built with rotary positions or grouped-query attention: say 'cross_attention: false'",
+                )
     # keys: every slot named, no unknown slots
     slots = backbone_slots(spec, cross_attention=any_cross)
     for slot in slots:

@@ -98,7 +98,11 @@ def _knob(knob) -> str:
 
 def _features(s: ArchSpec) -> list[str]:
     pos = s.embeddings.position
-    pos_text = "none" if pos.kind == "none" else f"learned absolute, {pos.ids.replace('_', ' ')} ids"
+    pos_text = {
+        "none": "none",
+        "learned": f"learned absolute, {pos.ids.replace('_', ' ')} ids",
+        "rotary": f"rotary in every self-attention (theta `{pos.theta}`), {pos.ids} ids",
+    }[pos.kind]
     lines = [
         f"norm: {_knob(s.norm.kind)}, {s.block.placement}-norm"
         + (", final norm" if s.block.final_norm else ""),
@@ -107,7 +111,13 @@ def _features(s: ArchSpec) -> list[str]:
         f"{' + position' if pos.kind == 'learned' else ''}{', then norm' if s.embeddings.norm else ''}"
         f"{', then transform' if s.embeddings.transform_at == 'sum' else ''}",
         "attention: "
-        + ("fused q/k/v, " if not s.block.bottleneck else "")
+        + (
+            f"grouped-query (`{s.attention.num_kv_heads}` key/value heads; q apart, k/v fused), "
+            if s.attention.num_kv_heads
+            else "fused q/k/v, "
+            if not s.block.bottleneck
+            else ""
+        )
         + ("scaled by 1/sqrt(head_dim)" if s.attention.scale == "inverse_sqrt_head_dim" else "no scaling")
         + (", with biases" if s.attention.bias else ", no biases"),
         f"ffn: {s.ffn.kind}, {s.ffn.activation}" + (", with biases" if s.ffn.bias else ", no biases"),
@@ -447,7 +457,13 @@ def render_module(ir: ArchIR) -> str:
         s=s,
         rel=rel,
         per_layer=rel is not None and rel.per_layer,
-        layer_bias_arg=", buckets" if rel is not None and rel.per_layer else "",
+        layer_bias_arg=", buckets"
+        if rel is not None and rel.per_layer
+        else ", rotary"
+        if s.embeddings.position.kind == "rotary"
+        else "",
+        rotary=s.embeddings.position.kind == "rotary",
+        gqa=s.attention.num_kv_heads,
         dec=s.decoder,
         ffn_classes=ffn_classes,
         ffn_variants=ffn_variants,
@@ -602,6 +618,13 @@ def _placements(
         if slot.startswith("bottleneck.qk"):
             conds += _cond(b.shared_query_key) or []
         return [(layer + _PATHS[slot], None, {"when": conds} if conds else {})]
+    if slot in ("attn.q", "attn.k", "attn.v") and s.attention.num_kv_heads is not None:
+        # grouped-query attention: the queries apart, keys and values fused
+        return (
+            [(layer + "attn.q", None, {})]
+            if slot == "attn.q"
+            else [(layer + "attn.kv", "kv".index(slot[-1]), {})]
+        )
     if slot in ("attn.q", "attn.k", "attn.v"):
         plain = (layer + "attn.qkv", "qkv".index(slot[-1]))
         if in_bottleneck is None:  # no bottleneck block: always fused q/k/v

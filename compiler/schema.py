@@ -64,7 +64,9 @@ class SizeSpec(_Strict):
     Exactly one of ``config`` or ``expr`` is given."""
 
     config: str | None = Field(
-        None, description="The config.json key this symbol is read from, e.g. `hidden_size`."
+        None,
+        description="The config.json key this symbol is read from, e.g. `hidden_size`; `a.b` reads key "
+        "`b` of the mapping under `a` (`rope_parameters.rope_theta`).",
     )
     default: int | float | bool | str | None = Field(
         None,
@@ -145,9 +147,11 @@ class NormSpec(_Strict):
 class PositionSpec(_Strict):
     """How token positions enter the model."""
 
-    kind: Literal["none", "learned"] = Field(
-        description="`learned`: an absolute position table added to the embeddings. `none`: no position "
-        "table (relative schemes live in attention)."
+    kind: Literal["none", "learned", "rotary"] = Field(
+        description="`learned`: an absolute position table added to the embeddings. `rotary`: no table; "
+        "every self-attention rotates each head's query and key feature pairs `(i, i + head_dim/2)` by "
+        "`position * theta ** (-2i / head_dim)` (RoPE, as Llama). `none`: no position table (relative "
+        "schemes live in attention)."
     )
     ids: Literal["sequential", "padding_offset"] = Field(
         "sequential",
@@ -155,7 +159,11 @@ class PositionSpec(_Strict):
         "`cumsum(non_pad) * non_pad + pad_token_id`, so real tokens start at `pad_token_id + 1` and "
         "padding keeps the padding row (RoBERTa/fairseq).",
     )
-    size: str = Field("max_positions", description="The size symbol holding the number of table rows.")
+    size: str = Field(
+        "max_positions",
+        description="The size symbol holding the number of table rows (for `rotary`: the longest sequence).",
+    )
+    theta: str = Field("rope_theta", description="For `rotary`: the size symbol holding the base `theta`.")
 
 
 class EmbeddingsSpec(_Strict):
@@ -237,6 +245,13 @@ class AttentionSpec(_Strict):
         "head_dim", description="Size symbol of the per-head width; inner width is `num_heads * head_dim`."
     )
     num_heads: str = Field("num_heads", description="Size symbol of the number of heads.")
+    num_kv_heads: str | None = Field(
+        None,
+        description="Size symbol of the number of key/value heads, for grouped-query attention: each "
+        "serves `num_heads / num_kv_heads` query heads (Llama's `num_key_value_heads`). The queries "
+        "then have a projection of their own (`attn.q`) and keys and values a fused one (`attn.kv`). "
+        "Omit for one key/value head per query head, all three fused.",
+    )
     relative_bias: RelativeBiasSpec | None = Field(
         None,
         description="A bucketed relative position bias in self-attention (slot `attn.relative_bias`); "

@@ -164,7 +164,9 @@ def _run_packed(
 ) -> list[ModelOutput]:
     s = model.ir.spec
     pad = model.sizes[s.pad_token]
-    learned_positions = s.embeddings.position.kind == "learned"
+    # each packed sequence counts its positions from its own start (learned tables and rotary
+    # angles alike; rotary attention depends on position differences only, up to rounding)
+    own_positions = s.embeddings.position.kind in ("learned", "rotary")
     per_token = model.head.per_token_outputs
     results: list[ModelOutput | None] = [None] * len(rows)
     order = sorted(range(len(rows)), key=lambda i: (-lengths[i], i))
@@ -183,7 +185,7 @@ def _run_packed(
         types = torch.zeros_like(ids)
         positions = torch.zeros_like(ids)
         keep = torch.zeros((len(packed), width, width), dtype=torch.bool)
-        own = _own_positions(model, [rows[i] for i in call]) if learned_positions else None
+        own = _own_positions(model, [rows[i] for i in call]) if own_positions else None
         places: list[tuple[int, int, int, int]] = []  # (input index, row, offset, length)
         for r, row in enumerate(packed):
             offset = 0

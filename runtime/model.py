@@ -34,6 +34,7 @@ from ..compiler.lower import (
     all_layers,
     bind_sizes,
     check_constraints,
+    config_value,
     discover_specs,
     load_arch,
     switches,
@@ -330,7 +331,10 @@ class ArchgenModel:
             zero_one("attention_mask", tensor("attention_mask", ids.shape))
         for name, limit in (
             ("token_type_ids", s.embeddings.token_type_size if s.embeddings.token_type else None),
-            ("position_ids", s.embeddings.position.size if s.embeddings.position.kind == "learned" else None),
+            (
+                "position_ids",
+                s.embeddings.position.size if s.embeddings.position.kind in ("learned", "rotary") else None,
+            ),
         ):
             if inputs.get(name) is None:
                 continue
@@ -762,7 +766,8 @@ def table_plan(table: dict, head: HeadIR, sizes: dict, flags: dict[str, bool]) -
 
 def _flag(config: dict, flag: dict) -> bool:
     """A table flag's value: the config.json key's truth, or (with `equals`) whether it has that value."""
-    value = config.get(flag["config"], flag["default"])
+    value = config_value(config, flag["config"])
+    value = flag["default"] if value is None else value
     return value == flag["equals"] if "equals" in flag else bool(value)
 
 

@@ -400,6 +400,38 @@ CASES = [
         column=3,
         message="attn.q, attn.k and attn.v name one key (fused) or three, not two",
     ),
+    Case(  # a rotary stack is built without cross-attention; the head must say so
+        "rotary-positions-on-a-decoder-that-may-cross-attend",
+        {
+            "bad.yaml": delta(
+                "sizes: {rope_theta: {value: 10000.0, kind: float}}\n"
+                "embeddings: {position: {kind: rotary, ids: sequential}}\n"
+                "keys: {embeddings.position: null}\n"
+                "heads: {causal_lm: {}}\n"
+            )
+        },
+        path="heads.causal_lm",
+        line=BODY_LINE + 3,
+        column=9,
+        message="head 'causal_lm' may cross-attend (add_cross_attention), which is not built with rotary "
+        "positions or grouped-query attention: say 'cross_attention: false'",
+    ),
+    Case(
+        "rotary-positions-from-padding-offsets",
+        {
+            "bad.yaml": delta(
+                "sizes: {rope_theta: {value: 10000.0, kind: float}}\n"
+                "embeddings: {position: {kind: rotary, ids: padding_offset}}\n"
+                "keys: {embeddings.position: null}\n"
+                "heads: {causal_lm: null}\n"
+            )
+        },
+        path="embeddings.position.ids",
+        line=BODY_LINE + 1,
+        column=39,
+        message="rotary positions count from 0: 'ids: sequential'",
+        count=6,  # and, without a causal head, the family's five cross-attention keys are unknown
+    ),
     Case(  # the bare model returns the pooler's output
         "head-returns-missing-pooler",
         {"bad.yaml": delta("pooler: null\nkeys: {pooler: null}\nheads: {base: {}, multiple_choice: null}\n")},

@@ -1,5 +1,5 @@
-"""Architectures outside specs/ need only a spec: BERT, DistilBERT, ELECTRA, OPT, GPT-2 and
-XLM-RoBERTa-XL, from tests/fixtures/.
+"""Architectures outside specs/ need only a spec: BERT, DistilBERT, ELECTRA, OPT, GPT-2,
+XLM-RoBERTa-XL and Llama, from tests/fixtures/.
 
 BERT differs from the RoBERTa family in its position ids (sequential), pad id,
 key prefix and head layouts (`cls.predictions.*`, a pooled sequence
@@ -12,7 +12,8 @@ ELECTRA sums and norms its embeddings at `embedding_size` and projects them to
 decoder-only LM: every head attends causally, and its classifier reads each
 row's last non-padding token. GPT-2 is one too, whose checkpoint stores its
 projections transposed (`Conv1D`) and q/k/v in one key. XLM-RoBERTa-XL is
-RoBERTa-PreLayerNorm without an embedding norm, its norms under other keys. Each
+RoBERTa-PreLayerNorm without an embedding norm, its norms under other keys.
+Llama has rotary positions, grouped-query attention, RMSNorm and a SwiGLU FFN. Each
 spec says exactly that and nothing else; every head it offers is compared with
 the `transformers` class of that name.
 """
@@ -87,6 +88,24 @@ def gpt2_config(draw, heads: int) -> dict:
     }
 
 
+def llama_config(draw, heads: int) -> dict:
+    kv_heads = draw(st.sampled_from([d for d in range(1, heads + 1) if heads % d == 0]))
+    hidden = heads * draw(st.integers(2, 8)) * 2  # rotary pairs features: an even head width
+    config = {
+        "num_hidden_layers": draw(st.integers(1, 3)),
+        "num_attention_heads": heads,
+        "num_key_value_heads": kv_heads,
+        "hidden_size": hidden,
+        "intermediate_size": draw(st.integers(4, 48)),
+        "hidden_act": draw(st.sampled_from(["silu", "gelu"])),
+        "rope_parameters": {"rope_type": "default", "rope_theta": draw(st.sampled_from([10000.0, 5e5]))},
+        "tie_word_embeddings": draw(st.booleans()),
+    }
+    if draw(st.booleans()):  # a head width of its own, not hidden_size / heads
+        config["head_dim"] = 2 * draw(st.integers(1, 6))
+    return config
+
+
 @dataclass(frozen=True)
 class UserSpec:
     draw_config: Callable  # (draw, heads) -> config.json values
@@ -102,6 +121,7 @@ SPECS = {
     "opt": UserSpec(opt_config, "activation_function", "relu", 1),
     "gpt2": UserSpec(gpt2_config, "activation_function", "gelu_new", 0),
     "xlm_roberta_xl": UserSpec(bert_config, "hidden_act", "gelu", 1),
+    "llama": UserSpec(llama_config, "hidden_act", "silu", 0),
 }
 CASES = [(name, head.name) for name in SPECS for head in load_arch(FIXTURES / f"{name}.yaml").heads]
 
@@ -126,6 +146,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
             ["base", "masked_lm", "causal_lm", "sequence_classification", "token_classification"]
             + ["question_answering", "multiple_choice"]
         ),
+        "llama": sorted(["encoder_model", "causal_lm", "sequence_classification", "token_classification"]),
         "gpt2": sorted(
             ["encoder_model", "causal_lm", "sequence_classification", "token_classification"]
             + ["question_answering"]
@@ -202,3 +223,30 @@ def test_a_user_spec_generates_as_the_reference(name: str) -> None:
                 pad_token_id=user.pad,
             )
         assert torch.equal(ours[row, 6:], alone[0, len(prompt) :]), row
+
+
+@pytest.mark.parametrize(
+    ("name", "head"),
+    [("llama", "token_classification"), ("llama", "sequence_classification"), ("opt", "encoder_model")],
+)
+def test_a_user_spec_runs_batches_as_each_sequence_alone(name: str, head: str) -> None:
+    """`run_batch` packs the rows of a causal, rotary model (each sequence counts its
+    positions from 0) and buckets a head that finds each row's last token by its padding;
+    either way every output equals the reference on that sequence alone."""
+    spec = FIXTURES / f"{name}.yaml"
+    ir = load_arch(spec)
+    user = SPECS[name]
+    config = dict(ir.spec.reference.tiny) | {user.act_key: user.act, "num_labels": 3}
+    ref = build_reference(ir, ir.head(head), config, seed=1)
+    model = archgen.load(save(ref), spec=spec)
+    gen = torch.Generator().manual_seed(2)
+    sequences = [
+        torch.randint(3, config["vocab_size"], (n,), generator=gen).tolist() for n in (5, 9, 3, 12, 7)
+    ]
+    outputs = model.run_batch(sequences, row_tokens=16)
+    for sequence, out in zip(sequences, outputs):
+        ids = torch.tensor([sequence])
+        with torch.no_grad():
+            expected = ref(input_ids=ids, attention_mask=torch.ones_like(ids))
+        key = ir.head(head).spec.outputs[0]
+        torch.testing.assert_close(out[key], getattr(expected, key)[0], atol=1e-5, rtol=0)
