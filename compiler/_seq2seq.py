@@ -163,7 +163,7 @@ def seq2seq_table_entries(ir: ArchIR, head: HeadIR) -> list[dict]:
     """The weight-mapping entries of an `encoder_decoder` head."""
     s = ir.spec
     assert s.decoder is not None
-    prefix = f"{s.base_prefix}." if head.spec.prefixed else ""
+    prefix = f"{head.base_prefix or s.base_prefix}." if head.spec.prefixed else ""
     word = "backbone.encoder.embeddings.word.weight"
     entries = _stack_entries(s, backbone_slots(s, cross_attention=False), s.keys, prefix, "backbone.encoder")
     dkeys = decoder_keys(s)

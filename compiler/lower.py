@@ -54,6 +54,7 @@ class HeadIR:
     input: str
     keys: dict[str, str]
     ignore: tuple[IgnoredKey, ...]
+    base_prefix: str | None = None  # this head's, where it differs from the architecture's
 
     @property
     def name(self) -> str:
@@ -805,7 +806,8 @@ def load_arch(path: Path | str) -> ArchIR:
         head_input = (override.input if override and override.input else None) or head_spec.input
         any_cross = any_cross or head_spec.cross_attention_config is not None
         suffix = (override.class_suffix if override else None) or head_spec.class_suffix
-        head_ir = HeadIR(head_spec, spec.class_prefix + suffix, layers, head_input, keys, ignore)
+        prefix = override.base_prefix if override else None
+        head_ir = HeadIR(head_spec, spec.class_prefix + suffix, layers, head_input, keys, ignore, prefix)
         _check_head(head_ir, spec, loc, err, check_symbol)
         heads.append(head_ir)
 

@@ -119,7 +119,15 @@ def _features(s: ArchSpec) -> list[str]:
             else ""
         )
         + ("scaled by 1/sqrt(head_dim)" if s.attention.scale == "inverse_sqrt_head_dim" else "no scaling")
-        + (", with biases" if s.attention.bias else ", no biases"),
+        + (
+            ", with biases"
+            if s.attention.bias and out_bias(s)
+            else ", no biases"
+            if not s.attention.bias and not out_bias(s)
+            else ", q/k/v biases only"
+            if s.attention.bias
+            else ", an output bias only"
+        ),
         f"ffn: {s.ffn.kind}, {s.ffn.activation}" + (", with biases" if s.ffn.bias else ", no biases"),
         "pooler: first token -> dense -> " + s.pooler.activation if s.pooler else "pooler: none",
     ] + _s2s.seq2seq_features(s)
@@ -464,6 +472,7 @@ def render_module(ir: ArchIR) -> str:
         else "",
         rotary=s.embeddings.position.kind == "rotary",
         gqa=s.attention.num_kv_heads,
+        out_bias=out_bias(s),
         dec=s.decoder,
         ffn_classes=ffn_classes,
         ffn_variants=ffn_variants,
@@ -550,8 +559,15 @@ def _linear_params(bias: bool) -> list[str]:
     return ["weight", "bias"] if bias else ["weight"]
 
 
+def out_bias(spec: ArchSpec) -> bool:
+    """Whether attention's output projection carries a bias (`attention.out_bias`, else `bias`)."""
+    return spec.attention.bias if spec.attention.out_bias is None else spec.attention.out_bias
+
+
 def _slot_params(spec: ArchSpec, slot: str, kind: str) -> list[str]:
     if kind == "linear":
+        if slot in ("attn.o", "cross.o"):
+            return _linear_params(out_bias(spec))
         if slot.startswith(("attn.", "cross.")):
             return _linear_params(spec.attention.bias)
         if slot.startswith(("ffn.", "ffn_stack.")):
@@ -682,7 +698,7 @@ def table_entries(ir: ArchIR, head: HeadIR) -> list[dict]:
     s = ir.spec
     if head.spec.encoder_decoder:
         return _s2s.seq2seq_table_entries(ir, head)
-    prefix = f"{s.base_prefix}." if head.spec.prefixed else ""
+    prefix = f"{head.base_prefix or s.base_prefix}." if head.spec.prefixed else ""
     has_cross = head.spec.attention == "causal" and head.spec.cross_attention_config is not None
     slots = backbone_slots(s, cross_attention=has_cross)
     entries: list[dict] = []

@@ -241,6 +241,11 @@ class AttentionSpec(_Strict):
         "(T5 folds it into the initialisation).",
     )
     bias: bool = Field(True, description="q/k/v/o projections carry a bias.")
+    out_bias: bool | None = Field(
+        None,
+        description="The output projection (`attn.o`) carries a bias; default: as `bias` (Qwen2 biases "
+        "q/k/v but not o).",
+    )
     head_dim: str = Field(
         "head_dim", description="Size symbol of the per-head width; inner width is `num_heads * head_dim`."
     )
@@ -566,6 +571,11 @@ class HeadOverride(_Strict):
         None, description="Replace the head's input."
     )
     ignore: list[IgnoredKey] = Field(default_factory=list, description="Extra keys accepted and dropped.")
+    base_prefix: str | None = Field(
+        None,
+        description="The backbone's key prefix in this head's checkpoints, where it is not the "
+        "architecture's `base_prefix` (Llama's question answering keeps its backbone under `transformer`).",
+    )
     attention: Literal["bidirectional", "causal"] | None = Field(
         None,
         description="Replace the head's attention: a decoder-only architecture's bare model and "

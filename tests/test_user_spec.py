@@ -1,5 +1,5 @@
 """Architectures outside specs/ need only a spec: BERT, DistilBERT, ELECTRA, OPT, GPT-2,
-XLM-RoBERTa-XL and Llama, from tests/fixtures/.
+XLM-RoBERTa-XL, Llama and Qwen2, from tests/fixtures/.
 
 BERT differs from the RoBERTa family in its position ids (sequential), pad id,
 key prefix and head layouts (`cls.predictions.*`, a pooled sequence
@@ -13,7 +13,8 @@ decoder-only LM: every head attends causally, and its classifier reads each
 row's last non-padding token. GPT-2 is one too, whose checkpoint stores its
 projections transposed (`Conv1D`) and q/k/v in one key. XLM-RoBERTa-XL is
 RoBERTa-PreLayerNorm without an embedding norm, its norms under other keys.
-Llama has rotary positions, grouped-query attention, RMSNorm and a SwiGLU FFN. Each
+Llama has rotary positions, grouped-query attention, RMSNorm and a SwiGLU FFN;
+Qwen2 is Llama with q/k/v biases and none on the output projection. Each
 spec says exactly that and nothing else; every head it offers is compared with
 the `transformers` class of that name.
 """
@@ -122,6 +123,7 @@ SPECS = {
     "gpt2": UserSpec(gpt2_config, "activation_function", "gelu_new", 0),
     "xlm_roberta_xl": UserSpec(bert_config, "hidden_act", "gelu", 1),
     "llama": UserSpec(llama_config, "hidden_act", "silu", 0),
+    "qwen2": UserSpec(llama_config, "hidden_act", "silu", 0),
 }
 CASES = [(name, head.name) for name in SPECS for head in load_arch(FIXTURES / f"{name}.yaml").heads]
 
@@ -146,7 +148,14 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
             ["base", "masked_lm", "causal_lm", "sequence_classification", "token_classification"]
             + ["question_answering", "multiple_choice"]
         ),
-        "llama": sorted(["encoder_model", "causal_lm", "sequence_classification", "token_classification"]),
+        "llama": sorted(
+            ["encoder_model", "causal_lm", "sequence_classification", "token_classification"]
+            + ["question_answering"]
+        ),
+        "qwen2": sorted(
+            ["encoder_model", "causal_lm", "sequence_classification", "token_classification"]
+            + ["question_answering"]
+        ),
         "gpt2": sorted(
             ["encoder_model", "causal_lm", "sequence_classification", "token_classification"]
             + ["question_answering"]
