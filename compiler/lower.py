@@ -601,6 +601,9 @@ def _size_refs(spec: ArchSpec) -> list[tuple[tuple, str]]:
         if spec.embeddings.position.kind == "rotary"
         else None,
         (("attention", "num_kv_heads"), spec.attention.num_kv_heads) if spec.attention.num_kv_heads else None,
+        (("attention", "sliding_window"), spec.attention.sliding_window)
+        if spec.attention.sliding_window
+        else None,
         (("embeddings", "token_type_size"), spec.embeddings.token_type_size)
         if spec.embeddings.token_type
         else None,
@@ -751,11 +754,12 @@ def load_arch(path: Path | str) -> ArchIR:
             )
         if emb.position.ids != "sequential":
             err(("embeddings", "position", "ids"), "rotary positions count from 0: 'ids: sequential'")
-    if spec.attention.num_kv_heads is not None and (spec.decoder is not None or spec.block.bottleneck):
-        err(
-            ("attention", "num_kv_heads"),
-            "grouped-query attention is built for plain (not bottleneck) layers without a 'decoder' section",
-        )
+    for knob, what in (("num_kv_heads", "grouped-query attention"), ("sliding_window", "a sliding window")):
+        if getattr(spec.attention, knob) is not None and (spec.decoder is not None or spec.block.bottleneck):
+            err(
+                ("attention", knob),
+                f"{what} is built for plain (not bottleneck) layers without a 'decoder' section",
+            )
     if emb.transform_at == "sum":
         if emb.transform is False:
             err(("embeddings", "transform_at"), "'transform_at: sum' places a transform; set 'transform'")

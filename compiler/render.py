@@ -472,6 +472,7 @@ def render_module(ir: ArchIR) -> str:
         else "",
         rotary=s.embeddings.position.kind == "rotary",
         gqa=s.attention.num_kv_heads,
+        window=s.attention.sliding_window,
         out_bias=out_bias(s),
         dec=s.decoder,
         ffn_classes=ffn_classes,

@@ -257,6 +257,11 @@ class AttentionSpec(_Strict):
         "then have a projection of their own (`attn.q`) and keys and values a fused one (`attn.kv`). "
         "Omit for one key/value head per query head, all three fused.",
     )
+    sliding_window: str | None = Field(
+        None,
+        description="Size symbol of a sliding window in causal self-attention: a query sees only the keys "
+        "fewer than this many slots back (Mistral's `sliding_window`); 0 means no window.",
+    )
     relative_bias: RelativeBiasSpec | None = Field(
         None,
         description="A bucketed relative position bias in self-attention (slot `attn.relative_bias`); "

@@ -1,5 +1,5 @@
 """Architectures outside specs/ need only a spec: BERT, DistilBERT, ELECTRA, OPT, GPT-2,
-XLM-RoBERTa-XL, Llama and Qwen2, from tests/fixtures/.
+XLM-RoBERTa-XL, Llama, Qwen2 and Mistral, from tests/fixtures/.
 
 BERT differs from the RoBERTa family in its position ids (sequential), pad id,
 key prefix and head layouts (`cls.predictions.*`, a pooled sequence
@@ -14,7 +14,8 @@ row's last non-padding token. GPT-2 is one too, whose checkpoint stores its
 projections transposed (`Conv1D`) and q/k/v in one key. XLM-RoBERTa-XL is
 RoBERTa-PreLayerNorm without an embedding norm, its norms under other keys.
 Llama has rotary positions, grouped-query attention, RMSNorm and a SwiGLU FFN;
-Qwen2 is Llama with q/k/v biases and none on the output projection. Each
+Qwen2 is Llama with q/k/v biases and none on the output projection, Mistral
+Llama with a causal sliding window. Each
 spec says exactly that and nothing else; every head it offers is compared with
 the `transformers` class of that name.
 """
@@ -107,6 +108,11 @@ def llama_config(draw, heads: int) -> dict:
     return config
 
 
+def mistral_config(draw, heads: int) -> dict:
+    # a window shorter than the drawn sequences (up to 16 tokens), or none
+    return llama_config(draw, heads) | {"sliding_window": draw(st.one_of(st.none(), st.integers(1, 8)))}
+
+
 @dataclass(frozen=True)
 class UserSpec:
     draw_config: Callable  # (draw, heads) -> config.json values
@@ -124,6 +130,7 @@ SPECS = {
     "xlm_roberta_xl": UserSpec(bert_config, "hidden_act", "gelu", 1),
     "llama": UserSpec(llama_config, "hidden_act", "silu", 0),
     "qwen2": UserSpec(llama_config, "hidden_act", "silu", 0),
+    "mistral": UserSpec(mistral_config, "hidden_act", "silu", 0),
 }
 CASES = [(name, head.name) for name in SPECS for head in load_arch(FIXTURES / f"{name}.yaml").heads]
 
@@ -149,6 +156,10 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
             + ["question_answering", "multiple_choice"]
         ),
         "llama": sorted(
+            ["encoder_model", "causal_lm", "sequence_classification", "token_classification"]
+            + ["question_answering"]
+        ),
+        "mistral": sorted(
             ["encoder_model", "causal_lm", "sequence_classification", "token_classification"]
             + ["question_answering"]
         ),
@@ -222,21 +233,23 @@ def test_a_user_spec_generates_as_the_reference(name: str) -> None:
     for row, prompt in enumerate(prompts):
         ids[row, 6 - len(prompt) :], mask[row, 6 - len(prompt) :] = prompt, 1
     ours = model.generate(ids, mask, max_new_tokens=8, eos_token_id=-1)
+    ref.generation_config.eos_token_id = None  # 8 tokens each, eos or not (min_new_tokens would mask eos)
     for row, prompt in enumerate(prompts):
         with torch.no_grad():
             alone = ref.generate(
-                input_ids=prompt[None],
-                max_new_tokens=8,
-                min_new_tokens=8,
-                do_sample=False,
-                pad_token_id=user.pad,
+                input_ids=prompt[None], max_new_tokens=8, do_sample=False, pad_token_id=user.pad
             )
         assert torch.equal(ours[row, 6:], alone[0, len(prompt) :]), row
 
 
 @pytest.mark.parametrize(
     ("name", "head"),
-    [("llama", "token_classification"), ("llama", "sequence_classification"), ("opt", "encoder_model")],
+    [
+        ("llama", "token_classification"),
+        ("llama", "sequence_classification"),
+        ("mistral", "token_classification"),  # a sliding window inside packed rows
+        ("opt", "encoder_model"),
+    ],
 )
 def test_a_user_spec_runs_batches_as_each_sequence_alone(name: str, head: str) -> None:
     """`run_batch` packs the rows of a causal, rotary model (each sequence counts its
