@@ -40,6 +40,9 @@ __all__ = [
 
 SPECS_DIR = Path(__file__).resolve().parent.parent / "specs"
 
+#: The norm kinds a `norm.kind` switch's cases may name.
+NORM_KINDS = ["layer_norm", "rms_norm", "offset_rms_norm", "no_norm"]
+
 
 # --------------------------------------------------------------------------- IR
 
@@ -721,10 +724,10 @@ def load_arch(path: Path | str) -> ArchIR:
         if not knob.unused and loc != ("embeddings", "transform"):
             err(loc + ("unused",), "only embeddings.transform may say 'unused: false'")
         if loc == ("norm", "kind") and knob.cases is None:
-            err(loc, "a norm kind switch needs 'cases' (config value -> layer_norm | rms_norm | no_norm)")
+            err(loc, "a norm kind switch needs 'cases' (config value -> layer_norm | rms_norm | no_norm ...)")
         for value in (knob.cases or {}).values():
-            if loc == ("norm", "kind") and value not in ("layer_norm", "rms_norm", "no_norm"):
-                guess = closest(value, ["layer_norm", "rms_norm", "no_norm"])
+            if loc == ("norm", "kind") and value not in NORM_KINDS:
+                guess = closest(value, NORM_KINDS)
                 err(
                     loc + ("cases",),
                     f"unknown norm kind {value!r}",
@@ -760,6 +763,8 @@ def load_arch(path: Path | str) -> ArchIR:
                 ("attention", knob),
                 f"{what} is built for plain (not bottleneck) layers without a 'decoder' section",
             )
+    if emb.scale != "none" and (emb.trigram is not False or emb.transform is not False):
+        err(("embeddings", "scale"), "a scaled word embedding is built without 'trigram' or 'transform'")
     if emb.transform_at == "sum":
         if emb.transform is False:
             err(("embeddings", "transform_at"), "'transform_at: sum' places a transform; set 'transform'")

@@ -51,6 +51,8 @@ def norm_ctor(kind: str, width: str, eps: str) -> str:
         return f"nn.LayerNorm({width}, eps={eps})"
     if kind == "rms_norm":
         return f"RMSNorm({width}, {eps})"
+    if kind == "offset_rms_norm":
+        return f"OffsetRMSNorm({width}, {eps})"
     return f"NoNorm({width})"
 
 
@@ -553,7 +555,7 @@ def format_source(text: str) -> str:
 def _norm_params(spec: ArchSpec, kind: str | None = None) -> list[str]:
     kind = kind or spec.norm.kind
     kinds = set(kind.cases.values()) if isinstance(kind, Switch) else {kind}
-    return ["weight"] if kinds == {"rms_norm"} else ["weight", "bias"]
+    return ["weight"] if kinds <= {"rms_norm", "offset_rms_norm"} else ["weight", "bias"]
 
 
 def _linear_params(bias: bool) -> list[str]:

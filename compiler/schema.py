@@ -134,13 +134,14 @@ class Constraint(_Strict):
 class NormSpec(_Strict):
     """The normalisation used everywhere the backbone says `norm`."""
 
-    kind: Literal["layer_norm", "rms_norm", "no_norm"] | Switch = Field(
+    kind: Literal["layer_norm", "rms_norm", "offset_rms_norm", "no_norm"] | Switch = Field(
         description="`layer_norm`: mean/variance with weight and bias. `rms_norm`: no mean, no bias, "
-        "variance in fp32 then cast back (T5). `no_norm`: `x * weight + bias` (MobileBERT). Or a switch "
+        "variance in fp32 then cast back (T5). `offset_rms_norm`: as `rms_norm`, scaled by `1 + weight` "
+        "and all in fp32 before the cast back (Gemma). `no_norm`: `x * weight + bias` (MobileBERT). Or a switch "
         "over a `str` symbol whose cases name these kinds (`{switch: normalization_type, cases: ...}`)."
     )
     eps: str | None = Field(
-        None, description="The size symbol holding epsilon (required for layer_norm and rms_norm)."
+        None, description="The size symbol holding epsilon (required for all kinds but no_norm)."
     )
 
 
@@ -202,6 +203,11 @@ class EmbeddingsSpec(_Strict):
     token_type_size: str = Field("type_vocab_size", description="Size symbol of the token-type table rows.")
     position: PositionSpec = Field(description="The position scheme.")
     norm: bool = Field(True, description="Normalise the summed embeddings with the backbone's norm.")
+    scale: Literal["none", "sqrt_width"] = Field(
+        "none",
+        description="`sqrt_width`: the word embeddings are multiplied by `sqrt(width)`, rounded to the "
+        "activations' dtype first (Gemma).",
+    )
     padding_row: bool = Field(
         True,
         description="The word (and learned position) table reserves `pad_token_id` as its padding row; "
@@ -434,7 +440,7 @@ class HeadLayer(_Strict):
         "`width ** -0.5` before the projection, tied or not (T5 as `transformers` 5 builds it, from "
         "`scale_decoder_outputs`). Not with `scale_when_tied`.",
     )
-    norm_kind: Literal["layer_norm", "rms_norm", "no_norm"] | None = Field(
+    norm_kind: Literal["layer_norm", "rms_norm", "offset_rms_norm", "no_norm"] | None = Field(
         None, description="For `norm`: this kind instead of the backbone's (eps: the backbone's)."
     )
     extra_rows: bool = Field(

@@ -215,7 +215,7 @@ CASES = [
         path="norm.kind",
         line=BODY_LINE,
         column=8,
-        message="expected one of 'layer_norm', 'rms_norm' or 'no_norm', got 'layernorm'",
+        message="expected one of 'layer_norm', 'rms_norm', 'offset_rms_norm' or 'no_norm', got 'layernorm'",
         hint="did you mean 'layer_norm'?",
     ),
     Case(
@@ -431,6 +431,18 @@ CASES = [
         column=39,
         message="rotary positions count from 0: 'ids: sequential'",
         count=6,  # and, without a causal head, the family's five cross-attention keys are unknown
+    ),
+    Case(
+        "scaled-embeddings-with-a-transform",
+        {
+            "bad.yaml": delta(
+                "embeddings: {scale: sqrt_width, transform: true}\nkeys: {embeddings.transform: x}\n"
+            )
+        },
+        path="embeddings.scale",
+        line=BODY_LINE,
+        column=14,
+        message="a scaled word embedding is built without 'trigram' or 'transform'",
     ),
     Case(  # the bare model returns the pooler's output
         "head-returns-missing-pooler",

@@ -1,5 +1,5 @@
 """Architectures outside specs/ need only a spec: BERT, DistilBERT, ELECTRA, OPT, GPT-2,
-XLM-RoBERTa-XL, Llama, Qwen2 and Mistral, from tests/fixtures/.
+XLM-RoBERTa-XL, Llama, Qwen2, Mistral and Gemma, from tests/fixtures/.
 
 BERT differs from the RoBERTa family in its position ids (sequential), pad id,
 key prefix and head layouts (`cls.predictions.*`, a pooled sequence
@@ -15,7 +15,8 @@ projections transposed (`Conv1D`) and q/k/v in one key. XLM-RoBERTa-XL is
 RoBERTa-PreLayerNorm without an embedding norm, its norms under other keys.
 Llama has rotary positions, grouped-query attention, RMSNorm and a SwiGLU FFN;
 Qwen2 is Llama with q/k/v biases and none on the output projection, Mistral
-Llama with a causal sliding window. Each
+Llama with a causal sliding window, Gemma Llama with scaled embeddings, `1 +
+weight` RMSNorms and a tied LM head. Each
 spec says exactly that and nothing else; every head it offers is compared with
 the `transformers` class of that name.
 """
@@ -113,6 +114,10 @@ def mistral_config(draw, heads: int) -> dict:
     return llama_config(draw, heads) | {"sliding_window": draw(st.one_of(st.none(), st.integers(1, 8)))}
 
 
+def gemma_config(draw, heads: int) -> dict:
+    return llama_config(draw, heads) | {"hidden_act": draw(st.sampled_from(["gelu_pytorch_tanh", "silu"]))}
+
+
 @dataclass(frozen=True)
 class UserSpec:
     draw_config: Callable  # (draw, heads) -> config.json values
@@ -131,6 +136,7 @@ SPECS = {
     "llama": UserSpec(llama_config, "hidden_act", "silu", 0),
     "qwen2": UserSpec(llama_config, "hidden_act", "silu", 0),
     "mistral": UserSpec(mistral_config, "hidden_act", "silu", 0),
+    "gemma": UserSpec(gemma_config, "hidden_act", "gelu_pytorch_tanh", 0),
 }
 CASES = [(name, head.name) for name in SPECS for head in load_arch(FIXTURES / f"{name}.yaml").heads]
 
@@ -159,6 +165,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
             ["encoder_model", "causal_lm", "sequence_classification", "token_classification"]
             + ["question_answering"]
         ),
+        "gemma": sorted(["encoder_model", "causal_lm", "sequence_classification", "token_classification"]),
         "mistral": sorted(
             ["encoder_model", "causal_lm", "sequence_classification", "token_classification"]
             + ["question_answering"]
