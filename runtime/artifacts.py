@@ -358,9 +358,14 @@ class AotForward:
         # The runner reads the module's own tensors: no copy of the weights. They are the
         # tensors whose layout the key hashed (bind computed it), so it matches the package's.
         tensors = self._tensors if self._tensors is not None else self._constants()
-        constants = {
-            name: tensors[name.removeprefix("module.")].detach() for name in loader.get_constant_fqns()
-        }
+        names = {name: name.removeprefix("module.") for name in loader.get_constant_fqns()}
+        foreign = sorted(name for name, own in names.items() if own not in tensors)
+        if foreign:  # a tensor made inside forward: generated code keeps its tensors in buffers
+            raise RuntimeError(
+                f"the compiled program of {type(self.module).__name__} holds tensors that are not the "
+                f"module's parameters or buffers ({', '.join(foreign)}): an archgen bug, please report it"
+            )
+        constants = {name: tensors[own].detach() for name, own in names.items()}
         loader.load_constants(constants, use_inactive=False, check_full_update=True, user_managed=True)
         return _Runner(loader)
 
