@@ -14,13 +14,13 @@ import ast
 import hashlib
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, get_args
 
 from pydantic import BaseModel, ValidationError
 
 from ._source import Located, deep_merge, load_yaml
 from .errors import Diagnostic, SpecError, closest, format_path
-from .schema import SPEC_VERSION, ArchSpec, HeadLayer, HeadSpec, IgnoredKey, SizeSpec, Switch
+from .schema import SPEC_VERSION, ArchSpec, HeadLayer, HeadSpec, IgnoredKey, NormKind, SizeSpec, Switch
 
 __all__ = [
     "SPECS_DIR",
@@ -41,7 +41,7 @@ __all__ = [
 SPECS_DIR = Path(__file__).resolve().parent.parent / "specs"
 
 #: The norm kinds a `norm.kind` switch's cases may name.
-NORM_KINDS = ["layer_norm", "rms_norm", "offset_rms_norm", "no_norm"]
+NORM_KINDS = list(get_args(NormKind))
 
 
 # --------------------------------------------------------------------------- IR
@@ -476,8 +476,8 @@ def bind_sizes(sizes: dict[str, SizeSpec], config: dict[str, Any]) -> dict[str, 
     def bind(name: str, size: SizeSpec) -> Any:
         if size.value is not None:
             value = size.value
-        elif size.config is not None and config_value(config, size.config) is not None:
-            value = config_value(config, size.config)
+        elif size.config is not None and (read := config_value(config, size.config)) is not None:
+            value = read
         elif size.count_of is not None and isinstance(config.get(size.count_of), dict):
             value = len(config[size.count_of])
         elif size.fallback is not None and size.fallback in env:
@@ -864,9 +864,11 @@ def load_arch(path: Path | str) -> ArchIR:
     if len(shared) == 3 and len(named) < 3:
         if len(named) == 2:
             err(("keys", "attn.v"), "attn.q, attn.k and attn.v name one key (fused) or three, not two")
-        elif spec.block.bottleneck is not None:
+        elif spec.block.bottleneck is not None or spec.attention.num_kv_heads is not None:
             err(
-                ("keys", "attn.q"), "a bottleneck block projects q/k and v apart: give them keys of their own"
+                ("keys", "attn.q"),
+                "one key for q, k and v loads into one fused projection, which a bottleneck block and "
+                "grouped-query attention do not have: give them keys of their own",
             )
     if "layer" in spec.keys and "{i}" not in spec.keys["layer"]:
         err(("keys", "layer"), "the layer prefix must contain '{i}' (the layer index)")

@@ -461,18 +461,23 @@ def render_module(ir: ArchIR) -> str:
     template = _ENV.get_template("module.py.j2")
     kinds = {"int": "int", "float": "float", "bool": "bool", "str": "str"}
     rel = s.attention.relative_bias
+    per_layer = rel is not None and rel.per_layer
+    rotary = s.embeddings.position.kind == "rotary"
     ffn_classes, ffn_variants = _s2s.ffn_classes(s)
     text = template.render(
         ir=ir,
         s=s,
         rel=rel,
-        per_layer=rel is not None and rel.per_layer,
-        layer_bias_arg=", buckets"
-        if rel is not None and rel.per_layer
-        else ", rotary"
-        if s.embeddings.position.kind == "rotary"
+        per_layer=per_layer,
+        # the per-layer argument a layer passes to its attention: a bias table's buckets, or
+        # rotary cos/sin (the two are exclusive, checked)
+        layer_arg=", buckets" if per_layer else ", rotary" if rotary else "",
+        layer_param=", buckets: torch.Tensor"
+        if per_layer
+        else ", rotary: tuple[torch.Tensor, torch.Tensor]"
+        if rotary
         else "",
-        rotary=s.embeddings.position.kind == "rotary",
+        rotary=rotary,
         gqa=s.attention.num_kv_heads,
         window=s.attention.sliding_window,
         out_bias=out_bias(s),

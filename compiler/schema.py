@@ -52,6 +52,7 @@ __all__ = [
 SPEC_VERSION = 1
 
 Activation = Literal["gelu", "gelu_tanh", "relu", "tanh", "silu"]
+NormKind = Literal["layer_norm", "rms_norm", "offset_rms_norm", "no_norm"]
 
 
 class _Strict(BaseModel):
@@ -134,7 +135,7 @@ class Constraint(_Strict):
 class NormSpec(_Strict):
     """The normalisation used everywhere the backbone says `norm`."""
 
-    kind: Literal["layer_norm", "rms_norm", "offset_rms_norm", "no_norm"] | Switch = Field(
+    kind: NormKind | Switch = Field(
         description="`layer_norm`: mean/variance with weight and bias. `rms_norm`: no mean, no bias, "
         "variance in fp32 then cast back (T5). `offset_rms_norm`: as `rms_norm`, scaled by `1 + weight` "
         "and all in fp32 before the cast back (Gemma). `no_norm`: `x * weight + bias` (MobileBERT). Or a switch "
@@ -440,7 +441,7 @@ class HeadLayer(_Strict):
         "`width ** -0.5` before the projection, tied or not (T5 as `transformers` 5 builds it, from "
         "`scale_decoder_outputs`). Not with `scale_when_tied`.",
     )
-    norm_kind: Literal["layer_norm", "rms_norm", "offset_rms_norm", "no_norm"] | None = Field(
+    norm_kind: NormKind | None = Field(
         None, description="For `norm`: this kind instead of the backbone's (eps: the backbone's)."
     )
     extra_rows: bool = Field(

@@ -444,6 +444,21 @@ CASES = [
         column=14,
         message="a scaled word embedding is built without 'trigram' or 'transform'",
     ),
+    Case(  # one key for q, k and v is the fused projection, which grouped-query attention splits
+        "one-qkv-key-with-grouped-query-attention",
+        {
+            "bad.yaml": delta(
+                "sizes: {kv_heads: {value: 2}}\nattention: {num_kv_heads: kv_heads}\n"
+                "keys: {attn.q: attention.self.qkv, attn.k: attention.self.qkv, attn.v: attention.self.qkv}\n"
+                "heads: {causal_lm: {cross_attention: false}}\n"
+            )
+        },
+        path="keys.attn.q",
+        line=BODY_LINE + 2,
+        column=8,
+        message="one key for q, k and v loads into one fused projection",
+        count=6,  # and, with cross-attention off, the family's five cross-attention keys are unknown
+    ),
     Case(  # the bare model returns the pooler's output
         "head-returns-missing-pooler",
         {"bad.yaml": delta("pooler: null\nkeys: {pooler: null}\nheads: {base: {}, multiple_choice: null}\n")},
