@@ -157,6 +157,9 @@ def mapping(
                 note += f" ({{i}} < {e['layers']})"
             if e.get("transpose"):
                 note = "stored (in, out): transposed" + (f"; {note}" if note else "")
+            if "regroup" in e:
+                rows = f"rows ({e['regroup']['groups']}, {e['regroup']['parts']}, n) regrouped by part"
+                note = rows + (f"; {note}" if note else "")
             t.add_row(keys, e["op"], e.get("param", "-"), note)
         out.print(t)
 

@@ -355,10 +355,14 @@ def _check_header(src: Located, version: int | None, name: str | None, path: Pat
 
 def _expr_symbols(expr: str) -> list[str]:
     tree = ast.parse(expr, mode="eval")
-    return [n.id for n in ast.walk(tree) if isinstance(n, ast.Name)]
+    functions = {id(n.func) for n in ast.walk(tree) if isinstance(n, ast.Call)}
+    return [n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and id(n) not in functions]
 
 
-_ALLOWED = "+ - * //, comparisons, and/or/not, `A if C else B` and parentheses"
+_ALLOWED = "+ - * //, `int(x)`, comparisons, and/or/not, `A if C else B` and parentheses"
+#: Functions a size expression may call: `int` truncates a float toward zero, as Python's
+#: does (Phi's `int(head_dim * partial_rotary_factor)`).
+_FUNCTIONS = {"int": int}
 _CMP = {
     ast.Eq: lambda a, b: a == b,
     ast.NotEq: lambda a, b: a != b,
@@ -389,6 +393,14 @@ def _expr_unsupported(expr: str) -> str | None:
             return bad(node.operand)
         if isinstance(node, ast.IfExp):
             return bad(node.test) or bad(node.body) or bad(node.orelse)
+        if (
+            isinstance(node, ast.Call)
+            and isinstance(node.func, ast.Name)
+            and node.func.id in _FUNCTIONS
+            and len(node.args) == 1
+            and not node.keywords
+        ):
+            return bad(node.args[0])
         return node
 
     node = bad(ast.parse(expr, mode="eval"))
@@ -435,6 +447,8 @@ def _eval_expr(expr: str, env: dict[str, Any]) -> Any:
             return (not ev(node.operand)) if isinstance(node.op, ast.Not) else -ev(node.operand)
         if isinstance(node, ast.IfExp):
             return ev(node.body) if ev(node.test) else ev(node.orelse)
+        if isinstance(node, ast.Call):  # one of _FUNCTIONS (checked when the spec was loaded)
+            return _FUNCTIONS[node.func.id](ev(node.args[0]))
         raise ValueError(f"unsupported expression element {ast.unparse(node)!r}; use {_ALLOWED}")
 
     return ev(ast.parse(expr, mode="eval"))
@@ -569,6 +583,9 @@ def backbone_slots(spec: ArchSpec, *, cross_attention: bool = True) -> dict[str,
         slots[f"attn.{proj}"] = "linear"
     if spec.attention.relative_bias is not None:
         slots["attn.relative_bias"] = "embedding"
+    if spec.attention.qk_norm is not False:
+        slots["attn.q_norm"] = "norm"
+        slots["attn.k_norm"] = "norm"
     slots["attn_norm"] = "norm"
     if spec.block.ffn_stack is not None:
         slots["ffn_stack"] = "prefix"
@@ -583,7 +600,8 @@ def backbone_slots(spec: ArchSpec, *, cross_attention: bool = True) -> dict[str,
         slots["ffn.gate"] = "linear"
     slots["ffn.up"] = "linear"
     slots["ffn.down"] = "linear"
-    slots["ffn_norm"] = "norm"
+    if not spec.block.shared_norm:
+        slots["ffn_norm"] = "norm"
     if spec.block.final_norm:
         slots["final_norm"] = "norm"
     if spec.pooler is not None and spec.pooler.dense is not False:
@@ -602,6 +620,9 @@ def _size_refs(spec: ArchSpec) -> list[tuple[tuple, str]]:
         else None,
         (("embeddings", "position", "theta"), spec.embeddings.position.theta)
         if spec.embeddings.position.kind == "rotary"
+        else None,
+        (("embeddings", "position", "rotary_dim"), spec.embeddings.position.rotary_dim)
+        if spec.embeddings.position.kind == "rotary" and spec.embeddings.position.rotary_dim
         else None,
         (("attention", "num_kv_heads"), spec.attention.num_kv_heads) if spec.attention.num_kv_heads else None,
         (("attention", "sliding_window"), spec.attention.sliding_window)
@@ -630,6 +651,8 @@ def switches(spec: ArchSpec) -> list[tuple[tuple, Switch]]:
         (("norm", "kind"), spec.norm.kind),
         (("embeddings", "trigram"), spec.embeddings.trigram),
         (("embeddings", "transform"), spec.embeddings.transform),
+        (("attention", "qk_norm"), spec.attention.qk_norm),
+        (("block", "parallel"), spec.block.parallel),
     ]
     if spec.block.bottleneck is not None:
         b = spec.block.bottleneck
@@ -757,8 +780,18 @@ def load_arch(path: Path | str) -> ArchIR:
             )
         if emb.position.ids != "sequential":
             err(("embeddings", "position", "ids"), "rotary positions count from 0: 'ids: sequential'")
-    for knob, what in (("num_kv_heads", "grouped-query attention"), ("sliding_window", "a sliding window")):
-        if getattr(spec.attention, knob) is not None and (spec.decoder is not None or spec.block.bottleneck):
+    else:
+        for knob, default in (("rotary_dim", None), ("rotary_pairs", "halves")):
+            if getattr(emb.position, knob) != default:
+                err(("embeddings", "position", knob), f"'{knob}' is for 'kind: rotary' positions")
+    for knob, what in (
+        ("num_kv_heads", "grouped-query attention"),
+        ("sliding_window", "a sliding window"),
+        ("qk_norm", "a query/key norm"),
+    ):
+        if getattr(spec.attention, knob) not in (None, False) and (
+            spec.decoder is not None or spec.block.bottleneck
+        ):
             err(
                 ("attention", knob),
                 f"{what} is built for plain (not bottleneck) layers without a 'decoder' section",
@@ -772,6 +805,20 @@ def load_arch(path: Path | str) -> ArchIR:
             err(("embeddings", "transform_at"), "trigram word vectors are transformed at 'words', not 'sum'")
     if spec.block.bottleneck is not None and spec.block.placement != "post":
         err(("block", "bottleneck"), "a bottleneck block is post-norm; set block.placement: post")
+    if spec.block.parallel is not False:
+        if spec.block.placement != "pre":
+            err(("block", "parallel"), "parallel attention and FFN are pre-norm: set block.placement: pre")
+        if spec.block.ffn_stack or spec.decoder is not None:
+            err(
+                ("block", "parallel"),
+                "parallel attention and FFN are built for plain layers: no 'ffn_stack' and no 'decoder' section",
+            )
+    if spec.block.shared_norm and spec.block.parallel is not True:
+        err(
+            ("block", "shared_norm"),
+            "'shared_norm' is for layers that are always parallel ('parallel: true'): a sequential "
+            "layer reads a second norm",
+        )
     if spec.norm.kind not in ("no_norm",) and spec.norm.eps is None:
         err(("norm",), f"norm kind {spec.norm.kind!r} needs 'eps' (a size symbol)")
 
@@ -820,13 +867,23 @@ def load_arch(path: Path | str) -> ArchIR:
         _check_head(head_ir, spec, loc, err, check_symbol)
         heads.append(head_ir)
 
-    if spec.embeddings.position.kind == "rotary" or spec.attention.num_kv_heads is not None:
+    plain_only = [
+        what
+        for on, what in (
+            (spec.embeddings.position.kind == "rotary", "rotary positions"),
+            (spec.attention.num_kv_heads is not None, "grouped-query attention"),
+            (spec.attention.qk_norm is not False, "a query/key norm"),
+            (spec.block.parallel is not False, "parallel layers"),
+        )
+        if on
+    ]
+    if plain_only:
         for head in heads:
             if head.spec.cross_attention_config is not None:
                 err(
                     ("heads", head.name),
                     f"head {head.name!r} may cross-attend ({head.spec.cross_attention_config}), which is not "
-                    "built with rotary positions or grouped-query attention: say 'cross_attention: false'",
+                    f"built with {' or '.join(plain_only)}: say 'cross_attention: false'",
                 )
     # keys: every slot named, no unknown slots
     slots = backbone_slots(spec, cross_attention=any_cross)
@@ -851,6 +908,14 @@ def load_arch(path: Path | str) -> ArchIR:
                 ("transposed", i),
                 f"{slot!r} is not a linear slot of this structure; linear slots: {', '.join(linear)}",
                 f"did you mean {guess!r}?" if guess else None,
+            )
+    if spec.attention.qkv_layout == "per_head":
+        named = {spec.keys.get(slot) for slot in ("attn.q", "attn.k", "attn.v")}
+        if len(named) != 1 or spec.attention.num_kv_heads is not None or spec.block.bottleneck is not None:
+            err(
+                ("attention", "qkv_layout"),
+                "'qkv_layout: per_head' orders one fused key: attn.q, attn.k and attn.v must name the same "
+                "key, without grouped-query attention or a bottleneck",
             )
     for group in (("attn.q", "attn.k", "attn.v"), ("cross.k", "cross.v")):
         flagged = [slot for slot in group if slot in spec.transposed]

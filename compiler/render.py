@@ -98,16 +98,27 @@ def _knob(knob) -> str:
     return str(knob)
 
 
+def placement(s: ArchSpec) -> str:
+    """The layer's norm placement in words."""
+    if s.block.parallel is True:
+        return "parallel attention and FFN, pre-norm" + (", one shared norm" if s.block.shared_norm else "")
+    if s.block.parallel:
+        return f"pre-norm, attention and FFN in parallel when config `{s.block.parallel.switch}`"
+    return f"{s.block.placement}-norm"
+
+
 def _features(s: ArchSpec) -> list[str]:
     pos = s.embeddings.position
     pos_text = {
         "none": "none",
         "learned": f"learned absolute, {pos.ids.replace('_', ' ')} ids",
-        "rotary": f"rotary in every self-attention (theta `{pos.theta}`), {pos.ids} ids",
+        "rotary": f"rotary in every self-attention (theta `{pos.theta}`"
+        + (f", the first `{pos.rotary_dim}` features of each head" if pos.rotary_dim else "")
+        + (", adjacent features paired" if pos.rotary_pairs == "adjacent" else "")
+        + f"), {pos.ids} ids",
     }[pos.kind]
     lines = [
-        f"norm: {_knob(s.norm.kind)}, {s.block.placement}-norm"
-        + (", final norm" if s.block.final_norm else ""),
+        f"norm: {_knob(s.norm.kind)}, {placement(s)}" + (", final norm" if s.block.final_norm else ""),
         f"positions: {pos_text}",
         f"embeddings: word{' + token type' if s.embeddings.token_type else ''}"
         f"{' + position' if pos.kind == 'learned' else ''}{', then norm' if s.embeddings.norm else ''}"
@@ -129,6 +140,13 @@ def _features(s: ArchSpec) -> list[str]:
             else ", q/k/v biases only"
             if s.attention.bias
             else ", an output bias only"
+        )
+        + (
+            ""
+            if s.attention.qk_norm is False
+            else ", each head's queries and keys normed"
+            if s.attention.qk_norm is True
+            else f", each head's queries and keys normed when config `{s.attention.qk_norm.switch}`"
         ),
         f"ffn: {s.ffn.kind}, {s.ffn.activation}" + (", with biases" if s.ffn.bias else ", no biases"),
         "pooler: first token -> dense -> " + s.pooler.activation if s.pooler else "pooler: none",
@@ -153,6 +171,26 @@ def _features(s: ArchSpec) -> list[str]:
 
 
 def _diagram(s: ArchSpec) -> list[str]:
+    if s.block.parallel is True and s.block.shared_norm:
+        return [
+            "x ──► attn_norm ──► h ──► attn ──► (+) ──► out",
+            "│                   └───► ffn ────► (+)",
+            "└──────────────────────────────────► (+)",
+        ]
+    if s.block.parallel is True:
+        return [
+            "x ──► attn_norm ──► attn ──► (+) ──► out",
+            "├───► ffn_norm ───► ffn ───► (+)",
+            "└──────────────────────────► (+)",
+        ]
+    if s.block.parallel:  # a switch: the pre-norm layer, or the parallel one
+        parallel = _diagram(s.model_copy(update={"block": s.block.model_copy(update={"parallel": True})}))
+        return _diagram(s.model_copy(update={"block": s.block.model_copy(update={"parallel": False})})) + [
+            "",
+            f"or, when config `{s.block.parallel.switch}`:",
+            "",
+            *parallel,
+        ]
     if s.block.placement == "post":
         return [
             "x ──► attn ──► (+) ──► attn_norm ──► h ──► ffn ──► (+) ──► ffn_norm ──► out",
@@ -478,6 +516,8 @@ def render_module(ir: ArchIR) -> str:
         if rotary
         else "",
         rotary=rotary,
+        partial_rotary=s.embeddings.position.rotary_dim if rotary else None,
+        adjacent_pairs=rotary and s.embeddings.position.rotary_pairs == "adjacent",
         gqa=s.attention.num_kv_heads,
         window=s.attention.sliding_window,
         out_bias=out_bias(s),
@@ -485,6 +525,7 @@ def render_module(ir: ArchIR) -> str:
         ffn_classes=ffn_classes,
         ffn_variants=ffn_variants,
         features=_features(s),
+        placement=placement(s),
         diagram=_diagram(s) + _s2s.decoder_diagram(s),
         head_names=", ".join(h.name for h in ir.heads),
         config_fields=[(name, kinds[size.kind]) for name, size in s.sizes.items()],
@@ -642,6 +683,9 @@ def _placements(
         if slot.startswith("bottleneck.qk"):
             conds += _cond(b.shared_query_key) or []
         return [(layer + _PATHS[slot], None, {"when": conds} if conds else {})]
+    if slot in ("attn.q_norm", "attn.k_norm"):
+        on = _cond(s.attention.qk_norm)
+        return [(layer + slot, None, {"when": on} if on else {})]
     if slot in ("attn.q", "attn.k", "attn.v") and s.attention.num_kv_heads is not None:
         # grouped-query attention: the queries apart, keys and values fused
         return (
@@ -728,6 +772,11 @@ def table_entries(ir: ArchIR, head: HeadIR) -> list[dict]:
             continue
         entries += slot_entries(s, slot, kind, key_of(slot), fused)
     entries = one_key_fuses(entries)
+    if s.attention.qkv_layout == "per_head":  # one key, q/k/v rows grouped by head (checked)
+        regroup = {"parts": 3, "groups": s.attention.num_heads}
+        for entry in entries:
+            if entry["op"] == "rename" and entry["param"].rsplit(".", 1)[0].endswith(".attn.qkv"):
+                entry["regroup"] = regroup
 
     for layer in all_layers(head):
         if layer.op == "linear":
@@ -762,11 +811,15 @@ def table_entries(ir: ArchIR, head: HeadIR) -> list[dict]:
             entries.append(
                 {"op": "rename", "param": f"{layer.name}.weight", "key": f"{own}.weight", **untied}
             )
-            entries.append({"op": "rename", "param": f"{layer.name}.bias", "key": shared_bias, **tied})
+            # the bias: at `<name>.bias` when tied; untied too where that is the decoder's own key (Phi)
+            same = shared_bias == f"{own}.bias"
+            entries.append(
+                {"op": "rename", "param": f"{layer.name}.bias", "key": shared_bias, **({} if same else tied)}
+            )
             if layer.extra_rows:
                 extra_key = f"{head.keys[f'{layer.name}.extra']}.weight"
                 entries.append({"op": "rename", "param": f"{layer.name}_extra", "key": extra_key})
-            if shared_bias != f"{own}.bias":
+            if not same:
                 entries.append(
                     {
                         "op": "ignore",

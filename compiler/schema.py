@@ -166,6 +166,19 @@ class PositionSpec(_Strict):
         description="The size symbol holding the number of table rows (for `rotary`: the longest sequence).",
     )
     theta: str = Field("rope_theta", description="For `rotary`: the size symbol holding the base `theta`.")
+    rotary_pairs: Literal["halves", "adjacent"] = Field(
+        "halves",
+        description="For `rotary`: which features turn together. `halves`: `(i, i + r/2)` of the `r` rotated "
+        "features (Llama, GPT-NeoX). `adjacent`: `(2i, 2i + 1)` (GPT-J, CodeGen). Pair `i` turns at "
+        "`position * theta ** (-2i / r)` either way.",
+    )
+    rotary_dim: str | None = Field(
+        None,
+        description="For `rotary`: the size symbol holding how many of each head's features rotate (an "
+        "even number, at most `head_dim`): the first `rotary_dim`, in pairs `(i, i + rotary_dim/2)` at "
+        "angles `position * theta ** (-2i / rotary_dim)`; the rest pass unrotated (partial rotary: Phi's "
+        "`partial_rotary_factor`, GPT-NeoX's `rotary_pct`). Default: all of them.",
+    )
 
 
 class EmbeddingsSpec(_Strict):
@@ -264,6 +277,19 @@ class AttentionSpec(_Strict):
         "then have a projection of their own (`attn.q`) and keys and values a fused one (`attn.kv`). "
         "Omit for one key/value head per query head, all three fused.",
     )
+    qkv_layout: Literal["stacked", "per_head"] = Field(
+        "stacked",
+        description="Where `attn.q`, `attn.k` and `attn.v` name one checkpoint key, the order of its rows. "
+        "`stacked`: all queries, then all keys, then all values (GPT-2's `c_attn`), as the generated "
+        "module holds them. `per_head`: each head's query, key and value rows together (GPT-NeoX's "
+        "`query_key_value`); the loader regroups them and export restores the checkpoint's order.",
+    )
+    qk_norm: bool | Switch = Field(
+        False,
+        description="Normalise each head's queries and keys over its `head_dim` features, with the "
+        "backbone's norm kind and epsilon, before rotary positions (slots `attn.q_norm`, `attn.k_norm`; "
+        "Qwen3, Phi's `qk_layernorm`). A switch that is off has no such weights.",
+    )
     sliding_window: str | None = Field(
         None,
         description="Size symbol of a sliding window in causal self-attention: a query sees only the keys "
@@ -351,6 +377,18 @@ class BlockSpec(_Strict):
     placement: Literal["post", "pre"] = Field(
         description="`post`: `norm(x + sublayer(x))` (BERT). `pre`: `x + sublayer(norm(x))`, usually with "
         "`final_norm` (GPT/T5/PreLN)."
+    )
+    parallel: bool | Switch = Field(
+        False,
+        description="With `placement: pre`: attention and FFN both read the layer input, "
+        "`x + attn(attn_norm(x)) + ffn(ffn_norm(x))`, instead of the FFN reading attention's output "
+        "(GPT-NeoX, GPT-J, Phi). A switch picks it per checkpoint (GPT-NeoX's `use_parallel_residual`). "
+        "Plain layers only: no bottleneck, FFN stack or cross-attention.",
+    )
+    shared_norm: bool = Field(
+        False,
+        description="With `parallel: true`: attention and FFN read one norm, `x + attn(h) + ffn(h)` with "
+        "`h = attn_norm(x)`, and there is no `ffn_norm` slot (Phi, GPT-J).",
     )
     final_norm: bool = Field(False, description="Apply the backbone's norm after the last layer.")
     num_layers: str = Field("num_layers", description="Size symbol of the number of layers.")

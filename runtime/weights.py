@@ -8,6 +8,10 @@ named operation:
   (q/k/v into ``qkv``); exporting splits it into equal parts again;
 * ``transpose`` (a flag on ``rename`` and ``fuse``): the checkpoint stores the
   weight ``(in, out)``; it loads as a transposed view and exports transposed back;
+* ``regroup`` (a flag on ``rename``: ``{"parts": p, "groups": <size symbol>}``): the
+  checkpoint orders the rows ``(groups, parts, n)`` (each head's q, k and v rows
+  together), the parameter ``(parts, groups, n)``; loading reorders them (a copy),
+  export restores the checkpoint's order;
 * ``tie``: the parameter *is* another parameter (the MLM decoder and the word
   embedding); a tied copy in the checkpoint is accepted if it is equal;
 * ``ignore``: a key the loader accepts and drops, with its reason; with ``same_as``
@@ -79,6 +83,9 @@ def plan(
     """Keep active entries; expand `{i}` over the layers (or the size an entry names in `layers`)
     and `{j}` over the `stack` extra FFNs."""
     out = [dict(e) for e in entries if _active(e, flags)]
+    for entry in out:  # a regrouping names its group count by size symbol
+        if "regroup" in entry:
+            entry["regroup"] = {**entry["regroup"], "groups": (sizes or {})[entry["regroup"]["groups"]]}
     for name in ("i", "j"):
         expanded = []
         for entry in out:
@@ -129,7 +136,8 @@ def gather(
             if tuple(tensor.shape) != tuple(want):
                 misshapen.append(f"{e['key']}: expected {tuple(want)}, got {tuple(tensor.shape)}")
                 continue
-            state[e["param"]] = tensor.t() if e.get("transpose") else tensor
+            tensor = tensor.t() if e.get("transpose") else tensor
+            state[e["param"]] = _regroup(tensor, e["regroup"], back=False) if "regroup" in e else tensor
         elif op == "fuse":
             absent = [k for k in e["keys"] if k not in keys]
             used.update(k for k in e["keys"] if k in keys)  # present parts are expected, not unexpected
@@ -178,6 +186,13 @@ def gather(
     return state
 
 
+def _regroup(tensor: torch.Tensor, regroup: dict, back: bool) -> torch.Tensor:
+    """Rows ``(groups, parts, n)`` -> ``(parts, groups, n)`` (``back``: the reverse)."""
+    outer = (regroup["parts"], regroup["groups"]) if back else (regroup["groups"], regroup["parts"])
+    rows = tensor.reshape(*outer, -1, *tensor.shape[1:])
+    return rows.transpose(0, 1).reshape(tensor.shape)
+
+
 def _stored(shape, entry: dict) -> tuple[int, ...]:
     """The shape a checkpoint stores a parameter of ``shape`` in: transposed for ``transpose``."""
     return tuple(reversed(shape)) if entry.get("transpose") else tuple(shape)
@@ -197,6 +212,7 @@ def export(
     for e in p.entries:
         if e["op"] == "rename":
             tensor = params[e["param"]].detach()
+            tensor = _regroup(tensor, e["regroup"], back=True) if "regroup" in e else tensor
             out[e["key"]] = (tensor.t() if e.get("transpose") else tensor).contiguous()
         elif e["op"] == "alias":  # its own storage: safetensors refuses shared tensors
             param = params[e["param"]].detach()

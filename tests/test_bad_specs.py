@@ -180,7 +180,7 @@ CASES = [
         path="block.placment",
         line=BODY_LINE,
         column=9,
-        message="unknown key 'placment'; expected one of: bottleneck, ffn_norm_eps, ffn_stack, final_norm, num_layers, placement",
+        message="unknown key 'placment'; expected one of: bottleneck, ffn_norm_eps, ffn_stack, final_norm, num_layers, parallel, placement, shared_norm",
         hint="did you mean 'placement'?",
     ),
     Case(
@@ -414,7 +414,7 @@ CASES = [
         line=BODY_LINE + 3,
         column=9,
         message="head 'causal_lm' may cross-attend (add_cross_attention), which is not built with rotary "
-        "positions or grouped-query attention: say 'cross_attention: false'",
+        "positions: say 'cross_attention: false'",
     ),
     Case(
         "rotary-positions-from-padding-offsets",
@@ -458,6 +458,66 @@ CASES = [
         column=8,
         message="one key for q, k and v loads into one fused projection",
         count=6,  # and, with cross-attention off, the family's five cross-attention keys are unknown
+    ),
+    Case(
+        "shared-norm-on-sequential-layers",
+        {"bad.yaml": delta("block: {shared_norm: true}\nkeys: {ffn_norm: null}\n")},
+        path="block.shared_norm",
+        line=BODY_LINE,
+        column=9,
+        message="'shared_norm' is for layers that are always parallel ('parallel: true')",
+    ),
+    Case(  # parallel layers are pre-norm; the family's decoder head may cross-attend as well
+        "parallel-post-norm-layers",
+        {"bad.yaml": delta("block: {parallel: true}\n")},
+        path="block.parallel",
+        line=BODY_LINE,
+        column=9,
+        message="parallel attention and FFN are pre-norm: set block.placement: pre",
+        count=2,
+    ),
+    Case(  # and the family's decoder head may cross-attend, which parallel layers are built without
+        "parallel-switch-over-a-number",
+        {"bad.yaml": delta("block: {placement: pre, parallel: {switch: num_layers}}\n")},
+        path="block.parallel.switch",
+        line=BODY_LINE,
+        column=36,
+        message="switch 'num_layers' must be a bool size symbol (kind: bool), it is int",
+        count=2,
+    ),
+    Case(
+        "rotary-dim-on-learned-positions",
+        {"bad.yaml": delta("sizes: {rd: {value: 4}}\nembeddings: {position: {rotary_dim: rd}}\n")},
+        path="embeddings.position.rotary_dim",
+        line=BODY_LINE + 1,
+        column=25,
+        message="'rotary_dim' is for 'kind: rotary' positions",
+    ),
+    Case(  # the family names three keys for q, k and v: there is no one key to order
+        "per-head-qkv-layout-of-three-keys",
+        {"bad.yaml": delta("attention: {qkv_layout: per_head}\n")},
+        path="attention.qkv_layout",
+        line=BODY_LINE,
+        column=13,
+        message="'qkv_layout: per_head' orders one fused key: attn.q, attn.k and attn.v must name the same key",
+    ),
+    Case(
+        "query-key-norm-keys-typo",
+        {"bad.yaml": delta("attention: {qk_norm: true}\nkeys: {attn.q_norm: q_norm, attn.k_nrom: k_norm}\n")},
+        path="keys.attn.k_nrom",
+        line=BODY_LINE + 1,
+        column=29,
+        message="unknown slot 'attn.k_nrom' for this structure",
+        hint="did you mean 'attn.k_norm'?",
+        count=3,  # and attn.k_norm has no key; and the family's decoder head may cross-attend
+    ),
+    Case(
+        "size-expr-calls-an-unknown-function",
+        {"bad.yaml": delta("sizes: {rd: {expr: round(head_dim * 0.5)}}\n")},
+        path="sizes.rd.expr",
+        line=BODY_LINE,
+        column=14,
+        message="unsupported expression element 'round(head_dim * 0.5)'; use + - * //, `int(x)`",
     ),
     Case(  # the bare model returns the pooler's output
         "head-returns-missing-pooler",
@@ -526,7 +586,7 @@ CASES = [
         path="sizes.head_dim.expr",
         line=BODY_LINE + 1,
         column=20,
-        message="unsupported expression element 'hidden_size / num_heads'; use + - * //, comparisons, and/or/not, `A if C else B` and parentheses",
+        message="unsupported expression element 'hidden_size / num_heads'; use + - * //, `int(x)`, comparisons, and/or/not, `A if C else B` and parentheses",
     ),
     Case(
         "size-expr-cycle",

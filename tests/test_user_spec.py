@@ -16,7 +16,12 @@ RoBERTa-PreLayerNorm without an embedding norm, its norms under other keys.
 Llama has rotary positions, grouped-query attention, RMSNorm and a SwiGLU FFN;
 Qwen2 is Llama with q/k/v biases and none on the output projection, Mistral
 Llama with a causal sliding window, Gemma Llama with scaled embeddings, `1 +
-weight` RMSNorms and a tied LM head. Each
+weight` RMSNorms and a tied LM head, Qwen3 Llama with an RMSNorm over each
+head's queries and keys. Phi runs attention and FFN side by side on one
+LayerNorm, rotates part of each head's features and may norm its queries and
+keys (a config switch); GPT-NeoX runs them side by side or not (a switch), on
+two norms, with q/k/v in one key whose rows are grouped by head. GPT-J runs
+them side by side on one norm and turns adjacent features together. Each
 spec says exactly that and nothing else; every head it offers is compared with
 the `transformers` class of that name.
 """
@@ -109,6 +114,63 @@ def llama_config(draw, heads: int) -> dict:
     return config
 
 
+def qwen3_config(draw, heads: int) -> dict:
+    return llama_config(draw, heads) | {"head_dim": 2 * draw(st.integers(1, 6))}  # its default is 128
+
+
+#: (head width, partial rotary factor) pairs whose rotated width is even, as rotary pairs need
+ROTARY_SHAPES = [
+    (width, factor)
+    for width in (4, 8, 12, 16)
+    for factor in (0.25, 0.4, 0.5, 1.0)
+    if int(width * factor) % 2 == 0 and int(width * factor) > 0
+]
+
+
+def partial_rotary_config(draw, heads: int) -> dict:
+    head_dim, factor = draw(st.sampled_from(ROTARY_SHAPES))
+    return {
+        "num_hidden_layers": draw(st.integers(1, 3)),
+        "num_attention_heads": heads,
+        "hidden_size": heads * head_dim,
+        "intermediate_size": draw(st.integers(4, 48)),
+        "rope_parameters": {
+            "rope_type": "default",
+            "rope_theta": draw(st.sampled_from([10000.0, 5e5])),
+            "partial_rotary_factor": factor,
+        },
+        "tie_word_embeddings": draw(st.booleans()),
+    }
+
+
+def phi_config(draw, heads: int) -> dict:
+    return partial_rotary_config(draw, heads) | {
+        "num_key_value_heads": draw(st.sampled_from([d for d in range(1, heads + 1) if heads % d == 0])),
+        "hidden_act": draw(st.sampled_from(["gelu_new", "relu"])),
+        "qk_layernorm": draw(st.booleans()),
+    }
+
+
+def gpt_neox_config(draw, heads: int) -> dict:
+    return partial_rotary_config(draw, heads) | {
+        "hidden_act": draw(st.sampled_from(["gelu", "relu"])),
+        "use_parallel_residual": draw(st.booleans()),
+    }
+
+
+def gptj_config(draw, heads: int) -> dict:
+    head_dim = 2 * draw(st.integers(1, 8))
+    return {
+        "n_layer": draw(st.integers(1, 3)),
+        "n_head": heads,
+        "n_embd": heads * head_dim,
+        "n_inner": draw(st.one_of(st.none(), st.integers(4, 48))),  # none: 4 * n_embd
+        "rotary_dim": 2 * draw(st.integers(1, head_dim // 2)),
+        "activation_function": draw(st.sampled_from(["gelu_new", "relu"])),
+        "tie_word_embeddings": draw(st.booleans()),
+    }
+
+
 def mistral_config(draw, heads: int) -> dict:
     # a window shorter than the drawn sequences (up to 16 tokens), or none
     return llama_config(draw, heads) | {"sliding_window": draw(st.one_of(st.none(), st.integers(1, 8)))}
@@ -137,6 +199,10 @@ SPECS = {
     "qwen2": UserSpec(llama_config, "hidden_act", "silu", 0),
     "mistral": UserSpec(mistral_config, "hidden_act", "silu", 0),
     "gemma": UserSpec(gemma_config, "hidden_act", "gelu_pytorch_tanh", 0),
+    "qwen3": UserSpec(qwen3_config, "hidden_act", "silu", 0),
+    "phi": UserSpec(phi_config, "hidden_act", "gelu_new", 0),
+    "gpt_neox": UserSpec(gpt_neox_config, "hidden_act", "gelu", 0),
+    "gptj": UserSpec(gptj_config, "activation_function", "gelu_new", 0),
 }
 CASES = [(name, head.name) for name in SPECS for head in load_arch(FIXTURES / f"{name}.yaml").heads]
 
@@ -178,6 +244,16 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
             ["encoder_model", "causal_lm", "sequence_classification", "token_classification"]
             + ["question_answering"]
         ),
+        "qwen3": sorted(
+            ["encoder_model", "causal_lm", "sequence_classification", "token_classification"]
+            + ["question_answering"]
+        ),
+        "phi": sorted(["encoder_model", "causal_lm", "sequence_classification", "token_classification"]),
+        "gpt_neox": sorted(
+            ["encoder_model", "causal_lm", "sequence_classification", "token_classification"]
+            + ["question_answering"]
+        ),
+        "gptj": sorted(["encoder_model", "causal_lm", "sequence_classification", "question_answering"]),
     }
 
 
@@ -255,6 +331,7 @@ def test_a_user_spec_generates_as_the_reference(name: str) -> None:
         ("llama", "token_classification"),
         ("llama", "sequence_classification"),
         ("mistral", "token_classification"),  # a sliding window inside packed rows
+        ("phi", "token_classification"),  # partial rotary, parallel layers
         ("opt", "encoder_model"),
     ],
 )
@@ -295,3 +372,14 @@ def test_a_user_spec_compiles_and_generates_as_eager() -> None:
     torch.testing.assert_close(compiled(ids, mask)["logits"], eager(ids, mask)["logits"], atol=1e-5, rtol=0)
     expected = eager.generate(ids, mask, max_new_tokens=6, eos_token_id=-1)
     assert torch.equal(compiled.generate(ids, mask, max_new_tokens=6, eos_token_id=-1), expected)
+
+
+def test_a_rotated_width_that_cannot_pair_is_refused_when_the_model_is_built() -> None:
+    """Rotary features turn in pairs: Phi's `int(head_dim * partial_rotary_factor)` must be even."""
+    spec = FIXTURES / "phi.yaml"
+    ir = load_arch(spec)
+    config = dict(ir.spec.reference.tiny) | {"hidden_size": 24, "hidden_act": "gelu_new"}  # 6 per head
+    config["rope_parameters"] = {"rope_type": "default", "rope_theta": 1e4, "partial_rotary_factor": 0.5}
+    checkpoint = save(build_reference(ir, ir.head("encoder_model"), config))  # builds; it fails at run time
+    with pytest.raises(ValueError, match=r"rotary_dim \(3\) must be even and in 1..head_dim \(6\)"):
+        archgen.load(checkpoint, spec=spec)
