@@ -200,7 +200,7 @@ def verify(
                 row.arch,
                 row.head,
                 f"{row.diff_eager:.1e}",
-                f"{row.diff_sdpa:.1e}",
+                "n/a" if row.diff_sdpa is None else f"{row.diff_sdpa:.1e}",
                 f"{row.diff_compiled:.1e}",
                 str(row.graph_breaks),
                 f"{row.compile_s:.1f}",

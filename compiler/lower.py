@@ -957,7 +957,10 @@ def _check_head(head: HeadIR, spec: ArchSpec, loc: tuple, err, check_symbol) -> 
     located = [(loc + ("layers", i), layer) for i, layer in enumerate(head.layers)]
     for b, branch in enumerate(head.spec.branches):
         located += [(loc + ("branches", b, "layers", i), layer) for i, layer in enumerate(branch.layers)]
+    previous = None
     for lloc, layer in located:
+        if lloc[-1] == 0:  # the first layer of the main pipeline or of a branch
+            previous = None
         needs_name = layer.op in ("linear", "norm", "lm_decoder")
         if needs_name and not layer.name:
             err(lloc, f"a {layer.op!r} layer needs a 'name'")
@@ -968,6 +971,9 @@ def _check_head(head: HeadIR, spec: ArchSpec, loc: tuple, err, check_symbol) -> 
                 check_symbol(lloc + ("out",), layer.out)
         if layer.op == "activation" and layer.fn is None:
             err(lloc, "an 'activation' layer needs 'fn'")
+        if layer.op == "squeeze" and (previous is None or previous.op != "linear" or previous.out != 1):
+            err(lloc, "a 'squeeze' layer follows a 'linear' layer with 'out: 1'")
+        previous = layer
         if layer.name:
             names.append(layer.name)
         if layer.op == "lm_decoder" and layer.extra_rows and layer.name:

@@ -392,6 +392,8 @@ def _pipeline(
             )
             body.append(f"{var} = self.{layer.name}({var})")
             cur = out_w
+        elif layer.op == "squeeze":
+            body.append(f"{var} = {var}.squeeze(-1)  # one logit per position")
         elif layer.op == "activation":
             fn = s.ffn.activation if layer.fn == "model" else layer.fn
             body.append(f"{var} = {act(fn, var)}")
@@ -456,6 +458,12 @@ def _loss_code(loss: str) -> list[str]:
         ]
     if loss == "multiple_choice":
         return ["if labels is not None:", '    out["loss"] = F.cross_entropy(x, labels)']
+    if loss == "token_binary":
+        return [
+            "if labels is not None:  # over the tokens the mask keeps",
+            "    kept = attention_mask == 1  # (b, t)",
+            '    out["loss"] = F.binary_cross_entropy_with_logits(x[kept], labels[kept].float())',
+        ]
     if loss == "span":
         return [
             "if start_positions is not None and end_positions is not None:",

@@ -455,10 +455,11 @@ class DecoderSpec(_Strict):
 class HeadLayer(_Strict):
     """One step of a head's layer pipeline."""
 
-    op: Literal["linear", "activation", "norm", "lm_decoder"] = Field(
+    op: Literal["linear", "activation", "norm", "lm_decoder", "squeeze"] = Field(
         description="`linear`: a dense layer. `activation`: apply `fn`. `norm`: the backbone's norm. "
         "`lm_decoder`: a projection onto the vocabulary whose weight is tied to the word embedding when "
-        "`tie_config` says so, plus its own bias."
+        "`tie_config` says so, plus its own bias. `squeeze`: drop the last dimension, which the layer "
+        "before (a `linear` with `out: 1`) made one wide: one logit per token (ELECTRA's discriminator)."
     )
     name: str | None = Field(None, description="Parameter name; required for layers with weights.")
     out: str | int | None = Field(
@@ -583,13 +584,15 @@ class HeadSpec(_Strict):
         "multiple_choice",
         "classification",
         "seq2seq_lm",
+        "token_binary",
     ] = Field(
         "none",
         description="The loss computed when labels are given; -100 labels are ignored throughout, "
         "`causal_lm` shifts by one, `sequence_classification` follows `problem_type`, `span` clamps "
         "positions and averages start and end, `classification` is cross-entropy over the classes, "
         "`seq2seq_lm` scores each decoder position against its label (the decoder reads the labels shifted "
-        "right, so no shift).",
+        "right, so no shift), `token_binary` is binary cross-entropy of each token's one logit against its "
+        "0/1 label, over the tokens `attention_mask` keeps (ELECTRA's replaced-token detection).",
     )
     prefixed: bool = Field(
         True,

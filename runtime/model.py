@@ -392,6 +392,9 @@ class ArchgenModel:
             and classes != 1
         ):
             checks = [("labels", (b, 1) if labels.dim() == 2 else (b,), classes)]
+        if loss == "token_binary" and labels is not None:  # one 0/1 label per token, any dtype
+            if not bool(((tensor("labels", ids.shape) == 0) | (labels == 1)).all()):
+                raise InputError("labels must be 0 or 1 (one per token: replaced or not)")
         for branch in self.head.spec.branches:
             out = branch.layers[-1].out
             checks.append((branch.labels, (b,), self.sizes[out] if isinstance(out, str) else out))

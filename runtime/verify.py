@@ -36,7 +36,7 @@ class VerifyRow:
     arch: str
     head: str
     diff_eager: float
-    diff_sdpa: float
+    diff_sdpa: float | None  # None: the reference class has no sdpa attention (GPT-J)
     diff_compiled: float
     graph_breaks: int
     compile_s: float
@@ -47,7 +47,8 @@ class VerifyRow:
     @property
     def ok(self) -> bool:
         return (
-            max(self.diff_eager, self.diff_sdpa, self.diff_compiled) <= TOLERANCE and self.graph_breaks == 0
+            max(self.diff_eager, self.diff_sdpa or 0.0, self.diff_compiled) <= TOLERANCE
+            and self.graph_breaks == 0
         )
 
 
@@ -89,7 +90,12 @@ def verify_pair(ir: ArchIR, head: HeadIR, *, seed: int = 0, batch: int = 2, leng
     ref = build_reference(ir, head, seed=seed, attn_implementation="eager")
     with tempfile.TemporaryDirectory() as tmp:
         save_reference(ref, Path(tmp))
-        ref_sdpa = build_reference(ir, head, seed=seed, attn_implementation="sdpa")
+        try:
+            ref_sdpa = build_reference(ir, head, seed=seed, attn_implementation="sdpa")
+        except ValueError as exc:  # a reference class without an sdpa path: its column is empty
+            if "scaled_dot_product_attention" not in str(exc):
+                raise
+            ref_sdpa = None
         model = load(tmp, spec=ir.path)
         compiled = load(tmp, spec=ir.path, compile=True)
     gen = torch.Generator().manual_seed(seed)
@@ -108,7 +114,7 @@ def verify_pair(ir: ArchIR, head: HeadIR, *, seed: int = 0, batch: int = 2, leng
     real = None if head.spec.encoder_decoder else (inputs["attention_mask"], head.per_token_outputs)
     with torch.no_grad():
         expected = ref(**inputs)
-        expected_sdpa = ref_sdpa(**inputs)
+        expected_sdpa = ref_sdpa(**inputs) if ref_sdpa is not None else None
     ours = model(**inputs)
     explain = torch._dynamo.explain(model.module)(**inputs)
     torch._dynamo.reset()
@@ -121,7 +127,7 @@ def verify_pair(ir: ArchIR, head: HeadIR, *, seed: int = 0, batch: int = 2, leng
         arch=ir.name,
         head=head.name,
         diff_eager=max_abs_diff(ours, expected, keys),
-        diff_sdpa=max_abs_diff(ours, expected_sdpa, keys, real),
+        diff_sdpa=None if expected_sdpa is None else max_abs_diff(ours, expected_sdpa, keys, real),
         diff_compiled=max_abs_diff(ours_compiled, expected, keys),
         graph_breaks=explain.graph_break_count,
         compile_s=compile_s,

@@ -148,6 +148,8 @@ def labels_for(head: HeadIR, config: dict, inputs: dict, gen: torch.Generator) -
         # padding the reference would otherwise predict it from a padding position).
         first = (mask.cumsum(1) == 1) & (mask == 1)
         out["labels"] = torch.where((mask == 0) | first, -100, ids)
+    elif loss == "token_binary":
+        out["labels"] = torch.randint(0, 2, ids.shape, generator=gen)
     elif loss == "multiple_choice":
         out["labels"] = torch.randint(0, ids.shape[1], (b,), generator=gen)
     elif loss == "classification":

@@ -512,6 +512,18 @@ CASES = [
         count=3,  # and attn.k_norm has no key; and the family's decoder head may cross-attend
     ),
     Case(
+        "squeeze-after-a-wide-layer",
+        {
+            "bad.yaml": delta(
+                "heads:\n  token_classification:\n    layers: [{op: linear, name: c, out: 2}, {op: squeeze}]\n    keys: {c: c}\n"
+            )
+        },
+        path="heads.token_classification.layers[1]",
+        line=BODY_LINE + 2,
+        column=45,
+        message="a 'squeeze' layer follows a 'linear' layer with 'out: 1'",
+    ),
+    Case(
         "size-expr-calls-an-unknown-function",
         {"bad.yaml": delta("sizes: {rd: {expr: round(head_dim * 0.5)}}\n")},
         path="sizes.rd.expr",

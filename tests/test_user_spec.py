@@ -42,6 +42,7 @@ from support import padded_batch, save
 
 import archgen
 from archgen.compiler import load_arch
+from archgen.runtime import InputError
 from archgen.runtime.reference import build_reference
 
 FIXTURES = Path(__file__).parent / "fixtures"
@@ -220,7 +221,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
         ),
         "electra": sorted(
             ["encoder_model", "masked_lm", "causal_lm", "sequence_classification", "token_classification"]
-            + ["question_answering", "multiple_choice"]
+            + ["question_answering", "multiple_choice", "replaced_token_detection"]
         ),
         "opt": sorted(["encoder_model", "causal_lm", "sequence_classification", "question_answering"]),
         "xlm_roberta_xl": sorted(
@@ -383,3 +384,24 @@ def test_a_rotated_width_that_cannot_pair_is_refused_when_the_model_is_built() -
     checkpoint = save(build_reference(ir, ir.head("encoder_model"), config))  # builds; it fails at run time
     with pytest.raises(ValueError, match=r"rotary_dim \(3\) must be even and in 1..head_dim \(6\)"):
         archgen.load(checkpoint, spec=spec)
+
+
+def test_a_discriminator_loss_counts_the_tokens_the_mask_keeps() -> None:
+    """ELECTRA's replaced-token detection (`squeeze`, loss `token_binary`): binary
+    cross-entropy over the kept tokens equals the reference's; labels under padding
+    (1 here, so counting them would change the loss) are not counted."""
+    spec = FIXTURES / "electra.yaml"
+    ir = load_arch(spec)
+    config = dict(ir.spec.reference.tiny) | {"hidden_act": "gelu"}
+    ref = build_reference(ir, ir.head("replaced_token_detection"), config, seed=6)
+    model = archgen.load(save(ref), spec=spec)
+    ids = torch.tensor([[5, 6, 7, 8, 0, 0], [9, 10, 11, 12, 13, 14]])
+    mask = (ids != 0).long()
+    labels = torch.tensor([[0, 1, 0, 1, 1, 1], [1, 0, 0, 1, 0, 0]])
+    with torch.no_grad():
+        expected = ref(input_ids=ids, attention_mask=mask, labels=labels)
+    ours = model(ids, mask, labels=labels)
+    assert ours["logits"].shape == (2, 6)
+    torch.testing.assert_close(ours["loss"], expected.loss, atol=1e-6, rtol=0)
+    with pytest.raises(InputError, match="labels must be 0 or 1"):
+        model(ids, mask, labels=labels * 2)
