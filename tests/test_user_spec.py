@@ -210,51 +210,21 @@ CASES = [(name, head.name) for name in SPECS for head in load_arch(FIXTURES / f"
 
 def test_the_user_specs_offer_the_heads_their_references_have() -> None:
     offered = {name: sorted(h for n, h in CASES if n == name) for name in SPECS}
+    # the heads of BERT-like encoders (beside their bare model), and of decoder-only LMs
+    encoder = ["masked_lm", "causal_lm", "sequence_classification", "token_classification"]
+    encoder += ["question_answering", "multiple_choice"]
+    decoder = ["encoder_model", "causal_lm", "sequence_classification", "token_classification"]
+    with_qa = decoder + ["question_answering"]
     assert offered == {
-        "bert": sorted(
-            ["base", "masked_lm", "causal_lm", "sequence_classification", "token_classification"]
-            + ["question_answering", "multiple_choice"]
-        ),
-        "distilbert": sorted(
-            ["encoder_model", "masked_lm", "sequence_classification", "token_classification"]
-            + ["question_answering", "multiple_choice"]
-        ),
-        "electra": sorted(
-            ["encoder_model", "masked_lm", "causal_lm", "sequence_classification", "token_classification"]
-            + ["question_answering", "multiple_choice", "replaced_token_detection"]
-        ),
+        "bert": sorted(["base", *encoder]),
+        "distilbert": sorted(["encoder_model", *encoder[:1], *encoder[2:]]),  # no causal LM
+        "electra": sorted(["encoder_model", *encoder, "replaced_token_detection"]),
+        "xlm_roberta_xl": sorted(["base", *encoder]),
         "opt": sorted(["encoder_model", "causal_lm", "sequence_classification", "question_answering"]),
-        "xlm_roberta_xl": sorted(
-            ["base", "masked_lm", "causal_lm", "sequence_classification", "token_classification"]
-            + ["question_answering", "multiple_choice"]
-        ),
-        "llama": sorted(
-            ["encoder_model", "causal_lm", "sequence_classification", "token_classification"]
-            + ["question_answering"]
-        ),
-        "gemma": sorted(["encoder_model", "causal_lm", "sequence_classification", "token_classification"]),
-        "mistral": sorted(
-            ["encoder_model", "causal_lm", "sequence_classification", "token_classification"]
-            + ["question_answering"]
-        ),
-        "qwen2": sorted(
-            ["encoder_model", "causal_lm", "sequence_classification", "token_classification"]
-            + ["question_answering"]
-        ),
-        "gpt2": sorted(
-            ["encoder_model", "causal_lm", "sequence_classification", "token_classification"]
-            + ["question_answering"]
-        ),
-        "qwen3": sorted(
-            ["encoder_model", "causal_lm", "sequence_classification", "token_classification"]
-            + ["question_answering"]
-        ),
-        "phi": sorted(["encoder_model", "causal_lm", "sequence_classification", "token_classification"]),
-        "gpt_neox": sorted(
-            ["encoder_model", "causal_lm", "sequence_classification", "token_classification"]
-            + ["question_answering"]
-        ),
         "gptj": sorted(["encoder_model", "causal_lm", "sequence_classification", "question_answering"]),
+        "gemma": sorted(decoder),
+        "phi": sorted(decoder),
+        **{name: sorted(with_qa) for name in ("llama", "mistral", "qwen2", "qwen3", "gpt2", "gpt_neox")},
     }
 
 
