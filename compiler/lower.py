@@ -769,14 +769,31 @@ def load_arch(path: Path | str) -> ArchIR:
         for sym in used:
             check_symbol(cloc, sym)
     emb = spec.embeddings
+    # Knobs built for plain layers only: no bottleneck block and no 'decoder' section here, and
+    # no head that may cross-attend (checked with the heads below).
+    plain_only = [
+        (where, what)
+        for on, where, what in (
+            (emb.position.kind == "rotary", ("embeddings", "position", "kind"), "rotary positions"),
+            (
+                spec.attention.num_kv_heads is not None,
+                ("attention", "num_kv_heads"),
+                "grouped-query attention",
+            ),
+            (spec.attention.sliding_window is not None, ("attention", "sliding_window"), "a sliding window"),
+            (spec.attention.qk_norm is not False, ("attention", "qk_norm"), "a query/key norm"),
+            (spec.block.parallel is not False, ("block", "parallel"), "parallel attention and FFN"),
+        )
+        if on
+    ]
+    if spec.decoder is not None or spec.block.bottleneck is not None:
+        for where, what in plain_only:
+            err(where, f"{what}: built for plain (not bottleneck) layers without a 'decoder' section")
     if emb.position.kind == "rotary":
-        where = ("embeddings", "position", "kind")
         if spec.attention.relative_bias is not None:
-            err(where, "rotary positions and a relative position bias are two position schemes: pick one")
-        if spec.decoder is not None or spec.block.bottleneck is not None:
             err(
-                where,
-                "rotary positions are built for plain (not bottleneck) layers without a 'decoder' section",
+                ("embeddings", "position", "kind"),
+                "rotary positions and a relative position bias are two position schemes: pick one",
             )
         if emb.position.ids != "sequential":
             err(("embeddings", "position", "ids"), "rotary positions count from 0: 'ids: sequential'")
@@ -784,18 +801,6 @@ def load_arch(path: Path | str) -> ArchIR:
         for knob, default in (("rotary_dim", None), ("rotary_pairs", "halves")):
             if getattr(emb.position, knob) != default:
                 err(("embeddings", "position", knob), f"'{knob}' is for 'kind: rotary' positions")
-    for knob, what in (
-        ("num_kv_heads", "grouped-query attention"),
-        ("sliding_window", "a sliding window"),
-        ("qk_norm", "a query/key norm"),
-    ):
-        if getattr(spec.attention, knob) not in (None, False) and (
-            spec.decoder is not None or spec.block.bottleneck
-        ):
-            err(
-                ("attention", knob),
-                f"{what} is built for plain (not bottleneck) layers without a 'decoder' section",
-            )
     if emb.scale != "none" and (emb.trigram is not False or emb.transform is not False):
         err(("embeddings", "scale"), "a scaled word embedding is built without 'trigram' or 'transform'")
     if emb.transform_at == "sum":
@@ -808,11 +813,8 @@ def load_arch(path: Path | str) -> ArchIR:
     if spec.block.parallel is not False:
         if spec.block.placement != "pre":
             err(("block", "parallel"), "parallel attention and FFN are pre-norm: set block.placement: pre")
-        if spec.block.ffn_stack or spec.decoder is not None:
-            err(
-                ("block", "parallel"),
-                "parallel attention and FFN are built for plain layers: no 'ffn_stack' and no 'decoder' section",
-            )
+        if spec.block.ffn_stack:
+            err(("block", "parallel"), "parallel attention and FFN are built without an 'ffn_stack'")
     if spec.block.shared_norm and spec.block.parallel is not True:
         err(
             ("block", "shared_norm"),
@@ -867,23 +869,13 @@ def load_arch(path: Path | str) -> ArchIR:
         _check_head(head_ir, spec, loc, err, check_symbol)
         heads.append(head_ir)
 
-    plain_only = [
-        what
-        for on, what in (
-            (spec.embeddings.position.kind == "rotary", "rotary positions"),
-            (spec.attention.num_kv_heads is not None, "grouped-query attention"),
-            (spec.attention.qk_norm is not False, "a query/key norm"),
-            (spec.block.parallel is not False, "parallel layers"),
-        )
-        if on
-    ]
     if plain_only:
         for head in heads:
             if head.spec.cross_attention_config is not None:
                 err(
                     ("heads", head.name),
                     f"head {head.name!r} may cross-attend ({head.spec.cross_attention_config}), which is not "
-                    f"built with {' or '.join(plain_only)}: say 'cross_attention: false'",
+                    f"built with {' or '.join(what for _, what in plain_only)}: say 'cross_attention: false'",
                 )
     # keys: every slot named, no unknown slots
     slots = backbone_slots(spec, cross_attention=any_cross)
@@ -957,10 +949,9 @@ def _check_head(head: HeadIR, spec: ArchSpec, loc: tuple, err, check_symbol) -> 
     located = [(loc + ("layers", i), layer) for i, layer in enumerate(head.layers)]
     for b, branch in enumerate(head.spec.branches):
         located += [(loc + ("branches", b, "layers", i), layer) for i, layer in enumerate(branch.layers)]
-    previous = None
-    for lloc, layer in located:
-        if lloc[-1] == 0:  # the first layer of the main pipeline or of a branch
-            previous = None
+    for n, (lloc, layer) in enumerate(located):
+        # the layer before, in the same pipeline (the main one or a branch's)
+        previous = located[n - 1][1] if lloc[-1] > 0 else None
         needs_name = layer.op in ("linear", "norm", "lm_decoder")
         if needs_name and not layer.name:
             err(lloc, f"a {layer.op!r} layer needs a 'name'")
@@ -973,7 +964,6 @@ def _check_head(head: HeadIR, spec: ArchSpec, loc: tuple, err, check_symbol) -> 
             err(lloc, "an 'activation' layer needs 'fn'")
         if layer.op == "squeeze" and (previous is None or previous.op != "linear" or previous.out != 1):
             err(lloc, "a 'squeeze' layer follows a 'linear' layer with 'out: 1'")
-        previous = layer
         if layer.name:
             names.append(layer.name)
         if layer.op == "lm_decoder" and layer.extra_rows and layer.name:

@@ -728,6 +728,9 @@ def slot_entries(
     for p in _slot_params(s, slot, kind):
         # a weight stored (in, out) (`transposed:`): fused parts are all or none (checked)
         flag = {"transpose": True} if p == "weight" and slot in s.transposed else {}
+        if slot in ("attn.q", "attn.k", "attn.v") and s.attention.qkv_layout == "per_head":
+            # one key whose q/k/v rows are grouped by head (checked): regrouped by part at load
+            flag["regroup"] = {"parts": 3, "groups": s.attention.num_heads}
         for path, index, conds in _placements(s, slot, root, cross_when):
             param = f"{path}.{p}"
             if index is None:
@@ -780,11 +783,6 @@ def table_entries(ir: ArchIR, head: HeadIR) -> list[dict]:
             continue
         entries += slot_entries(s, slot, kind, key_of(slot), fused)
     entries = one_key_fuses(entries)
-    if s.attention.qkv_layout == "per_head":  # one key, q/k/v rows grouped by head (checked)
-        regroup = {"parts": 3, "groups": s.attention.num_heads}
-        for entry in entries:
-            if entry["op"] == "rename" and entry["param"].rsplit(".", 1)[0].endswith(".attn.qkv"):
-                entry["regroup"] = regroup
 
     for layer in all_layers(head):
         if layer.op == "linear":

@@ -393,7 +393,8 @@ class ArchgenModel:
         ):
             checks = [("labels", (b, 1) if labels.dim() == 2 else (b,), classes)]
         if loss == "token_binary" and labels is not None:  # one 0/1 label per token, any dtype
-            if not bool(((tensor("labels", ids.shape) == 0) | (labels == 1)).all()):
+            value = tensor("labels", ids.shape)
+            if not bool(((value == 0) | (value == 1)).all()):
                 raise InputError("labels must be 0 or 1 (one per token: replaced or not)")
         for branch in self.head.spec.branches:
             out = branch.layers[-1].out

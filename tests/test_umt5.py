@@ -339,7 +339,7 @@ def _spec(tmp_path: Path, body: str) -> Path:
             "embeddings: {position: {kind: rotary}}\n",
             "rotary positions and a relative position bias are two position schemes",
         ),
-        ("attention: {num_kv_heads: num_heads}\n", "grouped-query attention is built for plain"),
+        ("attention: {num_kv_heads: num_heads}\n", "grouped-query attention: built for plain"),
     ],
 )
 def test_bad_seq2seq_specs_are_reported(tmp_path: Path, body: str, message: str) -> None:
