@@ -635,6 +635,7 @@ def _size_refs(spec: ArchSpec) -> list[tuple[tuple, str]]:
         (("attention", "num_heads"), spec.attention.num_heads),
         (("ffn", "size"), spec.ffn.size),
         (("block", "num_layers"), spec.block.num_layers),
+        (("block", "layer_groups"), spec.block.layer_groups) if spec.block.layer_groups else None,
         (("norm", "eps"), spec.norm.eps) if spec.norm.eps is not None else None,
         (("embeddings", "input_width"), spec.embeddings.input_width) if spec.embeddings.input_width else None,
         (("embeddings", "norm_eps"), spec.embeddings.norm_eps) if spec.embeddings.norm_eps else None,
@@ -869,6 +870,19 @@ def load_arch(path: Path | str) -> ArchIR:
         _check_head(head_ir, spec, loc, err, check_symbol)
         heads.append(head_ir)
 
+    if spec.block.layer_groups is not None:
+        if spec.decoder is not None:
+            err(
+                ("block", "layer_groups"),
+                "shared layers are built for a bidirectional stack, not a 'decoder'",
+            )
+        for head in heads:
+            if head.spec.attention == "causal":
+                err(
+                    ("heads", head.name),
+                    f"head {head.name!r} attends causally, with a KV cache in each layer, which is not built "
+                    "with shared layers ('block.layer_groups')",
+                )
     if plain_only:
         for head in heads:
             if head.spec.cross_attention_config is not None:

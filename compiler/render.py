@@ -528,6 +528,8 @@ def render_module(ir: ArchIR) -> str:
         adjacent_pairs=rotary and s.embeddings.position.rotary_pairs == "adjacent",
         gqa=s.attention.num_kv_heads,
         window=s.attention.sliding_window,
+        groups=s.block.layer_groups,
+        layer_count=s.block.layer_groups or s.block.num_layers,
         out_bias=out_bias(s),
         dec=s.decoder,
         ffn_classes=ffn_classes,
@@ -867,7 +869,7 @@ def render_table(ir: ArchIR) -> str:
         "generated_by": GENERATOR,
         "spec": ir.spec_file,
         "spec_hash": ir.spec_hash,
-        "layers": s.block.num_layers,
+        "layers": s.block.layer_groups or s.block.num_layers,  # what `{i}` counts in layer keys
         **({"stack": s.block.ffn_stack} if s.block.ffn_stack else {}),
         "flags": flags,
         "heads": {h.name: {"class": h.class_name, "entries": table_entries(ir, h)} for h in ir.heads},

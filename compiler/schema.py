@@ -392,6 +392,14 @@ class BlockSpec(_Strict):
     )
     final_norm: bool = Field(False, description="Apply the backbone's norm after the last layer.")
     num_layers: str = Field("num_layers", description="Size symbol of the number of layers.")
+    layer_groups: str | None = Field(
+        None,
+        description="Size symbol of the number of distinct layers when layers share weights: the stack "
+        "holds that many, and layer `i` of `num_layers` runs group `int(i / (num_layers / layer_groups))` "
+        "(ALBERT's `num_hidden_groups`; 1 shares one layer's weights across the stack). The `{i}` of "
+        "`keys.layer` then counts groups. Default: every layer has its own weights. Bidirectional stacks "
+        "only: not with a causal head (one KV cache per layer) or a `decoder` section.",
+    )
     ffn_stack: str | None = Field(
         None,
         description="Size symbol of the number of FFNs per layer: `n - 1` extra FFN + residual + norm blocks "

@@ -180,7 +180,8 @@ CASES = [
         path="block.placment",
         line=BODY_LINE,
         column=9,
-        message="unknown key 'placment'; expected one of: bottleneck, ffn_norm_eps, ffn_stack, final_norm, num_layers, parallel, placement, shared_norm",
+        message="unknown key 'placment'; expected one of: bottleneck, ffn_norm_eps, ffn_stack, final_norm, layer_groups, num_layers, parallel, "
+        "placement, shared_norm",
         hint="did you mean 'placement'?",
     ),
     Case(
@@ -510,6 +511,25 @@ CASES = [
         message="unknown slot 'attn.k_nrom' for this structure",
         hint="did you mean 'attn.k_norm'?",
         count=3,  # and attn.k_norm has no key; and the family's decoder head may cross-attend
+    ),
+    Case(  # each layer of a causal stack holds its own KV cache: shared layers would share one
+        "shared-layers-with-a-causal-head",
+        {"bad.yaml": delta("block: {layer_groups: num_layers}\nheads: {causal_lm: {}}\n")},
+        path="heads.causal_lm",
+        line=BODY_LINE + 1,
+        column=9,
+        message="head 'causal_lm' attends causally, with a KV cache in each layer, which is not built with "
+        "shared layers ('block.layer_groups')",
+    ),
+    Case(  # and the family's causal LM head is refused as above
+        "shared-layers-symbol-typo",
+        {"bad.yaml": delta("block: {layer_groups: num_layres}\n")},
+        path="block.layer_groups",
+        line=BODY_LINE,
+        column=9,
+        message="unknown size symbol 'num_layres'",
+        hint="did you mean 'num_layers'?",
+        count=2,
     ),
     Case(
         "squeeze-after-a-wide-layer",

@@ -1,5 +1,6 @@
 """Architectures outside specs/ need only a spec: BERT, DistilBERT, ELECTRA, OPT, GPT-2,
-XLM-RoBERTa-XL, Llama, Qwen2, Mistral and Gemma, from tests/fixtures/.
+XLM-RoBERTa-XL, Llama, Qwen2, Mistral, Gemma, Qwen3, Phi, GPT-NeoX, GPT-J and ALBERT,
+from tests/fixtures/.
 
 BERT differs from the RoBERTa family in its position ids (sequential), pad id,
 key prefix and head layouts (`cls.predictions.*`, a pooled sequence
@@ -21,7 +22,10 @@ head's queries and keys. Phi runs attention and FFN side by side on one
 LayerNorm, rotates part of each head's features and may norm its queries and
 keys (a config switch); GPT-NeoX runs them side by side or not (a switch), on
 two norms, with q/k/v in one key whose rows are grouped by head. GPT-J runs
-them side by side on one norm and turns adjacent features together. Each
+them side by side on one norm and turns adjacent features together. ALBERT
+sums its embeddings at `embedding_size`, always projects them, and shares its
+layers' weights among `num_hidden_groups` groups, with a pre-training head of
+its own (a user head spec: sentence-order prediction). Each
 spec says exactly that and nothing else; every head it offers is compared with
 the `transformers` class of that name.
 """
@@ -74,6 +78,15 @@ def electra_config(draw, heads: int) -> dict:
     config = bert_config(draw, heads)
     # narrower embeddings are projected to the hidden width; equal ones have no projection
     config["embedding_size"] = draw(st.sampled_from([config["hidden_size"], draw(st.integers(4, 24))]))
+    return config
+
+
+def albert_config(draw, heads: int) -> dict:
+    config = bert_config(draw, heads) | {"hidden_act": draw(st.sampled_from(["gelu_new", "relu"]))}
+    config["num_hidden_layers"] = draw(st.integers(1, 4))
+    # any number of weight groups the layers share, from one to one per layer
+    config["num_hidden_groups"] = draw(st.integers(1, config["num_hidden_layers"]))
+    config["embedding_size"] = draw(st.integers(4, 24))
     return config
 
 
@@ -204,6 +217,7 @@ SPECS = {
     "phi": UserSpec(phi_config, "hidden_act", "gelu_new", 0),
     "gpt_neox": UserSpec(gpt_neox_config, "hidden_act", "gelu", 0),
     "gptj": UserSpec(gptj_config, "activation_function", "gelu_new", 0),
+    "albert": UserSpec(albert_config, "hidden_act", "gelu_new", 0),
 }
 CASES = [(name, head.name) for name in SPECS for head in load_arch(FIXTURES / f"{name}.yaml").heads]
 
@@ -215,17 +229,23 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
     encoder += ["question_answering", "multiple_choice"]
     decoder = ["encoder_model", "causal_lm", "sequence_classification", "token_classification"]
     with_qa = decoder + ["question_answering"]
-    assert offered == {
-        "bert": sorted(["base", *encoder]),
-        "distilbert": sorted(["encoder_model", *encoder[:1], *encoder[2:]]),  # no causal LM
-        "electra": sorted(["encoder_model", *encoder, "replaced_token_detection"]),
-        "xlm_roberta_xl": sorted(["base", *encoder]),
-        "opt": sorted(["encoder_model", "causal_lm", "sequence_classification", "question_answering"]),
-        "gptj": sorted(["encoder_model", "causal_lm", "sequence_classification", "question_answering"]),
-        "gemma": sorted(decoder),
-        "phi": sorted(decoder),
-        **{name: sorted(with_qa) for name in ("llama", "mistral", "qwen2", "qwen3", "gpt2", "gpt_neox")},
-    }
+    assert (
+        offered
+        == {
+            "bert": sorted(["base", *encoder]),
+            "distilbert": sorted(["encoder_model", *encoder[:1], *encoder[2:]]),  # no causal LM
+            "electra": sorted(["encoder_model", *encoder, "replaced_token_detection"]),
+            "xlm_roberta_xl": sorted(["base", *encoder]),
+            "opt": sorted(["encoder_model", "causal_lm", "sequence_classification", "question_answering"]),
+            "gptj": sorted(["encoder_model", "causal_lm", "sequence_classification", "question_answering"]),
+            "albert": sorted(
+                ["base", *encoder[:1], "sentence_order_pretraining", *encoder[2:]]
+            ),  # no causal LM
+            "gemma": sorted(decoder),
+            "phi": sorted(decoder),
+            **{name: sorted(with_qa) for name in ("llama", "mistral", "qwen2", "qwen3", "gpt2", "gpt_neox")},
+        }
+    )
 
 
 @pytest.mark.parametrize(("name", "head"), CASES)
@@ -257,7 +277,7 @@ def test_a_user_spec_matches_reference(name: str, head: str, data) -> None:
     with torch.no_grad():
         expected = ref(**inputs)
     ours = model(**inputs)
-    for key in head_ir.spec.outputs:
+    for key in (*head_ir.spec.outputs, *(branch.output for branch in head_ir.spec.branches)):
         torch.testing.assert_close(ours[key], getattr(expected, key), atol=1e-5, rtol=0)
     # the table read backwards writes the checkpoint it read, tensor for tensor
     with tempfile.TemporaryDirectory() as out:
@@ -375,3 +395,25 @@ def test_a_discriminator_loss_counts_the_tokens_the_mask_keeps() -> None:
     torch.testing.assert_close(ours["loss"], expected.loss, atol=1e-6, rtol=0)
     with pytest.raises(InputError, match="labels must be 0 or 1"):
         model(ids, mask, labels=labels * 2)
+
+
+def test_shared_layers_follow_the_references_group_of_each_layer() -> None:
+    """ALBERT's layer i runs group `int(i / (layers / groups))`, in floating point: with 18
+    layers in 14 groups, layer 9 runs group 6 (9 * 14 // 18 would give 7), and so on for
+    layers 9 and 18 of 27 in 21 groups. The output equals the reference's, loss included."""
+    spec = FIXTURES / "albert.yaml"
+    ir = load_arch(spec)
+    config = dict(ir.spec.reference.tiny) | {"num_hidden_layers": 18, "num_hidden_groups": 14}
+    ref = build_reference(ir, ir.head("sentence_order_pretraining"), config, seed=7)
+    model = archgen.load(save(ref), spec=spec)
+    assert model.module.backbone.schedule[9] == 6
+    ids = torch.tensor([[5, 6, 7, 8, 0, 0], [9, 10, 11, 12, 13, 14]])
+    mask = (ids != 0).long()
+    labels = torch.where(mask.bool(), ids, -100)
+    order = torch.tensor([1, 0])
+    with torch.no_grad():
+        expected = ref(input_ids=ids, attention_mask=mask, labels=labels, sentence_order_label=order)
+    ours = model(ids, mask, labels=labels, sentence_order_label=order)
+    torch.testing.assert_close(ours["prediction_logits"], expected.prediction_logits, atol=1e-5, rtol=0)
+    torch.testing.assert_close(ours["sop_logits"], expected.sop_logits, atol=1e-5, rtol=0)
+    torch.testing.assert_close(ours["loss"], expected.loss, atol=1e-5, rtol=0)
