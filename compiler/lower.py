@@ -776,6 +776,7 @@ def load_arch(path: Path | str) -> ArchIR:
         (where, what)
         for on, where, what in (
             (emb.position.kind == "rotary", ("embeddings", "position", "kind"), "rotary positions"),
+            (emb.position.kind == "alibi", ("embeddings", "position", "kind"), "ALiBi positions"),
             (
                 spec.attention.num_kv_heads is not None,
                 ("attention", "num_kv_heads"),
@@ -790,12 +791,12 @@ def load_arch(path: Path | str) -> ArchIR:
     if spec.decoder is not None or spec.block.bottleneck is not None:
         for where, what in plain_only:
             err(where, f"{what}: built for plain (not bottleneck) layers without a 'decoder' section")
+    if emb.position.kind in ("rotary", "alibi") and spec.attention.relative_bias is not None:
+        err(
+            ("embeddings", "position", "kind"),
+            f"{emb.position.kind} positions and a relative position bias are two position schemes: pick one",
+        )
     if emb.position.kind == "rotary":
-        if spec.attention.relative_bias is not None:
-            err(
-                ("embeddings", "position", "kind"),
-                "rotary positions and a relative position bias are two position schemes: pick one",
-            )
         if emb.position.ids != "sequential":
             err(("embeddings", "position", "ids"), "rotary positions count from 0: 'ids: sequential'")
     else:

@@ -116,6 +116,7 @@ def _features(s: ArchSpec) -> list[str]:
         + (f", the first `{pos.rotary_dim}` features of each head" if pos.rotary_dim else "")
         + (", adjacent features paired" if pos.rotary_pairs == "adjacent" else "")
         + f"), {pos.ids} ids",
+        "alibi": "ALiBi: a per-head linear bias on each key's position, in every self-attention",
     }[pos.kind]
     lines = [
         f"norm: {_knob(s.norm.kind)}, {placement(s)}" + (", final norm" if s.block.final_norm else ""),
@@ -529,6 +530,7 @@ def render_module(ir: ArchIR) -> str:
         gqa=s.attention.num_kv_heads,
         window=s.attention.sliding_window,
         groups=s.block.layer_groups,
+        alibi=s.embeddings.position.kind == "alibi",
         layer_count=s.block.layer_groups or s.block.num_layers,
         out_bias=out_bias(s),
         dec=s.decoder,

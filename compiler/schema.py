@@ -149,11 +149,18 @@ class NormSpec(_Strict):
 class PositionSpec(_Strict):
     """How token positions enter the model."""
 
-    kind: Literal["none", "learned", "rotary"] = Field(
+    kind: Literal["none", "learned", "rotary", "alibi"] = Field(
         description="`learned`: an absolute position table added to the embeddings. `rotary`: no table; "
         "every self-attention rotates each head's query and key feature pairs `(i, i + head_dim/2)` by "
-        "`position * theta ** (-2i / head_dim)` (RoPE, as Llama). `none`: no position table (relative "
-        "schemes live in attention)."
+        "`position * theta ** (-2i / head_dim)` (RoPE, as Llama). `alibi`: no table and no length limit; "
+        "every self-attention adds `slope_h * p` to head h's score of a key at position p, p counting "
+        "the key's sequence's tokens from 0 as the attention mask keeps them (`cumsum(mask) - 1`). With n "
+        "heads and m the largest power of two at most n, the slopes are `(2 ** (-8 / m)) ** k` for "
+        "k = 1..m, then `(2 ** (-4 / m)) ** k` for odd k = 1, 3, ... for the other n - m heads (ALiBi, "
+        "as BLOOM). Adding `slope * p` instead of `-slope * (query - key)` differs by a constant per "
+        "query, which softmax ignores; it is what the reference computes. Plain layers only (no "
+        "bottleneck, `decoder` section or cross-attention), as for `rotary`. `none`: no position table "
+        "(relative schemes live in attention)."
     )
     ids: Literal["sequential", "padding_offset"] = Field(
         "sequential",

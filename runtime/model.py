@@ -284,7 +284,7 @@ class ArchgenModel:
         """The longest sequence the position table admits."""
         s = self.ir.spec
         pos = s.embeddings.position
-        if pos.kind == "none":
+        if pos.kind in ("none", "alibi"):  # no table: no limit
             return 1 << 30
         rows = self.sizes[pos.size]
         return rows - self.sizes[s.pad_token] - 1 if pos.ids == "padding_offset" else rows
@@ -689,18 +689,22 @@ class ArchgenModel:
         embeddings = module.backbone.embeddings
         if hasattr(embeddings, "prompt_position_ids"):  # sequential ids: count each row's real tokens
             positions = embeddings.prompt_position_ids(attention_mask)  # (b, t)
-        else:  # padding-aware ids already skip the padding
+        elif hasattr(embeddings, "position_ids"):  # padding-aware ids already skip the padding
             positions = embeddings.position_ids(prompt)  # (b, t)
+        else:  # no position ids (ALiBi counts the positions the mask keeps)
+            positions = None
         # Every step's position ids (b, 1) and cache slot (1,), made once: nothing is built per token.
-        later = positions[:, -1:] + torch.arange(1, max_new_tokens, dtype=positions.dtype)  # (b, n - 1)
-        step_positions = later.T.contiguous()[:, :, None].unbind(0)
+        step_positions: tuple[torch.Tensor, ...] = ()
+        if positions is not None:
+            later = positions[:, -1:] + torch.arange(1, max_new_tokens, dtype=positions.dtype)  # (b, n - 1)
+            step_positions = later.T.contiguous()[:, :, None].unbind(0)
         step_slots = torch.arange(t, t + max_new_tokens - 1)[:, None].unbind(0)
         finished = torch.zeros((), dtype=torch.bool)  # stays false without an eos token
         done = torch.zeros(b, dtype=torch.bool)
         prefill = {
             "input_ids": prompt,
             "attention_mask": mask,
-            "position_ids": positions,
+            **({"position_ids": positions} if positions is not None else {}),
             "input_pos": torch.arange(t),
             "last_only": True,
             **extra,
@@ -718,7 +722,7 @@ class ArchgenModel:
                 inputs = {
                     "input_ids": token[:, None],
                     "attention_mask": mask,
-                    "position_ids": step_positions[step],
+                    **({"position_ids": step_positions[step]} if positions is not None else {}),
                     "input_pos": step_slots[step],
                     **extra,
                 }

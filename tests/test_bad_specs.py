@@ -531,6 +531,28 @@ CASES = [
         hint="did you mean 'num_layers'?",
         count=2,
     ),
+    Case(  # the family's causal LM head may cross-attend, and cross-attention has no ALiBi
+        "alibi-with-a-cross-attending-head",
+        {
+            "bad.yaml": delta(
+                "embeddings: {position: {kind: alibi}}\nkeys: {embeddings.position: null}\nheads: {causal_lm: {}}\n"
+            )
+        },
+        path="heads.causal_lm",
+        line=BODY_LINE + 2,
+        column=9,
+        message="head 'causal_lm' may cross-attend (add_cross_attention), which is not built with ALiBi "
+        "positions: say 'cross_attention: false'",
+    ),
+    Case(
+        "alibi-kind-typo",
+        {"bad.yaml": delta("embeddings: {position: {kind: alibii}}\n")},
+        path="embeddings.position.kind",
+        line=BODY_LINE,
+        column=25,
+        message="expected one of 'none', 'learned', 'rotary' or 'alibi', got 'alibii'",
+        hint="did you mean 'alibi'?",
+    ),
     Case(
         "squeeze-after-a-wide-layer",
         {

@@ -1,6 +1,6 @@
 """Architectures outside specs/ need only a spec: BERT, DistilBERT, ELECTRA, OPT, GPT-2,
-XLM-RoBERTa-XL, Llama, Qwen2, Mistral, Gemma, Qwen3, Phi, GPT-NeoX, GPT-J and ALBERT,
-from tests/fixtures/.
+XLM-RoBERTa-XL, Llama, Qwen2, Mistral, Gemma, Qwen3, Phi, GPT-NeoX, GPT-J, ALBERT and
+BLOOM, from tests/fixtures/.
 
 BERT differs from the RoBERTa family in its position ids (sequential), pad id,
 key prefix and head layouts (`cls.predictions.*`, a pooled sequence
@@ -25,7 +25,9 @@ two norms, with q/k/v in one key whose rows are grouped by head. GPT-J runs
 them side by side on one norm and turns adjacent features together. ALBERT
 sums its embeddings at `embedding_size`, always projects them, and shares its
 layers' weights among `num_hidden_groups` groups, with a pre-training head of
-its own (a user head spec: sentence-order prediction). Each
+its own (a user head spec: sentence-order prediction). BLOOM has ALiBi
+positions (a per-head bias on each key's position, no table), a normed word
+embedding and q/k/v grouped by head. Each
 spec says exactly that and nothing else; every head it offers is compared with
 the `transformers` class of that name.
 """
@@ -185,6 +187,16 @@ def gptj_config(draw, heads: int) -> dict:
     }
 
 
+def bloom_config(draw, heads: int) -> dict:
+    heads += draw(st.sampled_from([0, 1, 2, 4]))  # counts past a power of two take the extra slopes
+    return {
+        "n_layer": draw(st.integers(1, 3)),
+        "n_head": heads,
+        "hidden_size": heads * draw(st.integers(2, 8)),
+        "tie_word_embeddings": draw(st.booleans()),
+    }
+
+
 def mistral_config(draw, heads: int) -> dict:
     # a window shorter than the drawn sequences (up to 16 tokens), or none
     return llama_config(draw, heads) | {"sliding_window": draw(st.one_of(st.none(), st.integers(1, 8)))}
@@ -197,9 +209,14 @@ def gemma_config(draw, heads: int) -> dict:
 @dataclass(frozen=True)
 class UserSpec:
     draw_config: Callable  # (draw, heads) -> config.json values
-    act_key: str  # the config.json key of the FFN activation the spec fixes
+    act_key: str | None  # the config.json key of the FFN activation the spec fixes (None: it has none)
     act: str  # the activation it fixes
     pad: int  # the pad id of its configs
+
+    @property
+    def fixed(self) -> dict:
+        """The config.json values the spec is built for."""
+        return {self.act_key: self.act} if self.act_key else {}
 
 
 SPECS = {
@@ -218,6 +235,7 @@ SPECS = {
     "gpt_neox": UserSpec(gpt_neox_config, "hidden_act", "gelu", 0),
     "gptj": UserSpec(gptj_config, "activation_function", "gelu_new", 0),
     "albert": UserSpec(albert_config, "hidden_act", "gelu_new", 0),
+    "bloom": UserSpec(bloom_config, None, "gelu_tanh", 0),  # BLOOM's FFN has no activation key
 }
 CASES = [(name, head.name) for name in SPECS for head in load_arch(FIXTURES / f"{name}.yaml").heads]
 
@@ -243,7 +261,10 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
             ),  # no causal LM
             "gemma": sorted(decoder),
             "phi": sorted(decoder),
-            **{name: sorted(with_qa) for name in ("llama", "mistral", "qwen2", "qwen3", "gpt2", "gpt_neox")},
+            **{
+                name: sorted(with_qa)
+                for name in ("llama", "mistral", "qwen2", "qwen3", "gpt2", "gpt_neox", "bloom")
+            },
         }
     )
 
@@ -263,7 +284,7 @@ def test_a_user_spec_matches_reference(name: str, head: str, data) -> None:
         "pad_token_id": user.pad,
     }
     ref = build_reference(ir, head_ir, config)
-    if config[user.act_key] != user.act:  # the spec is built for one activation and says so
+    if user.act_key and config[user.act_key] != user.act:  # the spec is built for one activation and says so
         with pytest.raises(ValueError, match=f"{user.act_key}='{config[user.act_key]}'"):
             archgen.load(save(ref), spec=spec)
         return
@@ -297,7 +318,7 @@ def test_a_user_spec_generates_as_the_reference(name: str) -> None:
     spec = FIXTURES / f"{name}.yaml"
     ir = load_arch(spec)
     user = SPECS[name]
-    config = dict(ir.spec.reference.tiny) | {user.act_key: user.act, "pad_token_id": user.pad}
+    config = dict(ir.spec.reference.tiny) | user.fixed | {"pad_token_id": user.pad}
     ref = build_reference(ir, ir.head("causal_lm"), config, seed=3)
     model = archgen.load(save(ref), spec=spec)
     gen = torch.Generator().manual_seed(5)
@@ -323,6 +344,7 @@ def test_a_user_spec_generates_as_the_reference(name: str) -> None:
         ("llama", "sequence_classification"),
         ("mistral", "token_classification"),  # a sliding window inside packed rows
         ("phi", "token_classification"),  # partial rotary, parallel layers
+        ("bloom", "token_classification"),  # ALiBi: each packed sequence's keys count from its start
         ("opt", "encoder_model"),
     ],
 )
@@ -333,7 +355,7 @@ def test_a_user_spec_runs_batches_as_each_sequence_alone(name: str, head: str) -
     spec = FIXTURES / f"{name}.yaml"
     ir = load_arch(spec)
     user = SPECS[name]
-    config = dict(ir.spec.reference.tiny) | {user.act_key: user.act, "num_labels": 3}
+    config = dict(ir.spec.reference.tiny) | user.fixed | {"num_labels": 3}
     ref = build_reference(ir, ir.head(head), config, seed=1)
     model = archgen.load(save(ref), spec=spec)
     gen = torch.Generator().manual_seed(2)
@@ -349,13 +371,15 @@ def test_a_user_spec_runs_batches_as_each_sequence_alone(name: str, head: str) -
         torch.testing.assert_close(out[key], getattr(expected, key)[0], atol=1e-5, rtol=0)
 
 
-def test_a_user_spec_compiles_and_generates_as_eager() -> None:
+@pytest.mark.parametrize("name", ["gemma", "bloom"])
+def test_a_user_spec_compiles_and_generates_as_eager(name: str) -> None:
     """Gemma's knobs (rotary angles and the embedding scale held in buffers, grouped-query
-    attention) run through the compiled artifacts, prefill and decode step alike."""
-    spec = FIXTURES / "gemma.yaml"
+    attention) and BLOOM's (ALiBi slopes in a buffer, no position ids) run through the
+    compiled artifacts, prefill and decode step alike."""
+    spec = FIXTURES / f"{name}.yaml"
     ir = load_arch(spec)
-    user = SPECS["gemma"]
-    config = dict(ir.spec.reference.tiny) | {user.act_key: user.act}
+    user = SPECS[name]
+    config = dict(ir.spec.reference.tiny) | user.fixed
     directory = save(build_reference(ir, ir.head("causal_lm"), config, seed=4))
     eager, compiled = archgen.load(directory, spec=spec), archgen.load(directory, spec=spec, compile=True)
     ids = torch.tensor([[0, 0, 5, 6, 7], [8, 9, 10, 11, 12]])
@@ -417,3 +441,21 @@ def test_shared_layers_follow_the_references_group_of_each_layer() -> None:
     torch.testing.assert_close(ours["prediction_logits"], expected.prediction_logits, atol=1e-5, rtol=0)
     torch.testing.assert_close(ours["sop_logits"], expected.sop_logits, atol=1e-5, rtol=0)
     torch.testing.assert_close(ours["loss"], expected.loss, atol=1e-5, rtol=0)
+
+
+def test_alibi_counts_the_positions_the_mask_keeps() -> None:
+    """ALiBi's key positions count the tokens the mask keeps (`cumsum(mask) - 1`), as BLOOM
+    does: a mask with a hole in the middle shifts the keys after it by one, unlike slot
+    indices. 6 heads take the slopes past the power of two (4) too."""
+    spec = FIXTURES / "bloom.yaml"
+    ir = load_arch(spec)
+    config = dict(ir.spec.reference.tiny) | {"n_head": 6, "hidden_size": 36}
+    ref = build_reference(ir, ir.head("encoder_model"), config, seed=8)
+    model = archgen.load(save(ref), spec=spec)
+    ids = torch.tensor([[5, 6, 7, 8, 9, 10], [11, 12, 13, 14, 15, 16]])
+    mask = torch.tensor([[1, 1, 0, 1, 1, 1], [0, 1, 0, 0, 1, 1]])
+    with torch.no_grad():
+        expected = ref(input_ids=ids, attention_mask=mask).last_hidden_state
+    ours = model(ids, mask)["last_hidden_state"]
+    kept = mask.bool()  # the reference's rows for blocked queries are its own choice
+    torch.testing.assert_close(ours[kept], expected[kept], atol=1e-5, rtol=0)
