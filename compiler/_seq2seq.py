@@ -136,7 +136,7 @@ def _stack_entries(
             entries += special
             continue
         entries += _r.slot_entries(s, slot, kind, full, fused, root, cross_when=())
-    entries = _r.one_key_fuses(entries)
+    entries = _r.one_key_splits(_r.one_key_fuses(entries))
     if layers is not None:  # `{i}` runs over this stack's own layer count
         for entry in entries:
             if "{i}" in str(entry.get("param", "")):

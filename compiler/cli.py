@@ -160,7 +160,7 @@ def mapping(
             if "regroup" in e:
                 rows = f"rows ({e['regroup']['groups']}, {e['regroup']['parts']}, n) regrouped by part"
                 note = rows + (f"; {note}" if note else "")
-            t.add_row(keys, e["op"], e.get("param", "-"), note)
+            t.add_row(keys, e["op"], "\n".join(e["params"]) if "params" in e else e.get("param", "-"), note)
         out.print(t)
 
 

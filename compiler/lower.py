@@ -936,11 +936,11 @@ def load_arch(path: Path | str) -> ArchIR:
     if len(shared) == 3 and len(named) < 3:
         if len(named) == 2:
             err(("keys", "attn.v"), "attn.q, attn.k and attn.v name one key (fused) or three, not two")
-        elif spec.block.bottleneck is not None or spec.attention.num_kv_heads is not None:
+        elif spec.block.bottleneck is not None:
             err(
                 ("keys", "attn.q"),
-                "one key for q, k and v loads into one fused projection, which a bottleneck block and "
-                "grouped-query attention do not have: give them keys of their own",
+                "one key for q, k and v loads into one fused projection, which a bottleneck block does "
+                "not have: give them keys of their own",
             )
     if "layer" in spec.keys and "{i}" not in spec.keys["layer"]:
         err(("keys", "layer"), "the layer prefix must contain '{i}' (the layer index)")

@@ -760,6 +760,32 @@ def one_key_fuses(entries: list[dict]) -> list[dict]:
     return out
 
 
+def one_key_splits(entries: list[dict]) -> list[dict]:
+    """``rename`` entries that read one key into several parameters as one ``split`` entry:
+    the key's rows, in the order the slots come, cut at each parameter's rows. (q/k/v in
+    one key under grouped-query attention, whose queries are a parameter apart from the
+    fused keys and values, as Phi-3's ``qkv_proj``; a gated FFN's gate and up in one key,
+    as its ``gate_up_proj``.) Entries that differ in anything but their parameter stay apart."""
+    by_key: dict[str, list[dict]] = {}
+    for entry in entries:
+        if entry["op"] == "rename":
+            by_key.setdefault(entry["key"], []).append(entry)
+
+    def rest(entry: dict) -> dict:
+        return {k: v for k, v in entry.items() if k not in ("op", "param", "key")}
+
+    out, written = [], set()
+    for entry in entries:
+        group = by_key.get(entry["key"], []) if entry["op"] == "rename" else []
+        if len(group) < 2 or any(rest(other) != rest(entry) for other in group):
+            out.append(entry)
+        elif entry["key"] not in written:
+            written.add(entry["key"])
+            params = [other["param"] for other in group]
+            out.append({"op": "split", "key": entry["key"], "params": params, "dim": 0, **rest(entry)})
+    return out
+
+
 def table_entries(ir: ArchIR, head: HeadIR) -> list[dict]:
     """The weight-mapping entries of one head, in a stable order."""
     s = ir.spec
@@ -786,7 +812,7 @@ def table_entries(ir: ArchIR, head: HeadIR) -> list[dict]:
             entries += special
             continue
         entries += slot_entries(s, slot, kind, key_of(slot), fused)
-    entries = one_key_fuses(entries)
+    entries = one_key_splits(one_key_fuses(entries))
 
     for layer in all_layers(head):
         if layer.op == "linear":

@@ -723,7 +723,11 @@ class ArchSpec(_Strict):
         description="Checkpoint key (without `.weight`/`.bias`, relative to `base_prefix`) for each backbone "
         "slot. `layer` is the layer prefix containing `{i}`; slots under a layer are relative to it. "
         "`attn.q`, `attn.k` and `attn.v` may name one key: it then holds the three concatenated, in that "
-        "order (GPT-2's `c_attn`)."
+        "order (GPT-2's `c_attn`; with grouped-query attention, all queries, then the key heads, then the "
+        "value heads, as Phi-3's `qkv_proj` and GPT-BigCode's multi-query `c_attn`). `ffn.gate` and `ffn.up` "
+        "may name one key too, gate rows first (Phi-3's `gate_up_proj`). A key that several parameters "
+        "load is a `split` entry of the table: its rows cut at each parameter's size on load, "
+        "concatenated again on export."
     )
     transposed: list[str] = Field(
         default_factory=list,

@@ -971,8 +971,9 @@ def load(
     copied = {
         key
         for e in model_plan.entries
-        if e.get("param") in relaid | {f"{name}.weight" for name in packs} and e["op"] in ("rename", "fuse")
-        for key in ([e["key"]] if e["op"] == "rename" else e["keys"])
+        if e["op"] in ("rename", "fuse", "split")
+        and {e.get("param"), *e.get("params", ())} & (relaid | {f"{name}.weight" for name in packs})
+        for key in e.get("keys", [e.get("key")])
     }
 
     with reporter.bar(len(ckpt.keys()), "reading weights") as advance:

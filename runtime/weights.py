@@ -89,7 +89,7 @@ def plan(
     for name in ("i", "j"):
         expanded = []
         for entry in out:
-            text = str(entry.get("param", "")) + str(entry.get("key", "")) + str(entry.get("keys", ""))
+            text = "".join(str(entry.get(field, "")) for field in ("param", "params", "key", "keys"))
             if "{" + name + "}" not in text:
                 expanded.append(entry)
                 continue
@@ -159,6 +159,21 @@ def gather(
             if e.get("transpose"):
                 parts = [t.t() for t in parts]
             state[e["param"]] = torch.cat(parts, dim=e["dim"])
+        elif op == "split":
+            if e["key"] not in keys:
+                missing.append(e["key"])
+                continue
+            used.add(e["key"])
+            tensor = read(e["key"])
+            rows = [expected_shapes[p][e["dim"]] for p in e["params"]]
+            whole = list(expected_shapes[e["params"][0]])
+            whole[e["dim"]] = sum(rows)
+            want = _stored(whole, e)
+            if tuple(tensor.shape) != tuple(want):
+                misshapen.append(f"{e['key']}: expected {tuple(want)}, got {tuple(tensor.shape)}")
+                continue
+            tensor = tensor.t() if e.get("transpose") else tensor
+            state.update(zip(e["params"], tensor.split(rows, dim=e["dim"])))
         else:  # pragma: no cover - the compiler writes only these ops
             raise CheckpointError(f"unknown table operation {op!r}")
     unexpected = sorted(keys - used)
@@ -218,6 +233,9 @@ def export(
             param = params[e["param"]].detach()
             own = (kept or {}).get(e["key"])
             out[e["key"]] = param.clone() if own is None else own.to(param.dtype).contiguous()
+        elif e["op"] == "split":
+            whole = torch.cat([params[p].detach() for p in e["params"]], dim=e["dim"])
+            out[e["key"]] = (whole.t() if e.get("transpose") else whole).contiguous()
         elif e["op"] == "fuse":
             parts = params[e["param"]].detach().chunk(len(e["keys"]), dim=e["dim"])
             for key, part in zip(e["keys"], parts):

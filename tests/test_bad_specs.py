@@ -445,20 +445,22 @@ CASES = [
         column=14,
         message="a scaled word embedding is built without 'trigram' or 'transform'",
     ),
-    Case(  # one key for q, k and v is the fused projection, which grouped-query attention splits
-        "one-qkv-key-with-grouped-query-attention",
+    Case(  # one key for q, k and v is the fused projection, which a bottleneck block splits
+        "one-qkv-key-with-a-bottleneck",
         {
             "bad.yaml": delta(
-                "sizes: {kv_heads: {value: 2}}\nattention: {num_kv_heads: kv_heads}\n"
-                "keys: {attn.q: attention.self.qkv, attn.k: attention.self.qkv, attn.v: attention.self.qkv}\n"
-                "heads: {causal_lm: {cross_attention: false}}\n"
+                "block: {bottleneck: {size: hidden_size}}\n"
+                "keys: {attn.q: attention.self.qkv, attn.k: attention.self.qkv, attn.v: attention.self.qkv, "
+                "bottleneck.input: b.in, bottleneck.input_norm: b.in_norm, bottleneck.output: b.out, "
+                "bottleneck.output_norm: b.out_norm}\n"
+                "heads: {causal_lm: null}\n"
             )
         },
         path="keys.attn.q",
-        line=BODY_LINE + 2,
+        line=BODY_LINE + 1,
         column=8,
-        message="one key for q, k and v loads into one fused projection",
-        count=6,  # and, with cross-attention off, the family's five cross-attention keys are unknown
+        message="one key for q, k and v loads into one fused projection, which a bottleneck block does not have",
+        count=6,  # and, without the causal LM head, the family's five cross-attention keys are unknown
     ),
     Case(
         "shared-norm-on-sequential-layers",

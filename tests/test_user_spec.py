@@ -1,6 +1,6 @@
 """Architectures outside specs/ need only a spec: BERT, DistilBERT, ELECTRA, OPT, GPT-2,
-XLM-RoBERTa-XL, Llama, Qwen2, Mistral, Gemma, Qwen3, Phi, GPT-NeoX, GPT-J, ALBERT and
-BLOOM, from tests/fixtures/.
+XLM-RoBERTa-XL, Llama, Qwen2, Mistral, Gemma, Qwen3, Phi, GPT-NeoX, GPT-J, ALBERT,
+BLOOM, Phi-3 and GPT-BigCode, from tests/fixtures/.
 
 BERT differs from the RoBERTa family in its position ids (sequential), pad id,
 key prefix and head layouts (`cls.predictions.*`, a pooled sequence
@@ -27,7 +27,9 @@ sums its embeddings at `embedding_size`, always projects them, and shares its
 layers' weights among `num_hidden_groups` groups, with a pre-training head of
 its own (a user head spec: sentence-order prediction). BLOOM has ALiBi
 positions (a per-head bias on each key's position, no table), a normed word
-embedding and q/k/v grouped by head. Each
+embedding and q/k/v grouped by head. Phi-3 is Mistral with q/k/v in one key
+under grouped-query attention and the FFN's gate and up in one key (the table
+splits each), GPT-BigCode GPT-2 with multi-query attention in one `c_attn`. Each
 spec says exactly that and nothing else; every head it offers is compared with
 the `transformers` class of that name.
 """
@@ -43,13 +45,14 @@ import pytest
 import torch
 from hypothesis import given
 from hypothesis import strategies as st
-from safetensors.torch import load_file
+from safetensors.torch import load_file, save_file
 from support import padded_batch, save
 
 import archgen
 from archgen.compiler import load_arch
 from archgen.runtime import InputError
 from archgen.runtime.reference import build_reference
+from archgen.runtime.weights import CheckpointError
 
 FIXTURES = Path(__file__).parent / "fixtures"
 
@@ -202,6 +205,15 @@ def mistral_config(draw, heads: int) -> dict:
     return llama_config(draw, heads) | {"sliding_window": draw(st.one_of(st.none(), st.integers(1, 8)))}
 
 
+def phi3_config(draw, heads: int) -> dict:
+    config = mistral_config(draw, heads)
+    head_dim = config.get("head_dim", config["hidden_size"] // heads)
+    # a rotated width that pairs: int(head_dim * factor) even and positive
+    factors = [f for f in (0.25, 0.5, 0.75, 1.0) if int(head_dim * f) % 2 == 0 and int(head_dim * f) > 0]
+    config["rope_parameters"]["partial_rotary_factor"] = draw(st.sampled_from(factors))
+    return config
+
+
 def gemma_config(draw, heads: int) -> dict:
     return llama_config(draw, heads) | {"hidden_act": draw(st.sampled_from(["gelu_pytorch_tanh", "silu"]))}
 
@@ -236,6 +248,8 @@ SPECS = {
     "gptj": UserSpec(gptj_config, "activation_function", "gelu_new", 0),
     "albert": UserSpec(albert_config, "hidden_act", "gelu_new", 0),
     "bloom": UserSpec(bloom_config, None, "gelu_tanh", 0),  # BLOOM's FFN has no activation key
+    "phi3": UserSpec(phi3_config, "hidden_act", "silu", 0),
+    "gpt_bigcode": UserSpec(gpt2_config, "activation_function", "gelu_new", 0),
 }
 CASES = [(name, head.name) for name in SPECS for head in load_arch(FIXTURES / f"{name}.yaml").heads]
 
@@ -261,6 +275,8 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
             ),  # no causal LM
             "gemma": sorted(decoder),
             "phi": sorted(decoder),
+            "phi3": sorted(decoder),
+            "gpt_bigcode": sorted(decoder),
             **{
                 name: sorted(with_qa)
                 for name in ("llama", "mistral", "qwen2", "qwen3", "gpt2", "gpt_neox", "bloom")
@@ -345,6 +361,7 @@ def test_a_user_spec_generates_as_the_reference(name: str) -> None:
         ("mistral", "token_classification"),  # a sliding window inside packed rows
         ("phi", "token_classification"),  # partial rotary, parallel layers
         ("bloom", "token_classification"),  # ALiBi: each packed sequence's keys count from its start
+        ("phi3", "token_classification"),  # split q/k/v and gate/up keys, packed (fp32) layers
         ("opt", "encoder_model"),
     ],
 )
@@ -459,3 +476,22 @@ def test_alibi_counts_the_positions_the_mask_keeps() -> None:
     ours = model(ids, mask)["last_hidden_state"]
     kept = mask.bool()  # the reference's rows for blocked queries are its own choice
     torch.testing.assert_close(ours[kept], expected[kept], atol=1e-5, rtol=0)
+
+
+def test_a_split_key_of_the_wrong_size_is_named() -> None:
+    """Phi-3's `qkv_proj` loads the queries and the fused keys and values (a `split` entry):
+    a checkpoint whose key lacks the value rows is refused, naming the key and both shapes,
+    and a missing one is named too."""
+    spec = FIXTURES / "phi3.yaml"
+    ir = load_arch(spec)
+    config = dict(ir.spec.reference.tiny) | {"hidden_act": "silu"}  # 4 heads of 8, 2 kv heads
+    checkpoint = save(build_reference(ir, ir.head("encoder_model"), config))
+    tensors = load_file(checkpoint / "model.safetensors")
+    key = "layers.0.self_attn.qkv_proj.weight"
+    tensors[key] = tensors[key][:-16]  # no value rows
+    del tensors["layers.1.mlp.gate_up_proj.weight"]
+    save_file(tensors, checkpoint / "model.safetensors", metadata={"format": "pt"})
+    with pytest.raises(CheckpointError) as info:
+        archgen.load(checkpoint, spec=spec)
+    assert f"{key}: expected (64, 32), got (48, 32)" in str(info.value)
+    assert "missing keys: layers.1.mlp.gate_up_proj.weight" in str(info.value)
