@@ -98,13 +98,14 @@ def special_slot_entries(
                 continue
             keys = variant.decoder_keys if decoder else variant.keys
             key = head + keys.get(slot, relative_key)
-            for p in _r._linear_params(s.ffn.bias):
+            for p in _r._linear_params(s.ffn.bias is not False):
+                switched = _r.bias_when(s.ffn.bias).get("when", []) if p == "bias" else []
                 entries.append(
                     {
                         "op": "rename",
                         "param": f"{root}.layers.{{i}}.{slot}.{p}",
                         "key": f"{key}.{p}",
-                        "when": [_flag(s, value)],
+                        "when": [_flag(s, value), *switched],
                     }
                 )
         return entries

@@ -653,6 +653,9 @@ def switches(spec: ArchSpec) -> list[tuple[tuple, Switch]]:
         (("embeddings", "trigram"), spec.embeddings.trigram),
         (("embeddings", "transform"), spec.embeddings.transform),
         (("attention", "qk_norm"), spec.attention.qk_norm),
+        (("attention", "bias"), spec.attention.bias),
+        (("attention", "out_bias"), spec.attention.out_bias),
+        (("ffn", "bias"), spec.ffn.bias),
         (("block", "parallel"), spec.block.parallel),
     ]
     if spec.block.bottleneck is not None:
@@ -747,6 +750,8 @@ def load_arch(path: Path | str) -> ArchIR:
             )
         if not knob.unused and loc != ("embeddings", "transform"):
             err(loc + ("unused",), "only embeddings.transform may say 'unused: false'")
+        if loc[-1] in ("bias", "out_bias") and knob.cases is not None:
+            err(loc + ("cases",), "a bias switch reads a bool symbol: no 'cases'")
         if loc == ("norm", "kind") and knob.cases is None:
             err(loc, "a norm kind switch needs 'cases' (config value -> layer_norm | rms_norm | no_norm ...)")
         for value in (knob.cases or {}).values():

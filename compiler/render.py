@@ -98,6 +98,11 @@ def _knob(knob) -> str:
     return str(knob)
 
 
+def _bias_text(knob: bool | Switch) -> str:
+    """A bias knob in words: always, none, or when a config switch is on."""
+    return f"when config `{knob.switch}`" if isinstance(knob, Switch) else "always" if knob else "none"
+
+
 def placement(s: ArchSpec) -> str:
     """The layer's norm placement in words."""
     if s.block.parallel is True:
@@ -134,7 +139,9 @@ def _features(s: ArchSpec) -> list[str]:
         )
         + ("scaled by 1/sqrt(head_dim)" if s.attention.scale == "inverse_sqrt_head_dim" else "no scaling")
         + (
-            ", with biases"
+            f", biases: q/k/v {_bias_text(s.attention.bias)}, output {_bias_text(out_bias(s))}"
+            if isinstance(s.attention.bias, Switch) or isinstance(out_bias(s), Switch)
+            else ", with biases"
             if s.attention.bias and out_bias(s)
             else ", no biases"
             if not s.attention.bias and not out_bias(s)
@@ -149,7 +156,14 @@ def _features(s: ArchSpec) -> list[str]:
             if s.attention.qk_norm is True
             else f", each head's queries and keys normed when config `{s.attention.qk_norm.switch}`"
         ),
-        f"ffn: {s.ffn.kind}, {s.ffn.activation}" + (", with biases" if s.ffn.bias else ", no biases"),
+        f"ffn: {s.ffn.kind}, {s.ffn.activation}"
+        + (
+            f", biases when config `{s.ffn.bias.switch}`"
+            if isinstance(s.ffn.bias, Switch)
+            else ", with biases"
+            if s.ffn.bias
+            else ", no biases"
+        ),
         "pooler: first token -> dense -> " + s.pooler.activation if s.pooler else "pooler: none",
     ] + _s2s.seq2seq_features(s)
     if s.pooler and s.pooler.dense is not True:
@@ -532,7 +546,9 @@ def render_module(ir: ArchIR) -> str:
         groups=s.block.layer_groups,
         alibi=s.embeddings.position.kind == "alibi",
         layer_count=s.block.layer_groups or s.block.num_layers,
-        out_bias=out_bias(s),
+        qkv_bias=bias_code(s.attention.bias),
+        out_bias=bias_code(out_bias(s)),
+        ffn_bias=bias_code(s.ffn.bias),
         dec=s.decoder,
         ffn_classes=ffn_classes,
         ffn_variants=ffn_variants,
@@ -620,20 +636,35 @@ def _linear_params(bias: bool) -> list[str]:
     return ["weight", "bias"] if bias else ["weight"]
 
 
-def out_bias(spec: ArchSpec) -> bool:
+def out_bias(spec: ArchSpec) -> bool | Switch:
     """Whether attention's output projection carries a bias (`attention.out_bias`, else `bias`)."""
     return spec.attention.bias if spec.attention.out_bias is None else spec.attention.out_bias
 
 
+def bias_code(knob: bool | Switch) -> str:
+    """A bias knob as the generated constructor says it: `True`, `False` or `config.<switch>`."""
+    return f"config.{knob.switch}" if isinstance(knob, Switch) else str(knob)
+
+
+def _slot_bias(spec: ArchSpec, slot: str) -> bool | Switch:
+    """The bias knob of a linear slot."""
+    if slot in ("attn.o", "cross.o"):
+        return out_bias(spec)
+    if slot.startswith(("attn.", "cross.")):
+        return spec.attention.bias
+    if slot.startswith(("ffn.", "ffn_stack.")):
+        return spec.ffn.bias
+    return True
+
+
+def bias_when(knob: bool | Switch) -> dict:
+    """The condition a bias entry carries: a switched bias exists when its switch is on."""
+    return {"when": [knob.switch]} if isinstance(knob, Switch) else {}
+
+
 def _slot_params(spec: ArchSpec, slot: str, kind: str) -> list[str]:
     if kind == "linear":
-        if slot in ("attn.o", "cross.o"):
-            return _linear_params(out_bias(spec))
-        if slot.startswith(("attn.", "cross.")):
-            return _linear_params(spec.attention.bias)
-        if slot.startswith(("ffn.", "ffn_stack.")):
-            return _linear_params(spec.ffn.bias)
-        return _linear_params(True)
+        return _linear_params(_slot_bias(spec, slot) is not False)
     if kind == "norm":
         return _norm_params(spec)
     return ["weight"]
@@ -736,6 +767,8 @@ def slot_entries(
             # one key whose q/k/v rows are grouped by head (checked): regrouped by part at load
             flag["regroup"] = {"parts": 3, "groups": s.attention.num_heads}
         for path, index, conds in _placements(s, slot, root, cross_when):
+            if p == "bias" and kind == "linear" and bias_when(_slot_bias(s, slot)):
+                conds = {**conds, "when": [*conds.get("when", []), *bias_when(_slot_bias(s, slot))["when"]]}
             param = f"{path}.{p}"
             if index is None:
                 entries.append({"op": "rename", "param": param, "key": f"{key}.{p}", **conds, **flag})

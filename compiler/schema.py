@@ -267,11 +267,15 @@ class AttentionSpec(_Strict):
         description="`inverse_sqrt_head_dim`: scores are scaled by 1/sqrt(head_dim). `none`: no scaling "
         "(T5 folds it into the initialisation).",
     )
-    bias: bool = Field(True, description="q/k/v/o projections carry a bias.")
-    out_bias: bool | None = Field(
+    bias: bool | Switch = Field(
+        True,
+        description="q/k/v/o projections carry a bias. Or a switch over a `bool` symbol: the biases exist "
+        "when config.json turns it on (Llama's `attention_bias`, StableLM's `use_qkv_bias`).",
+    )
+    out_bias: bool | Switch | None = Field(
         None,
-        description="The output projection (`attn.o`) carries a bias; default: as `bias` (Qwen2 biases "
-        "q/k/v but not o).",
+        description="The output projection (`attn.o`) carries a bias (or a switch, as `bias`); default: as "
+        "`bias` (Qwen2 biases q/k/v but not o).",
     )
     head_dim: str = Field(
         "head_dim", description="Size symbol of the per-head width; inner width is `num_heads * head_dim`."
@@ -341,7 +345,11 @@ class FFNSpec(_Strict):
         "checkpoint whose value differs is rejected at load time, naming both values.",
     )
     size: str = Field("intermediate_size", description="Size symbol of the inner width.")
-    bias: bool = Field(True, description="The FFN linears carry a bias.")
+    bias: bool | Switch = Field(
+        True,
+        description="The FFN linears carry a bias. Or a switch over a `bool` symbol, as `attention.bias` "
+        "(Llama's `mlp_bias`).",
+    )
     variant: str | None = Field(
         None,
         description="A `str` size symbol (e.g. bound from `feed_forward_proj`) whose value picks one of "

@@ -556,6 +556,27 @@ CASES = [
         hint="did you mean 'alibi'?",
     ),
     Case(
+        "bias-switch-over-a-number",
+        {"bad.yaml": delta("attention: {bias: {switch: num_layers}}\n")},
+        path="attention.bias.switch",
+        line=BODY_LINE,
+        column=20,
+        message="switch 'num_layers' must be a bool size symbol (kind: bool), it is int",
+    ),
+    Case(  # and the cases make the switch expect a str symbol, which qb is not
+        "bias-switch-with-cases",
+        {
+            "bad.yaml": delta(
+                "sizes: {qb: {value: true, kind: bool}}\nffn: {bias: {switch: qb, cases: {a: b}}}\n"
+            )
+        },
+        path="ffn.bias.cases",
+        line=BODY_LINE + 1,
+        column=26,
+        message="a bias switch reads a bool symbol: no 'cases'",
+        count=2,
+    ),
+    Case(
         "squeeze-after-a-wide-layer",
         {
             "bad.yaml": delta(

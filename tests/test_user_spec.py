@@ -1,6 +1,6 @@
 """Architectures outside specs/ need only a spec: BERT, DistilBERT, ELECTRA, OPT, GPT-2,
 XLM-RoBERTa-XL, Llama, Qwen2, Mistral, Gemma, Qwen3, Phi, GPT-NeoX, GPT-J, ALBERT,
-BLOOM, Phi-3 and GPT-BigCode, from tests/fixtures/.
+BLOOM, Phi-3, GPT-BigCode, Starcoder2 and StableLM, from tests/fixtures/.
 
 BERT differs from the RoBERTa family in its position ids (sequential), pad id,
 key prefix and head layouts (`cls.predictions.*`, a pooled sequence
@@ -29,7 +29,9 @@ its own (a user head spec: sentence-order prediction). BLOOM has ALiBi
 positions (a per-head bias on each key's position, no table), a normed word
 embedding and q/k/v grouped by head. Phi-3 is Mistral with q/k/v in one key
 under grouped-query attention and the FFN's gate and up in one key (the table
-splits each), GPT-BigCode GPT-2 with multi-query attention in one `c_attn`. Each
+splits each), GPT-BigCode GPT-2 with multi-query attention in one `c_attn`. Starcoder2 is
+Mistral with LayerNorms, biases and a plain FFN (no new knob); StableLM Llama
+with LayerNorms, partial rotary and q/k/v biases that a config switch turns on. Each
 spec says exactly that and nothing else; every head it offers is compared with
 the `transformers` class of that name.
 """
@@ -170,6 +172,14 @@ def phi_config(draw, heads: int) -> dict:
     }
 
 
+def stablelm_config(draw, heads: int) -> dict:
+    return partial_rotary_config(draw, heads) | {
+        "num_key_value_heads": draw(st.sampled_from([d for d in range(1, heads + 1) if heads % d == 0])),
+        "hidden_act": draw(st.sampled_from(["silu", "gelu"])),
+        "use_qkv_bias": draw(st.booleans()),  # a bias switch: on, q/k/v carry biases; off, none
+    }
+
+
 def gpt_neox_config(draw, heads: int) -> dict:
     return partial_rotary_config(draw, heads) | {
         "hidden_act": draw(st.sampled_from(["gelu", "relu"])),
@@ -214,6 +224,10 @@ def phi3_config(draw, heads: int) -> dict:
     return config
 
 
+def starcoder2_config(draw, heads: int) -> dict:
+    return mistral_config(draw, heads) | {"hidden_act": draw(st.sampled_from(["gelu_pytorch_tanh", "silu"]))}
+
+
 def gemma_config(draw, heads: int) -> dict:
     return llama_config(draw, heads) | {"hidden_act": draw(st.sampled_from(["gelu_pytorch_tanh", "silu"]))}
 
@@ -250,6 +264,8 @@ SPECS = {
     "bloom": UserSpec(bloom_config, None, "gelu_tanh", 0),  # BLOOM's FFN has no activation key
     "phi3": UserSpec(phi3_config, "hidden_act", "silu", 0),
     "gpt_bigcode": UserSpec(gpt2_config, "activation_function", "gelu_new", 0),
+    "starcoder2": UserSpec(starcoder2_config, "hidden_act", "gelu_pytorch_tanh", 0),
+    "stablelm": UserSpec(stablelm_config, "hidden_act", "silu", 0),
 }
 CASES = [(name, head.name) for name in SPECS for head in load_arch(FIXTURES / f"{name}.yaml").heads]
 
@@ -277,6 +293,8 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
             "phi": sorted(decoder),
             "phi3": sorted(decoder),
             "gpt_bigcode": sorted(decoder),
+            "starcoder2": sorted(decoder),
+            "stablelm": sorted(decoder),
             **{
                 name: sorted(with_qa)
                 for name in ("llama", "mistral", "qwen2", "qwen3", "gpt2", "gpt_neox", "bloom")
