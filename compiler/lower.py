@@ -790,6 +790,7 @@ def load_arch(path: Path | str) -> ArchIR:
             (spec.attention.sliding_window is not None, ("attention", "sliding_window"), "a sliding window"),
             (spec.attention.qk_norm is not False, ("attention", "qk_norm"), "a query/key norm"),
             (spec.block.parallel is not False, ("block", "parallel"), "parallel attention and FFN"),
+            (spec.block.placement == "sublayer", ("block", "placement"), "sublayer-normed layers"),
         )
         if on
     ]
@@ -822,6 +823,16 @@ def load_arch(path: Path | str) -> ArchIR:
             err(("block", "parallel"), "parallel attention and FFN are pre-norm: set block.placement: pre")
         if spec.block.ffn_stack:
             err(("block", "parallel"), "parallel attention and FFN are built without an 'ffn_stack'")
+    if spec.attention.qk_norm_scope != "head" and spec.attention.qk_norm is False:
+        err(("attention", "qk_norm_scope"), "'qk_norm_scope' says what a query/key norm spans; set 'qk_norm'")
+    elif spec.attention.qk_norm_scope != "head" and spec.attention.num_kv_heads is None:
+        err(
+            ("attention", "qk_norm_scope"),
+            "'qk_norm_scope: all_heads' is built with a query projection apart from keys and values: set "
+            "'num_kv_heads' (it may equal num_heads)",
+        )
+    if spec.block.placement == "sublayer" and spec.block.ffn_stack:
+        err(("block", "placement"), "sublayer-normed layers are built without an 'ffn_stack'")
     if spec.block.shared_norm and spec.block.parallel is not True:
         err(
             ("block", "shared_norm"),

@@ -152,9 +152,12 @@ def _features(s: ArchSpec) -> list[str]:
         + (
             ""
             if s.attention.qk_norm is False
-            else ", each head's queries and keys normed"
-            if s.attention.qk_norm is True
-            else f", each head's queries and keys normed when config `{s.attention.qk_norm.switch}`"
+            else (
+                ", each head's queries and keys normed"
+                if s.attention.qk_norm_scope == "head"
+                else ", queries and keys normed across all heads' features"
+            )
+            + ("" if s.attention.qk_norm is True else f" when config `{s.attention.qk_norm.switch}`")
         ),
         f"ffn: {s.ffn.kind}, {s.ffn.activation}"
         + (
@@ -211,6 +214,12 @@ def _diagram(s: ArchSpec) -> list[str]:
             "x ──► attn ──► (+) ──► attn_norm ──► h ──► ffn ──► (+) ──► ffn_norm ──► out",
             "│               ▲                     │               ▲",
             "└───────────────┘                     └───────────────┘",
+        ]
+    if s.block.placement == "sublayer":
+        return [
+            "x ──► attn ──► attn_norm ──► (+) ──► h ──► ffn ──► ffn_norm ──► (+) ──► out",
+            "│                             ▲      │                          ▲",
+            "└─────────────────────────────┘      └──────────────────────────┘",
         ]
     return [
         "x ──► attn_norm ──► attn ──► (+) ──► h ──► ffn_norm ──► ffn ──► (+) ──► out",
@@ -544,6 +553,7 @@ def render_module(ir: ArchIR) -> str:
         gqa=s.attention.num_kv_heads,
         window=s.attention.sliding_window,
         groups=s.block.layer_groups,
+        qk_all=s.attention.qk_norm is not False and s.attention.qk_norm_scope == "all_heads",
         alibi=s.embeddings.position.kind == "alibi",
         layer_count=s.block.layer_groups or s.block.num_layers,
         qkv_bias=bias_code(s.attention.bias),

@@ -301,6 +301,13 @@ class AttentionSpec(_Strict):
         "backbone's norm kind and epsilon, before rotary positions (slots `attn.q_norm`, `attn.k_norm`; "
         "Qwen3, Phi's `qk_layernorm`). A switch that is off has no such weights.",
     )
+    qk_norm_scope: Literal["head", "all_heads"] = Field(
+        "head",
+        description="With `qk_norm`: what one norm spans. `head`: each head's `head_dim` features, one "
+        "`head_dim`-wide weight shared by the heads (Qwen3). `all_heads`: the whole projection, all heads' "
+        "features at once, before it is split into heads: weights `num_heads * head_dim` wide for queries "
+        "and `num_kv_heads * head_dim` for keys (OLMo2); needs `num_kv_heads`.",
+    )
     sliding_window: str | None = Field(
         None,
         description="Size symbol of a sliding window in causal self-attention: a query sees only the keys "
@@ -389,9 +396,12 @@ class BottleneckSpec(_Strict):
 class BlockSpec(_Strict):
     """One transformer layer: where norms sit around attention and FFN."""
 
-    placement: Literal["post", "pre"] = Field(
+    placement: Literal["post", "pre", "sublayer"] = Field(
         description="`post`: `norm(x + sublayer(x))` (BERT). `pre`: `x + sublayer(norm(x))`, usually with "
-        "`final_norm` (GPT/T5/PreLN)."
+        "`final_norm` (GPT/T5/PreLN). `sublayer`: `x + norm(sublayer(x))`, each sublayer's output normed "
+        "before the residual sum and the layer input never (OLMo2's `post_attention_layernorm` and "
+        "`post_feedforward_layernorm` in the `attn_norm` and `ffn_norm` slots), usually with `final_norm`; "
+        "plain layers only (no bottleneck, `decoder` section or cross-attention)."
     )
     parallel: bool | Switch = Field(
         False,

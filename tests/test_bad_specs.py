@@ -207,7 +207,7 @@ CASES = [
         path="block.placement",
         line=BODY_LINE,
         column=9,
-        message="expected one of 'post' or 'pre', got 'psot'",
+        message="expected one of 'post', 'pre' or 'sublayer', got 'psot'",
         hint="did you mean 'post'?",
     ),
     Case(
@@ -575,6 +575,29 @@ CASES = [
         column=26,
         message="a bias switch reads a bool symbol: no 'cases'",
         count=2,
+    ),
+    Case(
+        "qk-norm-scope-without-qk-norm",
+        {"bad.yaml": delta("attention: {qk_norm_scope: all_heads}\n")},
+        path="attention.qk_norm_scope",
+        line=BODY_LINE,
+        column=13,
+        message="'qk_norm_scope' says what a query/key norm spans; set 'qk_norm'",
+    ),
+    Case(
+        "all-heads-qk-norm-without-separate-queries",
+        {
+            "bad.yaml": delta(
+                "attention: {qk_norm: true, qk_norm_scope: all_heads}\nkeys: {attn.q_norm: q_norm, attn.k_norm: k_norm}\n"
+                "heads: {causal_lm: {cross_attention: false}}\n"
+            )
+        },
+        path="attention.qk_norm_scope",
+        line=BODY_LINE,
+        column=28,
+        message="'qk_norm_scope: all_heads' is built with a query projection apart from keys and values: set "
+        "'num_kv_heads'",
+        count=6,  # and, with cross-attention off, the family's five cross-attention keys are unknown
     ),
     Case(
         "squeeze-after-a-wide-layer",

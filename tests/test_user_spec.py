@@ -1,6 +1,6 @@
 """Architectures outside specs/ need only a spec: BERT, DistilBERT, ELECTRA, OPT, GPT-2,
 XLM-RoBERTa-XL, Llama, Qwen2, Mistral, Gemma, Qwen3, Phi, GPT-NeoX, GPT-J, ALBERT,
-BLOOM, Phi-3, GPT-BigCode, Starcoder2 and StableLM, from tests/fixtures/.
+BLOOM, Phi-3, GPT-BigCode, Starcoder2, StableLM and OLMo 2, from tests/fixtures/.
 
 BERT differs from the RoBERTa family in its position ids (sequential), pad id,
 key prefix and head layouts (`cls.predictions.*`, a pooled sequence
@@ -31,7 +31,9 @@ embedding and q/k/v grouped by head. Phi-3 is Mistral with q/k/v in one key
 under grouped-query attention and the FFN's gate and up in one key (the table
 splits each), GPT-BigCode GPT-2 with multi-query attention in one `c_attn`. Starcoder2 is
 Mistral with LayerNorms, biases and a plain FFN (no new knob); StableLM Llama
-with LayerNorms, partial rotary and q/k/v biases that a config switch turns on. Each
+with LayerNorms, partial rotary and q/k/v biases that a config switch turns on;
+OLMo 2 Llama with its norms after each sublayer and RMSNorms over all queries and
+all keys. Each
 spec says exactly that and nothing else; every head it offers is compared with
 the `transformers` class of that name.
 """
@@ -266,6 +268,7 @@ SPECS = {
     "gpt_bigcode": UserSpec(gpt2_config, "activation_function", "gelu_new", 0),
     "starcoder2": UserSpec(starcoder2_config, "hidden_act", "gelu_pytorch_tanh", 0),
     "stablelm": UserSpec(stablelm_config, "hidden_act", "silu", 0),
+    "olmo2": UserSpec(llama_config, "hidden_act", "silu", 0),
 }
 CASES = [(name, head.name) for name in SPECS for head in load_arch(FIXTURES / f"{name}.yaml").heads]
 
@@ -295,6 +298,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
             "gpt_bigcode": sorted(decoder),
             "starcoder2": sorted(decoder),
             "stablelm": sorted(decoder),
+            "olmo2": sorted(["encoder_model", "causal_lm", "sequence_classification"]),
             **{
                 name: sorted(with_qa)
                 for name in ("llama", "mistral", "qwen2", "qwen3", "gpt2", "gpt_neox", "bloom")
