@@ -636,6 +636,9 @@ def _size_refs(spec: ArchSpec) -> list[tuple[tuple, str]]:
         (("ffn", "size"), spec.ffn.size),
         (("block", "num_layers"), spec.block.num_layers),
         (("block", "layer_groups"), spec.block.layer_groups) if spec.block.layer_groups else None,
+        (("block", "residual_scale"), spec.block.residual_scale) if spec.block.residual_scale else None,
+        (("attention", "scale_size"), spec.attention.scale_size) if spec.attention.scale_size else None,
+        (("embeddings", "multiplier"), spec.embeddings.multiplier) if spec.embeddings.multiplier else None,
         (("norm", "eps"), spec.norm.eps) if spec.norm.eps is not None else None,
         (("embeddings", "input_width"), spec.embeddings.input_width) if spec.embeddings.input_width else None,
         (("embeddings", "norm_eps"), spec.embeddings.norm_eps) if spec.embeddings.norm_eps else None,
@@ -833,11 +836,29 @@ def load_arch(path: Path | str) -> ArchIR:
         )
     if spec.block.placement == "sublayer" and spec.block.ffn_stack:
         err(("block", "placement"), "sublayer-normed layers are built without an 'ffn_stack'")
+    if spec.attention.scale == "size" and spec.attention.scale_size is None:
+        err(("attention", "scale"), "'scale: size' needs 'scale_size' (a float size symbol)")
+    if spec.attention.scale_size is not None and spec.attention.scale != "size":
+        err(("attention", "scale_size"), "'scale_size' is for 'scale: size'")
+    if emb.multiplier is not None and emb.scale != "none":
+        err(("embeddings", "multiplier"), "one word-embedding scale: 'multiplier' or 'scale', not both")
+    if spec.block.residual_scale is not None and (
+        spec.block.placement != "pre" or spec.block.parallel is not False
+    ):
+        err(
+            ("block", "residual_scale"),
+            "'residual_scale' is built for sequential pre-norm layers ('placement: pre')",
+        )
     if spec.block.shared_norm and spec.block.parallel is not True:
         err(
             ("block", "shared_norm"),
             "'shared_norm' is for layers that are always parallel ('parallel: true'): a sequential "
             "layer reads a second norm",
+        )
+    if not spec.norm.bias and spec.norm.kind != "layer_norm":
+        err(
+            ("norm", "bias"),
+            "'bias: false' is for 'kind: layer_norm' (the other kinds say their own tensors)",
         )
     if spec.norm.kind not in ("no_norm",) and spec.norm.eps is None:
         err(("norm",), f"norm kind {spec.norm.kind!r} needs 'eps' (a size symbol)")
@@ -993,6 +1014,16 @@ def _check_head(head: HeadIR, spec: ArchSpec, loc: tuple, err, check_symbol) -> 
                 check_symbol(lloc + ("out",), layer.out)
         if layer.op == "activation" and layer.fn is None:
             err(lloc, "an 'activation' layer needs 'fn'")
+        if layer.op == "scale":
+            if layer.by is None:
+                err(lloc, "a 'scale' layer needs 'by' (a float size symbol)")
+            else:
+                check_symbol(lloc + ("by",), layer.by)
+        elif layer.by is not None or layer.divide:
+            err(
+                lloc + ("by" if layer.by is not None else "divide",),
+                "'by' and 'divide' are for 'scale' layers",
+            )
         if layer.op == "squeeze" and (previous is None or previous.op != "linear" or previous.out != 1):
             err(lloc, "a 'squeeze' layer follows a 'linear' layer with 'out: 1'")
         if layer.name:

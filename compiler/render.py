@@ -38,6 +38,7 @@ _ACT = {
     "relu": "F.relu({})",
     "tanh": "torch.tanh({})",
     "silu": "F.silu({})",
+    "relu2": "F.relu({}).square()",
 }
 
 
@@ -45,10 +46,10 @@ def act(fn: str, expr: str) -> str:
     return _ACT[fn].format(expr)
 
 
-def norm_ctor(kind: str, width: str, eps: str) -> str:
-    """Python that builds one norm of ``kind``."""
+def norm_ctor(kind: str, width: str, eps: str, bias: bool = True) -> str:
+    """Python that builds one norm of ``kind`` (a `layer_norm` without a bias unless ``bias``)."""
     if kind == "layer_norm":
-        return f"nn.LayerNorm({width}, eps={eps})"
+        return f"nn.LayerNorm({width}, eps={eps}{'' if bias else ', bias=False'})"
     if kind == "rms_norm":
         return f"RMSNorm({width}, {eps})"
     if kind == "offset_rms_norm":
@@ -62,7 +63,7 @@ def _norm_factory(spec: ArchSpec):
         eps_expr = f"config.{eps or spec.norm.eps}"
         if kind is None and isinstance(spec.norm.kind, Switch):
             return f"make_norm(config, {width}, {eps_expr})"
-        return norm_ctor(kind or spec.norm.kind, width, eps_expr)
+        return norm_ctor(kind or spec.norm.kind, width, eps_expr, bias=kind is not None or spec.norm.bias)
 
     return norm
 
@@ -137,7 +138,11 @@ def _features(s: ArchSpec) -> list[str]:
             if not s.block.bottleneck
             else ""
         )
-        + ("scaled by 1/sqrt(head_dim)" if s.attention.scale == "inverse_sqrt_head_dim" else "no scaling")
+        + {
+            "inverse_sqrt_head_dim": "scaled by 1/sqrt(head_dim)",
+            "none": "no scaling",
+            "size": f"scaled by `{s.attention.scale_size}`",
+        }[s.attention.scale]
         + (
             f", biases: q/k/v {_bias_text(s.attention.bias)}, output {_bias_text(out_bias(s))}"
             if isinstance(s.attention.bias, Switch) or isinstance(out_bias(s), Switch)
@@ -418,6 +423,9 @@ def _pipeline(
             cur = out_w
         elif layer.op == "squeeze":
             body.append(f"{var} = {var}.squeeze(-1)  # one logit per position")
+        elif layer.op == "scale":
+            init.append(f"self.{layer.by} = config.{layer.by}")
+            body.append(f"{var} = {var} {'/' if layer.divide else '*'} self.{layer.by}")
         elif layer.op == "activation":
             fn = s.ffn.activation if layer.fn == "model" else layer.fn
             body.append(f"{var} = {act(fn, var)}")
@@ -587,7 +595,7 @@ def render_module(ir: ArchIR) -> str:
         bottleneck=s.block.bottleneck,
         act=act,
         has_cross=has_cross or s.decoder is not None,
-        sdpa_scale=", scale=1.0" if s.attention.scale == "none" else "",
+        sdpa_scale={"none": ", scale=1.0", "size": ", scale=self.scale"}.get(s.attention.scale, ""),
         embeddings_doc=_features(s)[2][len("embeddings: ") :].capitalize() + ".",
         attention_doc="Multi-head self-attention: " + _features(s)[3][len("attention: ") :] + ".",
         ffn_doc=(
@@ -637,9 +645,11 @@ def format_source(text: str) -> str:
 
 
 def _norm_params(spec: ArchSpec, kind: str | None = None) -> list[str]:
+    """A norm's tensors: the backbone's (``kind`` None, its `bias` knob followed) or one of ``kind``."""
+    no_bias = kind is None and not spec.norm.bias
     kind = kind or spec.norm.kind
     kinds = set(kind.cases.values()) if isinstance(kind, Switch) else {kind}
-    return ["weight"] if kinds <= {"rms_norm", "offset_rms_norm"} else ["weight", "bias"]
+    return ["weight"] if no_bias or kinds <= {"rms_norm", "offset_rms_norm"} else ["weight", "bias"]
 
 
 def _linear_params(bias: bool) -> list[str]:

@@ -51,7 +51,7 @@ __all__ = [
 #: version is rejected with a pointer to the migration notes in the README.
 SPEC_VERSION = 1
 
-Activation = Literal["gelu", "gelu_tanh", "relu", "tanh", "silu"]
+Activation = Literal["gelu", "gelu_tanh", "relu", "tanh", "silu", "relu2"]
 NormKind = Literal["layer_norm", "rms_norm", "offset_rms_norm", "no_norm"]
 
 
@@ -144,6 +144,11 @@ class NormSpec(_Strict):
     eps: str | None = Field(
         None, description="The size symbol holding epsilon (required for all kinds but no_norm)."
     )
+    bias: bool = Field(
+        True,
+        description="For `kind: layer_norm`: the norm has a bias; `false`: a weight only (Cohere's "
+        "LayerNorm). A head's `norm` layer of the backbone's kind follows it.",
+    )
 
 
 class PositionSpec(_Strict):
@@ -229,6 +234,11 @@ class EmbeddingsSpec(_Strict):
         description="`sqrt_width`: the word embeddings are multiplied by `sqrt(width)`, rounded to the "
         "activations' dtype first (Gemma).",
     )
+    multiplier: str | None = Field(
+        None,
+        description="A float size symbol the word embeddings are multiplied by (Granite's "
+        "`embedding_multiplier`); not with `scale: sqrt_width`.",
+    )
     padding_row: bool = Field(
         True,
         description="The word (and learned position) table reserves `pad_token_id` as its padding row; "
@@ -262,10 +272,14 @@ class RelativeBiasSpec(_Strict):
 class AttentionSpec(_Strict):
     """Multi-head attention."""
 
-    scale: Literal["inverse_sqrt_head_dim", "none"] = Field(
+    scale: Literal["inverse_sqrt_head_dim", "none", "size"] = Field(
         "inverse_sqrt_head_dim",
         description="`inverse_sqrt_head_dim`: scores are scaled by 1/sqrt(head_dim). `none`: no scaling "
-        "(T5 folds it into the initialisation).",
+        "(T5 folds it into the initialisation). `size`: by the float size symbol `scale_size` (Granite's "
+        "`attention_multiplier`).",
+    )
+    scale_size: str | None = Field(
+        None, description="With `scale: size`: the float size symbol the scores are scaled by."
     )
     bias: bool | Switch = Field(
         True,
@@ -344,7 +358,7 @@ class FFNSpec(_Strict):
         description="`dense`: up -> act -> down. `gated`: `act(gate(x)) * up(x)` -> down.",
     )
     activation: Activation = Field(
-        description="The activation. `gelu` is exact (erf), `gelu_tanh` the tanh approximation."
+        description="The activation. `gelu` is exact (erf), `gelu_tanh` the tanh approximation, `relu2` the squared relu (Persimmon, Nemotron)."
     )
     activation_config: str | None = Field(
         None,
@@ -416,6 +430,12 @@ class BlockSpec(_Strict):
         "`h = attn_norm(x)`, and there is no `ffn_norm` slot (Phi, GPT-J).",
     )
     final_norm: bool = Field(False, description="Apply the backbone's norm after the last layer.")
+    residual_scale: str | None = Field(
+        None,
+        description="A float size symbol each sublayer's output is multiplied by before the residual sum, "
+        "`x + r * attn(attn_norm(x))` (Granite's `residual_multiplier`); `placement: pre`, sequential "
+        "layers only.",
+    )
     num_layers: str = Field("num_layers", description="Size symbol of the number of layers.")
     layer_groups: str | None = Field(
         None,
@@ -488,11 +508,13 @@ class DecoderSpec(_Strict):
 class HeadLayer(_Strict):
     """One step of a head's layer pipeline."""
 
-    op: Literal["linear", "activation", "norm", "lm_decoder", "squeeze"] = Field(
+    op: Literal["linear", "activation", "norm", "lm_decoder", "squeeze", "scale"] = Field(
         description="`linear`: a dense layer. `activation`: apply `fn`. `norm`: the backbone's norm. "
         "`lm_decoder`: a projection onto the vocabulary whose weight is tied to the word embedding when "
         "`tie_config` says so, plus its own bias. `squeeze`: drop the last dimension, which the layer "
-        "before (a `linear` with `out: 1`) made one wide: one logit per token (ELECTRA's discriminator)."
+        "before (a `linear` with `out: 1`) made one wide: one logit per token (ELECTRA's discriminator). "
+        "`scale`: multiply by the float size symbol `by` (Cohere's `logit_scale`), or divide with "
+        "`divide: true` (Granite's `logits_scaling`)."
     )
     name: str | None = Field(None, description="Parameter name; required for layers with weights.")
     out: str | int | None = Field(
@@ -502,6 +524,8 @@ class HeadLayer(_Strict):
         None, description="For `activation`: the function, or `model` for the FFN's activation."
     )
     bias: bool = Field(True, description="For `linear` and `lm_decoder`: carry a bias.")
+    by: str | None = Field(None, description="For `scale`: the float size symbol.")
+    divide: bool = Field(False, description="For `scale`: divide by `by` instead of multiplying.")
     scale_when_tied: bool = Field(
         False,
         description="For `lm_decoder`: when tied to the word embedding, scale the hidden state by "

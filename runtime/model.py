@@ -65,6 +65,7 @@ HF_ACTIVATIONS = {
     "silu": "silu",
     "swish": "silu",
     "tanh": "tanh",
+    "relu2": "relu2",
 }
 
 

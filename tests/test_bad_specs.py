@@ -181,7 +181,7 @@ CASES = [
         line=BODY_LINE,
         column=9,
         message="unknown key 'placment'; expected one of: bottleneck, ffn_norm_eps, ffn_stack, final_norm, layer_groups, num_layers, parallel, "
-        "placement, shared_norm",
+        "placement, residual_scale, shared_norm",
         hint="did you mean 'placement'?",
     ),
     Case(
@@ -198,7 +198,7 @@ CASES = [
         path="heads.token_classification.layers[0].nmae",
         line=BODY_LINE + 2,
         column=27,
-        message="unknown key 'nmae'; expected one of: bias, extra_rows, fn, name, norm_kind, op, out",
+        message="unknown key 'nmae'; expected one of: bias, by, divide, extra_rows, fn, name, norm_kind, op, out",
         hint="did you mean 'name'?",
     ),
     Case(
@@ -598,6 +598,52 @@ CASES = [
         message="'qk_norm_scope: all_heads' is built with a query projection apart from keys and values: set "
         "'num_kv_heads'",
         count=6,  # and, with cross-attention off, the family's five cross-attention keys are unknown
+    ),
+    Case(
+        "attention-scale-size-without-size-scale",
+        {"bad.yaml": delta("attention: {scale_size: eps}\n")},
+        path="attention.scale_size",
+        line=BODY_LINE,
+        column=13,
+        message="'scale_size' is for 'scale: size'",
+    ),
+    Case(
+        "head-scale-without-a-symbol",
+        {
+            "bad.yaml": delta(
+                "heads:\n  token_classification:\n    layers: [{op: linear, name: c, out: 2}, {op: scale}]\n"
+                "    keys: {c: c}\n"
+            )
+        },
+        path="heads.token_classification.layers[1]",
+        line=BODY_LINE + 2,
+        column=45,
+        message="a 'scale' layer needs 'by' (a float size symbol)",
+    ),
+    Case(
+        "bias-free-rms-norm",
+        {"bad.yaml": delta("norm: {kind: rms_norm, eps: eps, bias: false}\n")},
+        path="norm.bias",
+        line=BODY_LINE,
+        column=34,
+        message="'bias: false' is for 'kind: layer_norm'",
+    ),
+    Case(
+        "residual-scale-on-post-norm-layers",
+        {"bad.yaml": delta("block: {residual_scale: eps}\n")},
+        path="block.residual_scale",
+        line=BODY_LINE,
+        column=9,
+        message="'residual_scale' is built for sequential pre-norm layers ('placement: pre')",
+    ),
+    Case(
+        "embedding-multiplier-typo",
+        {"bad.yaml": delta("embeddings: {multiplier: epz}\n")},
+        path="embeddings.multiplier",
+        line=BODY_LINE,
+        column=14,
+        message="unknown size symbol 'epz'",
+        hint="did you mean 'eps'?",
     ),
     Case(
         "squeeze-after-a-wide-layer",

@@ -1,6 +1,7 @@
 """Architectures outside specs/ need only a spec: BERT, DistilBERT, ELECTRA, OPT, GPT-2,
 XLM-RoBERTa-XL, Llama, Qwen2, Mistral, Gemma, Qwen3, Phi, GPT-NeoX, GPT-J, ALBERT,
-BLOOM, Phi-3, GPT-BigCode, Starcoder2, StableLM and OLMo 2, from tests/fixtures/.
+BLOOM, Phi-3, GPT-BigCode, Starcoder2, StableLM, OLMo 2, Persimmon, Granite and
+Cohere, from tests/fixtures/.
 
 BERT differs from the RoBERTa family in its position ids (sequential), pad id,
 key prefix and head layouts (`cls.predictions.*`, a pooled sequence
@@ -33,7 +34,11 @@ splits each), GPT-BigCode GPT-2 with multi-query attention in one `c_attn`. Star
 Mistral with LayerNorms, biases and a plain FFN (no new knob); StableLM Llama
 with LayerNorms, partial rotary and q/k/v biases that a config switch turns on;
 OLMo 2 Llama with its norms after each sublayer and RMSNorms over all queries and
-all keys. Each
+all keys; Persimmon GPT-NeoX with sequential layers, switched per-head query/key
+norms and the squared relu; Granite Llama with four config multipliers (word
+embeddings, residual branches, attention scores, logits); Cohere Llama with
+attention and FFN side by side on one bias-free LayerNorm, adjacent rotary pairs
+and scaled logits. Each
 spec says exactly that and nothing else; every head it offers is compared with
 the `transformers` class of that name.
 """
@@ -189,6 +194,13 @@ def gpt_neox_config(draw, heads: int) -> dict:
     }
 
 
+def persimmon_config(draw, heads: int) -> dict:
+    return partial_rotary_config(draw, heads) | {
+        "hidden_act": draw(st.sampled_from(["relu2", "relu"])),
+        "qk_layernorm": draw(st.booleans()),
+    }
+
+
 def gptj_config(draw, heads: int) -> dict:
     head_dim = 2 * draw(st.integers(1, 8))
     return {
@@ -230,6 +242,19 @@ def starcoder2_config(draw, heads: int) -> dict:
     return mistral_config(draw, heads) | {"hidden_act": draw(st.sampled_from(["gelu_pytorch_tanh", "silu"]))}
 
 
+def granite_config(draw, heads: int) -> dict:
+    return llama_config(draw, heads) | {
+        "embedding_multiplier": draw(st.sampled_from([1.0, 3.0, 12.0])),
+        "residual_multiplier": draw(st.sampled_from([1.0, 0.22, 0.5])),
+        "attention_multiplier": draw(st.sampled_from([0.0078125, 0.1, 0.5])),
+        "logits_scaling": draw(st.sampled_from([1.0, 4.0, 8.0])),
+    }
+
+
+def cohere_config(draw, heads: int) -> dict:
+    return llama_config(draw, heads) | {"logit_scale": draw(st.sampled_from([0.0625, 0.125, 1.0]))}
+
+
 def gemma_config(draw, heads: int) -> dict:
     return llama_config(draw, heads) | {"hidden_act": draw(st.sampled_from(["gelu_pytorch_tanh", "silu"]))}
 
@@ -269,6 +294,9 @@ SPECS = {
     "starcoder2": UserSpec(starcoder2_config, "hidden_act", "gelu_pytorch_tanh", 0),
     "stablelm": UserSpec(stablelm_config, "hidden_act", "silu", 0),
     "olmo2": UserSpec(llama_config, "hidden_act", "silu", 0),
+    "persimmon": UserSpec(persimmon_config, "hidden_act", "relu2", 0),
+    "granite": UserSpec(granite_config, "hidden_act", "silu", 0),
+    "cohere": UserSpec(cohere_config, "hidden_act", "silu", 0),
 }
 CASES = [(name, head.name) for name in SPECS for head in load_arch(FIXTURES / f"{name}.yaml").heads]
 
@@ -299,6 +327,8 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
             "starcoder2": sorted(decoder),
             "stablelm": sorted(decoder),
             "olmo2": sorted(["encoder_model", "causal_lm", "sequence_classification"]),
+            "persimmon": sorted(decoder),
+            **{name: sorted(["encoder_model", "causal_lm"]) for name in ("granite", "cohere")},
             **{
                 name: sorted(with_qa)
                 for name in ("llama", "mistral", "qwen2", "qwen3", "gpt2", "gpt_neox", "bloom")
