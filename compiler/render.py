@@ -52,6 +52,8 @@ def norm_ctor(kind: str, width: str, eps: str, bias: bool = True) -> str:
         return f"nn.LayerNorm({width}, eps={eps}{'' if bias else ', bias=False'})"
     if kind == "rms_norm":
         return f"RMSNorm({width}, {eps})"
+    if kind == "offset_layer_norm":
+        return f"OffsetLayerNorm({width}, eps={eps})"
     if kind == "offset_rms_norm":
         return f"OffsetRMSNorm({width}, {eps})"
     return f"NoNorm({width})"

@@ -52,7 +52,7 @@ __all__ = [
 SPEC_VERSION = 1
 
 Activation = Literal["gelu", "gelu_tanh", "relu", "tanh", "silu", "relu2"]
-NormKind = Literal["layer_norm", "rms_norm", "offset_rms_norm", "no_norm"]
+NormKind = Literal["layer_norm", "rms_norm", "offset_rms_norm", "offset_layer_norm", "no_norm"]
 
 
 class _Strict(BaseModel):
@@ -138,7 +138,8 @@ class NormSpec(_Strict):
     kind: NormKind | Switch = Field(
         description="`layer_norm`: mean/variance with weight and bias. `rms_norm`: no mean, no bias, "
         "variance in fp32 then cast back (T5). `offset_rms_norm`: as `rms_norm`, scaled by `1 + weight` "
-        "and all in fp32 before the cast back (Gemma). `no_norm`: `x * weight + bias` (MobileBERT). Or a switch "
+        "and all in fp32 before the cast back (Gemma). `offset_layer_norm`: as `layer_norm`, scaled by "
+        "`1 + weight` (Nemotron's LayerNorm1P). `no_norm`: `x * weight + bias` (MobileBERT). Or a switch "
         "over a `str` symbol whose cases name these kinds (`{switch: normalization_type, cases: ...}`)."
     )
     eps: str | None = Field(

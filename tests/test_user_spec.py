@@ -1,7 +1,7 @@
 """Architectures outside specs/ need only a spec: BERT, DistilBERT, ELECTRA, OPT, GPT-2,
 XLM-RoBERTa-XL, Llama, Qwen2, Mistral, Gemma, Qwen3, Phi, GPT-NeoX, GPT-J, ALBERT,
-BLOOM, Phi-3, GPT-BigCode, Starcoder2, StableLM, OLMo 2, Persimmon, Granite and
-Cohere, from tests/fixtures/.
+BLOOM, Phi-3, GPT-BigCode, Starcoder2, StableLM, OLMo 2, Persimmon, Granite,
+Cohere, Falcon and Nemotron, from tests/fixtures/.
 
 BERT differs from the RoBERTa family in its position ids (sequential), pad id,
 key prefix and head layouts (`cls.predictions.*`, a pooled sequence
@@ -38,7 +38,9 @@ all keys; Persimmon GPT-NeoX with sequential layers, switched per-head query/key
 norms and the squared relu; Granite Llama with four config multipliers (word
 embeddings, residual branches, attention scores, logits); Cohere Llama with
 attention and FFN side by side on one bias-free LayerNorm, adjacent rotary pairs
-and scaled logits. Each
+and scaled logits; Falcon (7B) attention and FFN side by side on one norm with
+multi-query attention in one key and switched biases; Nemotron Llama with
+`1 + weight` LayerNorms, the squared relu, partial rotary and switched biases. Each
 spec says exactly that and nothing else; every head it offers is compared with
 the `transformers` class of that name.
 """
@@ -255,6 +257,29 @@ def cohere_config(draw, heads: int) -> dict:
     return llama_config(draw, heads) | {"logit_scale": draw(st.sampled_from([0.0625, 0.125, 1.0]))}
 
 
+def falcon_config(draw, heads: int) -> dict:
+    head_dim = 2 * draw(st.integers(1, 8))  # rotary pairs features: an even head width
+    return {
+        "num_hidden_layers": draw(st.integers(1, 3)),
+        "num_attention_heads": heads,
+        "hidden_size": heads * head_dim,
+        "ffn_hidden_size": draw(st.one_of(st.none(), st.integers(4, 48))),  # none: 4 * hidden_size
+        "activation": draw(st.sampled_from(["gelu", "relu"])),
+        "bias": draw(st.booleans()),  # a bias switch over every projection
+        "rope_parameters": {"rope_type": "default", "rope_theta": draw(st.sampled_from([10000.0, 5e5]))},
+        "tie_word_embeddings": draw(st.booleans()),
+    }
+
+
+def nemotron_config(draw, heads: int) -> dict:
+    return phi3_config(draw, heads) | {
+        "hidden_act": draw(st.sampled_from(["relu2", "silu"])),
+        "attention_bias": draw(st.booleans()),  # bias switches
+        "mlp_bias": draw(st.booleans()),
+        "sliding_window": None,
+    }
+
+
 def gemma_config(draw, heads: int) -> dict:
     return llama_config(draw, heads) | {"hidden_act": draw(st.sampled_from(["gelu_pytorch_tanh", "silu"]))}
 
@@ -297,6 +322,8 @@ SPECS = {
     "persimmon": UserSpec(persimmon_config, "hidden_act", "relu2", 0),
     "granite": UserSpec(granite_config, "hidden_act", "silu", 0),
     "cohere": UserSpec(cohere_config, "hidden_act", "silu", 0),
+    "falcon": UserSpec(falcon_config, "activation", "gelu", 0),
+    "nemotron": UserSpec(nemotron_config, "hidden_act", "relu2", 0),
 }
 CASES = [(name, head.name) for name in SPECS for head in load_arch(FIXTURES / f"{name}.yaml").heads]
 
@@ -329,6 +356,8 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
             "olmo2": sorted(["encoder_model", "causal_lm", "sequence_classification"]),
             "persimmon": sorted(decoder),
             **{name: sorted(["encoder_model", "causal_lm"]) for name in ("granite", "cohere")},
+            "falcon": sorted(with_qa),
+            "nemotron": sorted(with_qa),
             **{
                 name: sorted(with_qa)
                 for name in ("llama", "mistral", "qwen2", "qwen3", "gpt2", "gpt_neox", "bloom")
