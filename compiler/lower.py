@@ -812,6 +812,8 @@ def load_arch(path: Path | str) -> ArchIR:
         for knob, default in (("rotary_dim", None), ("rotary_pairs", "halves")):
             if getattr(emb.position, knob) != default:
                 err(("embeddings", "position", knob), f"'{knob}' is for 'kind: rotary' positions")
+    if emb.position.kind != "alibi" and emb.position.alibi_positions != "kept_tokens":
+        err(("embeddings", "position", "alibi_positions"), "'alibi_positions' is for 'kind: alibi' positions")
     if emb.scale != "none" and (emb.trigram is not False or emb.transform is not False):
         err(("embeddings", "scale"), "a scaled word embedding is built without 'trigram' or 'transform'")
     if emb.transform_at == "sum":

@@ -179,6 +179,13 @@ class PositionSpec(_Strict):
         description="The size symbol holding the number of table rows (for `rotary`: the longest sequence).",
     )
     theta: str = Field("rope_theta", description="For `rotary`: the size symbol holding the base `theta`.")
+    alibi_positions: Literal["kept_tokens", "slots"] = Field(
+        "kept_tokens",
+        description="For `alibi`: how a key's position counts. `kept_tokens`: the tokens the attention "
+        "mask keeps before it (`cumsum(mask) - 1`, BLOOM). `slots`: its slot in the row or cache, padding "
+        "included (MPT). The two differ only where a mask has holes: ALiBi is shift-invariant, so "
+        "left padding alone changes nothing.",
+    )
     rotary_pairs: Literal["halves", "adjacent"] = Field(
         "halves",
         description="For `rotary`: which features turn together. `halves`: `(i, i + r/2)` of the `r` rotated "

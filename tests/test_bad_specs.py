@@ -216,7 +216,8 @@ CASES = [
         path="norm.kind",
         line=BODY_LINE,
         column=8,
-        message="expected one of 'layer_norm', 'rms_norm', 'offset_rms_norm' or 'no_norm', got 'layernorm'",
+        message="expected one of 'layer_norm', 'rms_norm', 'offset_rms_norm', 'offset_layer_norm' or 'no_norm', "
+        "got 'layernorm'",
         hint="did you mean 'layer_norm'?",
     ),
     Case(
@@ -644,6 +645,14 @@ CASES = [
         column=14,
         message="unknown size symbol 'epz'",
         hint="did you mean 'eps'?",
+    ),
+    Case(
+        "alibi-positions-on-learned-positions",
+        {"bad.yaml": delta("embeddings: {position: {alibi_positions: slots}}\n")},
+        path="embeddings.position.alibi_positions",
+        line=BODY_LINE,
+        column=25,
+        message="'alibi_positions' is for 'kind: alibi' positions",
     ),
     Case(
         "squeeze-after-a-wide-layer",

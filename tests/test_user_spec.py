@@ -1,7 +1,7 @@
 """Architectures outside specs/ need only a spec: BERT, DistilBERT, ELECTRA, OPT, GPT-2,
 XLM-RoBERTa-XL, Llama, Qwen2, Mistral, Gemma, Qwen3, Phi, GPT-NeoX, GPT-J, ALBERT,
 BLOOM, Phi-3, GPT-BigCode, Starcoder2, StableLM, OLMo 2, Persimmon, Granite,
-Cohere, Falcon and Nemotron, from tests/fixtures/.
+Cohere, Falcon, Nemotron and MPT, from tests/fixtures/.
 
 BERT differs from the RoBERTa family in its position ids (sequential), pad id,
 key prefix and head layouts (`cls.predictions.*`, a pooled sequence
@@ -40,7 +40,8 @@ embeddings, residual branches, attention scores, logits); Cohere Llama with
 attention and FFN side by side on one bias-free LayerNorm, adjacent rotary pairs
 and scaled logits; Falcon (7B) attention and FFN side by side on one norm with
 multi-query attention in one key and switched biases; Nemotron Llama with
-`1 + weight` LayerNorms, the squared relu, partial rotary and switched biases. Each
+`1 + weight` LayerNorms, the squared relu, partial rotary and switched biases;
+MPT has ALiBi positions counted by slot, bias-free LayerNorms and no biases. Each
 spec says exactly that and nothing else; every head it offers is compared with
 the `transformers` class of that name.
 """
@@ -226,6 +227,17 @@ def bloom_config(draw, heads: int) -> dict:
     }
 
 
+def mpt_config(draw, heads: int) -> dict:
+    heads += draw(st.sampled_from([0, 1, 2, 4]))  # counts past a power of two take the extra slopes
+    return {
+        "n_layers": draw(st.integers(1, 3)),
+        "n_heads": heads,
+        "d_model": heads * draw(st.integers(2, 8)),
+        "max_seq_len": 64,
+        "tie_word_embeddings": draw(st.booleans()),
+    }
+
+
 def mistral_config(draw, heads: int) -> dict:
     # a window shorter than the drawn sequences (up to 16 tokens), or none
     return llama_config(draw, heads) | {"sliding_window": draw(st.one_of(st.none(), st.integers(1, 8)))}
@@ -324,6 +336,7 @@ SPECS = {
     "cohere": UserSpec(cohere_config, "hidden_act", "silu", 0),
     "falcon": UserSpec(falcon_config, "activation", "gelu", 0),
     "nemotron": UserSpec(nemotron_config, "hidden_act", "relu2", 0),
+    "mpt": UserSpec(mpt_config, None, "gelu", 0),  # MPT's FFN has no activation key
 }
 CASES = [(name, head.name) for name in SPECS for head in load_arch(FIXTURES / f"{name}.yaml").heads]
 
@@ -358,6 +371,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
             **{name: sorted(["encoder_model", "causal_lm"]) for name in ("granite", "cohere")},
             "falcon": sorted(with_qa),
             "nemotron": sorted(with_qa),
+            "mpt": sorted(with_qa),
             **{
                 name: sorted(with_qa)
                 for name in ("llama", "mistral", "qwen2", "qwen3", "gpt2", "gpt_neox", "bloom")
@@ -541,13 +555,18 @@ def test_shared_layers_follow_the_references_group_of_each_layer() -> None:
     torch.testing.assert_close(ours["loss"], expected.loss, atol=1e-5, rtol=0)
 
 
-def test_alibi_counts_the_positions_the_mask_keeps() -> None:
-    """ALiBi's key positions count the tokens the mask keeps (`cumsum(mask) - 1`), as BLOOM
-    does: a mask with a hole in the middle shifts the keys after it by one, unlike slot
-    indices. 6 heads take the slopes past the power of two (4) too."""
-    spec = FIXTURES / "bloom.yaml"
+@pytest.mark.parametrize(
+    ("name", "six_heads"),
+    [("bloom", {"n_head": 6, "hidden_size": 36}), ("mpt", {"n_heads": 6, "d_model": 36})],
+)
+def test_alibi_counts_positions_as_the_reference(name: str, six_heads: dict) -> None:
+    """ALiBi's key positions count the tokens the mask keeps (`cumsum(mask) - 1`) in BLOOM
+    and the key slots in MPT (`alibi_positions: slots`): a mask with a hole in the middle
+    tells the two apart (left padding alone does not: ALiBi is shift-invariant). 6 heads
+    take the slopes past the power of two (4) too."""
+    spec = FIXTURES / f"{name}.yaml"
     ir = load_arch(spec)
-    config = dict(ir.spec.reference.tiny) | {"n_head": 6, "hidden_size": 36}
+    config = dict(ir.spec.reference.tiny) | six_heads
     ref = build_reference(ir, ir.head("encoder_model"), config, seed=8)
     model = archgen.load(save(ref), spec=spec)
     ids = torch.tensor([[5, 6, 7, 8, 9, 10], [11, 12, 13, 14, 15, 16]])
