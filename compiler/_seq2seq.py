@@ -17,6 +17,7 @@ __all__ = [
     "decoder_diagram",
     "ffn_classes",
     "ffn_variant_flags",
+    "ignore_entry",
     "lm_decoder_code",
     "lm_decoder_entries",
     "seq2seq_features",
@@ -190,17 +191,19 @@ def seq2seq_table_entries(ir: ArchIR, head: HeadIR) -> list[dict]:
         elif layer.op == "lm_decoder":
             entries += lm_decoder_entries(layer, head, word)
     for ign in tuple(s.ignore) + tuple(s.decoder.ignore) + head.ignore:
-        entries.append(_ignore_entry(ign, prefix))
+        entries.append(ignore_entry(ign, prefix))
     return entries
 
 
-def _ignore_entry(ign, prefix: str) -> dict:
+def ignore_entry(ign, prefix: str) -> dict:
     def full(key: str) -> str:
         return key[1:] if key.startswith("/") else prefix + key
 
     entry = {"op": "ignore", "key": full(ign.key), "reason": ign.reason}
-    if ign.same_as:
+    if ign.same_as:  # a tied copy: checked against the key it copies
         entry["same_as"] = full(ign.same_as)
+    if ign.keep:  # written back on export as it was read
+        entry["keep"] = True
     return entry
 
 

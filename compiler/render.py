@@ -932,11 +932,7 @@ def table_entries(ir: ArchIR, head: HeadIR) -> list[dict]:
                     }
                 )
 
-    for ign in tuple(s.ignore) + head.ignore:
-        key = ign.key[1:] if ign.key.startswith("/") else prefix + ign.key
-        entries.append({"op": "ignore", "key": key, "reason": ign.reason})
-        if ign.same_as:  # a tied copy: checked against the key it copies
-            entries[-1]["same_as"] = ign.same_as[1:] if ign.same_as.startswith("/") else prefix + ign.same_as
+    entries += [_s2s.ignore_entry(ign, prefix) for ign in tuple(s.ignore) + head.ignore]
     return entries
 
 

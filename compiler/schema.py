@@ -486,6 +486,12 @@ class IgnoredKey(_Strict):
         description="A key (same base as `key`) this one must equal when both are in a checkpoint: a tied "
         "copy, checked, then dropped.",
     )
+    keep: bool = Field(
+        False,
+        description="Keep the tensor as it was read and write it back on export, so a round trip "
+        "reproduces the checkpoint (a table the model computes instead, such as RoFormer's sinusoidal "
+        "`embed_positions`).",
+    )
 
 
 class DecoderSpec(_Strict):

@@ -111,8 +111,9 @@ def gather(
     """Build ``{param: tensor}`` from a checkpoint; ``read(key)`` returns one tensor.
 
     ``keys`` are the checkpoint's keys, ``expected_shapes`` the model's
-    parameter shapes; ``kept`` receives the tensors of ``alias`` keys, for
-    :func:`export`. Raises CheckpointError listing every problem at once."""
+    parameter shapes; ``kept`` receives the tensors of ``alias`` keys and of ``ignore``
+    keys flagged ``keep``, for :func:`export`. Raises CheckpointError listing every
+    problem at once."""
     missing: list[str] = []
     misshapen: list[str] = []
     used: set[str] = set()
@@ -121,7 +122,7 @@ def gather(
         op = e["op"]
         if op in ("ignore", "alias"):
             used.add(e["key"])
-            if op == "alias" and kept is not None and e["key"] in keys:
+            if (op == "alias" or e.get("keep")) and kept is not None and e["key"] in keys:
                 kept[e["key"]] = read(e["key"])
         elif op == "tie":
             if e["key"] in keys:  # an older checkpoint's copy of the tied tensor: accepted if equal (below)
@@ -229,6 +230,8 @@ def export(
             tensor = params[e["param"]].detach()
             tensor = _regroup(tensor, e["regroup"], back=True) if "regroup" in e else tensor
             out[e["key"]] = (tensor.t() if e.get("transpose") else tensor).contiguous()
+        elif e["op"] == "ignore" and e.get("keep") and e["key"] in (kept or {}):  # as it was read
+            out[e["key"]] = kept[e["key"]].contiguous()
         elif e["op"] == "alias":  # its own storage: safetensors refuses shared tensors
             param = params[e["param"]].detach()
             own = (kept or {}).get(e["key"])

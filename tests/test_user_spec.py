@@ -1,7 +1,7 @@
 """Architectures outside specs/ need only a spec: BERT, DistilBERT, ELECTRA, OPT, GPT-2,
 XLM-RoBERTa-XL, Llama, Qwen2, Mistral, Gemma, Qwen3, Phi, GPT-NeoX, GPT-J, ALBERT,
 BLOOM, Phi-3, GPT-BigCode, Starcoder2, StableLM, OLMo 2, Persimmon, Granite,
-Cohere, Falcon, Nemotron and MPT, from tests/fixtures/.
+Cohere, Falcon, Nemotron, MPT and RoFormer, from tests/fixtures/.
 
 BERT differs from the RoBERTa family in its position ids (sequential), pad id,
 key prefix and head layouts (`cls.predictions.*`, a pooled sequence
@@ -41,7 +41,8 @@ attention and FFN side by side on one bias-free LayerNorm, adjacent rotary pairs
 and scaled logits; Falcon (7B) attention and FFN side by side on one norm with
 multi-query attention in one key and switched biases; Nemotron Llama with
 `1 + weight` LayerNorms, the squared relu, partial rotary and switched biases;
-MPT has ALiBi positions counted by slot, bias-free LayerNorms and no biases. Each
+MPT has ALiBi positions counted by slot, bias-free LayerNorms and no biases;
+RoFormer is a BERT-style encoder whose only positions are rotary. Each
 spec says exactly that and nothing else; every head it offers is compared with
 the `transformers` class of that name.
 """
@@ -104,6 +105,14 @@ def albert_config(draw, heads: int) -> dict:
     # any number of weight groups the layers share, from one to one per layer
     config["num_hidden_groups"] = draw(st.integers(1, config["num_hidden_layers"]))
     config["embedding_size"] = draw(st.integers(4, 24))
+    return config
+
+
+def roformer_config(draw, heads: int) -> dict:
+    config = electra_config(draw, heads)
+    # rotary pairs features: an even head width (and embeddings projected only where widths differ)
+    config["hidden_size"] = heads * 2 * draw(st.integers(2, 8))
+    config["embedding_size"] = draw(st.sampled_from([config["hidden_size"], draw(st.integers(4, 24))]))
     return config
 
 
@@ -337,6 +346,7 @@ SPECS = {
     "falcon": UserSpec(falcon_config, "activation", "gelu", 0),
     "nemotron": UserSpec(nemotron_config, "hidden_act", "relu2", 0),
     "mpt": UserSpec(mpt_config, None, "gelu", 0),  # MPT's FFN has no activation key
+    "roformer": UserSpec(roformer_config, "hidden_act", "gelu", 0),
 }
 CASES = [(name, head.name) for name in SPECS for head in load_arch(FIXTURES / f"{name}.yaml").heads]
 
@@ -372,6 +382,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
             "falcon": sorted(with_qa),
             "nemotron": sorted(with_qa),
             "mpt": sorted(with_qa),
+            "roformer": sorted(["encoder_model", *encoder[:-1]]),  # no multiple choice
             **{
                 name: sorted(with_qa)
                 for name in ("llama", "mistral", "qwen2", "qwen3", "gpt2", "gpt_neox", "bloom")
