@@ -153,6 +153,8 @@ def mapping(
                 note = f"= {e['to']}" + (f" (if {e['when']})" if "when" in e else "")
             if "same_as" in e:
                 note += f" (must equal {e['same_as']})"
+            if e.get("keep"):
+                note += " (kept as read, written back on export)"
             if "layers" in e:
                 note += f" ({{i}} < {e['layers']})"
             if e.get("transpose"):

@@ -788,9 +788,11 @@ def slot_entries(
         if slot in ("attn.q", "attn.k", "attn.v") and s.attention.qkv_layout == "per_head":
             # one key whose q/k/v rows are grouped by head (checked): regrouped by part at load
             flag["regroup"] = {"parts": 3, "groups": s.attention.num_heads}
+        # a bias a config switch turns on exists only then
+        switched = bias_when(_slot_bias(s, slot)).get("when", []) if p == "bias" and kind == "linear" else []
         for path, index, conds in _placements(s, slot, root, cross_when):
-            if p == "bias" and kind == "linear" and bias_when(_slot_bias(s, slot)):
-                conds = {**conds, "when": [*conds.get("when", []), *bias_when(_slot_bias(s, slot))["when"]]}
+            if switched:
+                conds = {**conds, "when": [*conds.get("when", []), *switched]}
             param = f"{path}.{p}"
             if index is None:
                 entries.append({"op": "rename", "param": param, "key": f"{key}.{p}", **conds, **flag})
