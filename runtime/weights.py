@@ -118,6 +118,21 @@ def gather(
     misshapen: list[str] = []
     used: set[str] = set()
     state: dict[str, torch.Tensor] = {}
+
+    def one_key(e: dict, shape) -> torch.Tensor | None:
+        """The entry's one key, read and checked against ``shape`` (transposed back where stored
+        so); None, with the problem recorded, where it is missing or misshapen."""
+        if e["key"] not in keys:
+            missing.append(e["key"])
+            return None
+        used.add(e["key"])
+        tensor = read(e["key"])
+        want = _stored(shape, e)
+        if tuple(tensor.shape) != tuple(want):
+            misshapen.append(f"{e['key']}: expected {tuple(want)}, got {tuple(tensor.shape)}")
+            return None
+        return tensor.t() if e.get("transpose") else tensor
+
     for e in p.entries:
         op = e["op"]
         if op in ("ignore", "alias"):
@@ -128,17 +143,9 @@ def gather(
             if e["key"] in keys:  # an older checkpoint's copy of the tied tensor: accepted if equal (below)
                 used.add(e["key"])
         elif op == "rename":
-            if e["key"] not in keys:
-                missing.append(e["key"])
-                continue
-            used.add(e["key"])
-            tensor = read(e["key"])
-            want = _stored(expected_shapes[e["param"]], e)
-            if tuple(tensor.shape) != tuple(want):
-                misshapen.append(f"{e['key']}: expected {tuple(want)}, got {tuple(tensor.shape)}")
-                continue
-            tensor = tensor.t() if e.get("transpose") else tensor
-            state[e["param"]] = _regroup(tensor, e["regroup"], back=False) if "regroup" in e else tensor
+            tensor = one_key(e, expected_shapes[e["param"]])
+            if tensor is not None:
+                state[e["param"]] = _regroup(tensor, e["regroup"], back=False) if "regroup" in e else tensor
         elif op == "fuse":
             absent = [k for k in e["keys"] if k not in keys]
             used.update(k for k in e["keys"] if k in keys)  # present parts are expected, not unexpected
@@ -161,20 +168,12 @@ def gather(
                 parts = [t.t() for t in parts]
             state[e["param"]] = torch.cat(parts, dim=e["dim"])
         elif op == "split":
-            if e["key"] not in keys:
-                missing.append(e["key"])
-                continue
-            used.add(e["key"])
-            tensor = read(e["key"])
             rows = [expected_shapes[p][e["dim"]] for p in e["params"]]
             whole = list(expected_shapes[e["params"][0]])
             whole[e["dim"]] = sum(rows)
-            want = _stored(whole, e)
-            if tuple(tensor.shape) != tuple(want):
-                misshapen.append(f"{e['key']}: expected {tuple(want)}, got {tuple(tensor.shape)}")
-                continue
-            tensor = tensor.t() if e.get("transpose") else tensor
-            state.update(zip(e["params"], tensor.split(rows, dim=e["dim"])))
+            tensor = one_key(e, whole)
+            if tensor is not None:
+                state.update(zip(e["params"], tensor.split(rows, dim=e["dim"])))
         else:  # pragma: no cover - the compiler writes only these ops
             raise CheckpointError(f"unknown table operation {op!r}")
     unexpected = sorted(keys - used)
