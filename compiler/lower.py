@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import ast
 import hashlib
+import math
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_args
@@ -359,10 +360,11 @@ def _expr_symbols(expr: str) -> list[str]:
     return [n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and id(n) not in functions]
 
 
-_ALLOWED = "+ - * //, `int(x)`, comparisons, and/or/not, `A if C else B` and parentheses"
+_ALLOWED = "+ - * //, `int(x)`, `sqrt(x)`, comparisons, and/or/not, `A if C else B` and parentheses"
 #: Functions a size expression may call: `int` truncates a float toward zero, as Python's
-#: does (Phi's `int(head_dim * partial_rotary_factor)`).
-_FUNCTIONS = {"int": int}
+#: does (Phi's `int(head_dim * partial_rotary_factor)`); `sqrt` is `math.sqrt` (BioGPT's
+#: `sqrt(hidden_size)` embedding scale).
+_FUNCTIONS = {"int": int, "sqrt": math.sqrt}
 _CMP = {
     ast.Eq: lambda a, b: a == b,
     ast.NotEq: lambda a, b: a != b,
@@ -812,6 +814,11 @@ def load_arch(path: Path | str) -> ArchIR:
         for knob, default in (("rotary_dim", None), ("rotary_pairs", "halves")):
             if getattr(emb.position, knob) != default:
                 err(("embeddings", "position", knob), f"'{knob}' is for 'kind: rotary' positions")
+    if emb.position.offset and (emb.position.kind != "learned" or emb.position.ids != "sequential"):
+        err(
+            ("embeddings", "position", "offset"),
+            "'offset' is for 'kind: learned' positions with 'ids: sequential'",
+        )
     if emb.position.kind != "alibi" and emb.position.alibi_positions != "kept_tokens":
         err(("embeddings", "position", "alibi_positions"), "'alibi_positions' is for 'kind: alibi' positions")
     if emb.scale != "none" and (emb.trigram is not False or emb.transform is not False):

@@ -85,8 +85,8 @@ class SizeSpec(_Strict):
     )
     expr: str | None = Field(
         None,
-        description="An expression over other symbols: `+ - * //`, parentheses, comparisons, `and`/`or`/`not` "
-        "and `A if COND else B`, e.g. `hidden_size // num_heads` or "
+        description="An expression over other symbols: `+ - * //`, parentheses, comparisons, `and`/`or`/`not`, "
+        "`A if COND else B`, `int(x)` (truncation) and `sqrt(x)`, e.g. `hidden_size // num_heads` or "
         "`intra_bottleneck_size if use_bottleneck else hidden_size`. Evaluated when the config is bound; "
         "`//` must divide exactly.",
     )
@@ -173,6 +173,11 @@ class PositionSpec(_Strict):
         description="`sequential`: ids 0..n-1 (BERT). `padding_offset`: padding-aware ids "
         "`cumsum(non_pad) * non_pad + pad_token_id`, so real tokens start at `pad_token_id + 1` and "
         "padding keeps the padding row (RoBERTa/fairseq).",
+    )
+    offset: int = Field(
+        0,
+        description="For `learned` positions with `sequential` ids: table rows before position 0; position "
+        "p reads row `p + offset` (BioGPT's 2). Position ids a caller passes are positions, not rows.",
     )
     size: str = Field(
         "max_positions",

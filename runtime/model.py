@@ -288,7 +288,7 @@ class ArchgenModel:
         if pos.kind in ("none", "alibi"):  # no table: no limit
             return 1 << 30
         rows = self.sizes[pos.size]
-        return rows - self.sizes[s.pad_token] - 1 if pos.ids == "padding_offset" else rows
+        return rows - self.sizes[s.pad_token] - 1 if pos.ids == "padding_offset" else rows - pos.offset
 
     def _check(self, inputs: dict[str, torch.Tensor | None]) -> dict[str, torch.Tensor]:
         s = self.ir.spec
@@ -342,7 +342,8 @@ class ArchgenModel:
             if limit is None:
                 raise InputError(f"this architecture takes no {name}")
             value = tensor(name, ids.shape, integer=True)
-            bound = self.sizes[limit]
+            # position ids are positions: the table's rows less its offset (rows before position 0)
+            bound = self.sizes[limit] - (s.embeddings.position.offset if name == "position_ids" else 0)
             if int(value.min()) < 0 or int(value.max()) >= bound:
                 raise InputError(
                     f"{name} must lie in [0, {bound}); got values in [{int(value.min())}, {int(value.max())}]"

@@ -654,6 +654,14 @@ CASES = [
         column=25,
         message="'alibi_positions' is for 'kind: alibi' positions",
     ),
+    Case(  # the family's ids are padding-aware: an offset is for sequential ones
+        "position-offset-on-padding-aware-ids",
+        {"bad.yaml": delta("embeddings: {position: {offset: 2}}\n")},
+        path="embeddings.position.offset",
+        line=BODY_LINE,
+        column=25,
+        message="'offset' is for 'kind: learned' positions with 'ids: sequential'",
+    ),
     Case(
         "squeeze-after-a-wide-layer",
         {
@@ -741,7 +749,7 @@ CASES = [
         path="sizes.head_dim.expr",
         line=BODY_LINE + 1,
         column=20,
-        message="unsupported expression element 'hidden_size / num_heads'; use + - * //, `int(x)`, comparisons, and/or/not, `A if C else B` and parentheses",
+        message="unsupported expression element 'hidden_size / num_heads'; use + - * //, `int(x)`, `sqrt(x)`, comparisons, and/or/not, `A if C else B` and parentheses",
     ),
     Case(
         "size-expr-cycle",

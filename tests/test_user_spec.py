@@ -1,7 +1,7 @@
 """Architectures outside specs/ need only a spec: BERT, DistilBERT, ELECTRA, OPT, GPT-2,
 XLM-RoBERTa-XL, Llama, Qwen2, Mistral, Gemma, Qwen3, Phi, GPT-NeoX, GPT-J, ALBERT,
 BLOOM, Phi-3, GPT-BigCode, Starcoder2, StableLM, OLMo 2, Persimmon, Granite,
-Cohere, Falcon, Nemotron, MPT and RoFormer, from tests/fixtures/.
+Cohere, Falcon, Nemotron, MPT, RoFormer and BioGPT, from tests/fixtures/.
 
 BERT differs from the RoBERTa family in its position ids (sequential), pad id,
 key prefix and head layouts (`cls.predictions.*`, a pooled sequence
@@ -42,7 +42,9 @@ and scaled logits; Falcon (7B) attention and FFN side by side on one norm with
 multi-query attention in one key and switched biases; Nemotron Llama with
 `1 + weight` LayerNorms, the squared relu, partial rotary and switched biases;
 MPT has ALiBi positions counted by slot, bias-free LayerNorms and no biases;
-RoFormer is a BERT-style encoder whose only positions are rotary. Each
+RoFormer is a BERT-style encoder whose only positions are rotary; BioGPT is OPT
+with sequential positions two rows into the table and a `sqrt(hidden_size)`
+embedding scale. Each
 spec says exactly that and nothing else; every head it offers is compared with
 the `transformers` class of that name.
 """
@@ -123,6 +125,17 @@ def opt_config(draw, heads: int) -> dict:
         "hidden_size": heads * draw(st.integers(4, 16)),
         "ffn_dim": draw(st.integers(4, 48)),
         "activation_function": draw(st.sampled_from(["relu", "gelu"])),
+    }
+
+
+def biogpt_config(draw, heads: int) -> dict:
+    return {
+        "num_hidden_layers": draw(st.integers(1, 3)),
+        "num_attention_heads": heads,
+        "hidden_size": heads * draw(st.integers(4, 16)),
+        "intermediate_size": draw(st.integers(4, 48)),
+        "hidden_act": draw(st.sampled_from(["gelu", "relu"])),
+        "scale_embedding": draw(st.booleans()),
     }
 
 
@@ -347,6 +360,7 @@ SPECS = {
     "nemotron": UserSpec(nemotron_config, "hidden_act", "relu2", 0),
     "mpt": UserSpec(mpt_config, None, "gelu", 0),  # MPT's FFN has no activation key
     "roformer": UserSpec(roformer_config, "hidden_act", "gelu", 0),
+    "biogpt": UserSpec(biogpt_config, "hidden_act", "gelu", 1),
 }
 CASES = [(name, head.name) for name in SPECS for head in load_arch(FIXTURES / f"{name}.yaml").heads]
 
@@ -383,6 +397,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
             "nemotron": sorted(with_qa),
             "mpt": sorted(with_qa),
             "roformer": sorted(["encoder_model", *encoder[:-1]]),  # no multiple choice
+            "biogpt": sorted(decoder),
             **{
                 name: sorted(with_qa)
                 for name in ("llama", "mistral", "qwen2", "qwen3", "gpt2", "gpt_neox", "bloom")
@@ -606,3 +621,23 @@ def test_a_split_key_of_the_wrong_size_is_named() -> None:
         archgen.load(checkpoint, spec=spec)
     assert f"{key}: expected (64, 32), got (48, 32)" in str(info.value)
     assert "missing keys: layers.1.mlp.gate_up_proj.weight" in str(info.value)
+
+
+def test_an_offset_position_table_admits_positions_not_rows() -> None:
+    """BioGPT's table has two rows before position 0 (`position.offset: 2`): 66 rows hold 64
+    positions, so 64 tokens run (equal to the reference), and a 65th token or a position id
+    of 64 is refused before any compute."""
+    spec = FIXTURES / "biogpt.yaml"
+    ir = load_arch(spec)
+    config = dict(ir.spec.reference.tiny) | {"hidden_act": "gelu"}  # max_position_embeddings 64
+    ref = build_reference(ir, ir.head("encoder_model"), config, seed=9)
+    model = archgen.load(save(ref), spec=spec)
+    assert model.max_length == 64
+    ids = torch.randint(3, config["vocab_size"], (1, 64), generator=torch.Generator().manual_seed(9))
+    with torch.no_grad():
+        expected = ref(input_ids=ids).last_hidden_state
+    torch.testing.assert_close(model(ids)["last_hidden_state"], expected, atol=1e-5, rtol=0)
+    with pytest.raises(InputError, match="at most 64 tokens"):
+        model(torch.cat([ids, ids[:, :1]], dim=1))
+    with pytest.raises(InputError, match=r"position_ids must lie in \[0, 64\)"):
+        model(ids[:, :2], position_ids=torch.tensor([[0, 64]]))
