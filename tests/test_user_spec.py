@@ -1,7 +1,8 @@
 """Architectures outside specs/ need only a spec: BERT, DistilBERT, ELECTRA, OPT, GPT-2,
 XLM-RoBERTa-XL, Llama, Qwen2, Mistral, Gemma, Qwen3, Phi, GPT-NeoX, GPT-J, ALBERT,
 BLOOM, Phi-3, GPT-BigCode, Starcoder2, StableLM, OLMo 2, Persimmon, Granite,
-Cohere, Falcon, Nemotron, MPT, RoFormer and BioGPT, from tests/fixtures/.
+Cohere, Falcon, Nemotron, MPT, RoFormer, BioGPT, RoBERTa, Data2Vec (text) and Arcee,
+from tests/fixtures/.
 
 BERT differs from the RoBERTa family in its position ids (sequential), pad id,
 key prefix and head layouts (`cls.predictions.*`, a pooled sequence
@@ -44,7 +45,8 @@ multi-query attention in one key and switched biases; Nemotron Llama with
 MPT has ALiBi positions counted by slot, bias-free LayerNorms and no biases;
 RoFormer is a BERT-style encoder whose only positions are rotary; BioGPT is OPT
 with sequential positions two rows into the table and a `sqrt(hidden_size)`
-embedding scale. Each
+embedding scale; RoBERTa and Data2Vec (text) are the RoBERTa family under their
+names, Arcee Llama with a plain squared-relu FFN and switched biases. Each
 spec says exactly that and nothing else; every head it offers is compared with
 the `transformers` class of that name.
 """
@@ -314,6 +316,14 @@ def nemotron_config(draw, heads: int) -> dict:
     }
 
 
+def arcee_config(draw, heads: int) -> dict:
+    return llama_config(draw, heads) | {
+        "hidden_act": draw(st.sampled_from(["relu2", "silu"])),
+        "attention_bias": draw(st.booleans()),  # bias switches
+        "mlp_bias": draw(st.booleans()),
+    }
+
+
 def gemma_config(draw, heads: int) -> dict:
     return llama_config(draw, heads) | {"hidden_act": draw(st.sampled_from(["gelu_pytorch_tanh", "silu"]))}
 
@@ -361,6 +371,9 @@ SPECS = {
     "mpt": UserSpec(mpt_config, None, "gelu", 0),  # MPT's FFN has no activation key
     "roformer": UserSpec(roformer_config, "hidden_act", "gelu", 0),
     "biogpt": UserSpec(biogpt_config, "hidden_act", "gelu", 1),
+    "roberta": UserSpec(bert_config, "hidden_act", "gelu", 1),
+    "data2vec_text": UserSpec(bert_config, "hidden_act", "gelu", 1),
+    "arcee": UserSpec(arcee_config, "hidden_act", "relu2", 0),
 }
 CASES = [(name, head.name) for name in SPECS for head in load_arch(FIXTURES / f"{name}.yaml").heads]
 
@@ -398,6 +411,8 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
             "mpt": sorted(with_qa),
             "roformer": sorted(["encoder_model", *encoder[:-1]]),  # no multiple choice
             "biogpt": sorted(decoder),
+            **{name: sorted(["base", *encoder]) for name in ("roberta", "data2vec_text")},
+            "arcee": sorted(with_qa),
             **{
                 name: sorted(with_qa)
                 for name in ("llama", "mistral", "qwen2", "qwen3", "gpt2", "gpt_neox", "bloom")
@@ -449,7 +464,8 @@ def test_a_user_spec_matches_reference(name: str, head: str, data) -> None:
 @pytest.mark.parametrize("name", [name for name, head in CASES if head == "causal_lm"])
 def test_a_user_spec_generates_as_the_reference(name: str) -> None:
     """Greedy generation of left-padded prompts of different lengths: each row's new tokens
-    equal the reference's `generate` on that prompt alone. (Alone, because the reference's
+    equal the reference's `generate` on that prompt alone (for padding-aware positions, its
+    greedy forward: see below). (Alone, because the reference's
     batched `generate` gives BERT-like models 0-based positions under left padding, unlike
     their own forward; see the README.)"""
     spec = FIXTURES / f"{name}.yaml"
@@ -468,9 +484,17 @@ def test_a_user_spec_generates_as_the_reference(name: str) -> None:
     ref.generation_config.eos_token_id = None  # 8 tokens each, eos or not (min_new_tokens would mask eos)
     for row, prompt in enumerate(prompts):
         with torch.no_grad():
-            alone = ref.generate(
-                input_ids=prompt[None], max_new_tokens=8, do_sample=False, pad_token_id=user.pad
-            )
+            if ir.spec.embeddings.position.ids == "padding_offset":
+                # The reference's `generate` gives this family 0-based positions, unlike its
+                # own forward (see test_decode.py and the README): greedy over that forward.
+                alone = prompt[None]
+                for _ in range(8):
+                    token = ref(input_ids=alone).logits[:, -1].argmax(-1, keepdim=True)
+                    alone = torch.cat([alone, token], dim=1)
+            else:
+                alone = ref.generate(
+                    input_ids=prompt[None], max_new_tokens=8, do_sample=False, pad_token_id=user.pad
+                )
         assert torch.equal(ours[row, 6:], alone[0, len(prompt) :]), row
 
 
