@@ -131,14 +131,7 @@ def opt_config(draw, heads: int) -> dict:
 
 
 def biogpt_config(draw, heads: int) -> dict:
-    return {
-        "num_hidden_layers": draw(st.integers(1, 3)),
-        "num_attention_heads": heads,
-        "hidden_size": heads * draw(st.integers(4, 16)),
-        "intermediate_size": draw(st.integers(4, 48)),
-        "hidden_act": draw(st.sampled_from(["gelu", "relu"])),
-        "scale_embedding": draw(st.booleans()),
-    }
+    return bert_config(draw, heads) | {"scale_embedding": draw(st.booleans())}
 
 
 def gpt2_config(draw, heads: int) -> dict:
@@ -241,25 +234,23 @@ def gptj_config(draw, heads: int) -> dict:
     }
 
 
-def bloom_config(draw, heads: int) -> dict:
+def alibi_config(draw, heads: int, layers: str, heads_key: str, width: str) -> dict:
+    """BLOOM's and MPT's drawn sizes, under their config.json names."""
     heads += draw(st.sampled_from([0, 1, 2, 4]))  # counts past a power of two take the extra slopes
     return {
-        "n_layer": draw(st.integers(1, 3)),
-        "n_head": heads,
-        "hidden_size": heads * draw(st.integers(2, 8)),
+        layers: draw(st.integers(1, 3)),
+        heads_key: heads,
+        width: heads * draw(st.integers(2, 8)),
         "tie_word_embeddings": draw(st.booleans()),
     }
+
+
+def bloom_config(draw, heads: int) -> dict:
+    return alibi_config(draw, heads, "n_layer", "n_head", "hidden_size")
 
 
 def mpt_config(draw, heads: int) -> dict:
-    heads += draw(st.sampled_from([0, 1, 2, 4]))  # counts past a power of two take the extra slopes
-    return {
-        "n_layers": draw(st.integers(1, 3)),
-        "n_heads": heads,
-        "d_model": heads * draw(st.integers(2, 8)),
-        "max_seq_len": 64,
-        "tie_word_embeddings": draw(st.booleans()),
-    }
+    return alibi_config(draw, heads, "n_layers", "n_heads", "d_model") | {"max_seq_len": 64}
 
 
 def mistral_config(draw, heads: int) -> dict:
