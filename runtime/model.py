@@ -693,7 +693,7 @@ class ArchgenModel:
             positions = embeddings.prompt_position_ids(attention_mask)  # (b, t)
         elif hasattr(embeddings, "position_ids"):  # padding-aware ids already skip the padding
             positions = embeddings.position_ids(prompt)  # (b, t)
-        else:  # no position ids (ALiBi counts the positions the mask keeps)
+        else:  # no position ids (ALiBi reads positions off the mask or the cache slots)
             positions = None
         # Every step's position ids (b, 1) and cache slot (1,), made once: nothing is built per token.
         step_positions: tuple[torch.Tensor, ...] = ()
