@@ -360,7 +360,7 @@ def _expr_symbols(expr: str) -> list[str]:
     return [n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and id(n) not in functions]
 
 
-_ALLOWED = "+ - * //, `int(x)`, `sqrt(x)`, comparisons, and/or/not, `A if C else B` and parentheses"
+_ALLOWED = "+ - * / // **, `int(x)`, `sqrt(x)`, comparisons, and/or/not, `A if C else B` and parentheses"
 #: Functions a size expression may call: `int` truncates a float toward zero, as Python's
 #: does (Phi's `int(head_dim * partial_rotary_factor)`); `sqrt` is `math.sqrt` (BioGPT's
 #: `sqrt(hidden_size)` embedding scale).
@@ -385,7 +385,9 @@ def _expr_unsupported(expr: str) -> str | None:
             return None
         if isinstance(node, ast.Name):
             return None
-        if isinstance(node, ast.BinOp) and isinstance(node.op, ast.Add | ast.Sub | ast.Mult | ast.FloorDiv):
+        if isinstance(node, ast.BinOp) and isinstance(
+            node.op, ast.Add | ast.Sub | ast.Mult | ast.Div | ast.FloorDiv | ast.Pow
+        ):
             return bad(node.left) or bad(node.right)
         if isinstance(node, ast.Compare) and all(type(op) in _CMP for op in node.ops):
             return next((b for b in map(bad, [node.left, *node.comparators]) if b is not None), None)
@@ -429,6 +431,12 @@ def _eval_expr(expr: str, env: dict[str, Any]) -> Any:
                 return a - b
             if isinstance(node.op, ast.Mult):
                 return a * b
+            if isinstance(node.op, ast.Div):  # true division (Gemma 2's scale, `1 / sqrt(...)`)
+                if b == 0:
+                    raise ValueError(f"{ast.unparse(node.right)} is 0 in a division")
+                return a / b
+            if isinstance(node.op, ast.Pow):  # Python's power (`query_pre_attn_scalar ** -0.5`)
+                return a**b
             if isinstance(node.op, ast.FloorDiv):
                 if b == 0 or a % b:
                     lhs, rhs = ast.unparse(node.left), ast.unparse(node.right)
@@ -500,10 +508,18 @@ def bind_sizes(sizes: dict[str, SizeSpec], config: dict[str, Any]) -> dict[str, 
             value = env[size.fallback]
         elif size.default is not None:
             value = size.default
+        elif size.kind in ("mapping", "list"):  # an absent mapping or list is an empty one
+            value = {} if size.kind == "mapping" else []
         else:
             raise ValueError(
                 f"config.json has no {size.config!r} (needed for size {name!r}) and the spec gives no default"
             )
+        if size.kind in ("mapping", "list"):
+            if not isinstance(value, dict if size.kind == "mapping" else list):
+                raise ValueError(
+                    f"size {name!r}: config.json {size.config!r} is {value!r}, expected a {size.kind}"
+                )
+            return value
         if size.kind == "str":
             if not isinstance(value, str):
                 raise ValueError(
@@ -589,6 +605,8 @@ def backbone_slots(spec: ArchSpec, *, cross_attention: bool = True) -> dict[str,
         slots["attn.q_norm"] = "norm"
         slots["attn.k_norm"] = "norm"
     slots["attn_norm"] = "norm"
+    if spec.block.placement == "sandwich":
+        slots["attn_out_norm"] = "norm"
     if spec.block.ffn_stack is not None:
         slots["ffn_stack"] = "prefix"
         slots["ffn_stack.up"] = "linear"
@@ -602,8 +620,12 @@ def backbone_slots(spec: ArchSpec, *, cross_attention: bool = True) -> dict[str,
         slots["ffn.gate"] = "linear"
     slots["ffn.up"] = "linear"
     slots["ffn.down"] = "linear"
+    if spec.ffn.experts is not None:
+        slots["ffn.router"] = "linear"
     if not spec.block.shared_norm:
         slots["ffn_norm"] = "norm"
+    if spec.block.placement == "sandwich":
+        slots["ffn_out_norm"] = "norm"
     if spec.block.final_norm:
         slots["final_norm"] = "norm"
     if spec.pooler is not None and spec.pooler.dense is not False:
@@ -626,10 +648,25 @@ def _size_refs(spec: ArchSpec) -> list[tuple[tuple, str]]:
         (("embeddings", "position", "rotary_dim"), spec.embeddings.position.rotary_dim)
         if spec.embeddings.position.kind == "rotary" and spec.embeddings.position.rotary_dim
         else None,
+        (("embeddings", "position", "scaling", "params"), spec.embeddings.position.scaling.params)
+        if spec.embeddings.position.scaling
+        else None,
+        (("embeddings", "position", "scaling", "original_max"), spec.embeddings.position.scaling.original_max)
+        if spec.embeddings.position.scaling and spec.embeddings.position.scaling.original_max
+        else None,
         (("attention", "num_kv_heads"), spec.attention.num_kv_heads) if spec.attention.num_kv_heads else None,
         (("attention", "sliding_window"), spec.attention.sliding_window)
         if spec.attention.sliding_window
         else None,
+        (("attention", "window_layers", "types"), spec.attention.window_layers.types)
+        if spec.attention.window_layers
+        else None,
+        (("attention", "window_layers", "period"), spec.attention.window_layers.period)
+        if spec.attention.window_layers and spec.attention.window_layers.period
+        else None,
+        (("attention", "softcap"), spec.attention.softcap) if spec.attention.softcap else None,
+        (("ffn", "experts", "count"), spec.ffn.experts.count) if spec.ffn.experts else None,
+        (("ffn", "experts", "top_k"), spec.ffn.experts.top_k) if spec.ffn.experts else None,
         (("embeddings", "token_type_size"), spec.embeddings.token_type_size)
         if spec.embeddings.token_type
         else None,
@@ -663,6 +700,8 @@ def switches(spec: ArchSpec) -> list[tuple[tuple, Switch]]:
         (("ffn", "bias"), spec.ffn.bias),
         (("block", "parallel"), spec.block.parallel),
     ]
+    if spec.ffn.experts is not None:
+        knobs.append((("ffn", "experts", "normalize"), spec.ffn.experts.normalize))
     if spec.block.bottleneck is not None:
         b = spec.block.bottleneck
         knobs += [
@@ -742,6 +781,39 @@ def load_arch(path: Path | str) -> ArchIR:
         )
     for loc, sym in _size_refs(spec):
         check_symbol(loc, sym)
+    # mapping and list symbols: read from config.json whole, each read by one knob
+    wholes = {n: s.kind for n, s in spec.sizes.items() if s.kind in ("mapping", "list")}
+    for name, kind in wholes.items():
+        size = spec.sizes[name]
+        if size.config is None or size.default is not None or size.count_of is not None:
+            err(
+                ("sizes", name),
+                f"a {kind} symbol reads config.json: give 'config' (and at most a 'fallback')",
+            )
+        if size.fallback is not None and size.fallback in symbols and wholes.get(size.fallback) != kind:
+            err(
+                ("sizes", name, "fallback"),
+                f"a {kind} falls back to a {kind} symbol; {size.fallback!r} is not one",
+            )
+    readers = {
+        ("embeddings", "position", "scaling", "params"): ("mapping", "'params'"),
+        ("attention", "window_layers", "types"): ("list", "'types'"),
+    }
+    for loc, sym in _size_refs(spec):
+        want, knob = readers.get(loc, (None, None))
+        if sym in wholes and wholes[sym] != want:
+            err(loc, f"{sym!r} is a {wholes[sym]} symbol; no knob here reads one")
+        elif want and sym in symbols and sym not in wholes:
+            err(loc, f"{knob} names a {want} size symbol (kind: {want}); {sym!r} is {spec.sizes[sym].kind}")
+    expressions = [(("sizes", n, "expr"), s.expr) for n, s in spec.sizes.items() if s.expr is not None]
+    expressions += [(("constraints", i, "expr"), c.expr) for i, c in enumerate(spec.constraints)]
+    for loc, expr in expressions:
+        try:
+            used = set(_expr_symbols(expr)) & set(wholes)
+        except SyntaxError:
+            continue  # reported with the expression
+        for sym in sorted(used):
+            err(loc, f"{sym!r} is a {wholes[sym]} symbol: expressions read numbers, booleans and strings")
     for loc, knob in switches(spec):
         check_symbol(loc + ("switch",), knob.switch)
         size = spec.sizes.get(knob.switch)
@@ -796,6 +868,9 @@ def load_arch(path: Path | str) -> ArchIR:
             (spec.attention.qk_norm is not False, ("attention", "qk_norm"), "a query/key norm"),
             (spec.block.parallel is not False, ("block", "parallel"), "parallel attention and FFN"),
             (spec.block.placement == "sublayer", ("block", "placement"), "sublayer-normed layers"),
+            (spec.block.placement == "sandwich", ("block", "placement"), "sandwich-normed layers"),
+            (spec.attention.softcap is not None, ("attention", "softcap"), "capped attention scores"),
+            (spec.ffn.experts is not None, ("ffn", "experts"), "a mixture of experts"),
         )
         if on
     ]
@@ -814,6 +889,19 @@ def load_arch(path: Path | str) -> ArchIR:
         for knob, default in (("rotary_dim", None), ("rotary_pairs", "halves")):
             if getattr(emb.position, knob) != default:
                 err(("embeddings", "position", knob), f"'{knob}' is for 'kind: rotary' positions")
+    if emb.position.scaling is not None:
+        if emb.position.kind != "rotary":
+            err(("embeddings", "position", "scaling"), "'scaling' is for 'kind: rotary' positions")
+        if len(set(emb.position.scaling.types)) != len(emb.position.scaling.types):
+            err(("embeddings", "position", "scaling", "types"), "each scaling type once")
+        for alias, law in emb.position.scaling.aliases.items():
+            if alias in emb.position.scaling.types or alias == "default":
+                err(("embeddings", "position", "scaling", "aliases", alias), f"{alias!r} is a law's own name")
+            elif law not in emb.position.scaling.types:
+                err(
+                    ("embeddings", "position", "scaling", "aliases", alias),
+                    f"{alias!r} is read as {law!r}, which 'types' does not list",
+                )
     if emb.position.offset and (emb.position.kind != "learned" or emb.position.ids != "sequential"):
         err(
             ("embeddings", "position", "offset"),
@@ -843,8 +931,34 @@ def load_arch(path: Path | str) -> ArchIR:
             "'qk_norm_scope: all_heads' is built with a query projection apart from keys and values: set "
             "'num_kv_heads' (it may equal num_heads)",
         )
-    if spec.block.placement == "sublayer" and spec.block.ffn_stack:
-        err(("block", "placement"), "sublayer-normed layers are built without an 'ffn_stack'")
+    if spec.block.placement in ("sublayer", "sandwich") and spec.block.ffn_stack:
+        err(("block", "placement"), f"{spec.block.placement}-normed layers are built without an 'ffn_stack'")
+    if spec.ffn.experts is not None:
+        for knob, what in ((spec.ffn.variants, "FFN 'variants'"), (spec.block.ffn_stack, "an 'ffn_stack'")):
+            if knob:
+                err(("ffn", "experts"), f"a mixture of experts is built without {what}")
+        for slot in ("ffn.gate", "ffn.up", "ffn.down"):
+            key = spec.keys.get(slot)
+            if key is not None and "{e}" not in key:
+                err(("keys", slot), f"an expert's key holds '{{e}}', its index ({key!r} does not)")
+    else:
+        for slot, key in spec.keys.items():
+            if key is not None and "{e}" in key:
+                err(("keys", slot), "'{e}' is an expert's index: the FFN has no 'experts'")
+    windows = spec.attention.window_layers
+    if windows is not None:
+        if spec.attention.sliding_window is None:
+            err(
+                ("attention", "window_layers"),
+                "'window_layers' picks the layers of a 'sliding_window': set one",
+            )
+        if emb.position.kind == "alibi" or spec.attention.relative_bias is not None:
+            err(
+                ("attention", "window_layers"),
+                "'window_layers' is built with rotary, learned or no positions (not ALiBi or a relative bias)",
+            )
+        if spec.block.layer_groups:
+            err(("attention", "window_layers"), "'window_layers' is built without 'layer_groups'")
     if spec.attention.scale == "size" and spec.attention.scale_size is None:
         err(("attention", "scale"), "'scale: size' needs 'scale_size' (a float size symbol)")
     if spec.attention.scale_size is not None and spec.attention.scale != "size":
@@ -1023,11 +1137,13 @@ def _check_head(head: HeadIR, spec: ArchSpec, loc: tuple, err, check_symbol) -> 
                 check_symbol(lloc + ("out",), layer.out)
         if layer.op == "activation" and layer.fn is None:
             err(lloc, "an 'activation' layer needs 'fn'")
-        if layer.op == "scale":
+        if layer.op in ("scale", "softcap"):
             if layer.by is None:
-                err(lloc, "a 'scale' layer needs 'by' (a float size symbol)")
+                err(lloc, f"a {layer.op!r} layer needs 'by' (a float size symbol)")
             else:
                 check_symbol(lloc + ("by",), layer.by)
+            if layer.divide and layer.op == "softcap":
+                err(lloc + ("divide",), "'divide' is for 'scale' layers")
         elif layer.by is not None or layer.divide:
             err(
                 lloc + ("by" if layer.by is not None else "divide",),

@@ -123,6 +123,11 @@ def _features(s: ArchSpec) -> list[str]:
         "rotary": f"rotary in every self-attention (theta `{pos.theta}`"
         + (f", the first `{pos.rotary_dim}` features of each head" if pos.rotary_dim else "")
         + (", adjacent features paired" if pos.rotary_pairs == "adjacent" else "")
+        + (
+            f", scaled by config `{pos.scaling.params}`: {', '.join(pos.scaling.types)}"
+            if pos.scaling
+            else ""
+        )
         + f"), {pos.ids} ids",
         "alibi": "ALiBi: a per-head linear bias on each key's position, in every self-attention",
     }[pos.kind]
@@ -165,6 +170,13 @@ def _features(s: ArchSpec) -> list[str]:
                 else ", queries and keys normed across all heads' features"
             )
             + ("" if s.attention.qk_norm is True else f" when config `{s.attention.qk_norm.switch}`")
+        )
+        + (f", scores capped by `{s.attention.softcap}`" if s.attention.softcap else "")
+        + (
+            f", a sliding window of `{s.attention.sliding_window}` in the layers config "
+            f"`{s.attention.window_layers.types}` marks `{s.attention.window_layers.windowed}`"
+            if s.attention.window_layers
+            else ""
         ),
         f"ffn: {s.ffn.kind}, {s.ffn.activation}"
         + (
@@ -227,6 +239,12 @@ def _diagram(s: ArchSpec) -> list[str]:
             "x ──► attn ──► attn_norm ──► (+) ──► h ──► ffn ──► ffn_norm ──► (+) ──► out",
             "│                             ▲      │                          ▲",
             "└─────────────────────────────┘      └──────────────────────────┘",
+        ]
+    if s.block.placement == "sandwich":
+        return [
+            "x ──► attn_norm ──► attn ──► attn_out_norm ──► (+) ──► h ──► ffn_norm ──► ffn ──► ffn_out_norm ──► (+) ──► out",
+            "│                                               ▲      │                                            ▲",
+            "└───────────────────────────────────────────────┘      └────────────────────────────────────────────┘",
         ]
     return [
         "x ──► attn_norm ──► attn ──► (+) ──► h ──► ffn_norm ──► ffn ──► (+) ──► out",
@@ -428,6 +446,12 @@ def _pipeline(
         elif layer.op == "scale":
             init.append(f"self.{layer.by} = config.{layer.by}")
             body.append(f"{var} = {var} {'/' if layer.divide else '*'} self.{layer.by}")
+        elif layer.op == "softcap":
+            init.append(f"self.{layer.by} = config.{layer.by}  # 0: no cap")
+            body += [
+                f"if self.{layer.by}:  # capped to (-c, c), smoothly",
+                f"    {var} = torch.tanh({var} / self.{layer.by}) * self.{layer.by}",
+            ]
         elif layer.op == "activation":
             fn = s.ffn.activation if layer.fn == "model" else layer.fn
             body.append(f"{var} = {act(fn, var)}")
@@ -539,7 +563,7 @@ def render_module(ir: ArchIR) -> str:
     norm = _norm_factory(s)
     has_cross = any(h.spec.cross_attention_config for h in ir.heads)
     template = _ENV.get_template("module.py.j2")
-    kinds = {"int": "int", "float": "float", "bool": "bool", "str": "str"}
+    kinds = {"int": "int", "float": "float", "bool": "bool", "str": "str", "mapping": "dict", "list": "list"}
     rel = s.attention.relative_bias
     per_layer = rel is not None and rel.per_layer
     rotary = s.embeddings.position.kind == "rotary"
@@ -560,6 +584,7 @@ def render_module(ir: ArchIR) -> str:
         rotary=rotary,
         partial_rotary=s.embeddings.position.rotary_dim if rotary else None,
         adjacent_pairs=rotary and s.embeddings.position.rotary_pairs == "adjacent",
+        scaling=s.embeddings.position.scaling if rotary else None,
         gqa=s.attention.num_kv_heads,
         window=s.attention.sliding_window,
         groups=s.block.layer_groups,
@@ -598,6 +623,9 @@ def render_module(ir: ArchIR) -> str:
         act=act,
         has_cross=has_cross or s.decoder is not None,
         sdpa_scale={"none": ", scale=1.0", "size": ", scale=self.scale"}.get(s.attention.scale, ""),
+        capped_scale={"none": "1.0", "size": "self.scale"}.get(s.attention.scale, "self.head_dim**-0.5"),
+        window_layers=s.attention.window_layers,
+        window_key=s.sizes[s.attention.window_layers.types].config if s.attention.window_layers else None,
         embeddings_doc=_features(s)[2][len("embeddings: ") :].capitalize() + ".",
         attention_doc="Multi-head self-attention: " + _features(s)[3][len("attention: ") :] + ".",
         ffn_doc=(
@@ -674,6 +702,8 @@ def _slot_bias(spec: ArchSpec, slot: str) -> bool | Switch:
         return out_bias(spec)
     if slot.startswith(("attn.", "cross.")):
         return spec.attention.bias
+    if slot == "ffn.router":
+        return False
     if slot.startswith(("ffn.", "ffn_stack.")):
         return spec.ffn.bias
     return True
@@ -766,6 +796,9 @@ def _placements(
         if not in_bottleneck:  # always the bottleneck block
             return [(*split, {})]
         return [(*split, {"when": in_bottleneck}), (*plain, {"unless": in_bottleneck})]
+    if slot in ("ffn.gate", "ffn.up", "ffn.down") and s.ffn.experts is not None:
+        # each expert's FFN: `{e}` expands over the experts, as `{i}` over the layers
+        return [(layer + f"ffn.experts.{{e}}.{slot[4:]}", None, {"experts": s.ffn.experts.count})]
     return [(layer + _PATHS.get(slot, slot), None, {})]
 
 

@@ -85,7 +85,7 @@ class SizeSpec(_Strict):
     )
     expr: str | None = Field(
         None,
-        description="An expression over other symbols: `+ - * //`, parentheses, comparisons, `and`/`or`/`not`, "
+        description="An expression over other symbols: `+ - * / // **`, parentheses, comparisons, `and`/`or`/`not`, "
         "`A if COND else B`, `int(x)` (truncation) and `sqrt(x)`, e.g. `hidden_size // num_heads` or "
         "`intra_bottleneck_size if use_bottleneck else hidden_size`. Evaluated when the config is bound; "
         "`//` must divide exactly.",
@@ -94,10 +94,13 @@ class SizeSpec(_Strict):
         None,
         description="A constant (e.g. the 1e-5 epsilon a reference norm uses regardless of config.json).",
     )
-    kind: Literal["int", "float", "bool", "str"] = Field(
+    kind: Literal["int", "float", "bool", "str", "mapping", "list"] = Field(
         "int",
         description="The symbol's type. `bool` and `str` symbols are structural switches read from "
-        "config.json; knobs name them with `{switch: symbol}`.",
+        "config.json; knobs name them with `{switch: symbol}`. A `mapping` or `list` symbol is a "
+        "config.json mapping or list read whole (an empty one when the key is absent); it needs `config` "
+        "(a `fallback` to another symbol of its kind may follow), no expression reads it, and only "
+        "`position.scaling.params` (a mapping) and `attention.window_layers.types` (a list) name one.",
     )
 
 
@@ -152,6 +155,50 @@ class NormSpec(_Strict):
     )
 
 
+RopeScalingType = Literal["linear", "llama3", "yarn", "longrope"]
+
+
+class RopeScalingSpec(_Strict):
+    """RoPE scaling: how a checkpoint's config.json stretches rotary positions past the
+    length it was pretrained at. Which law applies is the checkpoint's choice (its
+    `rope_type`), not the architecture's: the spec names the mapping that holds it and the
+    laws it builds, and the generated `Rotary` computes each law's frequencies as
+    `transformers` does. `rope_type: default` (or no mapping) leaves RoPE as it is."""
+
+    params: str = Field(
+        description="A `mapping` size symbol holding the RoPE parameters, in the layout `transformers` "
+        "writes (`rope_parameters`; older config.json files say `rope_scaling`, which a fallback symbol "
+        "reads): `rope_type` (or `type`) and its fields. `linear`: `factor` (each frequency divided by "
+        "it). `llama3`: `factor`, `low_freq_factor`, `high_freq_factor`, `original_max_position_embeddings` "
+        "(long wavelengths divided by `factor`, short ones kept, a smooth blend between). `yarn`: "
+        "`factor` (default `size / original`), `original_max_position_embeddings`, optional `beta_fast` "
+        "(32), `beta_slow` (1), `truncate` (true), `attention_factor`, `mscale`, `mscale_all_dim` "
+        "(interpolated and extrapolated frequencies blended by a linear ramp; cos and sin scaled by the "
+        "attention factor). `longrope`: `short_factor` and `long_factor` (one per rotated feature pair), "
+        "`original_max_position_embeddings`, optional `factor` and `attention_factor`; a call whose "
+        "largest position id reaches `original` uses the long factors, otherwise the short ones, for "
+        "the whole call (as the reference decides per batch). Another `rope_type` (e.g. `dynamic`, whose "
+        "frequencies depend on the longest sequence seen so far) is refused when the model is built."
+    )
+    types: list[RopeScalingType] = Field(
+        ["linear", "llama3", "yarn", "longrope"],
+        min_length=1,
+        description="The laws the generated module builds (only these appear in it); a checkpoint "
+        "whose `rope_type` is another is refused, naming these.",
+    )
+    aliases: dict[str, RopeScalingType] = Field(
+        {},
+        description="Other `rope_type` values config.json may hold, each read as one of `types` (Phi-3: "
+        "`{su: longrope, yarn: longrope}`, older names of its LongRoPE).",
+    )
+    original_max: str | None = Field(
+        None,
+        description="A size symbol holding the pretraining length `original`, over the mapping's "
+        "`original_max_position_embeddings` (Phi-3 keeps it at the top level of config.json). "
+        "Unnamed: the mapping's key, else the position `size`.",
+    )
+
+
 class PositionSpec(_Strict):
     """How token positions enter the model."""
 
@@ -196,6 +243,11 @@ class PositionSpec(_Strict):
         description="For `rotary`: which features turn together. `halves`: `(i, i + r/2)` of the `r` rotated "
         "features (Llama, GPT-NeoX). `adjacent`: `(2i, 2i + 1)` (GPT-J, CodeGen). Pair `i` turns at "
         "`position * theta ** (-2i / r)` either way.",
+    )
+    scaling: RopeScalingSpec | None = Field(
+        None,
+        description="For `rotary`: RoPE scaling laws a checkpoint may choose (see RopeScalingSpec). "
+        "Default: none, RoPE as written.",
     )
     rotary_dim: str | None = Field(
         None,
@@ -282,6 +334,22 @@ class RelativeBiasSpec(_Strict):
     )
 
 
+class WindowLayersSpec(_Strict):
+    """Which layers have the sliding window, read from config.json per layer."""
+
+    types: str = Field(
+        description="A `list` size symbol with one entry per layer (`layer_types`): layer i has the window "
+        "when entry i is `windowed`."
+    )
+    windowed: str = Field("sliding_attention", description="The entry that marks a windowed layer.")
+    period: str | None = Field(
+        None,
+        description="An int size symbol `p` for config.json files without the list: then layer i has the "
+        "window unless `(i + 1) % p == 0` (Gemma 2's default of 2, Gemma 3's `sliding_window_pattern`). "
+        "Without it such a file is refused when the window is on.",
+    )
+
+
 class AttentionSpec(_Strict):
     """Multi-head attention."""
 
@@ -338,7 +406,20 @@ class AttentionSpec(_Strict):
     sliding_window: str | None = Field(
         None,
         description="Size symbol of a sliding window in causal self-attention: a query sees only the keys "
-        "fewer than this many slots back (Mistral's `sliding_window`); 0 means no window.",
+        "fewer than this many slots back (Mistral's `sliding_window`); 0 means no window. Every layer "
+        "has it, unless `window_layers` picks some.",
+    )
+    window_layers: WindowLayersSpec | None = Field(
+        None,
+        description="With `sliding_window`: the layers that have the window, the others attending to "
+        "every earlier key (Gemma 2's alternating layers, Qwen2's `layer_types`). Default: all layers.",
+    )
+    softcap: str | None = Field(
+        None,
+        description="A float size symbol `c`: each head's scaled scores become `c * tanh(scores / c)` "
+        "before the mask is added (Gemma 2's `attn_logit_softcapping`). SDPA has no such step, so "
+        "attention then runs as explicit math (scores, softmax in fp32, weighted sum), as the "
+        "reference's eager attention does; a value of 0 (config.json null) turns it off, and SDPA runs.",
     )
     relative_bias: RelativeBiasSpec | None = Field(
         None,
@@ -363,6 +444,25 @@ class FFNVariant(_Strict):
     )
 
 
+class ExpertsSpec(_Strict):
+    """A mixture of experts in place of each layer's FFN: `count` FFNs of the FFN's kind, of
+    which a router (slot `ffn.router`, a bias-free linear) picks `top_k` for each token by the
+    softmax of its logits in fp32; the token's output is the chosen experts' outputs weighted
+    by their probabilities. The keys of `ffn.gate`, `ffn.up` and `ffn.down` hold `{e}`, the
+    expert's index. Each expert computes only the tokens routed to it."""
+
+    count: str = Field(description="Size symbol of the number of experts (Mixtral's `num_local_experts`).")
+    top_k: str = Field(
+        description="Size symbol of the experts each token is routed to (`num_experts_per_tok`)."
+    )
+    normalize: bool | Switch = Field(
+        True,
+        description="Divide the chosen experts' probabilities by their sum (Mixtral), or a switch over a "
+        "`bool` symbol (Qwen2-MoE's `norm_topk_prob`); `false`: the softmax's probabilities as they are "
+        "(OLMoE).",
+    )
+
+
 class FFNSpec(_Strict):
     """The position-wise feed-forward network."""
 
@@ -383,6 +483,10 @@ class FFNSpec(_Strict):
         True,
         description="The FFN linears carry a bias. Or a switch over a `bool` symbol, as `attention.bias` "
         "(Llama's `mlp_bias`).",
+    )
+    experts: ExpertsSpec | None = Field(
+        None,
+        description="A mixture of experts of this FFN (see ExpertsSpec); plain layers only. Default: one FFN.",
     )
     variant: str | None = Field(
         None,
@@ -423,12 +527,15 @@ class BottleneckSpec(_Strict):
 class BlockSpec(_Strict):
     """One transformer layer: where norms sit around attention and FFN."""
 
-    placement: Literal["post", "pre", "sublayer"] = Field(
+    placement: Literal["post", "pre", "sublayer", "sandwich"] = Field(
         description="`post`: `norm(x + sublayer(x))` (BERT). `pre`: `x + sublayer(norm(x))`, usually with "
         "`final_norm` (GPT/T5/PreLN). `sublayer`: `x + norm(sublayer(x))`, each sublayer's output normed "
         "before the residual sum and the layer input never (OLMo2's `post_attention_layernorm` and "
-        "`post_feedforward_layernorm` in the `attn_norm` and `ffn_norm` slots), usually with `final_norm`; "
-        "plain layers only (no bottleneck, `decoder` section or cross-attention)."
+        "`post_feedforward_layernorm` in the `attn_norm` and `ffn_norm` slots), usually with `final_norm`. "
+        "`sandwich`: `x + out_norm(sublayer(norm(x)))`, both (Gemma 2: `attn_norm` and `ffn_norm` before "
+        "each sublayer, the slots `attn_out_norm` and `ffn_out_norm` after it). `sublayer` and `sandwich` "
+        "are for plain sequential layers only (no bottleneck, `decoder` section, cross-attention or "
+        "`parallel`)."
     )
     parallel: bool | Switch = Field(
         False,
@@ -527,13 +634,14 @@ class DecoderSpec(_Strict):
 class HeadLayer(_Strict):
     """One step of a head's layer pipeline."""
 
-    op: Literal["linear", "activation", "norm", "lm_decoder", "squeeze", "scale"] = Field(
+    op: Literal["linear", "activation", "norm", "lm_decoder", "squeeze", "scale", "softcap"] = Field(
         description="`linear`: a dense layer. `activation`: apply `fn`. `norm`: the backbone's norm. "
         "`lm_decoder`: a projection onto the vocabulary whose weight is tied to the word embedding when "
         "`tie_config` says so, plus its own bias. `squeeze`: drop the last dimension, which the layer "
         "before (a `linear` with `out: 1`) made one wide: one logit per token (ELECTRA's discriminator). "
         "`scale`: multiply by the float size symbol `by` (Cohere's `logit_scale`), or divide with "
-        "`divide: true` (Granite's `logits_scaling`)."
+        "`divide: true` (Granite's `logits_scaling`). `softcap`: `c * tanh(x / c)` for the float size "
+        "symbol `by` (Gemma 2's `final_logit_softcapping`), nothing when it is 0 (config.json null)."
     )
     name: str | None = Field(None, description="Parameter name; required for layers with weights.")
     out: str | int | None = Field(
@@ -543,7 +651,7 @@ class HeadLayer(_Strict):
         None, description="For `activation`: the function, or `model` for the FFN's activation."
     )
     bias: bool = Field(True, description="For `linear` and `lm_decoder`: carry a bias.")
-    by: str | None = Field(None, description="For `scale`: the float size symbol.")
+    by: str | None = Field(None, description="For `scale` and `softcap`: the float size symbol.")
     divide: bool = Field(False, description="For `scale`: divide by `by` instead of multiplying.")
     scale_when_tied: bool = Field(
         False,

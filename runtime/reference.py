@@ -47,10 +47,13 @@ def build_reference(
     attn_implementation: str = "eager",
 ):
     """A randomly initialised reference model (fixed seed), in eval mode, with its
-    one-dimensional parameters drawn too (:func:`_draw_vectors`)."""
+    one-dimensional parameters drawn too (:func:`_draw_vectors`). A mixture of experts runs
+    its eager loop over the experts (`transformers` would pick `torch._grouped_mm`, which
+    needs widths of a multiple of 4 fp32 values)."""
     t = _transformers()
     config = reference_config(ir, head, overrides)
     config._attn_implementation = attn_implementation
+    config._experts_implementation = "eager"
     torch.manual_seed(seed)
     model = getattr(t, head.class_name)(config)
     _draw_vectors(model, seed)

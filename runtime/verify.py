@@ -116,7 +116,10 @@ def verify_pair(ir: ArchIR, head: HeadIR, *, seed: int = 0, batch: int = 2, leng
         expected = ref(**inputs)
         expected_sdpa = ref_sdpa(**inputs) if ref_sdpa is not None else None
     ours = model(**inputs)
-    explain = torch._dynamo.explain(model.module)(**inputs)
+    # The runtime compiles through torch.export, which traces data-dependent sizes (the tokens a
+    # mixture of experts routes to each expert) into its graph; dynamo does so with these flags.
+    with torch._dynamo.config.patch(capture_dynamic_output_shape_ops=True, capture_scalar_outputs=True):
+        explain = torch._dynamo.explain(model.module)(**inputs)
     torch._dynamo.reset()
     start = time.perf_counter()
     ours_compiled = compiled(**inputs)

@@ -22,7 +22,8 @@ named operation:
 
 ``when``/``unless`` name a flag (bound from config.json) that switches an entry
 on or off; ``{i}`` expands over the layers (over the size symbol ``layers`` names,
-for an entry of a stack with its own layer count). A tied copy in a checkpoint
+for an entry of a stack with its own layer count), and ``{e}`` over the experts of a mixture
+(over the size symbol ``experts`` names). A tied copy in a checkpoint
 (``tie`` key, ``same_as`` key) must equal the tensor it copies. Loading is strict: any missing,
 unexpected or misshapen key raises :class:`CheckpointError` naming all of them.
 """
@@ -80,22 +81,26 @@ def plan(
     stack: int = 0,
     sizes: dict[str, Any] | None = None,
 ) -> Plan:
-    """Keep active entries; expand `{i}` over the layers (or the size an entry names in `layers`)
-    and `{j}` over the `stack` extra FFNs."""
+    """Keep active entries; expand `{i}` over the layers (or the size an entry names in `layers`),
+    `{j}` over the `stack` extra FFNs and `{e}` over the experts (the size an entry names in
+    `experts`)."""
     out = [dict(e) for e in entries if _active(e, flags)]
     for entry in out:  # a regrouping names its group count by size symbol
         if "regroup" in entry:
             entry["regroup"] = {**entry["regroup"], "groups": (sizes or {})[entry["regroup"]["groups"]]}
-    for name in ("i", "j"):
+    for name in ("i", "j", "e"):
         expanded = []
         for entry in out:
             text = "".join(str(entry.get(field, "")) for field in ("param", "params", "key", "keys"))
             if "{" + name + "}" not in text:
                 expanded.append(entry)
                 continue
-            count = (
-                stack if name == "j" else (sizes or {})[entry["layers"]] if "layers" in entry else num_layers
-            )
+            if name == "e":
+                count = (sizes or {})[entry["experts"]]
+            elif name == "j":
+                count = stack
+            else:
+                count = (sizes or {})[entry["layers"]] if "layers" in entry else num_layers
             expanded += [{k: _expand(v, name, n) for k, v in entry.items()} for n in range(count)]
         out = expanded
     return Plan(out)

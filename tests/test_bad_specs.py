@@ -18,7 +18,8 @@ from typer.testing import CliRunner
 
 from archgen.compiler.cli import app
 from archgen.compiler.errors import Diagnostic, SpecError
-from archgen.compiler.lower import SPECS_DIR, discover_specs, load_arch
+from archgen.compiler.lower import SPECS_DIR, bind_sizes, discover_specs, load_arch
+from archgen.compiler.schema import SizeSpec
 
 # A delta over the built-in family. Its body starts on line 8 (BODY_LINE), so
 # the line numbers below are those of the body lines.
@@ -207,7 +208,7 @@ CASES = [
         path="block.placement",
         line=BODY_LINE,
         column=9,
-        message="expected one of 'post', 'pre' or 'sublayer', got 'psot'",
+        message="expected one of 'post', 'pre', 'sublayer' or 'sandwich', got 'psot'",
         hint="did you mean 'post'?",
     ),
     Case(
@@ -654,6 +655,119 @@ CASES = [
         column=25,
         message="'alibi_positions' is for 'kind: alibi' positions",
     ),
+    Case(
+        "rope-scaling-on-learned-positions",
+        {
+            "bad.yaml": delta(
+                "sizes: {rp: {config: rope_parameters, kind: mapping}}\nembeddings: {position: {scaling: {params: rp}}}\n"
+            )
+        },
+        path="embeddings.position.scaling",
+        line=BODY_LINE + 1,
+        column=25,
+        message="'scaling' is for 'kind: rotary' positions",
+    ),
+    Case(
+        "rope-scaling-params-not-a-mapping",
+        {"bad.yaml": delta("embeddings: {position: {scaling: {params: eps}}}\n")},
+        path="embeddings.position.scaling.params",
+        line=BODY_LINE,
+        column=35,
+        message="'params' names a mapping size symbol (kind: mapping); 'eps' is float",
+        count=2,  # and learned positions take no scaling
+    ),
+    Case(
+        "rope-scaling-alias-to-a-law-not-built",
+        {
+            "bad.yaml": delta(
+                "sizes: {rp: {config: rope_parameters, kind: mapping}}\n"
+                "embeddings: {position: {scaling: {params: rp, types: [linear], aliases: {su: longrope}}}}\n"
+            )
+        },
+        path="embeddings.position.scaling.aliases.su",
+        line=BODY_LINE + 1,
+        column=74,
+        message="'su' is read as 'longrope', which 'types' does not list",
+        count=2,  # and learned positions take no scaling
+    ),
+    Case(
+        "rope-scaling-type-typo",
+        {
+            "bad.yaml": delta(
+                "sizes: {rp: {config: rope_parameters, kind: mapping}}\n"
+                "embeddings: {position: {scaling: {params: rp, types: [lama3]}}}\n"
+            )
+        },
+        path="embeddings.position.scaling.types[0]",
+        line=BODY_LINE + 1,
+        column=55,
+        message="expected one of 'linear', 'llama3', 'yarn' or 'longrope', got 'lama3'",
+        hint="did you mean 'llama3'?",
+    ),
+    Case(
+        "window-layers-without-a-window",
+        {
+            "bad.yaml": delta(
+                "sizes: {lt: {config: layer_types, kind: list}}\nattention: {window_layers: {types: lt}}\n"
+            )
+        },
+        path="attention.window_layers",
+        line=BODY_LINE + 1,
+        column=13,
+        message="'window_layers' picks the layers of a 'sliding_window': set one",
+    ),
+    Case(
+        "window-layer-types-not-a-list",
+        {"bad.yaml": delta("attention: {sliding_window: num_layers, window_layers: {types: num_heads}}\n")},
+        path="attention.window_layers.types",
+        line=BODY_LINE,
+        column=57,
+        message="'types' names a list size symbol (kind: list); 'num_heads' is int",
+        count=2,  # and the family's heads may cross-attend, which a sliding window is not built with
+    ),
+    Case(
+        "softcap-layer-without-a-symbol",
+        {
+            "bad.yaml": delta(
+                "heads:\n  token_classification:\n    layers: [{op: linear, name: c, out: 2}, {op: softcap}]\n"
+                "    keys: {c: c}\n"
+            )
+        },
+        path="heads.token_classification.layers[1]",
+        line=BODY_LINE + 2,
+        column=45,
+        message="a 'softcap' layer needs 'by' (a float size symbol)",
+    ),
+    Case(
+        "expert-key-without-its-index",
+        {
+            "bad.yaml": delta(
+                "ffn: {experts: {count: num_layers, top_k: num_heads}}\n"
+                "keys:\n  ffn.router: mlp.gate\n  ffn.up: mlp.experts.up\n  ffn.down: mlp.experts.{e}.down\n"
+            )
+        },
+        path="keys.ffn.up",
+        line=BODY_LINE + 3,
+        column=3,
+        message="an expert's key holds '{e}', its index ('mlp.experts.up' does not)",
+        count=2,  # and the family's heads may cross-attend, which experts are not built with
+    ),
+    Case(
+        "expert-index-without-experts",
+        {"bad.yaml": delta("keys:\n  ffn.up: intermediate.{e}.dense\n")},
+        path="keys.ffn.up",
+        line=BODY_LINE + 1,
+        column=3,
+        message="'{e}' is an expert's index: the FFN has no 'experts'",
+    ),
+    Case(
+        "mapping-symbol-in-an-expression",
+        {"bad.yaml": delta("sizes:\n  rp: {config: rope_parameters, kind: mapping}\n  n: {expr: rp + 1}\n")},
+        path="sizes.n.expr",
+        line=BODY_LINE + 2,
+        column=7,
+        message="'rp' is a mapping symbol: expressions read numbers, booleans and strings",
+    ),
     Case(  # the family's ids are padding-aware: an offset is for sequential ones
         "position-offset-on-padding-aware-ids",
         {"bad.yaml": delta("embeddings: {position: {offset: 2}}\n")},
@@ -680,7 +794,7 @@ CASES = [
         path="sizes.rd.expr",
         line=BODY_LINE,
         column=14,
-        message="unsupported expression element 'round(head_dim * 0.5)'; use + - * //, `int(x)`",
+        message="unsupported expression element 'round(head_dim * 0.5)'; use + - * / // **, `int(x)`",
     ),
     Case(  # the bare model returns the pooler's output
         "head-returns-missing-pooler",
@@ -743,13 +857,13 @@ CASES = [
         message="invalid expression 'hidden_size //'",
     ),
     Case(
-        "size-expr-true-division",
+        "size-expr-modulo",
         # Reported at the expression even without a reference config to evaluate it with.
-        {"bad.yaml": delta("reference: null\nsizes: {head_dim: {expr: hidden_size / num_heads}}\n")},
+        {"bad.yaml": delta("reference: null\nsizes: {head_dim: {expr: hidden_size % num_heads}}\n")},
         path="sizes.head_dim.expr",
         line=BODY_LINE + 1,
         column=20,
-        message="unsupported expression element 'hidden_size / num_heads'; use + - * //, `int(x)`, `sqrt(x)`, comparisons, and/or/not, `A if C else B` and parentheses",
+        message="unsupported expression element 'hidden_size % num_heads'; use + - * / // **, `int(x)`, `sqrt(x)`, comparisons, and/or/not, `A if C else B` and parentheses",
     ),
     Case(
         "size-expr-cycle",
@@ -930,3 +1044,24 @@ def test_a_size_that_names_a_new_source_replaces_the_inherited_one(tmp_path: Pat
     sizes = load_arch(tmp_path / "ok.yaml").spec.sizes
     assert sizes["eps"].model_dump(exclude_defaults=True) == {"value": 1.0e-7, "kind": "float"}
     assert sizes["pad_token_id"].model_dump(exclude_defaults=True) == {"config": "pad_token_id", "default": 0}
+
+
+def test_size_expressions_divide_and_raise_to_powers_as_python() -> None:
+    """`/` is true division and `**` Python's power (Gemma 2's `query_pre_attn_scalar ** -0.5`);
+    an int symbol whose division is inexact is refused when the config is bound, naming it."""
+    sizes = {
+        "n": SizeSpec(config="n"),
+        "d": SizeSpec(config="d"),
+        "scale": SizeSpec(expr="n ** -0.5", kind="float"),
+        "ratio": SizeSpec(expr="n / d", kind="float"),
+        "width": SizeSpec(expr="n / d"),
+    }
+    assert bind_sizes(sizes, {"n": 256, "d": 8}) == {
+        "n": 256,
+        "d": 8,
+        "scale": 0.0625,
+        "ratio": 32.0,
+        "width": 32,
+    }
+    with pytest.raises(ValueError, match="size 'width'"):
+        bind_sizes(sizes, {"n": 256, "d": 3})

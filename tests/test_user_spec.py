@@ -1,5 +1,5 @@
 """Architectures outside specs/ need only a spec: BERT, DistilBERT, ELECTRA, OPT, GPT-2,
-XLM-RoBERTa-XL, Llama, Qwen2, Mistral, Gemma, Qwen3, Phi, GPT-NeoX, GPT-J, ALBERT,
+XLM-RoBERTa-XL, Llama, Qwen2, Mistral, Mixtral, OLMoE, Qwen3-MoE, Gemma, Gemma 2, Qwen3, Phi, GPT-NeoX, GPT-J, ALBERT,
 BLOOM, Phi-3, GPT-BigCode, Starcoder2, StableLM, OLMo 2, Persimmon, Granite,
 Cohere, Falcon, Nemotron, MPT, RoFormer, BioGPT, RoBERTa, Data2Vec (text) and Arcee,
 from tests/fixtures/.
@@ -17,9 +17,13 @@ row's last non-padding token. GPT-2 is one too, whose checkpoint stores its
 projections transposed (`Conv1D`) and q/k/v in one key. XLM-RoBERTa-XL is
 RoBERTa-PreLayerNorm without an embedding norm, its norms under other keys.
 Llama has rotary positions, grouped-query attention, RMSNorm and a SwiGLU FFN;
-Qwen2 is Llama with q/k/v biases and none on the output projection, Mistral
-Llama with a causal sliding window, Gemma Llama with scaled embeddings, `1 +
-weight` RMSNorms and a tied LM head, Qwen3 Llama with an RMSNorm over each
+Qwen2 is Llama with q/k/v biases and none on the output projection (and a
+sliding window on the layers `layer_types` marks, as Qwen3), Mistral
+Llama with a causal sliding window, Mixtral Mistral with a mixture of experts
+for each FFN (OLMoE and Qwen3-MoE have one too), Gemma Llama with scaled embeddings, `1 +
+weight` RMSNorms and a tied LM head, Gemma 2 Gemma with each sublayer's
+input and output normed, capped scores and logits and a window on alternate
+layers, Qwen3 Llama with an RMSNorm over each
 head's queries and keys. Phi runs attention and FFN side by side on one
 LayerNorm, rotates part of each head's features and may norm its queries and
 keys (a config switch); GPT-NeoX runs them side by side or not (a switch), on
@@ -46,13 +50,16 @@ MPT has ALiBi positions counted by slot, bias-free LayerNorms and no biases;
 RoFormer is a BERT-style encoder whose only positions are rotary; BioGPT is OPT
 with sequential positions two rows into the table and a `sqrt(hidden_size)`
 embedding scale; RoBERTa and Data2Vec (text) are the RoBERTa family under their
-names, Arcee Llama with a plain squared-relu FFN and switched biases. Each
-spec says exactly that and nothing else; every head it offers is compared with
+names, Arcee Llama with a plain squared-relu FFN and switched biases. Every
+rotary spec but GPT-J's and RoFormer's lets config.json scale RoPE (`linear`,
+`llama3`, `yarn`, `longrope`; Phi-3 LongRoPE only), and the drawn configs choose
+each. Each spec says exactly that and nothing else; every head it offers is compared with
 the `transformers` class of that name.
 """
 
 from __future__ import annotations
 
+import json
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -144,7 +151,9 @@ def gpt2_config(draw, heads: int) -> dict:
     }
 
 
-def llama_config(draw, heads: int) -> dict:
+def llama_config(draw, heads: int, own_head_dim: bool = False) -> dict:
+    """Llama's sizes; `own_head_dim`: always a head width of its own (a reference whose
+    default is not hidden_size / heads)."""
     kv_heads = draw(st.sampled_from([d for d in range(1, heads + 1) if heads % d == 0]))
     hidden = heads * draw(st.integers(2, 8)) * 2  # rotary pairs features: an even head width
     config = {
@@ -157,13 +166,54 @@ def llama_config(draw, heads: int) -> dict:
         "rope_parameters": {"rope_type": "default", "rope_theta": draw(st.sampled_from([10000.0, 5e5]))},
         "tie_word_embeddings": draw(st.booleans()),
     }
-    if draw(st.booleans()):  # a head width of its own, not hidden_size / heads
+    if own_head_dim or draw(st.booleans()):  # a head width of its own, not hidden_size / heads
         config["head_dim"] = 2 * draw(st.integers(1, 6))
-    return config
+    return rope_scaling(draw, config, heads)
+
+
+ROPE_TYPES = ("default", "linear", "llama3", "yarn", "longrope")
+
+
+def rope_scaling(draw, config: dict, heads: int, kinds: tuple[str, ...] = ROPE_TYPES) -> dict:
+    """`config` with one of the RoPE scaling laws `kinds` (or none), over its rotated feature
+    pairs; lengths of 4 to 32 pretrained positions put the drawn sequences (up to 16 tokens) on
+    both sides of it."""
+    head_dim = config.get("head_dim") or config["hidden_size"] // heads
+    params = config["rope_parameters"]
+    pairs = int(head_dim * params.get("partial_rotary_factor", 1.0)) // 2
+    kept = {key: params[key] for key in ("rope_theta", "partial_rotary_factor") if key in params}
+    kind = draw(st.sampled_from(kinds))
+    params = {"rope_type": kind, **kept}
+    original = {"original_max_position_embeddings": draw(st.sampled_from([4, 8, 16, 32]))}
+    factor = draw(st.sampled_from([1.0, 2.0, 8.0]))
+    if kind == "linear":
+        params["factor"] = factor
+    elif kind == "llama3":
+        params |= original | {"factor": factor, "low_freq_factor": 1.0, "high_freq_factor": 4.0}
+    elif kind == "yarn":
+        params |= original | {"factor": factor, "truncate": draw(st.booleans())}
+        params |= draw(st.sampled_from([{}, {"beta_fast": 8.0, "beta_slow": 2.0}]))
+        params |= draw(
+            st.sampled_from([{}, {"attention_factor": 0.8}, {"mscale": 1.0, "mscale_all_dim": 0.5}])
+        )
+    elif kind == "longrope":
+        factors = st.lists(st.sampled_from([1.0, 1.5, 4.0, 16.0]), min_size=pairs, max_size=pairs)
+        params |= original | {"short_factor": draw(factors), "long_factor": draw(factors)}
+        params |= draw(st.sampled_from([{}, {"factor": factor}, {"attention_factor": 1.2}]))
+    return config | {"rope_parameters": params}
+
+
+def qwen2_config(draw, heads: int, own_head_dim: bool = False) -> dict:
+    config = llama_config(draw, heads, own_head_dim)
+    return config | {  # the reference windows the layers from `max_window_layers` on, when on
+        "use_sliding_window": draw(st.booleans()),
+        "sliding_window": draw(st.integers(1, 8)),
+        "max_window_layers": draw(st.integers(0, config["num_hidden_layers"])),
+    }
 
 
 def qwen3_config(draw, heads: int) -> dict:
-    return llama_config(draw, heads) | {"head_dim": 2 * draw(st.integers(1, 6))}  # its default is 128
+    return qwen2_config(draw, heads, own_head_dim=True)  # its default is 128
 
 
 #: (head width, partial rotary factor) pairs whose rotated width is even, as rotary pairs need
@@ -177,7 +227,7 @@ ROTARY_SHAPES = [
 
 def partial_rotary_config(draw, heads: int) -> dict:
     head_dim, factor = draw(st.sampled_from(ROTARY_SHAPES))
-    return {
+    config = {
         "num_hidden_layers": draw(st.integers(1, 3)),
         "num_attention_heads": heads,
         "hidden_size": heads * head_dim,
@@ -189,6 +239,7 @@ def partial_rotary_config(draw, heads: int) -> dict:
         },
         "tie_word_embeddings": draw(st.booleans()),
     }
+    return rope_scaling(draw, config, heads)
 
 
 def phi_config(draw, heads: int) -> dict:
@@ -258,12 +309,49 @@ def mistral_config(draw, heads: int) -> dict:
     return llama_config(draw, heads) | {"sliding_window": draw(st.one_of(st.none(), st.integers(1, 8)))}
 
 
+def mixtral_config(draw, heads: int) -> dict:
+    experts = draw(st.integers(1, 6))  # one to six experts, one to all of them per token
+    config = mistral_config(draw, heads)
+    # its reference checks LongRoPE's factors against an explicit head width (None by default)
+    config["head_dim"] = config.get("head_dim") or config["hidden_size"] // heads
+    return config | {
+        "num_local_experts": experts,
+        "num_experts_per_tok": draw(st.integers(1, experts)),
+    }
+
+
+def experts(draw) -> dict:
+    """A mixture's sizes: one to six experts, one to all of them per token, renormalized or not."""
+    count = draw(st.integers(1, 6))
+    return {
+        "num_experts": count,
+        "num_experts_per_tok": draw(st.integers(1, count)),
+        "norm_topk_prob": draw(st.booleans()),
+    }
+
+
+def olmoe_config(draw, heads: int) -> dict:
+    config = llama_config(draw, heads)
+    config.pop("head_dim", None)  # its query/key norms are hidden_size wide: heads of hidden_size / heads
+    return rope_scaling(draw, config, heads) | experts(draw)
+
+
+def qwen3_moe_config(draw, heads: int) -> dict:
+    return qwen3_config(draw, heads) | experts(draw) | {"moe_intermediate_size": draw(st.integers(4, 24))}
+
+
 def phi3_config(draw, heads: int) -> dict:
     config = mistral_config(draw, heads)
-    head_dim = config.get("head_dim", config["hidden_size"] // heads)
+    head_dim = config["head_dim"] = config["hidden_size"] // heads  # its reference checks LongRoPE's over it
     # a rotated width that pairs: int(head_dim * factor) even and positive
     factors = [f for f in (0.25, 0.5, 0.75, 1.0) if int(head_dim * f) % 2 == 0 and int(head_dim * f) > 0]
     config["rope_parameters"]["partial_rotary_factor"] = draw(st.sampled_from(factors))
+    # its only scaling is LongRoPE, its pretraining length at the top of config.json
+    config = rope_scaling(draw, config, heads, ("default", "longrope"))
+    if config["rope_parameters"]["rope_type"] == "longrope":
+        config["original_max_position_embeddings"] = config["rope_parameters"][
+            "original_max_position_embeddings"
+        ]
     return config
 
 
@@ -286,7 +374,7 @@ def cohere_config(draw, heads: int) -> dict:
 
 def falcon_config(draw, heads: int) -> dict:
     head_dim = 2 * draw(st.integers(1, 8))  # rotary pairs features: an even head width
-    return {
+    config = {
         "num_hidden_layers": draw(st.integers(1, 3)),
         "num_attention_heads": heads,
         "hidden_size": heads * head_dim,
@@ -296,6 +384,7 @@ def falcon_config(draw, heads: int) -> dict:
         "rope_parameters": {"rope_type": "default", "rope_theta": draw(st.sampled_from([10000.0, 5e5]))},
         "tie_word_embeddings": draw(st.booleans()),
     }
+    return rope_scaling(draw, config, heads)
 
 
 def nemotron_config(draw, heads: int) -> dict:
@@ -316,7 +405,25 @@ def arcee_config(draw, heads: int) -> dict:
 
 
 def gemma_config(draw, heads: int) -> dict:
-    return llama_config(draw, heads) | {"hidden_act": draw(st.sampled_from(["gelu_pytorch_tanh", "silu"]))}
+    config = llama_config(draw, heads, own_head_dim=True)  # its default is 256
+    return config | {"hidden_act": draw(st.sampled_from(["gelu_pytorch_tanh", "silu"]))}
+
+
+def gemma2_config(draw, heads: int) -> dict:
+    config = llama_config(draw, heads, own_head_dim=True)  # its default is 256
+    layers = config["num_hidden_layers"]
+    config |= {
+        "hidden_activation": draw(st.sampled_from(["gelu_pytorch_tanh", "silu"])),
+        "query_pre_attn_scalar": draw(st.sampled_from([4, 8, 256])),
+        # caps that bite on these tiny models' scores and logits (about 1e-2 and 1e-1), a loose one, or none
+        "attn_logit_softcapping": draw(st.sampled_from([None, 0.002, 0.01, 50.0])),
+        "final_logit_softcapping": draw(st.sampled_from([None, 0.05, 30.0])),
+        "sliding_window": draw(st.integers(1, 8)),  # shorter than the drawn sequences, or not
+    }
+    if draw(st.booleans()):  # layer by layer; otherwise the reference's default, every other layer
+        kinds = st.sampled_from(["sliding_attention", "full_attention"])
+        config["layer_types"] = draw(st.lists(kinds, min_size=layers, max_size=layers))
+    return config
 
 
 @dataclass(frozen=True)
@@ -340,9 +447,13 @@ SPECS = {
     "gpt2": UserSpec(gpt2_config, "activation_function", "gelu_new", 0),
     "xlm_roberta_xl": UserSpec(bert_config, "hidden_act", "gelu", 1),
     "llama": UserSpec(llama_config, "hidden_act", "silu", 0),
-    "qwen2": UserSpec(llama_config, "hidden_act", "silu", 0),
+    "qwen2": UserSpec(qwen2_config, "hidden_act", "silu", 0),
     "mistral": UserSpec(mistral_config, "hidden_act", "silu", 0),
+    "mixtral": UserSpec(mixtral_config, "hidden_act", "silu", 0),
+    "olmoe": UserSpec(olmoe_config, "hidden_act", "silu", 0),
+    "qwen3_moe": UserSpec(qwen3_moe_config, "hidden_act", "silu", 0),
     "gemma": UserSpec(gemma_config, "hidden_act", "gelu_pytorch_tanh", 0),
+    "gemma2": UserSpec(gemma2_config, "hidden_activation", "gelu_pytorch_tanh", 0),
     "qwen3": UserSpec(qwen3_config, "hidden_act", "silu", 0),
     "phi": UserSpec(phi_config, "hidden_act", "gelu_new", 0),
     "gpt_neox": UserSpec(gpt_neox_config, "hidden_act", "gelu", 0),
@@ -388,13 +499,14 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
             "albert": sorted(
                 ["base", *encoder[:1], "sentence_order_pretraining", *encoder[2:]]
             ),  # no causal LM
-            "gemma": sorted(decoder),
+            **{name: sorted(decoder) for name in ("gemma", "gemma2")},
             "phi": sorted(decoder),
             "phi3": sorted(decoder),
             "gpt_bigcode": sorted(decoder),
             "starcoder2": sorted(decoder),
             "stablelm": sorted(decoder),
             "olmo2": sorted(["encoder_model", "causal_lm", "sequence_classification"]),
+            "olmoe": sorted(["encoder_model", "causal_lm"]),
             "persimmon": sorted(decoder),
             **{name: sorted(["encoder_model", "causal_lm"]) for name in ("granite", "cohere")},
             "falcon": sorted(with_qa),
@@ -406,7 +518,17 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
             "arcee": sorted(with_qa),
             **{
                 name: sorted(with_qa)
-                for name in ("llama", "mistral", "qwen2", "qwen3", "gpt2", "gpt_neox", "bloom")
+                for name in (
+                    "llama",
+                    "mistral",
+                    "mixtral",
+                    "qwen2",
+                    "qwen3",
+                    "qwen3_moe",
+                    "gpt2",
+                    "gpt_neox",
+                    "bloom",
+                )
             },
         }
     )
@@ -495,6 +617,8 @@ def test_a_user_spec_generates_as_the_reference(name: str) -> None:
         ("llama", "token_classification"),
         ("llama", "sequence_classification"),
         ("mistral", "token_classification"),  # a sliding window inside packed rows
+        ("gemma2", "token_classification"),  # windowed and full layers, capped scores, packed
+        ("mixtral", "token_classification"),  # each packed token routed to its experts
         ("phi", "token_classification"),  # partial rotary, parallel layers
         ("bloom", "token_classification"),  # ALiBi: each packed sequence's keys count from its start
         ("phi3", "token_classification"),  # split q/k/v and gate/up keys, packed (fp32) layers
@@ -524,15 +648,30 @@ def test_a_user_spec_runs_batches_as_each_sequence_alone(name: str, head: str) -
         torch.testing.assert_close(out[key], getattr(expected, key)[0], atol=1e-5, rtol=0)
 
 
-@pytest.mark.parametrize("name", ["gemma", "bloom"])
+#: LongRoPE over 4 pairs, pretrained at 8 positions: a 5-token prompt starts on the short
+#: factors, and its decode steps past position 7 turn to the long ones.
+LONGROPE = {
+    "rope_type": "longrope",
+    "rope_theta": 10000.0,
+    "original_max_position_embeddings": 8,
+    "short_factor": [1.0, 1.5, 4.0, 16.0],
+    "long_factor": [16.0, 4.0, 1.5, 1.0],
+}
+
+
+@pytest.mark.parametrize("name", ["gemma2", "bloom", "mixtral"])
 def test_a_user_spec_compiles_and_generates_as_eager(name: str) -> None:
-    """Gemma's knobs (rotary angles and the embedding scale held in buffers, grouped-query
-    attention) and BLOOM's (ALiBi slopes in a buffer, no position ids) run through the
-    compiled artifacts, prefill and decode step alike."""
+    """Gemma 2's knobs (rotary angles and the embedding scale held in buffers, grouped-query
+    attention, LongRoPE's choice of factors within the compiled call, capped scores and
+    logits, windowed and full layers side by side), BLOOM's (ALiBi slopes in a buffer, no
+    position ids) and Mixtral's (each expert computing the tokens routed to it, a number
+    each call decides) run through the compiled artifacts, prefill and decode step alike."""
     spec = FIXTURES / f"{name}.yaml"
     ir = load_arch(spec)
     user = SPECS[name]
     config = dict(ir.spec.reference.tiny) | user.fixed
+    if name == "gemma2":
+        config["rope_parameters"] = LONGROPE
     directory = save(build_reference(ir, ir.head("causal_lm"), config, seed=4))
     eager, compiled = archgen.load(directory, spec=spec), archgen.load(directory, spec=spec, compile=True)
     ids = torch.tensor([[0, 0, 5, 6, 7], [8, 9, 10, 11, 12]])
@@ -540,6 +679,123 @@ def test_a_user_spec_compiles_and_generates_as_eager(name: str) -> None:
     torch.testing.assert_close(compiled(ids, mask)["logits"], eager(ids, mask)["logits"], atol=1e-5, rtol=0)
     expected = eager.generate(ids, mask, max_new_tokens=6, eos_token_id=-1)
     assert torch.equal(compiled.generate(ids, mask, max_new_tokens=6, eos_token_id=-1), expected)
+
+
+def test_longrope_turns_to_its_long_factors_past_the_pretraining_length() -> None:
+    """Llama under LongRoPE (pretrained at 8 positions): a call of 6 tokens runs on the short
+    factors, one of 12 on the long ones, as the reference's; greedy generation from 5 tokens
+    crosses over mid-way, each decode step deciding for itself, as the reference's
+    `generate` does. The two factor sets give different outputs, so each choice is tested."""
+    spec = FIXTURES / "llama.yaml"
+    ir = load_arch(spec)
+    config = dict(ir.spec.reference.tiny) | {"hidden_act": "silu", "rope_parameters": LONGROPE}
+    ref = build_reference(ir, ir.head("causal_lm"), config, seed=9)
+    model = archgen.load(save(ref), spec=spec)
+    ids = torch.randint(3, config["vocab_size"], (1, 12), generator=torch.Generator().manual_seed(1))
+    for length in (6, 12):
+        with torch.no_grad():
+            expected = ref(input_ids=ids[:, :length]).logits
+        torch.testing.assert_close(model(ids[:, :length])["logits"], expected, atol=1e-5, rtol=0)
+    short_only = dict(LONGROPE, long_factor=LONGROPE["short_factor"])
+    other = archgen.load(
+        save(build_reference(ir, ir.head("causal_lm"), config | {"rope_parameters": short_only}, seed=9)),
+        spec=spec,
+    )
+    assert not torch.allclose(other(ids)["logits"], model(ids)["logits"], atol=1e-3)
+    prompt = ids[:, :5]
+    ours = model.generate(prompt, torch.ones_like(prompt), max_new_tokens=7, eos_token_id=-1)
+    ref.generation_config.eos_token_id = None
+    with torch.no_grad():
+        expected = ref.generate(input_ids=prompt, max_new_tokens=7, do_sample=False, pad_token_id=0)
+    assert torch.equal(ours, expected)
+
+
+def test_rope_scaling_reads_older_config_files() -> None:
+    """A config.json as released before `rope_parameters` (Llama 3.1's: `rope_scaling` with
+    `type`, `rope_theta` beside it) scales RoPE as the reference built from the newer one."""
+    spec = FIXTURES / "llama.yaml"
+    ir = load_arch(spec)
+    llama3 = {
+        "factor": 8.0,
+        "low_freq_factor": 1.0,
+        "high_freq_factor": 4.0,
+        "original_max_position_embeddings": 16,
+    }
+    config = dict(ir.spec.reference.tiny) | {"hidden_act": "silu", "head_dim": 16, "num_attention_heads": 2}
+    config["rope_parameters"] = {"rope_type": "llama3", "rope_theta": 500000.0, **llama3}
+    ref = build_reference(ir, ir.head("causal_lm"), config, seed=10)
+    checkpoint = save(ref)
+    written = json.loads((checkpoint / "config.json").read_text())
+    del written["rope_parameters"]
+    written |= {"rope_scaling": {"type": "llama3", **llama3}, "rope_theta": 500000.0}
+    (checkpoint / "config.json").write_text(json.dumps(written))
+    model = archgen.load(checkpoint, spec=spec)
+    ids = torch.randint(3, config["vocab_size"], (2, 20), generator=torch.Generator().manual_seed(2))
+    with torch.no_grad():
+        expected = ref(input_ids=ids).logits
+    torch.testing.assert_close(model(ids)["logits"], expected, atol=1e-5, rtol=0)
+    unscaled = json.loads((checkpoint / "config.json").read_text())
+    del unscaled["rope_scaling"]
+    (checkpoint / "config.json").write_text(json.dumps(unscaled))
+    assert not torch.allclose(archgen.load(checkpoint, spec=spec)(ids)["logits"], expected, atol=1e-3)
+
+
+def test_a_rope_scaling_law_not_built_is_refused_when_the_model_is_built() -> None:
+    """`dynamic` RoPE recomputes its frequencies from the longest sequence seen so far (state
+    across calls): it is not built, and a checkpoint that asks for it is refused by name, as
+    is a law the spec leaves out (Phi-3 builds only LongRoPE)."""
+    for name, rope in (
+        ("llama", {"rope_type": "dynamic", "factor": 2.0}),
+        ("phi3", {"rope_type": "linear", "factor": 2.0}),
+    ):
+        spec = FIXTURES / f"{name}.yaml"
+        ir = load_arch(spec)
+        config = dict(ir.spec.reference.tiny) | {"hidden_act": "silu"}
+        checkpoint = save(build_reference(ir, ir.head("causal_lm"), config))
+        written = json.loads((checkpoint / "config.json").read_text())
+        written["rope_parameters"] |= rope
+        (checkpoint / "config.json").write_text(json.dumps(written))
+        builds = "linear, llama3, yarn, longrope" if name == "llama" else "longrope"
+        message = f"rope_type '{rope['rope_type']}' is not built; this spec builds: default, {builds}"
+        with pytest.raises(ValueError, match=message):
+            archgen.load(checkpoint, spec=spec)
+
+
+def test_window_layers_follow_the_period_when_config_json_has_no_list() -> None:
+    """A Gemma 2 config.json without `layer_types` (as released before the list existed)
+    windows every layer but each second one, as the reference's default; a Qwen2 one with
+    its window on is refused, naming the key (its reference derives the list otherwise)."""
+    spec = FIXTURES / "gemma2.yaml"
+    ir = load_arch(spec)
+    config = dict(ir.spec.reference.tiny) | {"num_hidden_layers": 4, "sliding_window": 2}
+    ref = build_reference(ir, ir.head("causal_lm"), config, seed=11)
+    assert ref.config.layer_types[:2] == ["sliding_attention", "full_attention"]
+    checkpoint = save(ref)
+    written = json.loads((checkpoint / "config.json").read_text())
+    del written["layer_types"]
+    (checkpoint / "config.json").write_text(json.dumps(written))
+    model = archgen.load(checkpoint, spec=spec)
+    assert model.module.backbone.windowed == [True, False, True, False]
+    ids = torch.randint(3, config["vocab_size"], (2, 9), generator=torch.Generator().manual_seed(3))
+    with torch.no_grad():
+        expected = ref(input_ids=ids).logits
+    torch.testing.assert_close(model(ids)["logits"], expected, atol=1e-5, rtol=0)
+
+    spec = FIXTURES / "qwen2.yaml"
+    ir = load_arch(spec)
+    config = dict(ir.spec.reference.tiny) | {
+        "use_sliding_window": True,
+        "sliding_window": 2,
+        "max_window_layers": 1,
+    }
+    checkpoint = save(build_reference(ir, ir.head("causal_lm"), config | {"hidden_act": "silu"}))
+    written = json.loads((checkpoint / "config.json").read_text())
+    del written["layer_types"]
+    (checkpoint / "config.json").write_text(json.dumps(written))
+    with pytest.raises(
+        ValueError, match="config.json has no layer_types: which layers have the sliding window"
+    ):
+        archgen.load(checkpoint, spec=spec)
 
 
 def test_a_rotated_width_that_cannot_pair_is_refused_when_the_model_is_built() -> None:
