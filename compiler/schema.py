@@ -177,8 +177,9 @@ class RopeScalingSpec(_Strict):
         "attention factor). `longrope`: `short_factor` and `long_factor` (one per rotated feature pair), "
         "`original_max_position_embeddings`, optional `factor` and `attention_factor`; a call whose "
         "largest position id reaches `original` uses the long factors, otherwise the short ones, for "
-        "the whole call (as the reference decides per batch). Another `rope_type` (e.g. `dynamic`, whose "
-        "frequencies depend on the longest sequence seen so far) is refused when the model is built."
+        "the whole call (as the reference decides per batch; `run_batch` packs several sequences into one call, "
+        "so there too). A mapping of one set of parameters per layer type (Gemma 3's) and another `rope_type` (e.g. `dynamic`, whose "
+        "frequencies depend on the longest sequence seen so far) are refused when the model is built."
     )
     types: list[RopeScalingType] = Field(
         ["linear", "llama3", "yarn", "longrope"],

@@ -88,7 +88,15 @@ def test_matches_reference(head: str, data) -> None:
     compare(ours, expected_sdpa, "sdpa", real_tokens=inputs["attention_mask"])
 
 
-@pytest.mark.parametrize("head", HEADS)
+#: The heads compiled in the default suite: the pre-training head (the backbone with both
+#: pre-training outputs) and multiple choice (its reshaped choices); the others add one linear
+#: layer each and run in `make test-slow` (each compile costs 15-21 s with cold caches).
+DEFAULT_COMPILES = ("pretraining", "multiple_choice")
+
+
+@pytest.mark.parametrize(
+    "head", [pytest.param(h, marks=() if h in DEFAULT_COMPILES else pytest.mark.slow) for h in HEADS]
+)
 def test_compiles_without_breaks_or_recompiles(head: str) -> None:
     ir = arch("mobilebert")
     assert_compiles(ir, ir.head(head))

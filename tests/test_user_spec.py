@@ -743,10 +743,25 @@ def test_rope_scaling_reads_older_config_files() -> None:
 def test_a_rope_scaling_law_not_built_is_refused_when_the_model_is_built() -> None:
     """`dynamic` RoPE recomputes its frequencies from the longest sequence seen so far (state
     across calls): it is not built, and a checkpoint that asks for it is refused by name, as
-    is a law the spec leaves out (Phi-3 builds only LongRoPE)."""
-    for name, rope in (
-        ("llama", {"rope_type": "dynamic", "factor": 2.0}),
-        ("phi3", {"rope_type": "linear", "factor": 2.0}),
+    is a law the spec leaves out (Phi-3 builds only LongRoPE) and parameters given per layer
+    type (Gemma 3's layout, not built)."""
+    per_type = {"full_attention": {"rope_type": "default"}, "sliding_attention": {"rope_type": "default"}}
+    for name, rope, message in (
+        (
+            "llama",
+            {"rope_type": "dynamic", "factor": 2.0},
+            "rope_type 'dynamic' is not built; this spec builds: default, linear, llama3, yarn, longrope",
+        ),
+        (
+            "phi3",
+            {"rope_type": "linear", "factor": 2.0},
+            "rope_type 'linear' is not built; this spec builds: default, longrope",
+        ),
+        (
+            "llama",
+            per_type,
+            r"parameters per layer type \(full_attention, sliding_attention\) are not built",
+        ),
     ):
         spec = FIXTURES / f"{name}.yaml"
         ir = load_arch(spec)
@@ -755,8 +770,6 @@ def test_a_rope_scaling_law_not_built_is_refused_when_the_model_is_built() -> No
         written = json.loads((checkpoint / "config.json").read_text())
         written["rope_parameters"] |= rope
         (checkpoint / "config.json").write_text(json.dumps(written))
-        builds = "linear, llama3, yarn, longrope" if name == "llama" else "longrope"
-        message = f"rope_type '{rope['rope_type']}' is not built; this spec builds: default, {builds}"
         with pytest.raises(ValueError, match=message):
             archgen.load(checkpoint, spec=spec)
 
