@@ -31,7 +31,9 @@ inputs, their dtypes and ranks, plus non-tensor arguments). A stale artifact
 is never found, so it is never used: in particular, kernels compiled for one
 weight layout (row-major, or input-major ``w.t().contiguous().t()``) are never
 fed weights of another. Artifacts are written to a temporary name and renamed
-into place, so a reader never sees half of one.
+into place, so a reader never sees half of one, and compiled under a lock
+(``<key>.lock`` beside it), so processes that miss the same artifact at once
+compile it once: the others wait for it, then load it.
 
 Before inductor compiles, an exported program is rewritten: ``gelu(x,
 approximate="tanh")`` as ``x * sigmoid(2z)`` (:data:`DECOMPOSITIONS`), and
@@ -45,6 +47,7 @@ else ``$XDG_CACHE_HOME/archgen``, else ``~/.cache/archgen``.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import inspect
 import json
@@ -53,9 +56,14 @@ import os
 import platform
 import tempfile
 import warnings
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
+
+try:
+    import fcntl
+except ImportError:  # pragma: no cover - not POSIX
+    fcntl = None
 
 import torch
 import torch.fx.experimental._config
@@ -335,26 +343,30 @@ class AotForward:
 
     def _runner(self, key: str, inputs: dict[str, Any], method: str, holders: list) -> _Runner:
         path = self.cache_dir / f"{key}.pt2"
-        if path.exists():
-            with self.reporter.stage("loading compiled artifact"):
-                loader = _load(path)
-            self.loaded += 1
-        else:
-            with self.reporter.stage("compiling (torch.export + AOTInductor, once per cache)"):
-                with warnings.catch_warnings():  # torch's own deprecations inside export: nothing to act on
-                    warnings.filterwarnings(
-                        "ignore",
-                        message=r"`isinstance\(treespec, LeafSpec\)` is deprecated",
-                        category=FutureWarning,
-                    )
-                    warnings.filterwarnings(  # torch.utils.mkldnn, which compiling imports
-                        "ignore",
-                        message=r"`torch\.jit\.script_method` is deprecated",
-                        category=DeprecationWarning,
-                    )
-                    self._compile(path, inputs, method, holders)
-                loader = _load(path)
+        compiled = False
+        if not path.exists():
+            with self._exclusive(path):
+                if not path.exists():  # not written meanwhile by a process that held the lock
+                    with self.reporter.stage("compiling (torch.export + AOTInductor, once per cache)"):
+                        with warnings.catch_warnings():  # torch's own deprecations inside export
+                            warnings.filterwarnings(
+                                "ignore",
+                                message=r"`isinstance\(treespec, LeafSpec\)` is deprecated",
+                                category=FutureWarning,
+                            )
+                            warnings.filterwarnings(  # torch.utils.mkldnn, which compiling imports
+                                "ignore",
+                                message=r"`torch\.jit\.script_method` is deprecated",
+                                category=DeprecationWarning,
+                            )
+                            self._compile(path, inputs, method, holders)
+                    compiled = True
+        with self.reporter.stage("loading compiled artifact"):
+            loader = _load(path)
+        if compiled:
             self.compiled += 1
+        else:
+            self.loaded += 1
         # The runner reads the module's own tensors: no copy of the weights. They are the
         # tensors whose layout the key hashed (bind computed it), so it matches the package's.
         tensors = self._tensors if self._tensors is not None else self._constants()
@@ -368,6 +380,27 @@ class AotForward:
         constants = {name: tensors[own].detach() for name, own in names.items()}
         loader.load_constants(constants, use_inactive=False, check_full_update=True, user_managed=True)
         return _Runner(loader)
+
+    @contextlib.contextmanager
+    def _exclusive(self, path: Path) -> Iterator[None]:
+        """Hold the lock of the artifact at ``path`` (an advisory ``flock`` on ``<key>.lock`` beside
+        it; POSIX only, no lock elsewhere). Processes that miss the same artifact at once, such
+        as two test workers or two servers starting together, compile it once: the others wait,
+        then load what the first wrote."""
+        if fcntl is None:  # pragma: no cover - not POSIX
+            yield
+            return
+        self.cache_dir.mkdir(parents=True, exist_ok=True)
+        with open(path.with_suffix(".lock"), "a") as handle:
+            try:
+                fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            except BlockingIOError:
+                with self.reporter.stage("waiting for another process compiling this artifact"):
+                    fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
 
     def _compile(self, path: Path, inputs: dict[str, Any], method: str, holders: list) -> None:
         """Export with every tensor dimension dynamic and package the kernels (not the weights), atomically."""
