@@ -134,6 +134,15 @@ def _table(ir: ArchIR) -> dict:
 # --------------------------------------------------------------- checkpoints
 
 #: safetensors dtype names -> torch dtypes (for reading a tensor into memory of its own).
+#: Tensors smaller than this are read into memory of their own, not viewed in the file's
+#: mapping. Reading a page of a mapped file maps its neighbours too (Linux's fault-around:
+#: 64 KiB around the page the kernel has cached), so viewing a bias or norm weight that sits
+#: between two weights a model copies (packed, or relaid input-major) kept up to 64 KiB of those
+#: weights' file pages resident as well: on MobileBERT (94 MB, hundreds of small tensors) that
+#: was 46 MB of the file resident beside the packed copies, after ``load`` alone. A copy of a
+#: small tensor costs its own size; above this size a view's neighbours are a small fraction.
+MAPPED_MIN_BYTES = 1 << 20
+
 _SAFETENSORS_DTYPES = {
     "F64": torch.float64,
     "F32": torch.float32,
@@ -201,21 +210,26 @@ class _Checkpoint:
     def keys(self) -> set[str]:
         return set(self._where)
 
-    def read(self, key: str, *, copy: bool = False) -> torch.Tensor:
-        """The tensor ``key``: a view of the memory-mapped file, or with ``copy`` a tensor of
-        its own read with plain file reads, so that no page of the mapping stays resident for
-        a tensor that is about to be copied anyway (a new layout, :func:`_input_major`)."""
+    def _entry(self, key: str) -> tuple[Path, int, dict]:
+        """The file holding ``key``, where its data starts, and its header entry."""
         path = self._where[key]
-        if not copy:
-            return self._handles[path].get_tensor(key)
         if path not in self._headers:
             with path.open("rb") as f:
                 size = int.from_bytes(f.read(8), "little")
                 self._headers[path] = (8 + size, json.loads(f.read(size)))
         start, header = self._headers[path]
-        entry = header[key]
-        dtype = _SAFETENSORS_DTYPES.get(entry["dtype"])
+        return path, start, header[key]
+
+    def read(self, key: str, *, copy: bool = False) -> torch.Tensor:
+        """The tensor ``key``: a view of the memory-mapped file, or a tensor of its own read with
+        plain file reads when ``copy`` (a tensor about to be copied anyway: a new layout,
+        :func:`_input_major`, or packed) or smaller than :data:`MAPPED_MIN_BYTES`. Either way
+        no page of the mapping becomes resident for a tensor that is not a view of it."""
+        path, start, entry = self._entry(key)
         begin, end = entry["data_offsets"]
+        if not copy and end - begin >= MAPPED_MIN_BYTES:
+            return self._handles[path].get_tensor(key)
+        dtype = _SAFETENSORS_DTYPES.get(entry["dtype"])
         if dtype is None or end == begin:  # a dtype torch.frombuffer cannot view, or no bytes
             return self._handles[path].get_tensor(key).clone()
         buffer = bytearray(end - begin)
