@@ -3,9 +3,13 @@ keyed so a stale one is never used."""
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
+import gc
 import json
 import subprocess
 import sys
+import threading
 from pathlib import Path
 
 import pytest
@@ -14,7 +18,9 @@ from support import ATOL, arch, save
 from support_t5 import t5_reference
 
 import archgen
-from archgen.runtime.artifacts import default_cache_dir, kv_caches
+import archgen.runtime.model
+from archgen.runtime import artifacts
+from archgen.runtime.artifacts import AotForward, default_cache_dir, kv_caches
 from archgen.runtime.packed import unpacked_weights
 from archgen.runtime.reference import build_reference
 
@@ -217,9 +223,14 @@ def test_progress_only_when_asked_or_on_a_terminal(checkpoint: Path, capfd: pyte
 
 
 @pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="reads the process's memory map (Linux)")
-def test_renamed_weights_are_pages_of_the_mapped_file(checkpoint: Path) -> None:
+def test_renamed_weights_are_pages_of_the_mapped_file(
+    checkpoint: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     """No second copy: every renamed parameter lies inside the mapping of model.safetensors,
-    except the weights of packed layers, which are packed copies (runtime/packed.py)."""
+    except the weights of packed layers, which are packed copies (runtime/packed.py). (A tiny
+    model's tensors are all under the size below which tensors are read, not mapped: that
+    size is 0 here.)"""
+    monkeypatch.setattr(archgen.runtime.model, "MAPPED_MIN_BYTES", 0)
     model = archgen.load(checkpoint)
     target = str((checkpoint / "model.safetensors").resolve())
     ranges = []
@@ -239,9 +250,12 @@ def test_renamed_weights_are_pages_of_the_mapped_file(checkpoint: Path) -> None:
 
 
 @pytest.mark.skipif(not Path("/proc/self/maps").exists(), reason="reads the process's memory map (Linux)")
-def test_generating_models_keep_widening_linear_weights_input_major_in_their_own_memory() -> None:
+def test_generating_models_keep_widening_linear_weights_input_major_in_their_own_memory(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
     """Widening linear weights (and the embedding an LM head is tied to) are input-major copies,
     not mapped pages; other tensors stay in the mapping; export writes the checkpoint's layout."""
+    monkeypatch.setattr(archgen.runtime.model, "MAPPED_MIN_BYTES", 0)  # as above
     ir = arch("xlm_roberta")
     directory = save(build_reference(ir, ir.head("causal_lm"), {"tie_word_embeddings": True}))
     model = archgen.load(directory)
@@ -273,3 +287,94 @@ def test_generating_models_keep_widening_linear_weights_input_major_in_their_own
     assert exported.keys() <= original.keys()
     for key, tensor in exported.items():
         assert tensor.is_contiguous() and torch.equal(tensor, original[key]), key
+
+
+def _resident_kib(path: Path) -> int:
+    """How much of ``path``'s mappings in this process is resident (``Rss`` in /proc/self/smaps)."""
+    target, total, inside = str(path.resolve()), 0, False
+    for line in Path("/proc/self/smaps").read_text().splitlines():
+        fields = line.split()
+        if fields and "-" in fields[0] and not fields[0].endswith(":"):  # a mapping's first line
+            inside = fields[-1] == target
+        elif inside and fields[0] == "Rss:":
+            total += int(fields[1])
+    return total
+
+
+@pytest.mark.skipif(not Path("/proc/self/smaps").exists(), reason="reads the process's memory map (Linux)")
+def test_small_tensors_are_read_not_mapped_so_no_page_of_the_file_stays_resident(
+    checkpoint: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Viewing a small tensor in the mapped file makes the kernel map its neighbours too (fault-
+    around), which kept packed weights' file pages resident beside their packed copies. Tensors
+    under ``MAPPED_MIN_BYTES`` (all of a tiny model's) are read with file reads instead: after
+    ``load``, no page of the file is resident, where viewing them left some."""
+    file = checkpoint / "model.safetensors"
+    ids = torch.randint(2, 99, (2, 9), generator=torch.Generator().manual_seed(4))
+    gc.collect()  # earlier tests' models, which may map the file too, are gone; none counts below
+    before = _resident_kib(file)
+    model = archgen.load(checkpoint)
+    assert _resident_kib(file) == before
+    expected = model(ids)["last_hidden_state"]
+    monkeypatch.setattr(archgen.runtime.model, "MAPPED_MIN_BYTES", 0)
+    viewed = archgen.load(checkpoint)
+    assert _resident_kib(file) > before
+    torch.testing.assert_close(viewed(ids)["last_hidden_state"], expected, atol=0, rtol=0)
+
+
+class _Waits:
+    """A reporter that records its stages and says when a call starts waiting for the lock."""
+
+    def __init__(self) -> None:
+        self.stages: list[str] = []
+        self.waiting = threading.Event()
+
+    @contextlib.contextmanager
+    def stage(self, description: str):
+        self.stages.append(description)
+        if description.startswith("waiting"):
+            self.waiting.set()
+        yield
+
+
+def test_an_artifact_another_process_is_compiling_is_waited_for_then_loaded(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Two processes that miss the same artifact compile it once: while another holds the
+    artifact's lock (as a process compiling it does), a call waits, then loads what was written.
+    Compiling and loading are stand-ins here; the lock is the real one."""
+    compiled: list[Path] = []
+    monkeypatch.setattr(artifacts, "_Runner", lambda loader: loader)
+    reporter = _Waits()
+    aot = AotForward(torch.nn.Linear(2, 2), {}, tmp_path, reporter)
+    monkeypatch.setattr(aot, "_constants", lambda: {})
+    monkeypatch.setattr(aot, "_compile", lambda path, *rest: compiled.append(path) or path.touch())
+
+    class Loader:
+        def __init__(self, path: Path) -> None:
+            self.path = path
+
+        def get_constant_fqns(self) -> list[str]:
+            return []
+
+        def load_constants(self, *args, **kwargs) -> None:
+            pass
+
+    monkeypatch.setattr(artifacts, "_load", Loader)
+    runners: list = []
+    with open(tmp_path / "k.lock", "a") as other:
+        fcntl.flock(other, fcntl.LOCK_EX)  # "another process" compiling k
+        waiter = threading.Thread(target=lambda: runners.append(aot._runner("k", {}, "forward", [])))
+        waiter.start()
+        assert reporter.waiting.wait(timeout=60), "the call did not wait for the lock"
+        assert waiter.is_alive()
+        (tmp_path / "k.pt2").write_bytes(b"written by the other process")
+        fcntl.flock(other, fcntl.LOCK_UN)
+    waiter.join(timeout=60)
+    assert runners and runners[0].path == tmp_path / "k.pt2"
+    assert (compiled, aot.compiled, aot.loaded) == ([], 0, 1)
+
+    # Nobody holding the lock and no artifact: this call compiles it, taking the lock unopposed.
+    aot._runner("j", {}, "forward", [])
+    assert (compiled, aot.compiled, aot.loaded) == ([tmp_path / "j.pt2"], 1, 1)
+    assert not any(s.startswith("waiting") for s in reporter.stages[-2:])
