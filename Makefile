@@ -5,6 +5,10 @@ BIN     := $(VENV)/bin
 STAMP   := $(VENV)/.installed
 # The CPU build of torch that lies on disk; an unpinned torch would pull a CUDA build.
 TORCH   := torch==2.13.0
+# pytest-xdist workers for the test suites (0: none, one process). Compiling is mostly
+# single-threaded (torch.export, one C++ build per artifact), so two workers on two cores
+# cut a cold run's time; each worker runs torch on cores / workers threads (tests/conftest.py).
+JOBS    ?= 2
 
 .PHONY: demo test test-slow lint format check generate verify bench clean
 
@@ -25,10 +29,10 @@ test: $(STAMP)  ## lint, staleness check, then the default (non-slow) test suite
 	$(BIN)/ruff check .
 	$(BIN)/ruff format --check .
 	$(BIN)/archgen check
-	$(BIN)/python -m pytest tests -m "not slow" -q
+	$(BIN)/python -m pytest tests -m "not slow" -q -n $(JOBS) --dist worksteal
 
 test-slow: $(STAMP)  ## the slow tests and the long hypothesis profile
-	HYPOTHESIS_PROFILE=dev $(BIN)/python -m pytest tests -q
+	HYPOTHESIS_PROFILE=dev $(BIN)/python -m pytest tests -q -n $(JOBS) --dist worksteal
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -37,4 +37,9 @@ settings.register_profile(
 settings.load_profile(os.environ.get("HYPOTHESIS_PROFILE", "ci"))
 os.environ.setdefault("ARCHGEN_CACHE_DIR", os.path.join(tempfile.gettempdir(), "archgen-test-cache"))
 
-torch.set_num_threads(max(1, min(2, os.cpu_count() or 1)))
+# Under pytest-xdist (make test runs two workers), the workers share the cores: each gets
+# its share, and so do the processes it spawns (OMP_NUM_THREADS), so none oversubscribes.
+_workers = int(os.environ.get("PYTEST_XDIST_WORKER_COUNT", "1"))
+_threads = max(1, min(2, (os.cpu_count() or 1) // _workers))
+os.environ.setdefault("OMP_NUM_THREADS", str(_threads))
+torch.set_num_threads(_threads)
