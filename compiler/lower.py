@@ -630,6 +630,9 @@ def backbone_slots(spec: ArchSpec, *, cross_attention: bool = True) -> dict[str,
         slots["final_norm"] = "norm"
     if spec.pooler is not None and spec.pooler.dense is not False:
         slots["pooler"] = "linear"
+    if not spec.norm.affine and spec.norm.kind == "layer_norm" and not spec.norm.bias:
+        # norms without parameters read no checkpoint keys ('affine: false' elsewhere is refused)
+        slots = {slot: kind for slot, kind in slots.items() if kind != "norm"}
     return slots
 
 
@@ -664,7 +667,14 @@ def _size_refs(spec: ArchSpec) -> list[tuple[tuple, str]]:
         (("attention", "window_layers", "period"), spec.attention.window_layers.period)
         if spec.attention.window_layers and spec.attention.window_layers.period
         else None,
+        (("embeddings", "position", "rotary_layers", "types"), spec.embeddings.position.rotary_layers.types)
+        if spec.embeddings.position.rotary_layers
+        else None,
+        (("embeddings", "position", "rotary_layers", "period"), spec.embeddings.position.rotary_layers.period)
+        if spec.embeddings.position.rotary_layers and spec.embeddings.position.rotary_layers.period
+        else None,
         (("attention", "softcap"), spec.attention.softcap) if spec.attention.softcap else None,
+        (("attention", "clip"), spec.attention.clip) if spec.attention.clip else None,
         (("ffn", "experts", "count"), spec.ffn.experts.count) if spec.ffn.experts else None,
         (("ffn", "experts", "top_k"), spec.ffn.experts.top_k) if spec.ffn.experts else None,
         (("embeddings", "token_type_size"), spec.embeddings.token_type_size)
@@ -798,6 +808,7 @@ def load_arch(path: Path | str) -> ArchIR:
     readers = {
         ("embeddings", "position", "scaling", "params"): ("mapping", "'params'"),
         ("attention", "window_layers", "types"): ("list", "'types'"),
+        ("embeddings", "position", "rotary_layers", "types"): ("list", "'types'"),
     }
     for loc, sym in _size_refs(spec):
         want, knob = readers.get(loc, (None, None))
@@ -945,6 +956,13 @@ def load_arch(path: Path | str) -> ArchIR:
         for slot, key in spec.keys.items():
             if key is not None and "{e}" in key:
                 err(("keys", slot), "'{e}' is an expert's index: the FFN has no 'experts'")
+    if emb.position.rotary_layers is not None:
+        if emb.position.kind != "rotary":
+            err(("embeddings", "position", "rotary_layers"), "'rotary_layers' is for 'kind: rotary'")
+        if spec.block.layer_groups:
+            err(
+                ("embeddings", "position", "rotary_layers"), "'rotary_layers' is built without 'layer_groups'"
+            )
     windows = spec.attention.window_layers
     if windows is not None:
         if spec.attention.sliding_window is None:
@@ -982,6 +1000,11 @@ def load_arch(path: Path | str) -> ArchIR:
         err(
             ("norm", "bias"),
             "'bias: false' is for 'kind: layer_norm' (the other kinds say their own tensors)",
+        )
+    if not spec.norm.affine and (spec.norm.kind != "layer_norm" or spec.norm.bias):
+        err(
+            ("norm", "affine"),
+            "'affine: false' is for 'kind: layer_norm' with 'bias: false' (a norm without parameters)",
         )
     if spec.norm.kind not in ("no_norm",) and spec.norm.eps is None:
         err(("norm",), f"norm kind {spec.norm.kind!r} needs 'eps' (a size symbol)")
@@ -1060,7 +1083,13 @@ def load_arch(path: Path | str) -> ArchIR:
             where = ("keys", slot) if ("keys", slot) in merged.locs else ("keys",)
             err(where, f"no checkpoint key for slot {slot!r}")
     for slot in spec.keys:
-        if slot not in slots:
+        if slot not in slots and not spec.norm.affine and slot.endswith("norm"):
+            err(
+                ("keys", slot),
+                f"{slot!r} is a norm without parameters ('norm.affine: false'), which reads no key: "
+                "set it to null",
+            )
+        elif slot not in slots:
             guess = closest(slot, slots)
             err(
                 ("keys", slot),

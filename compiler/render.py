@@ -46,9 +46,12 @@ def act(fn: str, expr: str) -> str:
     return _ACT[fn].format(expr)
 
 
-def norm_ctor(kind: str, width: str, eps: str, bias: bool = True) -> str:
-    """Python that builds one norm of ``kind`` (a `layer_norm` without a bias unless ``bias``)."""
+def norm_ctor(kind: str, width: str, eps: str, bias: bool = True, affine: bool = True) -> str:
+    """Python that builds one norm of ``kind`` (a `layer_norm` without a bias unless ``bias``, and
+    without parameters at all unless ``affine``)."""
     if kind == "layer_norm":
+        if not affine:
+            return f"nn.LayerNorm({width}, eps={eps}, elementwise_affine=False)"
         return f"nn.LayerNorm({width}, eps={eps}{'' if bias else ', bias=False'})"
     if kind == "rms_norm":
         return f"RMSNorm({width}, {eps})"
@@ -65,7 +68,14 @@ def _norm_factory(spec: ArchSpec):
         eps_expr = f"config.{eps or spec.norm.eps}"
         if kind is None and isinstance(spec.norm.kind, Switch):
             return f"make_norm(config, {width}, {eps_expr})"
-        return norm_ctor(kind or spec.norm.kind, width, eps_expr, bias=kind is not None or spec.norm.bias)
+        own = kind is not None  # a head's norm of its own kind: weight and bias
+        return norm_ctor(
+            kind or spec.norm.kind,
+            width,
+            eps_expr,
+            bias=own or spec.norm.bias,
+            affine=own or spec.norm.affine,
+        )
 
     return norm
 
@@ -120,7 +130,13 @@ def _features(s: ArchSpec) -> list[str]:
     pos_text = {
         "none": "none",
         "learned": f"learned absolute, {pos.ids.replace('_', ' ')} ids",
-        "rotary": f"rotary in every self-attention (theta `{pos.theta}`"
+        "rotary": (
+            f"rotary in the layers config `{pos.rotary_layers.types}` marks `{pos.rotary_layers.roped}`, "
+            "none in the others"
+            if pos.rotary_layers
+            else "rotary in every self-attention"
+        )
+        + f" (theta `{pos.theta}`"
         + (f", the first `{pos.rotary_dim}` features of each head" if pos.rotary_dim else "")
         + (", adjacent features paired" if pos.rotary_pairs == "adjacent" else "")
         + (
@@ -132,7 +148,8 @@ def _features(s: ArchSpec) -> list[str]:
         "alibi": "ALiBi: a per-head linear bias on each key's position, in every self-attention",
     }[pos.kind]
     lines = [
-        f"norm: {_knob(s.norm.kind)}, {placement(s)}" + (", final norm" if s.block.final_norm else ""),
+        f"norm: {_knob(s.norm.kind)}{'' if s.norm.affine else ' without parameters'}, {placement(s)}"
+        + (", final norm" if s.block.final_norm else ""),
         f"positions: {pos_text}",
         f"embeddings: word{' + token type' if s.embeddings.token_type else ''}"
         f"{' + position' if pos.kind == 'learned' else ''}{', then norm' if s.embeddings.norm else ''}"
@@ -172,6 +189,7 @@ def _features(s: ArchSpec) -> list[str]:
             + ("" if s.attention.qk_norm is True else f" when config `{s.attention.qk_norm.switch}`")
         )
         + (f", scores capped by `{s.attention.softcap}`" if s.attention.softcap else "")
+        + (f", queries, keys and values clamped to `{s.attention.clip}`" if s.attention.clip else "")
         + (
             f", a sliding window of `{s.attention.sliding_window}` in the layers config "
             f"`{s.attention.window_layers.types}` marks `{s.attention.window_layers.windowed}`"
@@ -578,9 +596,12 @@ def render_module(ir: ArchIR) -> str:
         layer_arg=", buckets" if per_layer else ", rotary" if rotary else "",
         layer_param=", buckets: torch.Tensor"
         if per_layer
+        else ", rotary: tuple[torch.Tensor, torch.Tensor] | None"
+        if rotary and s.embeddings.position.rotary_layers
         else ", rotary: tuple[torch.Tensor, torch.Tensor]"
         if rotary
         else "",
+        rotary_layers=s.embeddings.position.rotary_layers if rotary else None,
         rotary=rotary,
         partial_rotary=s.embeddings.position.rotary_dim if rotary else None,
         adjacent_pairs=rotary and s.embeddings.position.rotary_pairs == "adjacent",
@@ -626,6 +647,9 @@ def render_module(ir: ArchIR) -> str:
         capped_scale={"none": "1.0", "size": "self.scale"}.get(s.attention.scale, "self.head_dim**-0.5"),
         window_layers=s.attention.window_layers,
         window_key=s.sizes[s.attention.window_layers.types].config if s.attention.window_layers else None,
+        rotary_key=s.sizes[s.embeddings.position.rotary_layers.types].config
+        if rotary and s.embeddings.position.rotary_layers
+        else None,
         embeddings_doc=_features(s)[2][len("embeddings: ") :].capitalize() + ".",
         attention_doc="Multi-head self-attention: " + _features(s)[3][len("attention: ") :] + ".",
         ffn_doc=(
@@ -676,6 +700,8 @@ def format_source(text: str) -> str:
 
 def _norm_params(spec: ArchSpec, kind: str | None = None) -> list[str]:
     """A norm's tensors: the backbone's (``kind`` None, its `bias` knob followed) or one of ``kind``."""
+    if kind is None and not spec.norm.affine:
+        return []
     no_bias = kind is None and not spec.norm.bias
     kind = kind or spec.norm.kind
     kinds = set(kind.cases.values()) if isinstance(kind, Switch) else {kind}

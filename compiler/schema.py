@@ -153,6 +153,12 @@ class NormSpec(_Strict):
         description="For `kind: layer_norm`: the norm has a bias; `false`: a weight only (Cohere's "
         "LayerNorm). A head's `norm` layer of the backbone's kind follows it.",
     )
+    affine: bool = Field(
+        True,
+        description="For `kind: layer_norm`: the norm has a weight (and a bias, as `bias` says); `false`: "
+        "no parameters at all, mean and variance only (OLMo's LayerNorm; with `bias: false`). Its slots "
+        "then read no checkpoint keys. A head's `norm` layer of the backbone's kind follows it.",
+    )
 
 
 RopeScalingType = Literal["linear", "llama3", "yarn", "longrope"]
@@ -197,6 +203,26 @@ class RopeScalingSpec(_Strict):
         description="A size symbol holding the pretraining length `original`, over the mapping's "
         "`original_max_position_embeddings` (Phi-3 keeps it at the top level of config.json). "
         "Unnamed: the mapping's key, else the position `size`.",
+    )
+
+
+class RotaryLayersSpec(_Strict):
+    """Which layers rotate their queries and keys, read from config.json per layer; the others
+    have no positions at all (NoPE layers: SmolLM3 every fourth layer, Cohere 2 its full-attention ones)."""
+
+    types: str = Field(
+        description="A `list` size symbol with one entry per layer (SmolLM3's `no_rope_layers`, Cohere 2's "
+        "`layer_types`): layer i has rotary positions when entry i equals `roped`."
+    )
+    roped: int | str = Field(
+        description="The entry that marks a layer with rotary positions (SmolLM3: `1`; Cohere 2: "
+        "`sliding_attention`)."
+    )
+    period: str | None = Field(
+        None,
+        description="An int size symbol `p` for config.json files without the list: then layer i has "
+        "rotary positions unless `(i + 1) % p == 0` (SmolLM3's `no_rope_layer_interval`, Cohere 2's "
+        "`sliding_window_pattern`). Without it such a file is refused.",
     )
 
 
@@ -249,6 +275,11 @@ class PositionSpec(_Strict):
         None,
         description="For `rotary`: RoPE scaling laws a checkpoint may choose (see RopeScalingSpec). "
         "Default: none, RoPE as written.",
+    )
+    rotary_layers: RotaryLayersSpec | None = Field(
+        None,
+        description="For `rotary`: the layers that have rotary positions, the others none (see "
+        "RotaryLayersSpec). Default: every layer.",
     )
     rotary_dim: str | None = Field(
         None,
@@ -421,6 +452,12 @@ class AttentionSpec(_Strict):
         "before the mask is added (Gemma 2's `attn_logit_softcapping`). SDPA has no such step, so "
         "attention then runs as explicit math (scores, softmax in fp32, weighted sum), as the "
         "reference's eager attention does; a value of 0 (config.json null) turns it off, and SDPA runs.",
+    )
+    clip: str | None = Field(
+        None,
+        description="A float size symbol `c`: the projected queries, keys and values are clamped to "
+        "`[-c, c]` (OLMo's `clip_qkv`), after a norm across all heads (`qk_norm_scope: all_heads`, as "
+        "OLMoE) and before a per-head one; 0 (config.json null) turns it off.",
     )
     relative_bias: RelativeBiasSpec | None = Field(
         None,

@@ -726,6 +726,62 @@ CASES = [
         count=2,  # and the family's heads may cross-attend, which a sliding window is not built with
     ),
     Case(
+        "rotary-layers-on-learned-positions",
+        {
+            "bad.yaml": delta(
+                "sizes: {lt: {config: layer_types, kind: list}}\n"
+                "embeddings: {position: {rotary_layers: {types: lt, roped: 1}}}\n"
+            )
+        },
+        path="embeddings.position.rotary_layers",
+        line=BODY_LINE + 1,
+        column=25,
+        message="'rotary_layers' is for 'kind: rotary'",
+    ),
+    Case(
+        "rotary-layer-types-not-a-list",
+        {"bad.yaml": delta("embeddings: {position: {rotary_layers: {types: num_heads, roped: 1}}}\n")},
+        path="embeddings.position.rotary_layers.types",
+        line=BODY_LINE,
+        column=41,
+        message="'types' names a list size symbol (kind: list); 'num_heads' is int",
+        count=2,  # and the family's positions are learned
+    ),
+    Case(
+        "parameterless-rms-norm",
+        {"bad.yaml": delta("norm: {kind: rms_norm, eps: eps, affine: false}\n")},
+        path="norm.affine",
+        line=BODY_LINE,
+        column=34,
+        message="'affine: false' is for 'kind: layer_norm' with 'bias: false' (a norm without parameters)",
+    ),
+    Case(
+        "a-key-for-a-parameterless-norm",
+        {
+            "bad.yaml": delta(
+                "norm: {bias: false, affine: false}\n"
+                "keys: {embeddings.norm: null, attn_norm: attention.output.LayerNorm, cross_norm: null, ffn_norm: null}\n"
+            )
+        },
+        path="keys.attn_norm",
+        line=BODY_LINE + 1,
+        column=31,
+        message="'attn_norm' is a norm without parameters ('norm.affine: false'), which reads no key: set it to null",
+    ),
+    Case(
+        "clip-symbol-typo",
+        {
+            "bad.yaml": delta(
+                "sizes: {clip_qkv: {config: clip_qkv, default: 0.0, kind: float}}\nattention: {clip: clip_qvk}\n"
+            )
+        },
+        path="attention.clip",
+        line=BODY_LINE + 1,
+        column=13,
+        message="unknown size symbol 'clip_qvk'",
+        hint="did you mean 'clip_qkv'?",
+    ),
+    Case(
         "softcap-layer-without-a-symbol",
         {
             "bad.yaml": delta(

@@ -1,8 +1,8 @@
 """Architectures outside specs/ need only a spec: BERT, DistilBERT, ELECTRA, OPT, GPT-2,
 XLM-RoBERTa-XL, Llama, Qwen2, Mistral, Mixtral, OLMoE, Qwen3-MoE, Gemma, Gemma 2, Qwen3, Phi, GPT-NeoX, GPT-J, ALBERT,
-BLOOM, Phi-3, GPT-BigCode, Starcoder2, StableLM, OLMo 2, Persimmon, Granite,
-Cohere, Falcon, Nemotron, MPT, RoFormer, BioGPT, RoBERTa, Data2Vec (text) and Arcee,
-from tests/fixtures/.
+BLOOM, Phi-3, GPT-BigCode, Starcoder2, StableLM, OLMo, OLMo 2, Persimmon, Granite,
+Cohere, Cohere 2, Falcon, Nemotron, MPT, RoFormer, BioGPT, RoBERTa, Data2Vec (text), Arcee
+and SmolLM3, from tests/fixtures/.
 
 BERT differs from the RoBERTa family in its position ids (sequential), pad id,
 key prefix and head layouts (`cls.predictions.*`, a pooled sequence
@@ -50,7 +50,11 @@ MPT has ALiBi positions counted by slot, bias-free LayerNorms and no biases;
 RoFormer is a BERT-style encoder whose only positions are rotary; BioGPT is OPT
 with sequential positions two rows into the table and a `sqrt(hidden_size)`
 embedding scale; RoBERTa and Data2Vec (text) are the RoBERTa family under their
-names, Arcee Llama with a plain squared-relu FFN and switched biases. Every
+names, Arcee Llama with a plain squared-relu FFN and switched biases. OLMo is
+Llama with parameterless LayerNorms and queries, keys and values clamped to
+`clip_qkv` (OLMoE clamps them too); SmolLM3 Llama with no positions in the layers
+`no_rope_layers` marks 0; Cohere 2 Cohere whose windowed layers alone take rotary
+positions, the others none. Every
 rotary spec but GPT-J's and RoFormer's lets config.json scale RoPE (`linear`,
 `llama3`, `yarn`, `longrope`; Phi-3 LongRoPE only), and the drawn configs choose
 each. Each spec says exactly that and nothing else; every head it offers is compared with
@@ -61,6 +65,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -331,10 +336,21 @@ def experts(draw) -> dict:
     }
 
 
+def clip_qkv(draw) -> dict:
+    """OLMo's clamp of queries, keys and values: none, or bounds that bite on tiny models' values."""
+    return {"clip_qkv": draw(st.sampled_from([None, 0.01, 0.05, 8.0]))}
+
+
+def olmo_config(draw, heads: int) -> dict:
+    config = llama_config(draw, heads)
+    config.pop("head_dim", None)  # OLMo's heads are hidden_size / heads wide
+    return rope_scaling(draw, config, heads) | clip_qkv(draw)
+
+
 def olmoe_config(draw, heads: int) -> dict:
     config = llama_config(draw, heads)
     config.pop("head_dim", None)  # its query/key norms are hidden_size wide: heads of hidden_size / heads
-    return rope_scaling(draw, config, heads) | experts(draw)
+    return rope_scaling(draw, config, heads) | experts(draw) | clip_qkv(draw)
 
 
 def qwen3_moe_config(draw, heads: int) -> dict:
@@ -371,6 +387,34 @@ def granite_config(draw, heads: int) -> dict:
 
 def cohere_config(draw, heads: int) -> dict:
     return llama_config(draw, heads) | {"logit_scale": draw(st.sampled_from([0.0625, 0.125, 1.0]))}
+
+
+def layer_kinds(draw, config: dict) -> dict:
+    """Half the time, each layer's kind drawn (`layer_types`); else the reference's default."""
+    if draw(st.booleans()):
+        kinds = st.sampled_from(["sliding_attention", "full_attention"])
+        layers = config["num_hidden_layers"]
+        return {"layer_types": draw(st.lists(kinds, min_size=layers, max_size=layers))}
+    return {}
+
+
+def cohere2_config(draw, heads: int) -> dict:
+    config = cohere_config(draw, heads)
+    config.pop("head_dim", None)  # Cohere 2's heads are hidden_size / heads wide
+    config = rope_scaling(draw, config, heads)  # LongRoPE's factors for that width
+    config |= {"sliding_window": draw(st.integers(1, 8)), "sliding_window_pattern": draw(st.integers(1, 3))}
+    return config | layer_kinds(draw, config)
+
+
+def smollm3_config(draw, heads: int) -> dict:
+    config = llama_config(draw, heads)
+    layers = config["num_hidden_layers"]
+    config |= {"use_sliding_window": draw(st.booleans()), "sliding_window": draw(st.integers(1, 8))}
+    if draw(st.booleans()):  # layer by layer (1: rotary positions, 0: none); else every n-th has none
+        config["no_rope_layers"] = draw(st.lists(st.sampled_from([0, 1]), min_size=layers, max_size=layers))
+    else:
+        config["no_rope_layer_interval"] = draw(st.integers(1, 3))
+    return config | layer_kinds(draw, config)
 
 
 def falcon_config(draw, heads: int) -> dict:
@@ -451,6 +495,7 @@ SPECS = {
     "qwen2": UserSpec(qwen2_config, "hidden_act", "silu", 0),
     "mistral": UserSpec(mistral_config, "hidden_act", "silu", 0),
     "mixtral": UserSpec(mixtral_config, "hidden_act", "silu", 0),
+    "olmo": UserSpec(olmo_config, "hidden_act", "silu", 1),
     "olmoe": UserSpec(olmoe_config, "hidden_act", "silu", 0),
     "qwen3_moe": UserSpec(qwen3_moe_config, "hidden_act", "silu", 0),
     "gemma": UserSpec(gemma_config, "hidden_act", "gelu_pytorch_tanh", 0),
@@ -469,6 +514,8 @@ SPECS = {
     "persimmon": UserSpec(persimmon_config, "hidden_act", "relu2", 0),
     "granite": UserSpec(granite_config, "hidden_act", "silu", 0),
     "cohere": UserSpec(cohere_config, "hidden_act", "silu", 0),
+    "cohere2": UserSpec(cohere2_config, "hidden_act", "silu", 0),
+    "smollm3": UserSpec(smollm3_config, "hidden_act", "silu", 0),
     "falcon": UserSpec(falcon_config, "activation", "gelu", 0),
     "nemotron": UserSpec(nemotron_config, "hidden_act", "relu2", 0),
     "mpt": UserSpec(mpt_config, None, "gelu", 0),  # MPT's FFN has no activation key
@@ -506,10 +553,13 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
             "gpt_bigcode": sorted(decoder),
             "starcoder2": sorted(decoder),
             "stablelm": sorted(decoder),
-            "olmo2": sorted(["encoder_model", "causal_lm", "sequence_classification"]),
+            **{
+                name: sorted(["encoder_model", "causal_lm", "sequence_classification"])
+                for name in ("olmo", "olmo2")
+            },
             "olmoe": sorted(["encoder_model", "causal_lm"]),
             "persimmon": sorted(decoder),
-            **{name: sorted(["encoder_model", "causal_lm"]) for name in ("granite", "cohere")},
+            **{name: sorted(["encoder_model", "causal_lm"]) for name in ("granite", "cohere", "cohere2")},
             "falcon": sorted(with_qa),
             "nemotron": sorted(with_qa),
             "mpt": sorted(with_qa),
@@ -526,6 +576,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
                     "qwen2",
                     "qwen3",
                     "qwen3_moe",
+                    "smollm3",
                     "gpt2",
                     "gpt_neox",
                     "bloom",
@@ -626,6 +677,7 @@ def test_a_user_spec_generates_as_the_reference(name: str) -> None:
         ("mistral", "token_classification"),  # a sliding window inside packed rows
         ("gemma2", "token_classification"),  # windowed and full layers, capped scores, packed
         ("mixtral", "token_classification"),  # each packed token routed to its experts
+        ("smollm3", "token_classification"),  # layers without positions beside rotated ones, packed
         ("phi", "token_classification"),  # partial rotary, parallel layers
         ("bloom", "token_classification"),  # ALiBi: each packed sequence's keys count from its start
         ("phi3", "token_classification"),  # split q/k/v and gate/up keys, packed (fp32) layers
@@ -666,15 +718,17 @@ LONGROPE = {
 }
 
 
-# In `make test-slow` (70-115 s each with cold caches); `archgen verify` compiles each spec too.
-@pytest.mark.slow
-@pytest.mark.parametrize("name", ["gemma2", "bloom", "mixtral"])
+# 70-115 s each with cold caches: BLOOM's in `make test-slow`; `archgen verify` compiles each spec too.
+@pytest.mark.parametrize(
+    "name", ["gemma2", pytest.param("bloom", marks=pytest.mark.slow), "mixtral", "cohere2"]
+)
 def test_a_user_spec_compiles_and_generates_as_eager(name: str) -> None:
     """Gemma 2's knobs (rotary angles and the embedding scale held in buffers, grouped-query
     attention, LongRoPE's choice of factors within the compiled call, capped scores and
     logits, windowed and full layers side by side), BLOOM's (ALiBi slopes in a buffer, no
-    position ids) and Mixtral's (each expert computing the tokens routed to it, a number
-    each call decides) run through the compiled artifacts, prefill and decode step alike."""
+    position ids), Mixtral's (each expert computing the tokens routed to it, a number
+    each call decides) and Cohere 2's (layers with and without rotary positions) run through
+    the compiled artifacts, prefill and decode step alike."""
     spec = FIXTURES / f"{name}.yaml"
     ir = load_arch(spec)
     user = SPECS[name]
@@ -818,6 +872,55 @@ def test_window_layers_follow_the_period_when_config_json_has_no_list() -> None:
         ValueError, match="config.json has no layer_types: which layers have the sliding window"
     ):
         archgen.load(checkpoint, spec=spec)
+
+
+def test_rotary_layers_follow_the_period_when_config_json_has_no_list() -> None:
+    """SmolLM3 without `no_rope_layers`: every layer but each `no_rope_layer_interval`-th has
+    rotary positions, as the reference's default; those layers matter (all of them rotated
+    differs); a list of the wrong length is refused, naming the key."""
+    spec = FIXTURES / "smollm3.yaml"
+    ir = load_arch(spec)
+    config = dict(ir.spec.reference.tiny) | {"num_hidden_layers": 4, "no_rope_layer_interval": 2}
+    ref = build_reference(ir, ir.head("causal_lm"), config | {"hidden_act": "silu"}, seed=12)
+    assert ref.config.no_rope_layers == [1, 0, 1, 0]
+    checkpoint = save(ref)
+    written = json.loads((checkpoint / "config.json").read_text())
+    del written["no_rope_layers"]
+    (checkpoint / "config.json").write_text(json.dumps(written))
+    model = archgen.load(checkpoint, spec=spec)
+    assert model.module.backbone.roped == [True, False, True, False]
+    ids = torch.randint(3, config["vocab_size"], (2, 9), generator=torch.Generator().manual_seed(3))
+    with torch.no_grad():
+        expected = ref(input_ids=ids).logits
+    torch.testing.assert_close(model(ids)["logits"], expected, atol=1e-5, rtol=0)
+    model.module.backbone.roped = [True] * 4
+    assert not torch.allclose(model(ids)["logits"], expected, atol=1e-4, rtol=0)
+
+    (checkpoint / "config.json").write_text(json.dumps(written | {"no_rope_layers": [1, 0, 1]}))
+    with pytest.raises(ValueError, match="config.json no_rope_layers has 3 entries for 4 layers"):
+        archgen.load(checkpoint, spec=spec)
+
+
+def test_rotary_layers_without_window_layers(tmp_path: Path) -> None:
+    """NoPE layers in a stack without per-layer windows (SmolLM3 less its `window_layers`, its
+    window off): the layer loop that hands rotary positions to the marked layers alone."""
+    for name in ("llama", "smollm3"):
+        shutil.copy(FIXTURES / f"{name}.yaml", tmp_path)
+    spec = tmp_path / "nope.yaml"
+    spec.write_text(
+        "spec_version: 1\nname: nope\nextends: smollm3\ntitle: NoPE\nmodel_types: [smollm3]\n"
+        "class_prefix: SmolLM3\nattention: {sliding_window: null, window_layers: null}\n"
+    )
+    ir = load_arch(spec)
+    assert ir.spec.attention.window_layers is None
+    config = dict(ir.spec.reference.tiny) | {"num_hidden_layers": 3, "no_rope_layers": [0, 1, 0]}
+    ref = build_reference(ir, ir.head("causal_lm"), config | {"hidden_act": "silu"}, seed=13)
+    model = archgen.load(save(ref), spec=spec)
+    assert model.module.backbone.roped == [False, True, False]
+    ids = torch.randint(3, config["vocab_size"], (2, 9), generator=torch.Generator().manual_seed(5))
+    with torch.no_grad():
+        expected = ref(input_ids=ids).logits
+    torch.testing.assert_close(model(ids)["logits"], expected, atol=1e-5, rtol=0)
 
 
 def test_a_rotated_width_that_cannot_pair_is_refused_when_the_model_is_built() -> None:
