@@ -657,6 +657,9 @@ def _size_refs(spec: ArchSpec) -> list[tuple[tuple, str]]:
         (("embeddings", "position", "scaling", "original_max"), spec.embeddings.position.scaling.original_max)
         if spec.embeddings.position.scaling and spec.embeddings.position.scaling.original_max
         else None,
+        (("embeddings", "position", "scaling", "layer_types"), spec.embeddings.position.scaling.layer_types)
+        if spec.embeddings.position.scaling and spec.embeddings.position.scaling.layer_types
+        else None,
         (("attention", "num_kv_heads"), spec.attention.num_kv_heads) if spec.attention.num_kv_heads else None,
         (("attention", "sliding_window"), spec.attention.sliding_window)
         if spec.attention.sliding_window
@@ -809,6 +812,7 @@ def load_arch(path: Path | str) -> ArchIR:
         ("embeddings", "position", "scaling", "params"): ("mapping", "'params'"),
         ("attention", "window_layers", "types"): ("list", "'types'"),
         ("embeddings", "position", "rotary_layers", "types"): ("list", "'types'"),
+        ("embeddings", "position", "scaling", "layer_types"): ("list", "'layer_types'"),
     }
     for loc, sym in _size_refs(spec):
         want, knob = readers.get(loc, (None, None))
@@ -963,6 +967,11 @@ def load_arch(path: Path | str) -> ArchIR:
             err(
                 ("embeddings", "position", "rotary_layers"), "'rotary_layers' is built without 'layer_groups'"
             )
+    if emb.position.scaling and emb.position.scaling.layer_types and spec.block.layer_groups:
+        err(
+            ("embeddings", "position", "scaling", "layer_types"),
+            "'layer_types' is built without 'layer_groups'",
+        )
     windows = spec.attention.window_layers
     if windows is not None:
         if spec.attention.sliding_window is None:

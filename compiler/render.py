@@ -140,7 +140,9 @@ def _features(s: ArchSpec) -> list[str]:
         + (f", the first `{pos.rotary_dim}` features of each head" if pos.rotary_dim else "")
         + (", adjacent features paired" if pos.rotary_pairs == "adjacent" else "")
         + (
-            f", scaled by config `{pos.scaling.params}`: {', '.join(pos.scaling.types)}"
+            f", scaled by config `{pos.scaling.params}`"
+            + (f" per layer type (config `{pos.scaling.layer_types}`)" if pos.scaling.layer_types else "")
+            + f": {', '.join(pos.scaling.types)}"
             if pos.scaling
             else ""
         )
@@ -575,6 +577,29 @@ def _loss_code(loss: str) -> list[str]:
 # ------------------------------------------------------------------ entry points
 
 
+def _per_layer_lists(s: ArchSpec) -> list[tuple[str, str]]:
+    """(loop variable, backbone list) for each per-layer choice read from config.json: the
+    window, rotary positions or not, and the RoPE parameters' layer type."""
+    pos = s.embeddings.position
+    lists = [("windowed", "self.windowed")] if s.attention.window_layers else []
+    if pos.kind == "rotary" and pos.rotary_layers:
+        lists.append(("roped", "self.roped"))
+    if pos.kind == "rotary" and pos.scaling and pos.scaling.layer_types:
+        lists.append(("kind", "self.rotary_types"))
+    return lists
+
+
+def _per_layer_arg(s: ArchSpec, per_layer: bool) -> str:
+    """The positions argument a layer gets in the backbone's loop (after ``input_pos``)."""
+    pos = s.embeddings.position
+    if per_layer:
+        return ", buckets"
+    if pos.kind != "rotary":
+        return ""
+    rotary = "rotaries[kind]" if pos.scaling and pos.scaling.layer_types else "rotary"
+    return f", {rotary} if roped else None" if pos.rotary_layers else f", {rotary}"
+
+
 def render_module(ir: ArchIR) -> str:
     """The generated module's source, formatted."""
     s = ir.spec
@@ -602,6 +627,13 @@ def render_module(ir: ArchIR) -> str:
         if rotary
         else "",
         rotary_layers=s.embeddings.position.rotary_layers if rotary else None,
+        # The backbone's layer loop: the per-layer lists it zips with the layers, and the
+        # positions argument each layer gets
+        per_layer_lists=_per_layer_lists(s),
+        per_layer_arg=_per_layer_arg(s, per_layer),
+        rotary_types=s.embeddings.position.scaling.layer_types
+        if rotary and s.embeddings.position.scaling
+        else None,
         rotary=rotary,
         partial_rotary=s.embeddings.position.rotary_dim if rotary else None,
         adjacent_pairs=rotary and s.embeddings.position.rotary_pairs == "adjacent",
@@ -649,6 +681,9 @@ def render_module(ir: ArchIR) -> str:
         window_key=s.sizes[s.attention.window_layers.types].config if s.attention.window_layers else None,
         rotary_key=s.sizes[s.embeddings.position.rotary_layers.types].config
         if rotary and s.embeddings.position.rotary_layers
+        else None,
+        rotary_types_key=s.sizes[s.embeddings.position.scaling.layer_types].config
+        if rotary and s.embeddings.position.scaling and s.embeddings.position.scaling.layer_types
         else None,
         embeddings_doc=_features(s)[2][len("embeddings: ") :].capitalize() + ".",
         attention_doc="Multi-head self-attention: " + _features(s)[3][len("attention: ") :] + ".",

@@ -184,8 +184,17 @@ class RopeScalingSpec(_Strict):
         "`original_max_position_embeddings`, optional `factor` and `attention_factor`; a call whose "
         "largest position id reaches `original` uses the long factors, otherwise the short ones, for "
         "the whole call (as the reference decides per batch; `run_batch` packs several sequences into one call, "
-        "so there too). A mapping of one set of parameters per layer type (Gemma 3's) and another `rope_type` (e.g. `dynamic`, whose "
-        "frequencies depend on the longest sequence seen so far) are refused when the model is built."
+        "so there too). A mapping of one set of parameters per layer type (Gemma 3's) needs `layer_types`; "
+        "another `rope_type` (e.g. `dynamic`, whose frequencies depend on the longest sequence seen so far) "
+        "is refused when the model is built."
+    )
+    layer_types: str | None = Field(
+        None,
+        description="A `list` size symbol with each layer's type (`layer_types`): `params` then holds one set "
+        "of parameters per type (Gemma 3's `rope_parameters`: `full_attention` and `sliding_attention`), "
+        "each with its own law and `rope_theta` (the position `theta` symbol where it has none), and each "
+        "layer rotates by its type's. A config.json without the list, or without parameters for a type "
+        "it names, is refused when the model is built.",
     )
     types: list[RopeScalingType] = Field(
         ["linear", "llama3", "yarn", "longrope"],

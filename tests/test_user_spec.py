@@ -1,5 +1,5 @@
 """Architectures outside specs/ need only a spec: BERT, DistilBERT, ELECTRA, OPT, GPT-2,
-XLM-RoBERTa-XL, Llama, Qwen2, Mistral, Mixtral, OLMoE, Qwen3-MoE, Gemma, Gemma 2, Qwen3, Phi, GPT-NeoX, GPT-J, ALBERT,
+XLM-RoBERTa-XL, Llama, Qwen2, Mistral, Mixtral, OLMoE, Qwen3-MoE, Gemma, Gemma 2, Gemma 3, Qwen3, Phi, GPT-NeoX, GPT-J, ALBERT,
 BLOOM, Phi-3, GPT-BigCode, Starcoder2, StableLM, OLMo, OLMo 2, Persimmon, Granite,
 Cohere, Cohere 2, Falcon, Nemotron, MPT, RoFormer, BioGPT, RoBERTa, Data2Vec (text), Arcee
 and SmolLM3, from tests/fixtures/.
@@ -54,7 +54,8 @@ names, Arcee Llama with a plain squared-relu FFN and switched biases. OLMo is
 Llama with parameterless LayerNorms and queries, keys and values clamped to
 `clip_qkv` (OLMoE clamps them too); SmolLM3 Llama with no positions in the layers
 `no_rope_layers` marks 0; Cohere 2 Cohere whose windowed layers alone take rotary
-positions, the others none. Every
+positions, the others none; Gemma 3 (text) Gemma 2 with per-head query/key norms, no
+score cap, and RoPE parameters per layer type. Every
 rotary spec but GPT-J's and RoFormer's lets config.json scale RoPE (`linear`,
 `llama3`, `yarn`, `longrope`; Phi-3 LongRoPE only), and the drawn configs choose
 each. Each spec says exactly that and nothing else; every head it offers is compared with
@@ -471,6 +472,15 @@ def gemma2_config(draw, heads: int) -> dict:
     return config
 
 
+def gemma3_text_config(draw, heads: int) -> dict:
+    config = gemma2_config(draw, heads) | {"sliding_window_pattern": draw(st.integers(1, 3))}
+    # RoPE per layer type, each with its own theta and any law (the full layers' scaled in the larger models)
+    full = rope_scaling(draw, config, heads)["rope_parameters"]
+    theta = {"rope_parameters": {"rope_theta": draw(st.sampled_from([10000.0, 100.0]))}}
+    local = rope_scaling(draw, config | theta, heads)["rope_parameters"]
+    return config | {"rope_parameters": {"full_attention": full, "sliding_attention": local}}
+
+
 @dataclass(frozen=True)
 class UserSpec:
     draw_config: Callable  # (draw, heads) -> config.json values
@@ -500,6 +510,7 @@ SPECS = {
     "qwen3_moe": UserSpec(qwen3_moe_config, "hidden_act", "silu", 0),
     "gemma": UserSpec(gemma_config, "hidden_act", "gelu_pytorch_tanh", 0),
     "gemma2": UserSpec(gemma2_config, "hidden_activation", "gelu_pytorch_tanh", 0),
+    "gemma3_text": UserSpec(gemma3_text_config, "hidden_activation", "gelu_pytorch_tanh", 0),
     "qwen3": UserSpec(qwen3_config, "hidden_act", "silu", 0),
     "phi": UserSpec(phi_config, "hidden_act", "gelu_new", 0),
     "gpt_neox": UserSpec(gpt_neox_config, "hidden_act", "gelu", 0),
@@ -548,6 +559,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
                 ["base", *encoder[:1], "sentence_order_pretraining", *encoder[2:]]
             ),  # no causal LM
             **{name: sorted(decoder) for name in ("gemma", "gemma2")},
+            "gemma3_text": sorted(["encoder_model", "causal_lm", "sequence_classification"]),
             "phi": sorted(decoder),
             "phi3": sorted(decoder),
             "gpt_bigcode": sorted(decoder),
@@ -720,15 +732,23 @@ LONGROPE = {
 
 # 70-115 s each with cold caches: BLOOM's in `make test-slow`; `archgen verify` compiles each spec too.
 @pytest.mark.parametrize(
-    "name", ["gemma2", pytest.param("bloom", marks=pytest.mark.slow), "mixtral", "cohere2"]
+    "name",
+    [
+        "gemma2",
+        pytest.param("bloom", marks=pytest.mark.slow),
+        "mixtral",
+        "cohere2",
+        pytest.param("gemma3_text", marks=pytest.mark.slow),
+    ],
 )
 def test_a_user_spec_compiles_and_generates_as_eager(name: str) -> None:
     """Gemma 2's knobs (rotary angles and the embedding scale held in buffers, grouped-query
     attention, LongRoPE's choice of factors within the compiled call, capped scores and
     logits, windowed and full layers side by side), BLOOM's (ALiBi slopes in a buffer, no
     position ids), Mixtral's (each expert computing the tokens routed to it, a number
-    each call decides) and Cohere 2's (layers with and without rotary positions) run through
-    the compiled artifacts, prefill and decode step alike."""
+    each call decides), Cohere 2's (layers with and without rotary positions) and Gemma 3's
+    (RoPE parameters per layer type) run through the compiled artifacts, prefill and decode
+    step alike."""
     spec = FIXTURES / f"{name}.yaml"
     ir = load_arch(spec)
     user = SPECS[name]
@@ -807,7 +827,8 @@ def test_a_rope_scaling_law_not_built_is_refused_when_the_model_is_built() -> No
     """`dynamic` RoPE recomputes its frequencies from the longest sequence seen so far (state
     across calls): it is not built, and a checkpoint that asks for it is refused by name, as
     is a law the spec leaves out (Phi-3 builds only LongRoPE) and parameters given per layer
-    type (Gemma 3's layout, not built)."""
+    type to a spec that reads one set (Gemma 3's layout, for a spec with `layer_types`); a
+    Gemma 3 config.json in another layout (one set, or no `layer_types`) is refused too."""
     per_type = {"full_attention": {"rope_type": "default"}, "sliding_attention": {"rope_type": "default"}}
     for name, rope, message in (
         (
@@ -823,7 +844,18 @@ def test_a_rope_scaling_law_not_built_is_refused_when_the_model_is_built() -> No
         (
             "llama",
             per_type,
-            r"parameters per layer type \(full_attention, sliding_attention\) are not built",
+            r"holds parameters per layer type \(full_attention, sliding_attention\): this spec reads one set",
+        ),
+        (
+            "gemma3_text",
+            {"sliding_attention": None, "rope_type": "default", "rope_theta": 10000.0},
+            "config rope_parameters has no parameters for layer type 'sliding_attention' "
+            r"\(one set per layer type, the layout transformers 5 writes\)",
+        ),
+        (
+            "gemma3_text",
+            {},
+            "config.json has no layer_types: which layers take which RoPE parameters is unknown",
         ),
     ):
         spec = FIXTURES / f"{name}.yaml"
@@ -832,6 +864,8 @@ def test_a_rope_scaling_law_not_built_is_refused_when_the_model_is_built() -> No
         checkpoint = save(build_reference(ir, ir.head("causal_lm"), config))
         written = json.loads((checkpoint / "config.json").read_text())
         written["rope_parameters"] |= rope
+        if not rope:
+            del written["layer_types"]
         (checkpoint / "config.json").write_text(json.dumps(written))
         with pytest.raises(ValueError, match=message):
             archgen.load(checkpoint, spec=spec)
