@@ -502,7 +502,7 @@ def bind_sizes(sizes: dict[str, SizeSpec], config: dict[str, Any]) -> dict[str, 
             value = size.value
         elif size.config is not None and (read := config_value(config, size.config)) is not None:
             value = read
-        elif size.count_of is not None and isinstance(config.get(size.count_of), dict):
+        elif size.count_of is not None and isinstance(config.get(size.count_of), (dict, list)):
             value = len(config[size.count_of])
         elif size.fallback is not None and size.fallback in env:
             value = env[size.fallback]
@@ -622,6 +622,13 @@ def backbone_slots(spec: ArchSpec, *, cross_attention: bool = True) -> dict[str,
     slots["ffn.down"] = "linear"
     if spec.ffn.experts is not None:
         slots["ffn.router"] = "linear"
+        if spec.ffn.experts.shared is not None:
+            if spec.ffn.kind == "gated":
+                slots["ffn.shared.gate"] = "linear"
+            slots["ffn.shared.up"] = "linear"
+            slots["ffn.shared.down"] = "linear"
+            if spec.ffn.experts.shared.gated:
+                slots["ffn.shared_gate"] = "linear"
     if not spec.block.shared_norm:
         slots["ffn_norm"] = "norm"
     if spec.block.placement == "sandwich":
@@ -680,6 +687,9 @@ def _size_refs(spec: ArchSpec) -> list[tuple[tuple, str]]:
         (("attention", "clip"), spec.attention.clip) if spec.attention.clip else None,
         (("ffn", "experts", "count"), spec.ffn.experts.count) if spec.ffn.experts else None,
         (("ffn", "experts", "top_k"), spec.ffn.experts.top_k) if spec.ffn.experts else None,
+        (("ffn", "experts", "shared", "size"), spec.ffn.experts.shared.size)
+        if spec.ffn.experts and spec.ffn.experts.shared
+        else None,
         (("embeddings", "token_type_size"), spec.embeddings.token_type_size)
         if spec.embeddings.token_type
         else None,

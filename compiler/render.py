@@ -678,6 +678,7 @@ def render_module(ir: ArchIR) -> str:
         sdpa_scale={"none": ", scale=1.0", "size": ", scale=self.scale"}.get(s.attention.scale, ""),
         capped_scale={"none": "1.0", "size": "self.scale"}.get(s.attention.scale, "self.head_dim**-0.5"),
         window_layers=s.attention.window_layers,
+        shared=s.ffn.experts.shared if s.ffn.experts else None,
         window_key=s.sizes[s.attention.window_layers.types].config if s.attention.window_layers else None,
         rotary_key=s.sizes[s.embeddings.position.rotary_layers.types].config
         if rotary and s.embeddings.position.rotary_layers
@@ -763,7 +764,7 @@ def _slot_bias(spec: ArchSpec, slot: str) -> bool | Switch:
         return out_bias(spec)
     if slot.startswith(("attn.", "cross.")):
         return spec.attention.bias
-    if slot == "ffn.router":
+    if slot in ("ffn.router", "ffn.shared_gate"):
         return False
     if slot.startswith(("ffn.", "ffn_stack.")):
         return spec.ffn.bias

@@ -80,7 +80,7 @@ class SizeSpec(_Strict):
     )
     count_of: str | None = Field(
         None,
-        description="Fallback: the symbol is the number of entries of this config.json mapping "
+        description="Fallback: the symbol is the number of entries of this config.json mapping or list "
         "(e.g. `num_labels` from `id2label`) when `config` is absent.",
     )
     expr: str | None = Field(
@@ -100,7 +100,9 @@ class SizeSpec(_Strict):
         "config.json; knobs name them with `{switch: symbol}`. A `mapping` or `list` symbol is a "
         "config.json mapping or list read whole (an empty one when the key is absent); it needs `config` "
         "(a `fallback` to another symbol of its kind may follow), no expression reads it, and only "
-        "`position.scaling.params` (a mapping) and `attention.window_layers.types` (a list) name one.",
+        "`position.scaling.params` (a mapping), `attention.window_layers.types`, "
+        "`position.rotary_layers.types` and `position.scaling.layer_types` (lists) name one; `count_of` "
+        "counts a list's entries as a number.",
     )
 
 
@@ -491,6 +493,19 @@ class FFNVariant(_Strict):
     )
 
 
+class SharedExpertSpec(_Strict):
+    """An FFN beside the routed experts that computes every token (Qwen2-MoE's `shared_expert`):
+    the FFN's kind and activation at its own width (slots `ffn.shared.gate`, `ffn.shared.up`,
+    `ffn.shared.down`), its output added to the experts'."""
+
+    size: str = Field(description="Size symbol of its inner width (`shared_expert_intermediate_size`).")
+    gated: bool = Field(
+        True,
+        description="Its output is weighted per token by `sigmoid(shared_gate(x))`, a bias-free linear "
+        "to one value (slot `ffn.shared_gate`, Qwen2-MoE's `shared_expert_gate`); `false`: added as it is.",
+    )
+
+
 class ExpertsSpec(_Strict):
     """A mixture of experts in place of each layer's FFN: `count` FFNs of the FFN's kind, of
     which a router (slot `ffn.router`, a bias-free linear) picks `top_k` for each token by the
@@ -507,6 +522,9 @@ class ExpertsSpec(_Strict):
         description="Divide the chosen experts' probabilities by their sum (Mixtral), or a switch over a "
         "`bool` symbol (Qwen2-MoE's `norm_topk_prob`); `false`: the softmax's probabilities as they are "
         "(OLMoE).",
+    )
+    shared: SharedExpertSpec | None = Field(
+        None, description="An expert every token goes through besides the routed ones (see SharedExpertSpec)."
     )
 
 

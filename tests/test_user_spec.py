@@ -1,5 +1,5 @@
 """Architectures outside specs/ need only a spec: BERT, DistilBERT, ELECTRA, OPT, GPT-2,
-XLM-RoBERTa-XL, Llama, Qwen2, Mistral, Mixtral, OLMoE, Qwen3-MoE, Gemma, Gemma 2, Gemma 3, Qwen3, Phi, GPT-NeoX, GPT-J, ALBERT,
+XLM-RoBERTa-XL, Llama, Qwen2, Mistral, Mixtral, OLMoE, Qwen3-MoE, Qwen2-MoE, Gemma, Gemma 2, Gemma 3, Qwen3, Phi, GPT-NeoX, GPT-J, ALBERT,
 BLOOM, Phi-3, GPT-BigCode, Starcoder2, StableLM, OLMo, OLMo 2, Persimmon, Granite,
 Cohere, Cohere 2, Falcon, Nemotron, MPT, RoFormer, BioGPT, RoBERTa, Data2Vec (text), Arcee
 and SmolLM3, from tests/fixtures/.
@@ -20,7 +20,8 @@ Llama has rotary positions, grouped-query attention, RMSNorm and a SwiGLU FFN;
 Qwen2 is Llama with q/k/v biases and none on the output projection (and a
 sliding window on the layers `layer_types` marks, as Qwen3), Mistral
 Llama with a causal sliding window, Mixtral Mistral with a mixture of experts
-for each FFN (OLMoE and Qwen3-MoE have one too), Gemma Llama with scaled embeddings, `1 +
+for each FFN (OLMoE and Qwen3-MoE have one too; Qwen2-MoE adds a shared expert that
+every token goes through, weighted by a sigmoid gate), Gemma Llama with scaled embeddings, `1 +
 weight` RMSNorms and a tied LM head, Gemma 2 Gemma with each sublayer's
 input and output normed, capped scores and logits and a window on alternate
 layers, Qwen3 Llama with an RMSNorm over each
@@ -354,6 +355,12 @@ def olmoe_config(draw, heads: int) -> dict:
     return rope_scaling(draw, config, heads) | experts(draw) | clip_qkv(draw)
 
 
+def qwen2_moe_config(draw, heads: int) -> dict:
+    sizes = {"moe_intermediate_size": draw(st.integers(4, 24))}
+    sizes["shared_expert_intermediate_size"] = draw(st.integers(4, 24))
+    return qwen2_config(draw, heads) | experts(draw) | sizes | {"qkv_bias": draw(st.booleans())}
+
+
 def qwen3_moe_config(draw, heads: int) -> dict:
     return qwen3_config(draw, heads) | experts(draw) | {"moe_intermediate_size": draw(st.integers(4, 24))}
 
@@ -508,6 +515,7 @@ SPECS = {
     "olmo": UserSpec(olmo_config, "hidden_act", "silu", 1),
     "olmoe": UserSpec(olmoe_config, "hidden_act", "silu", 0),
     "qwen3_moe": UserSpec(qwen3_moe_config, "hidden_act", "silu", 0),
+    "qwen2_moe": UserSpec(qwen2_moe_config, "hidden_act", "silu", 0),
     "gemma": UserSpec(gemma_config, "hidden_act", "gelu_pytorch_tanh", 0),
     "gemma2": UserSpec(gemma2_config, "hidden_activation", "gelu_pytorch_tanh", 0),
     "gemma3_text": UserSpec(gemma3_text_config, "hidden_activation", "gelu_pytorch_tanh", 0),
@@ -588,6 +596,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
                     "qwen2",
                     "qwen3",
                     "qwen3_moe",
+                    "qwen2_moe",
                     "smollm3",
                     "gpt2",
                     "gpt_neox",
@@ -955,6 +964,22 @@ def test_rotary_layers_without_window_layers(tmp_path: Path) -> None:
     with torch.no_grad():
         expected = ref(input_ids=ids).logits
     torch.testing.assert_close(model(ids)["logits"], expected, atol=1e-5, rtol=0)
+
+
+@pytest.mark.parametrize("name", ["qwen2_moe", "qwen3_moe"])
+def test_dense_layers_among_the_experts_are_refused(name: str) -> None:
+    """Layers with a dense FFN among the experts (`mlp_only_layers`, `decoder_sparse_step` past
+    1) are not built: such a config.json is refused, naming both keys."""
+    spec = FIXTURES / f"{name}.yaml"
+    ir = load_arch(spec)
+    config = dict(ir.spec.reference.tiny) | {"hidden_act": "silu", "num_hidden_layers": 2}
+    checkpoint = save(build_reference(ir, ir.head("causal_lm"), config))
+    archgen.load(checkpoint, spec=spec)  # every layer sparse: built
+    written = json.loads((checkpoint / "config.json").read_text())
+    for change in ({"mlp_only_layers": [1]}, {"decoder_sparse_step": 2}):
+        (checkpoint / "config.json").write_text(json.dumps(written | change))
+        with pytest.raises(ValueError, match="decoder_sparse_step must be 1 and mlp_only_layers empty"):
+            archgen.load(checkpoint, spec=spec)
 
 
 def test_a_rotated_width_that_cannot_pair_is_refused_when_the_model_is_built() -> None:
