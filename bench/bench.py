@@ -277,7 +277,17 @@ def _onnxruntime(directory: Path, case: dict, inputs: dict[str, torch.Tensor]) -
         from torch.export import Dim
         from torch.nn.attention import SDPBackend, sdpa_kernel
 
-        model = archgen.load(directory)
+        # Plain nn.Linear layers: ONNX has no op for archgen's packed GEMM (packing is per load;
+        # ONNX Runtime packs the weights itself at session start).
+        saved = os.environ.get("ARCHGEN_PACKED_GEMM")
+        os.environ["ARCHGEN_PACKED_GEMM"] = "0"
+        try:
+            model = archgen.load(directory)
+        finally:
+            if saved is None:
+                del os.environ["ARCHGEN_PACKED_GEMM"]
+            else:
+                os.environ["ARCHGEN_PACKED_GEMM"] = saved
         batch, length = Dim("batch", min=1, max=1024), Dim("length", min=1, max=model.max_length)
         dims = {"input_ids": {0: batch, 1: length}, "attention_mask": {0: batch, 1: length}}
         example = {k: v[:1, :16].repeat(2, 1) for k, v in inputs.items()}  # sizes 1 would specialise
