@@ -133,16 +133,17 @@ def _table(ir: ArchIR) -> dict:
 
 # --------------------------------------------------------------- checkpoints
 
-#: safetensors dtype names -> torch dtypes (for reading a tensor into memory of its own).
 #: Tensors smaller than this are read into memory of their own, not viewed in the file's
 #: mapping. Reading a page of a mapped file maps its neighbours too (Linux's fault-around:
 #: 64 KiB around the page the kernel has cached), so viewing a bias or norm weight that sits
 #: between two weights a model copies (packed, or relaid input-major) kept up to 64 KiB of those
-#: weights' file pages resident as well: on MobileBERT (94 MB, hundreds of small tensors) that
-#: was 46 MB of the file resident beside the packed copies, after ``load`` alone. A copy of a
-#: small tensor costs its own size; above this size a view's neighbours are a small fraction.
+#: weights' file pages resident as well: on MobileBERT (a 94 MB file, hundreds of small tensors)
+#: 62 MB of the file was resident after ``load`` alone, beside the packed copies, none of it
+#: read since (``/proc/self/smaps``, scratch script). A copy of a small tensor costs its own
+#: size; above this size a view's neighbours are a small fraction of it.
 MAPPED_MIN_BYTES = 1 << 20
 
+#: safetensors dtype names -> torch dtypes (for reading a tensor into memory of its own).
 _SAFETENSORS_DTYPES = {
     "F64": torch.float64,
     "F32": torch.float32,
