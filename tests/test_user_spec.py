@@ -944,6 +944,29 @@ def test_rotary_layers_follow_the_period_when_config_json_has_no_list() -> None:
         archgen.load(checkpoint, spec=spec)
 
 
+def test_smollm3_windows_the_layers_its_list_marks_whatever_use_sliding_window_says() -> None:
+    """Found by the dev profile: SmolLM3's reference builds its windowed mask from
+    `sliding_window` for every layer `layer_types` marks, even with `use_sliding_window` off
+    (that flag only shapes the default list; Qwen2's config nulls the window instead)."""
+    spec = FIXTURES / "smollm3.yaml"
+    ir = load_arch(spec)
+    config = dict(ir.spec.reference.tiny) | {
+        "hidden_act": "silu",
+        "num_hidden_layers": 2,
+        "use_sliding_window": False,
+        "sliding_window": 1,
+        "layer_types": ["sliding_attention", "full_attention"],
+        "no_rope_layers": [0, 1],
+    }
+    ref = build_reference(ir, ir.head("causal_lm"), config, seed=14)
+    model = archgen.load(save(ref), spec=spec)
+    assert model.module.backbone.windowed == [True, False]
+    ids = torch.randint(3, config["vocab_size"], (2, 7), generator=torch.Generator().manual_seed(6))
+    with torch.no_grad():
+        expected = ref(input_ids=ids).logits
+    torch.testing.assert_close(model(ids)["logits"], expected, atol=1e-5, rtol=0)
+
+
 def test_rotary_layers_without_window_layers(tmp_path: Path) -> None:
     """NoPE layers in a stack without per-layer windows (SmolLM3 less its `window_layers`, its
     window off): the layer loop that hands rotary positions to the marked layers alone."""
