@@ -2,7 +2,8 @@
 XLM-RoBERTa-XL, Llama, Qwen2, Mistral, Mixtral, OLMoE, Qwen3-MoE, Qwen2-MoE, Gemma, Gemma 2, Gemma 3, Qwen3, Phi, GPT-NeoX, GPT-J, ALBERT,
 BLOOM, Phi-3, GPT-BigCode, Starcoder2, StableLM, OLMo, OLMo 2, Persimmon, Granite,
 Cohere, Cohere 2, Falcon, Nemotron, MPT, RoFormer, BioGPT, RoBERTa, Data2Vec (text), Arcee
-and SmolLM3, from tests/fixtures/.
+SmolLM3, OLMo 3, Ministral, Helium, ERNIE 4.5, Seed-OSS, EXAONE 4.0, VaultGemma and GLM,
+from tests/fixtures/.
 
 BERT differs from the RoBERTa family in its position ids (sequential), pad id,
 key prefix and head layouts (`cls.predictions.*`, a pooled sequence
@@ -56,7 +57,8 @@ Llama with parameterless LayerNorms and queries, keys and values clamped to
 `clip_qkv` (OLMoE clamps them too); SmolLM3 Llama with no positions in the layers
 `no_rope_layers` marks 0; Cohere 2 Cohere whose windowed layers alone take rotary
 positions, the others none; Gemma 3 (text) Gemma 2 with per-head query/key norms, no
-score cap, and RoPE parameters per layer type. Every
+score cap, and RoPE parameters per layer type. The last eight need no knob that was not
+there (each file says which it uses). Every
 rotary spec but GPT-J's and RoFormer's lets config.json scale RoPE (`linear`,
 `llama3`, `yarn`, `longrope`; Phi-3 LongRoPE only), and the drawn configs choose
 each. Each spec says exactly that and nothing else; every head it offers is compared with
@@ -485,7 +487,70 @@ def gemma3_text_config(draw, heads: int) -> dict:
     full = rope_scaling(draw, config, heads)["rope_parameters"]
     theta = {"rope_parameters": {"rope_theta": draw(st.sampled_from([10000.0, 100.0]))}}
     local = rope_scaling(draw, config | theta, heads)["rope_parameters"]
+    for params in (full, local):  # the reference ignores a type's `truncate: false`; the spec refuses it
+        params.pop("truncate", None)
     return config | {"rope_parameters": {"full_attention": full, "sliding_attention": local}}
+
+
+def olmo3_config(draw, heads: int) -> dict:
+    config = llama_config(draw, heads) | {"attention_bias": draw(st.booleans())}
+    config["sliding_window"] = draw(
+        st.integers(1, 8)
+    )  # never null: its reference builds the windowed mask from it
+    full = config[
+        "rope_parameters"
+    ]  # RoPE per layer type, each with any law and its own theta (as Gemma 3's)
+    theta = {"rope_parameters": {"rope_theta": draw(st.sampled_from([10000.0, 100.0]))}}
+    local = rope_scaling(draw, config | theta, heads)["rope_parameters"]
+    for params in (full, local):  # the reference ignores a type's `truncate: false`; the spec refuses it
+        params.pop("truncate", None)
+    config["rope_parameters"] = {"full_attention": full, "sliding_attention": local}
+    return config | layer_kinds(draw, config)
+
+
+def ministral_config(draw, heads: int) -> dict:
+    config = llama_config(draw, heads, own_head_dim=True)  # its reference fails on head_dim null
+    config["sliding_window"] = draw(st.integers(1, 8))  # never null, as OLMo 3's
+    return config | layer_kinds(draw, config)
+
+
+def helium_config(draw, heads: int) -> dict:
+    config = llama_config(draw, heads)
+    config["head_dim"] = (
+        config["hidden_size"] // heads
+    )  # its o_proj is hidden_size -> hidden_size (default 128)
+    config = rope_scaling(draw, config, heads)  # LongRoPE's factors for that width
+    return config | {"attention_bias": draw(st.booleans()), "mlp_bias": draw(st.booleans())}
+
+
+def ernie4_5_config(draw, heads: int) -> dict:
+    return llama_config(draw, heads, own_head_dim=True) | {
+        "use_bias": draw(st.booleans())
+    }  # its default is 128
+
+
+def seed_oss_config(draw, heads: int) -> dict:
+    config = llama_config(draw, heads, own_head_dim=True)  # its default is 128
+    return config | {k: draw(st.booleans()) for k in ("attention_bias", "attention_out_bias", "mlp_bias")}
+
+
+def exaone4_config(draw, heads: int) -> dict:
+    config = llama_config(draw, heads)
+    config |= {"sliding_window": draw(st.integers(1, 8)), "sliding_window_pattern": draw(st.integers(1, 3))}
+    return config | layer_kinds(draw, config)
+
+
+def vaultgemma_config(draw, heads: int) -> dict:
+    return gemma2_config(draw, heads) | {"attention_bias": draw(st.booleans())}
+
+
+def glm_config(draw, heads: int) -> dict:
+    config = llama_config(draw, heads, own_head_dim=True)  # its default is 128
+    head_dim = config["head_dim"]
+    factors = [f for f in (0.25, 0.5, 0.75, 1.0) if int(head_dim * f) % 2 == 0 and int(head_dim * f) > 0]
+    config["rope_parameters"]["partial_rotary_factor"] = draw(st.sampled_from(factors))
+    config = rope_scaling(draw, config, heads)  # LongRoPE's factors for the rotated pairs
+    return config | {"attention_bias": draw(st.booleans())}
 
 
 @dataclass(frozen=True)
@@ -519,6 +584,14 @@ SPECS = {
     "gemma": UserSpec(gemma_config, "hidden_act", "gelu_pytorch_tanh", 0),
     "gemma2": UserSpec(gemma2_config, "hidden_activation", "gelu_pytorch_tanh", 0),
     "gemma3_text": UserSpec(gemma3_text_config, "hidden_activation", "gelu_pytorch_tanh", 0),
+    "vaultgemma": UserSpec(vaultgemma_config, "hidden_activation", "gelu_pytorch_tanh", 0),
+    "olmo3": UserSpec(olmo3_config, "hidden_act", "silu", 1),
+    "ministral": UserSpec(ministral_config, "hidden_act", "silu", 0),
+    "helium": UserSpec(helium_config, "hidden_act", "silu", 3),
+    "ernie4_5": UserSpec(ernie4_5_config, "hidden_act", "silu", 0),
+    "seed_oss": UserSpec(seed_oss_config, "hidden_act", "silu", 1),
+    "exaone4": UserSpec(exaone4_config, "hidden_act", "silu", 0),
+    "glm": UserSpec(glm_config, "hidden_act", "silu", 0),
     "qwen3": UserSpec(qwen3_config, "hidden_act", "silu", 0),
     "phi": UserSpec(phi_config, "hidden_act", "gelu_new", 0),
     "gpt_neox": UserSpec(gpt_neox_config, "hidden_act", "gelu", 0),
@@ -568,6 +641,9 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
             ),  # no causal LM
             **{name: sorted(decoder) for name in ("gemma", "gemma2")},
             "gemma3_text": sorted(["encoder_model", "causal_lm", "sequence_classification"]),
+            "olmo3": sorted(["encoder_model", "causal_lm", "sequence_classification"]),
+            **{name: sorted(["encoder_model", "causal_lm"]) for name in ("ernie4_5", "vaultgemma")},
+            **{name: sorted(decoder) for name in ("helium", "glm")},
             "phi": sorted(decoder),
             "phi3": sorted(decoder),
             "gpt_bigcode": sorted(decoder),
@@ -597,6 +673,9 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
                     "qwen3",
                     "qwen3_moe",
                     "qwen2_moe",
+                    "ministral",
+                    "seed_oss",
+                    "exaone4",
                     "smollm3",
                     "gpt2",
                     "gpt_neox",
@@ -865,6 +944,18 @@ def test_a_rope_scaling_law_not_built_is_refused_when_the_model_is_built() -> No
             "gemma3_text",
             {},
             "config.json has no layer_types: which layers take which RoPE parameters is unknown",
+        ),
+        (
+            "gemma3_text",
+            {
+                "sliding_attention": {
+                    "rope_type": "yarn",
+                    "rope_theta": 100.0,
+                    "factor": 2.0,
+                    "truncate": False,
+                }
+            },
+            "rope_parameters' YaRN truncate must not be false",
         ),
     ):
         spec = FIXTURES / f"{name}.yaml"
