@@ -971,6 +971,14 @@ def test_a_rope_scaling_law_not_built_is_refused_when_the_model_is_built() -> No
             archgen.load(checkpoint, spec=spec)
 
 
+def without(checkpoint: Path, key: str) -> dict:
+    """Rewrite the checkpoint's config.json without ``key`` (as files written before
+    `transformers` saved it); the file's values as they were."""
+    written = json.loads((checkpoint / "config.json").read_text())
+    (checkpoint / "config.json").write_text(json.dumps({k: v for k, v in written.items() if k != key}))
+    return written
+
+
 def test_window_layers_follow_the_period_when_config_json_has_no_list() -> None:
     """A Gemma 2 config.json without `layer_types` (as released before the list existed)
     windows every layer but each second one, as the reference's default; a Qwen2 one with
@@ -981,9 +989,7 @@ def test_window_layers_follow_the_period_when_config_json_has_no_list() -> None:
     ref = build_reference(ir, ir.head("causal_lm"), config, seed=11)
     assert ref.config.layer_types[:2] == ["sliding_attention", "full_attention"]
     checkpoint = save(ref)
-    written = json.loads((checkpoint / "config.json").read_text())
-    del written["layer_types"]
-    (checkpoint / "config.json").write_text(json.dumps(written))
+    without(checkpoint, "layer_types")
     model = archgen.load(checkpoint, spec=spec)
     assert model.module.backbone.windowed == [True, False, True, False]
     ids = torch.randint(3, config["vocab_size"], (2, 9), generator=torch.Generator().manual_seed(3))
@@ -999,9 +1005,7 @@ def test_window_layers_follow_the_period_when_config_json_has_no_list() -> None:
         "max_window_layers": 1,
     }
     checkpoint = save(build_reference(ir, ir.head("causal_lm"), config | {"hidden_act": "silu"}))
-    written = json.loads((checkpoint / "config.json").read_text())
-    del written["layer_types"]
-    (checkpoint / "config.json").write_text(json.dumps(written))
+    without(checkpoint, "layer_types")
     with pytest.raises(
         ValueError, match="config.json has no layer_types: which layers have the sliding window"
     ):
@@ -1018,9 +1022,7 @@ def test_rotary_layers_follow_the_period_when_config_json_has_no_list() -> None:
     ref = build_reference(ir, ir.head("causal_lm"), config | {"hidden_act": "silu"}, seed=12)
     assert ref.config.no_rope_layers == [1, 0, 1, 0]
     checkpoint = save(ref)
-    written = json.loads((checkpoint / "config.json").read_text())
-    del written["no_rope_layers"]
-    (checkpoint / "config.json").write_text(json.dumps(written))
+    written = without(checkpoint, "no_rope_layers")
     model = archgen.load(checkpoint, spec=spec)
     assert model.module.backbone.roped == [True, False, True, False]
     ids = torch.randint(3, config["vocab_size"], (2, 9), generator=torch.Generator().manual_seed(3))
