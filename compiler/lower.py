@@ -490,6 +490,13 @@ def config_value(config: dict[str, Any], key: str) -> Any:
     return value
 
 
+def _first(value: Any, size: SizeSpec) -> Any:
+    """A `first` symbol's value: a list's first entry (None for an empty one); others as they are."""
+    if size.first and isinstance(value, list):
+        return value[0] if value else None
+    return value
+
+
 def bind_sizes(sizes: dict[str, SizeSpec], config: dict[str, Any]) -> dict[str, Any]:
     """Bind every size symbol from a config.json mapping.
 
@@ -500,7 +507,9 @@ def bind_sizes(sizes: dict[str, SizeSpec], config: dict[str, Any]) -> dict[str, 
     def bind(name: str, size: SizeSpec) -> Any:
         if size.value is not None:
             value = size.value
-        elif size.config is not None and (read := config_value(config, size.config)) is not None:
+        elif (
+            size.config is not None and (read := _first(config_value(config, size.config), size)) is not None
+        ):
             value = read
         elif size.count_of is not None and isinstance(config.get(size.count_of), (dict, list)):
             value = len(config[size.count_of])
@@ -779,6 +788,11 @@ def load_arch(path: Path | str) -> ArchIR:
         ]
         if sum(sources) != 1:
             err(loc, "give exactly one of 'config' (or 'count_of'), 'expr' and 'value'")
+        if size.first and (size.config is None or size.kind in ("mapping", "list")):
+            err(
+                loc + ("first",),
+                "'first' reads a list's first entry at 'config' into a number, bool or string",
+            )
         if size.expr is not None:
             try:
                 used = _expr_symbols(size.expr)

@@ -78,6 +78,11 @@ class SizeSpec(_Strict):
         description="Another size symbol whose value is used when config.json lacks the key (before "
         "`default`), e.g. `num_decoder_layers` falls back to `num_layers`.",
     )
+    first: bool = Field(
+        False,
+        description="config.json may hold a list at `config` (Llama 3's `eos_token_id`): the symbol is its "
+        "first entry (an empty list reads as absent). Without it a list where a number is expected is refused.",
+    )
     count_of: str | None = Field(
         None,
         description="Fallback: the symbol is the number of entries of this config.json mapping or list "

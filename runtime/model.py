@@ -18,7 +18,7 @@ import os
 import sys
 import tempfile
 import types
-from collections.abc import Callable, Iterator
+from collections.abc import Callable, Iterator, Sequence
 from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
@@ -537,7 +537,7 @@ class ArchgenModel:
         attention_mask: torch.Tensor | None = None,
         *,
         max_new_tokens: int = 20,
-        eos_token_id: int | None = None,
+        eos_token_id: int | Sequence[int] | None = None,
         encoder_hidden_states: torch.Tensor | None = None,
         encoder_attention_mask: torch.Tensor | None = None,
         output_scores: bool = False,
@@ -559,7 +559,8 @@ class ArchgenModel:
         The prompt fills the cache in one call; each new token is one call
         that writes its key/value at its slot (``input_pos``). Returns
         ``(batch, prompt + new)`` token ids; rows that produced
-        ``eos_token_id`` are padded with the pad token afterwards. With
+        ``eos_token_id`` (one id, or several: Llama 3's config.json lists
+        three, and a row ends at any of them) are padded with the pad token afterwards. With
         ``output_scores`` it also returns each step's logits ``(batch, vocab)``.
         Positions continue from each row's last prompt position, and a
         prompt's positions skip its left padding (padding-aware ids do; for
@@ -603,7 +604,7 @@ class ArchgenModel:
         attention_mask: torch.Tensor | None = None,
         *,
         max_new_tokens: int = 20,
-        eos_token_id: int | None = None,
+        eos_token_id: int | Sequence[int] | None = None,
         encoder_hidden_states: torch.Tensor | None = None,
         encoder_attention_mask: torch.Tensor | None = None,
         do_sample: bool = False,
@@ -652,7 +653,7 @@ class ArchgenModel:
         input_ids: torch.Tensor,
         attention_mask: torch.Tensor | None,
         max_new_tokens: int,
-        eos_token_id: int | None,
+        eos_token_id: int | Sequence[int] | None,
         encoder_hidden_states: torch.Tensor | None,
         encoder_attention_mask: torch.Tensor | None,
     ) -> Iterator[Step]:
@@ -682,6 +683,13 @@ class ArchgenModel:
                 "encoder_hidden_states": encoder_hidden_states,
                 "encoder_attention_mask": encoder_attention_mask,
             }
+        if eos_token_id is not None:
+            ids = [eos_token_id] if isinstance(eos_token_id, int) else list(eos_token_id)
+            if not ids or not all(isinstance(i, int) and not isinstance(i, bool) for i in ids):
+                raise InputError(
+                    f"eos_token_id must be an int or a non-empty list of ints, got {eos_token_id!r}"
+                )
+            eos_token_id = ids
         return self._greedy(input_ids, inputs["attention_mask"], max_new_tokens, eos_token_id, extra)
 
     @torch.inference_mode()
@@ -690,7 +698,7 @@ class ArchgenModel:
         input_ids: torch.Tensor,
         attention_mask: torch.Tensor,
         max_new_tokens: int,
-        eos_token_id: int | None,
+        eos_token_id: int | Sequence[int] | None,
         extra: dict[str, torch.Tensor],
     ) -> Iterator[Step]:
         """The greedy loop: prefill, then one cached call per token (inference mode between yields only)."""
@@ -718,6 +726,9 @@ class ArchgenModel:
         step_slots = torch.arange(t, t + max_new_tokens - 1)[:, None].unbind(0)
         finished = torch.zeros((), dtype=torch.bool)  # stays false without an eos token
         done = torch.zeros(b, dtype=torch.bool)
+        stops = torch.tensor(
+            eos_token_id if eos_token_id is not None else [], dtype=torch.long
+        )  # any ends a row
         prefill = {
             "input_ids": prompt,
             "attention_mask": mask,
@@ -732,7 +743,7 @@ class ArchgenModel:
             token = logits.argmax(-1)  # (b,)
             if eos_token_id is not None:
                 token = torch.where(done, pad, token)
-                done = done | (token == eos_token_id)
+                done = done | torch.isin(token, stops)
                 finished = done.all()
             yield token, logits, finished
             if step + 1 < max_new_tokens:

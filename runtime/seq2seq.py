@@ -233,6 +233,8 @@ class _Request:
         self.mask = inputs["attention_mask"].contiguous()  # strides are guarded: one layout for every call
         self.pad = model.sizes[s.pad_token]
         self.eos = model.sizes[s.eos_token] if eos_token_id is None else eos_token_id
+        if not isinstance(self.eos, int) or isinstance(self.eos, bool):
+            raise InputError(f"an encoder-decoder head stops at one eos_token_id (an int), got {self.eos!r}")
         self.start = model.sizes[s.decoder.start_token]
         self.steps = max_new_tokens
         self.num_beams = num_beams

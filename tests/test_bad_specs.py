@@ -769,6 +769,14 @@ CASES = [
         message="'attn_norm' is a norm without parameters ('norm.affine: false'), which reads no key: set it to null",
     ),
     Case(
+        "first-of-a-list-symbol",
+        {"bad.yaml": delta("sizes: {lt: {config: layer_types, kind: list, first: true}}\n")},
+        path="sizes.lt.first",
+        line=BODY_LINE,
+        column=47,
+        message="'first' reads a list's first entry at 'config' into a number, bool or string",
+    ),
+    Case(
         "clip-symbol-typo",
         {
             "bad.yaml": delta(

@@ -1098,6 +1098,33 @@ def test_dense_layers_among_the_experts_are_refused(name: str) -> None:
             archgen.load(checkpoint, spec=spec)
 
 
+def test_a_list_of_eos_ids_loads_and_ends_a_row_at_any_of_them() -> None:
+    """Llama 3's config.json lists its eos ids: the spec's `eos_token_id` symbol reads the first
+    (`first: true`, the pad id's fallback), and greedy generation given the list ends each row at
+    whichever comes first, padding it after, as the reference's `generate` does."""
+    spec = FIXTURES / "llama.yaml"
+    ir = load_arch(spec)
+    config = dict(ir.spec.reference.tiny) | {"hidden_act": "silu", "pad_token_id": None}
+    ref = build_reference(ir, ir.head("causal_lm"), config, seed=15)
+    checkpoint = save(ref)
+    ids = torch.randint(3, config["vocab_size"], (3, 5), generator=torch.Generator().manual_seed(8))
+    free = archgen.load(checkpoint, spec=spec).generate(ids, max_new_tokens=8)
+    stops = [int(free[0, 7]), int(free[1, 9]), 1]  # tokens rows 0 and 1 emit, and one that may not occur
+    written = json.loads((checkpoint / "config.json").read_text())
+    (checkpoint / "config.json").write_text(json.dumps(written | {"eos_token_id": stops}))
+    model = archgen.load(checkpoint, spec=spec)
+    assert model.sizes["eos_token_id"] == stops[0] == model.sizes["pad_token_id"]
+    ours = model.generate(ids, max_new_tokens=8, eos_token_id=model.config["eos_token_id"])
+    with torch.no_grad():
+        expected = ref.generate(
+            input_ids=ids, max_new_tokens=8, do_sample=False, eos_token_id=stops, pad_token_id=stops[0]
+        )
+    assert torch.equal(ours[:, : expected.shape[1]], expected)
+    assert (ours[:, expected.shape[1] :] == stops[0]).all()  # the reference stops once every row has
+    with pytest.raises(InputError, match="eos_token_id must be an int or a non-empty list of ints"):
+        model.generate(ids, max_new_tokens=2, eos_token_id=[])
+
+
 def test_a_rotated_width_that_cannot_pair_is_refused_when_the_model_is_built() -> None:
     """Rotary features turn in pairs: Phi's `int(head_dim * partial_rotary_factor)` must be even."""
     spec = FIXTURES / "phi.yaml"
