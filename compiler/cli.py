@@ -157,6 +157,8 @@ def mapping(
                 note += " (kept as read, written back on export)"
             if "layers" in e:
                 note += f" ({{i}} < {e['layers']})"
+            if "from_layer" in e:
+                note += f" ({{i}} >= {e['from_layer']})"
             if e.get("transpose"):
                 note = "stored (in, out): transposed" + (f"; {note}" if note else "")
             if "regroup" in e:

@@ -55,7 +55,7 @@ class HeadIR:
     spec: HeadSpec
     class_name: str
     layers: tuple[HeadLayer, ...]
-    input: str
+    input: str | Switch  # a switch picks one of its cases' inputs from config.json
     keys: dict[str, str]
     ignore: tuple[IgnoredKey, ...]
     base_prefix: str | None = None  # this head's, where it differs from the architecture's
@@ -88,9 +88,22 @@ class HeadIR:
         the pooler, or in a branch. (Packed rows then say where each sequence starts.)"""
         return (
             self.uses_pooler
-            or self.input == "first_token"
+            or "first_token" in self.inputs
             or any(branch.input in ("first_token", "pooled") for branch in self.spec.branches)
         )
+
+    @property
+    def inputs(self) -> tuple[str, ...]:
+        """Every input the head may read: its input, or each case of its input switch."""
+        if isinstance(self.input, Switch):
+            return tuple(dict.fromkeys((self.input.cases or {}).values()))
+        return (self.input,)
+
+    def input_for(self, sizes: dict) -> str:
+        """The input the head reads with these bound sizes (a switch's case for its symbol)."""
+        if isinstance(self.input, Switch):
+            return (self.input.cases or {}).get(sizes[self.input.switch], "")
+        return self.input
 
 
 def all_layers(head: HeadIR):
@@ -717,6 +730,11 @@ def _size_refs(spec: ArchSpec) -> list[tuple[tuple, str]]:
         (("block", "ffn_norm_eps"), spec.block.ffn_norm_eps) if spec.block.ffn_norm_eps else None,
         (("block", "bottleneck", "size"), spec.block.bottleneck.size) if spec.block.bottleneck else None,
     ]
+    scaling = spec.embeddings.position.scaling
+    if scaling is not None:
+        refs += [
+            (("embeddings", "position", "scaling", "type_theta", k), v) for k, v in scaling.type_theta.items()
+        ]
     return [r for r in refs if r is not None]
 
 
@@ -991,6 +1009,11 @@ def load_arch(path: Path | str) -> ArchIR:
             err(
                 ("embeddings", "position", "rotary_layers"), "'rotary_layers' is built without 'layer_groups'"
             )
+    if emb.position.scaling and emb.position.scaling.type_theta and not emb.position.scaling.layer_types:
+        err(
+            ("embeddings", "position", "scaling", "type_theta"),
+            "'type_theta' gives layer types a theta: it needs 'layer_types'",
+        )
     if emb.position.scaling and emb.position.scaling.layer_types and spec.block.layer_groups:
         err(
             ("embeddings", "position", "scaling", "layer_types"),
@@ -1010,6 +1033,24 @@ def load_arch(path: Path | str) -> ArchIR:
             )
         if spec.block.layer_groups:
             err(("attention", "window_layers"), "'window_layers' is built without 'layer_groups'")
+    if spec.attention.window_sides != "past" and spec.attention.sliding_window is None:
+        err(("attention", "window_sides"), "'window_sides' says where a 'sliding_window' reaches: set one")
+    if windows is not None and windows.full_at != "last" and windows.period is None:
+        err(
+            ("attention", "window_layers", "full_at"),
+            "'full_at' places the full layers of a 'period': set one",
+        )
+    if not spec.block.first_attn_norm:
+        if spec.block.placement != "pre" or spec.block.parallel is not False:
+            err(
+                ("block", "first_attn_norm"),
+                "'first_attn_norm: false' is built for sequential pre-norm layers",
+            )
+        if spec.block.layer_groups or spec.block.bottleneck is not None or spec.decoder is not None:
+            err(
+                ("block", "first_attn_norm"),
+                "'first_attn_norm: false' is built for plain layers (no 'layer_groups', bottleneck or 'decoder')",
+            )
     if spec.attention.scale == "size" and spec.attention.scale_size is None:
         err(("attention", "scale"), "'scale: size' needs 'scale_size' (a float size symbol)")
     if spec.attention.scale_size is not None and spec.attention.scale != "size":
@@ -1183,6 +1224,25 @@ def load_arch(path: Path | str) -> ArchIR:
 def _check_head(head: HeadIR, spec: ArchSpec, loc: tuple, err, check_symbol) -> None:
     names = []
     extras = []
+    if isinstance(head.input, Switch):
+        where = loc + ("input",)
+        check_symbol(where + ("switch",), head.input.switch)
+        size = spec.sizes.get(head.input.switch)
+        if size is not None and size.kind != "str":
+            err(
+                where + ("switch",),
+                f"an input switch reads a str size symbol; {head.input.switch!r} is {size.kind}",
+            )
+        if not head.input.cases:
+            err(where, "an input switch needs 'cases' (config value -> first_token | mean)")
+        for value, case in (head.input.cases or {}).items():
+            if case not in ("first_token", "mean"):
+                guess = closest(case, ["first_token", "mean"])
+                err(
+                    where + ("cases", value),
+                    f"an input switch picks 'first_token' or 'mean', not {case!r}",
+                    f"did you mean {guess!r}?" if guess else None,
+                )
     located = [(loc + ("layers", i), layer) for i, layer in enumerate(head.layers)]
     for b, branch in enumerate(head.spec.branches):
         located += [(loc + ("branches", b, "layers", i), layer) for i, layer in enumerate(branch.layers)]
@@ -1386,6 +1446,8 @@ def _check_seq2seq_knobs(spec: ArchSpec, heads: list[HeadIR], err, check_symbol)
                 f"head {head.name!r} is a decoder with optional cross-attention; an encoder-decoder spec offers "
                 "its decoder through 'encoder_decoder' heads instead",
             )
+        if "mean" in head.inputs and hs.encoder_decoder:
+            err(loc, "'mean' pooling reads the backbone's output; an 'encoder_decoder' head reads 'last_eos'")
         if head.input == "last_token" and hs.encoder_decoder:
             err(loc, "'last_token' reads the backbone's output; an 'encoder_decoder' head reads 'last_eos'")
         if head.input == "last_eos":

@@ -122,7 +122,7 @@ def placement(s: ArchSpec) -> str:
         return "parallel attention and FFN, pre-norm" + (", one shared norm" if s.block.shared_norm else "")
     if s.block.parallel:
         return f"pre-norm, attention and FFN in parallel when config `{s.block.parallel.switch}`"
-    return f"{s.block.placement}-norm"
+    return f"{s.block.placement}-norm" + ("" if s.block.first_attn_norm else " (layer 0 without `attn_norm`)")
 
 
 def _features(s: ArchSpec) -> list[str]:
@@ -197,7 +197,8 @@ def _features(s: ArchSpec) -> list[str]:
             f"`{s.attention.window_layers.types}` marks `{s.attention.window_layers.windowed}`"
             if s.attention.window_layers
             else ""
-        ),
+        )
+        + (" (the window reaches both sides)" if s.attention.window_sides == "both" else ""),
         f"ffn: {s.ffn.kind}, {s.ffn.activation}"
         + (
             f", biases when config `{s.ffn.bias.switch}`"
@@ -303,6 +304,20 @@ def _head_code(ir: ArchIR, head: HeadIR, norm, has_cross: bool) -> str:
         init.append(f"self.pooler = {switched(s.pooler.dense, 'Pooler(config)', 'FirstToken()')}")
     if head.input == "last_token":
         init.append(f"self.pad_token_id = config.{s.pad_token}")
+    if isinstance(head.input, Switch):
+        pooling = head.input
+        means = [value for value, case in pooling.cases.items() if case == "mean"]
+        init += [
+            f"# how a sequence is pooled: config.{pooling.switch} "
+            + ", ".join(
+                f'"{v}" {"the mean of its tokens" if c == "mean" else "its first token"}'
+                for v, c in pooling.cases.items()
+            ),
+            f"if config.{pooling.switch} not in {tuple(pooling.cases)!r}:",
+            f'    raise ValueError(f"config.json {s.sizes[pooling.switch].config} is {{config.{pooling.switch}!r}}; '
+            f'this spec builds {", ".join(pooling.cases)}")',
+            f"self.mean_pooled = config.{pooling.switch} in {tuple(means)!r}",
+        ]
     if hs.loss == "sequence_classification":
         init.append("self.num_labels = config.num_labels")
         init.append("self.problem_type = problem_type")
@@ -379,7 +394,11 @@ def _head_code(ir: ArchIR, head: HeadIR, norm, has_cross: bool) -> str:
     def first(var: str) -> str:  # rows of a choices head are never packed: column 0
         return f"first_tokens({var}, sequence_starts)" if starts else f"{var}[:, 0]"
 
-    if head.input == "first_token":
+    if isinstance(head.input, Switch):
+        body.append(f"x = mean_tokens(x, attention_mask) if self.mean_pooled else {first('x')}  # (b, d)")
+    elif head.input == "mean":
+        body.append("x = mean_tokens(x, attention_mask)  # (b, d)")
+    elif head.input == "first_token":
         body.append(f"x = {first('x')}  # (b, d)")
     elif head.input == "last_token":
         body.append("x = last_tokens(x, input_ids, self.pad_token_id)  # (b, d)")
@@ -425,7 +444,12 @@ def _head_code(ir: ArchIR, head: HeadIR, norm, has_cross: bool) -> str:
         "first_token": "the first token",
         "pooled": "the pooler output",
         "last_token": "each row's last non-padding token",
-    }[head.input]
+        "mean": "the mean of each row's tokens",
+    }
+    if isinstance(head.input, Switch):
+        reads = f"the first token or the mean of each row's tokens, as config `{head.input.switch}` says"
+    else:
+        reads = reads[head.input]
     doc = f'"""{hs.title[:1].upper() + hs.title[1:]}: reads {reads}; outputs {", ".join(hs.outputs)}'
     doc += f"; loss: {hs.loss}." if hs.loss != "none" else "."
     doc += f' Reference: `{head.class_name}`."""'
@@ -577,6 +601,19 @@ def _loss_code(loss: str) -> list[str]:
 # ------------------------------------------------------------------ entry points
 
 
+def rotary_types_from_windows(s: ArchSpec) -> bool:
+    """RoPE's per-layer types follow the window layers' period where config.json has no list."""
+    pos, windows = s.embeddings.position, s.attention.window_layers
+    return bool(
+        pos.kind == "rotary"
+        and pos.scaling
+        and pos.scaling.layer_types
+        and windows
+        and windows.period
+        and windows.types == pos.scaling.layer_types
+    )
+
+
 def _per_layer_lists(s: ArchSpec) -> list[tuple[str, str]]:
     """(loop variable, backbone list) for each per-layer choice read from config.json: the
     window, rotary positions or not, and the RoPE parameters' layer type."""
@@ -640,6 +677,7 @@ def render_module(ir: ArchIR) -> str:
         scaling=s.embeddings.position.scaling if rotary else None,
         gqa=s.attention.num_kv_heads,
         window=s.attention.sliding_window,
+        window_sides=s.attention.window_sides,
         groups=s.block.layer_groups,
         qk_all=s.attention.qk_norm is not False and s.attention.qk_norm_scope == "all_heads",
         alibi=s.embeddings.position.kind == "alibi",
@@ -665,6 +703,7 @@ def render_module(ir: ArchIR) -> str:
         first_tokens=s.pooler is not None
         or any(h.reads_first_token and not h.spec.encoder_decoder for h in ir.heads),
         last_tokens=any(h.input == "last_token" for h in ir.heads),
+        mean_tokens=any("mean" in h.inputs and not h.spec.encoder_decoder for h in ir.heads),
         generates=any(h.spec.attention == "causal" and not h.spec.encoder_decoder for h in ir.heads),
         word_width=s.embeddings.input_width or s.embeddings.width,
         # the width of token types, positions and their norm: the word table's when the
@@ -678,6 +717,14 @@ def render_module(ir: ArchIR) -> str:
         sdpa_scale={"none": ", scale=1.0", "size": ", scale=self.scale"}.get(s.attention.scale, ""),
         capped_scale={"none": "1.0", "size": "self.scale"}.get(s.attention.scale, "self.head_dim**-0.5"),
         window_layers=s.attention.window_layers,
+        rotary_types_from_windows=rotary_types_from_windows(s),
+        type_theta=(
+            "{"
+            + ", ".join(f'"{k}": config.{v}' for k, v in s.embeddings.position.scaling.type_theta.items())
+            + "}"
+            if rotary and s.embeddings.position.scaling and s.embeddings.position.scaling.type_theta
+            else None
+        ),
         shared=s.ffn.experts.shared if s.ffn.experts else None,
         window_key=s.sizes[s.attention.window_layers.types].config if s.attention.window_layers else None,
         rotary_key=s.sizes[s.embeddings.position.rotary_layers.types].config
@@ -888,6 +935,8 @@ def slot_entries(
         for path, index, conds in _placements(s, slot, root, cross_when):
             if switched:
                 conds = {**conds, "when": [*conds.get("when", []), *switched]}
+            if slot == "attn_norm" and not s.block.first_attn_norm:
+                conds = {**conds, "from_layer": 1}  # layer 0 has no norm before attention
             param = f"{path}.{p}"
             if index is None:
                 entries.append({"op": "rename", "param": param, "key": f"{key}.{p}", **conds, **flag})

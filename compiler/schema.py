@@ -200,8 +200,18 @@ class RopeScalingSpec(_Strict):
         description="A `list` size symbol with each layer's type (`layer_types`): `params` then holds one set "
         "of parameters per type (Gemma 3's `rope_parameters`: `full_attention` and `sliding_attention`), "
         "each with its own law and `rope_theta` (the position `theta` symbol where it has none), and each "
-        "layer rotates by its type's. A config.json without the list, or without parameters for a type "
-        "it names, is refused when the model is built.",
+        "layer rotates by its type's. Without the list, where `attention.window_layers` reads the same "
+        "list and has a `period`, the types follow the period: a windowed layer's type is "
+        "`window_layers.windowed`, another's `window_layers.full` (Gemma 3's and ModernBERT's older "
+        "config.json files). A config.json without the list otherwise, or without parameters for a type "
+        "it names (and no `type_theta` for it), is refused when the model is built.",
+    )
+    type_theta: dict[str, str] = Field(
+        {},
+        description="With `layer_types`: layer type -> float size symbol, the type's theta where `params` "
+        "has no parameters for it; that type then rotates by plain RoPE at this theta (ModernBERT's "
+        "`global_rope_theta` and `local_rope_theta`, which config.json files written before "
+        "`rope_parameters` hold).",
     )
     types: list[RopeScalingType] = Field(
         ["linear", "llama3", "yarn", "longrope"],
@@ -390,11 +400,22 @@ class WindowLayersSpec(_Strict):
         "when entry i is `windowed`."
     )
     windowed: str = Field("sliding_attention", description="The entry that marks a windowed layer.")
+    full: str = Field(
+        "full_attention",
+        description="The entry of a layer without the window, where a list is derived from `period` "
+        "(for `position.scaling.layer_types`).",
+    )
     period: str | None = Field(
         None,
         description="An int size symbol `p` for config.json files without the list: then layer i has the "
         "window unless `(i + 1) % p == 0` (Gemma 2's default of 2, Gemma 3's `sliding_window_pattern`). "
         "Without it such a file is refused when the window is on.",
+    )
+    full_at: Literal["last", "first"] = Field(
+        "last",
+        description="With `period`: which layer of each `p` attends to every key. `last`: layer i with "
+        "`(i + 1) % p == 0` (Gemma 2). `first`: layer i with `i % p == 0`, so layer 0 is one (ModernBERT's "
+        "`global_attn_every_n_layers`).",
     )
 
 
@@ -456,6 +477,13 @@ class AttentionSpec(_Strict):
         description="Size symbol of a sliding window in causal self-attention: a query sees only the keys "
         "fewer than this many slots back (Mistral's `sliding_window`); 0 means no window. Every layer "
         "has it, unless `window_layers` picks some.",
+    )
+    window_sides: Literal["past", "both"] = Field(
+        "past",
+        description="Which keys the `sliding_window` `w` limits. `past`: those `w` or more slots before the "
+        "query, in causal attention (Mistral). `both`: those more than `w` slots away on either side, so a "
+        "query sees `2w + 1` slots, in bidirectional attention too (ModernBERT's local attention, `w` = "
+        "`local_attention // 2`).",
     )
     window_layers: WindowLayersSpec | None = Field(
         None,
@@ -620,6 +648,12 @@ class BlockSpec(_Strict):
         "`h = attn_norm(x)`, and there is no `ffn_norm` slot (Phi, GPT-J).",
     )
     final_norm: bool = Field(False, description="Apply the backbone's norm after the last layer.")
+    first_attn_norm: bool = Field(
+        True,
+        description="With `placement: pre`: layer 0 norms its input before attention. `false`: layer 0's "
+        "attention reads the embeddings as they are (already normed by `embeddings.norm`), and its "
+        "`attn_norm` slot reads no checkpoint key (ModernBERT); the other layers keep theirs.",
+    )
     residual_scale: str | None = Field(
         None,
         description="A float size symbol each sublayer's output is multiplied by before the residual sum, "
@@ -770,12 +804,13 @@ class HeadSpec(_Strict):
         "config.json `architectures` lists (e.g. `ForMaskedLM`)."
     )
     task: str | None = Field(None, description="The `archgen run --task` this head serves, if any.")
-    input: Literal["sequence", "first_token", "pooled", "last_token", "last_eos"] = Field(
+    input: Literal["sequence", "first_token", "pooled", "last_token", "last_eos", "mean"] = Field(
         description="What the head reads: every token, the first token, the pooler output, the token at "
         "each row's last position that is not padding (the rightmost `input_ids` other than `pad_token`, "
-        "as decoder-only classifiers pick it; rows are then never packed), or the token at "
+        "as decoder-only classifiers pick it; rows are then never packed), the token at "
         "each row's last `eos_token` in `input_ids` (rows must hold equally many, at least one; the runtime "
-        "rejects other inputs before any compute)."
+        "rejects other inputs before any compute), or the mean of each row's tokens that `attention_mask` "
+        "keeps (ModernBERT's `classifier_pooling: mean`; rows are then never packed)."
     )
     encoder_decoder: bool = Field(
         False,
@@ -874,8 +909,12 @@ class HeadOverride(_Strict):
         description="Replace the head's class suffix (e.g. `LMHeadModel` where the reference names it so).",
     )
     layers: list[HeadLayer] | None = Field(None, description="Replace the head's layer pipeline.")
-    input: Literal["sequence", "first_token", "pooled", "last_token"] | None = Field(
-        None, description="Replace the head's input."
+    input: Literal["sequence", "first_token", "pooled", "last_token", "mean"] | Switch | None = Field(
+        None,
+        description="Replace the head's input. Or a switch over a `str` symbol whose cases name "
+        "`first_token` or `mean`: config.json picks how a sequence is pooled (ModernBERT's "
+        "`classifier_pooling`: `{switch: classifier_pooling, cases: {cls: first_token, mean: mean}}`); "
+        "a value not among the cases is refused when the model is built.",
     )
     ignore: list[IgnoredKey] = Field(default_factory=list, description="Extra keys accepted and dropped.")
     base_prefix: str | None = Field(

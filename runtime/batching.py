@@ -117,6 +117,8 @@ def packing_blocker(model: ArchgenModel) -> str | None:
         return "a multiple-choice head takes (batch, choices, seq) inputs"
     if model.head.input == "last_token":
         return "the head finds each row's last token by its padding"
+    if model.head.input_for(model.sizes) == "mean":
+        return "the head averages each row's tokens"
     return None
 
 

@@ -22,7 +22,8 @@ named operation:
 
 ``when``/``unless`` name a flag (bound from config.json) that switches an entry
 on or off; ``{i}`` expands over the layers (over the size symbol ``layers`` names,
-for an entry of a stack with its own layer count), and ``{e}`` over the experts of a mixture
+for an entry of a stack with its own layer count; from layer ``from_layer`` where an
+entry says, as a slot layer 0 lacks), and ``{e}`` over the experts of a mixture
 (over the size symbol ``experts`` names). A tied copy in a checkpoint
 (``tie`` key, ``same_as`` key) must equal the tensor it copies. Loading is strict: any missing,
 unexpected or misshapen key raises :class:`CheckpointError` naming all of them.
@@ -101,7 +102,8 @@ def plan(
                 count = stack
             else:
                 count = (sizes or {})[entry["layers"]] if "layers" in entry else num_layers
-            expanded += [{k: _expand(v, name, n) for k, v in entry.items()} for n in range(count)]
+            first = entry.get("from_layer", 0) if name == "i" else 0
+            expanded += [{k: _expand(v, name, n) for k, v in entry.items()} for n in range(first, count)]
         out = expanded
     return Plan(out)
 

@@ -181,7 +181,7 @@ CASES = [
         path="block.placment",
         line=BODY_LINE,
         column=9,
-        message="unknown key 'placment'; expected one of: bottleneck, ffn_norm_eps, ffn_stack, final_norm, layer_groups, num_layers, parallel, "
+        message="unknown key 'placment'; expected one of: bottleneck, ffn_norm_eps, ffn_stack, final_norm, first_attn_norm, layer_groups, num_layers, parallel, "
         "placement, residual_scale, shared_norm",
         hint="did you mean 'placement'?",
     ),
@@ -320,7 +320,7 @@ CASES = [
         path="input",
         line=5,
         column=1,
-        message="expected one of 'sequence', 'first_token', 'pooled', 'last_token' or 'last_eos', got 'sequnce'",
+        message="expected one of 'sequence', 'first_token', 'pooled', 'last_token', 'last_eos' or 'mean', got 'sequnce'",
         hint="did you mean 'sequence'?",
     ),
     Case(
@@ -971,6 +971,77 @@ CASES = [
         line=BODY_LINE,
         column=13,
         message="size 'head_dim': hidden_size (32) is not divisible by num_heads (5)",
+    ),
+    Case(
+        "window-sides-without-a-window",
+        {"bad.yaml": delta("attention: {window_sides: both}\n")},
+        path="attention.window_sides",
+        line=BODY_LINE,
+        column=13,
+        message="'window_sides' says where a 'sliding_window' reaches: set one",
+    ),
+    Case(
+        "full-layers-first-without-a-period",
+        {
+            "bad.yaml": delta(
+                "sizes: {lt: {config: layer_types, kind: list}}\n"
+                "attention: {sliding_window: num_layers, window_layers: {types: lt, full_at: first}}\n"
+            )
+        },
+        path="attention.window_layers.full_at",
+        line=BODY_LINE + 1,
+        column=68,
+        message="'full_at' places the full layers of a 'period': set one",
+        count=2,  # and the family's heads may cross-attend, which a sliding window is not built with
+    ),
+    Case(
+        "layer-0-without-attn-norm-in-a-post-norm-stack",
+        {"bad.yaml": delta("block: {first_attn_norm: false}\n")},
+        path="block.first_attn_norm",
+        line=BODY_LINE,
+        column=9,
+        message="'first_attn_norm: false' is built for sequential pre-norm layers",
+    ),
+    Case(
+        "input-switch-case-typo",
+        {
+            "bad.yaml": delta(
+                "sizes: {pooling: {config: classifier_pooling, default: cls, kind: str}}\n"
+                "heads:\n  sequence_classification: {input: {switch: pooling, cases: {cls: first_token, mean: maen}}}\n"
+            )
+        },
+        path="heads.sequence_classification.input.cases.mean",
+        line=BODY_LINE + 2,
+        column=80,
+        message="an input switch picks 'first_token' or 'mean', not 'maen'",
+        hint="did you mean 'mean'?",
+    ),
+    Case(
+        "input-switch-on-a-bool",
+        {
+            "bad.yaml": delta(
+                "sizes: {pooling: {config: mean_pooling, default: false, kind: bool}}\n"
+                "heads:\n  sequence_classification: {input: {switch: pooling, cases: {'true': mean}}}\n"
+            )
+        },
+        path="heads.sequence_classification.input.switch",
+        line=BODY_LINE + 2,
+        column=37,
+        message="an input switch reads a str size symbol; 'pooling' is bool",
+    ),
+    Case(
+        "type-theta-without-layer-types",
+        {
+            "bad.yaml": delta(
+                "sizes: {rp: {config: rope_parameters, kind: mapping}, t: {value: 100.0, kind: float}}\n"
+                "embeddings: {position: {scaling: {params: rp, type_theta: {full_attention: t}}}}\n"
+            )
+        },
+        path="embeddings.position.scaling.type_theta",
+        line=BODY_LINE + 1,
+        column=47,
+        message="'type_theta' gives layer types a theta: it needs 'layer_types'",
+        count=2,  # and learned positions take no scaling
     ),
     Case(
         "example-config-not-an-integer",

@@ -2,8 +2,8 @@
 XLM-RoBERTa-XL, Llama, Qwen2, Mistral, Mixtral, OLMoE, Qwen3-MoE, Qwen2-MoE, Gemma, Gemma 2, Gemma 3, Qwen3, Phi, GPT-NeoX, GPT-J, ALBERT,
 BLOOM, Phi-3, GPT-BigCode, Starcoder2, StableLM, OLMo, OLMo 2, Persimmon, Granite,
 Cohere, Cohere 2, Falcon, Nemotron, MPT, RoFormer, BioGPT, RoBERTa, Data2Vec (text), Arcee,
-SmolLM3, OLMo 3, Ministral, Helium, ERNIE 4.5, Seed-OSS, EXAONE 4.0, VaultGemma and GLM,
-from tests/fixtures/.
+SmolLM3, OLMo 3, Ministral, Helium, ERNIE 4.5, Seed-OSS, EXAONE 4.0, VaultGemma, GLM and
+ModernBERT, from tests/fixtures/.
 
 BERT differs from the RoBERTa family in its position ids (sequential), pad id,
 key prefix and head layouts (`cls.predictions.*`, a pooled sequence
@@ -57,8 +57,12 @@ Llama with parameterless LayerNorms and queries, keys and values clamped to
 `clip_qkv` (OLMoE clamps them too); SmolLM3 Llama with no positions in the layers
 `no_rope_layers` marks 0; Cohere 2 Cohere whose windowed layers alone take rotary
 positions, the others none; Gemma 3 (text) Gemma 2 with per-head query/key norms, no
-score cap, and RoPE parameters per layer type. The last eight need no knob that was not
-there (each file says which it uses). Every
+score cap, and RoPE parameters per layer type. The eight after it need no knob that was
+not there (each file says which it uses). ModernBERT is a bidirectional encoder whose
+local layers see a window on both sides, every `global_attn_every_n_layers`-th layer
+(from the first) full, each kind with its own RoPE theta; its layer 0 has no attention
+norm, and its classifier reads the first token or the mean of the kept ones (a config
+switch). Every
 rotary spec but GPT-J's and RoFormer's lets config.json scale RoPE (`linear`,
 `llama3`, `yarn`, `longrope`; Phi-3 LongRoPE only), and the drawn configs choose
 each. Each spec says exactly that and nothing else; every head it offers is compared with
@@ -553,6 +557,36 @@ def glm_config(draw, heads: int) -> dict:
     return config | {"attention_bias": draw(st.booleans())}
 
 
+def modernbert_config(draw, heads: int) -> dict:
+    layers = draw(st.integers(1, 4))
+    config = {
+        "num_hidden_layers": layers,
+        "num_attention_heads": heads,
+        "hidden_size": heads * 2 * draw(st.integers(2, 8)),  # rotary pairs features: even heads
+        "intermediate_size": draw(st.integers(4, 48)),
+        "hidden_activation": draw(st.sampled_from(["gelu", "silu"])),
+        "norm_eps": draw(st.sampled_from([1e-5, 1e-12])),
+        "local_attention": draw(st.integers(2, 20)),  # windows of 1-10 slots each side, or none reached
+        "attention_bias": draw(st.booleans()),
+        "mlp_bias": draw(st.booleans()),
+        "classifier_pooling": draw(st.sampled_from(["cls", "mean"])),
+        **{key: 1 for key in ("bos_token_id", "cls_token_id")},
+        **{key: 2 for key in ("eos_token_id", "sep_token_id")},
+    }
+    if draw(st.booleans()):  # every layer's kind; otherwise every n-th from layer 0 is full
+        kinds = st.sampled_from(["sliding_attention", "full_attention"])
+        config["layer_types"] = draw(st.lists(kinds, min_size=layers, max_size=layers))
+    else:
+        config["global_attn_every_n_layers"] = draw(st.integers(1, 3))
+    # RoPE per layer type, each with its own theta and any law
+    rope = {}
+    for kind in ("full_attention", "sliding_attention"):
+        theta = {"rope_parameters": {"rope_theta": draw(st.sampled_from([160000.0, 10000.0, 100.0]))}}
+        rope[kind] = rope_scaling(draw, config | theta, heads)["rope_parameters"]
+        rope[kind].pop("truncate", None)  # the reference reads truncate from the top of the mapping
+    return config | {"rope_parameters": rope}
+
+
 @dataclass(frozen=True)
 class UserSpec:
     draw_config: Callable  # (draw, heads) -> config.json values
@@ -616,6 +650,7 @@ SPECS = {
     "roberta": UserSpec(bert_config, "hidden_act", "gelu", 1),
     "data2vec_text": UserSpec(bert_config, "hidden_act", "gelu", 1),
     "arcee": UserSpec(arcee_config, "hidden_act", "relu2", 0),
+    "modernbert": UserSpec(modernbert_config, "hidden_activation", "gelu", 0),
 }
 CASES = [(name, head.name) for name in SPECS for head in load_arch(FIXTURES / f"{name}.yaml").heads]
 
@@ -663,6 +698,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
             "biogpt": sorted(decoder),
             **{name: sorted(["base", *encoder]) for name in ("roberta", "data2vec_text")},
             "arcee": sorted(with_qa),
+            "modernbert": sorted(["encoder_model", "masked_lm", *encoder[2:-1]]),  # no multiple choice
             **{
                 name: sorted(with_qa)
                 for name in (
@@ -781,6 +817,8 @@ def test_a_user_spec_generates_as_the_reference(name: str) -> None:
         ("phi", "token_classification"),  # partial rotary, parallel layers
         ("bloom", "token_classification"),  # ALiBi: each packed sequence's keys count from its start
         ("phi3", "token_classification"),  # split q/k/v and gate/up keys, packed (fp32) layers
+        ("modernbert", "token_classification"),  # a window on both sides inside packed rows
+        ("modernbert", "sequence_classification"),  # first tokens of packed sequences (`cls` pooling)
         ("opt", "encoder_model"),
     ],
 )
@@ -916,7 +954,7 @@ def test_a_rope_scaling_law_not_built_is_refused_when_the_model_is_built() -> No
     across calls): it is not built, and a checkpoint that asks for it is refused by name, as
     is a law the spec leaves out (Phi-3 builds only LongRoPE) and parameters given per layer
     type to a spec that reads one set (Gemma 3's layout, for a spec with `layer_types`); a
-    Gemma 3 config.json in another layout (one set, or no `layer_types`) is refused too."""
+    Gemma 3 config.json with one set is refused too."""
     per_type = {"full_attention": {"rope_type": "default"}, "sliding_attention": {"rope_type": "default"}}
     for name, rope, message in (
         (
@@ -939,11 +977,6 @@ def test_a_rope_scaling_law_not_built_is_refused_when_the_model_is_built() -> No
             {"sliding_attention": None, "rope_type": "default", "rope_theta": 10000.0},
             "config rope_parameters has no parameters for layer type 'sliding_attention' "
             r"\(one set per layer type, the layout transformers 5 writes\)",
-        ),
-        (
-            "gemma3_text",
-            {},
-            "config.json has no layer_types: which layers take which RoPE parameters is unknown",
         ),
         (
             "gemma3_text",
@@ -1010,6 +1043,31 @@ def test_window_layers_follow_the_period_when_config_json_has_no_list() -> None:
         ValueError, match="config.json has no layer_types: which layers have the sliding window"
     ):
         archgen.load(checkpoint, spec=spec)
+
+
+def test_rope_types_follow_the_window_period_when_config_json_has_no_list() -> None:
+    """A Gemma 3 config.json without `layer_types`: which layers take the sliding-window
+    RoPE parameters follows `sliding_window_pattern`, as the reference's default, and the
+    two thetas differ enough that a wrong assignment would show."""
+    spec = FIXTURES / "gemma3_text.yaml"
+    ir = load_arch(spec)
+    config = dict(ir.spec.reference.tiny) | {
+        "num_hidden_layers": 3,
+        "sliding_window_pattern": 3,
+        "hidden_act": "silu",
+    }
+    ref = build_reference(ir, ir.head("causal_lm"), config, seed=13)
+    assert ref.config.layer_types == ["sliding_attention", "sliding_attention", "full_attention"]
+    thetas = {kind: ref.config.rope_parameters[kind]["rope_theta"] for kind in ref.config.layer_types}
+    assert thetas["sliding_attention"] != thetas["full_attention"]
+    checkpoint = save(ref)
+    without(checkpoint, "layer_types")
+    model = archgen.load(checkpoint, spec=spec)
+    assert model.module.backbone.windowed == [True, True, False]
+    ids = torch.randint(3, config["vocab_size"], (2, 9), generator=torch.Generator().manual_seed(4))
+    with torch.no_grad():
+        expected = ref(input_ids=ids).logits
+    torch.testing.assert_close(model(ids)["logits"], expected, atol=1e-5, rtol=0)
 
 
 def test_rotary_layers_follow_the_period_when_config_json_has_no_list() -> None:
@@ -1239,3 +1297,58 @@ def test_an_offset_position_table_admits_positions_not_rows() -> None:
         model(torch.cat([ids, ids[:, :1]], dim=1))
     with pytest.raises(InputError, match=r"position_ids must lie in \[0, 64\)"):
         model(ids[:, :2], position_ids=torch.tensor([[0, 64]]))
+
+
+def test_modernbert_mean_pooling_runs_batches_in_buckets() -> None:
+    """A ModernBERT classifier whose config.json says `classifier_pooling: mean` averages
+    each row's tokens: `run_batch` cannot pack its rows, says why when asked to, and its
+    buckets give each sequence the reference's logits on that sequence alone."""
+    spec = FIXTURES / "modernbert.yaml"
+    ir = load_arch(spec)
+    config = dict(ir.spec.reference.tiny) | {"classifier_pooling": "mean", "num_labels": 3}
+    ref = build_reference(ir, ir.head("sequence_classification"), config, seed=6)
+    model = archgen.load(save(ref), spec=spec)
+    assert model.module.mean_pooled
+    gen = torch.Generator().manual_seed(7)
+    sequences = [torch.randint(3, 99, (n,), generator=gen).tolist() for n in (5, 13, 2, 9)]
+    with pytest.raises(ValueError, match="the head averages each row's tokens"):
+        model.run_batch(sequences, pack=True)
+    for sequence, out in zip(sequences, model.run_batch(sequences)):
+        ids = torch.tensor([sequence])
+        with torch.no_grad():
+            expected = ref(input_ids=ids, attention_mask=torch.ones_like(ids)).logits[0]
+        torch.testing.assert_close(out["logits"], expected, atol=1e-5, rtol=0)
+
+
+def test_modernbert_reads_config_files_written_before_per_type_rope() -> None:
+    """A ModernBERT config.json as released (no `layer_types`, no `rope_parameters`:
+    `global_attn_every_n_layers`, `global_rope_theta` and `local_rope_theta` instead) gives
+    the reference's outputs: every n-th layer from layer 0 attends fully and rotates by the
+    global theta, the others see a window either side and rotate by the local one."""
+    spec = FIXTURES / "modernbert.yaml"
+    ir = load_arch(spec)
+    config = dict(ir.spec.reference.tiny) | {"num_hidden_layers": 4, "global_attn_every_n_layers": 2}
+    config["rope_parameters"] = {
+        "full_attention": {"rope_type": "default", "rope_theta": 160000.0},
+        "sliding_attention": {"rope_type": "default", "rope_theta": 100.0},
+    }
+    ref = build_reference(ir, ir.head("masked_lm"), config, seed=8)
+    assert ref.config.layer_types == ["full_attention", "sliding_attention"] * 2
+    checkpoint = save(ref)
+    without(checkpoint, "layer_types")
+    written = without(checkpoint, "rope_parameters")
+    (checkpoint / "config.json").write_text(
+        json.dumps(
+            {k: v for k, v in written.items() if k not in ("layer_types", "rope_parameters")}
+            | {"global_attn_every_n_layers": 2, "global_rope_theta": 160000.0, "local_rope_theta": 100.0}
+        )
+    )
+    model = archgen.load(checkpoint, spec=spec)
+    assert model.module.backbone.windowed == [False, True, False, True]
+    assert model.module.backbone.rotary_types == ["full_attention", "sliding_attention"] * 2
+    ids = torch.randint(3, config["vocab_size"], (2, 14), generator=torch.Generator().manual_seed(4))
+    mask = torch.ones_like(ids)
+    mask[1, 10:] = 0
+    with torch.no_grad():
+        expected = ref(input_ids=ids, attention_mask=mask).logits
+    torch.testing.assert_close(model(ids, mask)["logits"], expected, atol=1e-5, rtol=0)
