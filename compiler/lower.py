@@ -43,6 +43,8 @@ SPECS_DIR = Path(__file__).resolve().parent.parent / "specs"
 
 #: The norm kinds a `norm.kind` switch's cases may name.
 NORM_KINDS = list(get_args(NormKind))
+# what a head input switch may pick per config value
+POOLINGS = ("first_token", "first_kept", "mean")
 
 
 # --------------------------------------------------------------------------- IR
@@ -1234,13 +1236,13 @@ def _check_head(head: HeadIR, spec: ArchSpec, loc: tuple, err, check_symbol) -> 
                 f"an input switch reads a str size symbol; {head.input.switch!r} is {size.kind}",
             )
         if not head.input.cases:
-            err(where, "an input switch needs 'cases' (config value -> first_token | mean)")
+            err(where, "an input switch needs 'cases' (config value -> first_token | first_kept | mean)")
         for value, case in (head.input.cases or {}).items():
-            if case not in ("first_token", "mean"):
-                guess = closest(case, ["first_token", "mean"])
+            if case not in POOLINGS:
+                guess = closest(case, list(POOLINGS))
                 err(
                     where + ("cases", value),
-                    f"an input switch picks 'first_token' or 'mean', not {case!r}",
+                    f"an input switch picks 'first_token', 'first_kept' or 'mean', not {case!r}",
                     f"did you mean {guess!r}?" if guess else None,
                 )
     located = [(loc + ("layers", i), layer) for i, layer in enumerate(head.layers)]
@@ -1446,8 +1448,12 @@ def _check_seq2seq_knobs(spec: ArchSpec, heads: list[HeadIR], err, check_symbol)
                 f"head {head.name!r} is a decoder with optional cross-attention; an encoder-decoder spec offers "
                 "its decoder through 'encoder_decoder' heads instead",
             )
-        if "mean" in head.inputs and hs.encoder_decoder:
-            err(loc, "'mean' pooling reads the backbone's output; an 'encoder_decoder' head reads 'last_eos'")
+        for pooling in ("mean", "first_kept"):
+            if pooling in head.inputs and hs.encoder_decoder:
+                err(
+                    loc,
+                    f"{pooling!r} pooling reads the backbone's output; an 'encoder_decoder' head reads 'last_eos'",
+                )
         if head.input == "last_token" and hs.encoder_decoder:
             err(loc, "'last_token' reads the backbone's output; an 'encoder_decoder' head reads 'last_eos'")
         if head.input == "last_eos":

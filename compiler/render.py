@@ -277,6 +277,14 @@ def _diagram(s: ArchSpec) -> list[str]:
 # ------------------------------------------------------------------ the heads
 
 
+# how a pooling input reads a sequence, for comments and docstrings
+_POOLED = {
+    "first_token": "its first token",
+    "first_kept": "its first token the mask keeps",
+    "mean": "the mean of its tokens",
+}
+
+
 def _head_code(ir: ArchIR, head: HeadIR, norm, has_cross: bool) -> str:
     s = ir.spec
     hs = head.spec
@@ -306,17 +314,13 @@ def _head_code(ir: ArchIR, head: HeadIR, norm, has_cross: bool) -> str:
         init.append(f"self.pad_token_id = config.{s.pad_token}")
     if isinstance(head.input, Switch):
         pooling = head.input
-        means = [value for value, case in pooling.cases.items() if case == "mean"]
         init += [
             f"# how a sequence is pooled: config.{pooling.switch} "
-            + ", ".join(
-                f'"{v}" {"the mean of its tokens" if c == "mean" else "its first token"}'
-                for v, c in pooling.cases.items()
-            ),
+            + ", ".join(f'"{v}" {_POOLED[c]}' for v, c in pooling.cases.items()),
             f"if config.{pooling.switch} not in {tuple(pooling.cases)!r}:",
             f'    raise ValueError(f"config.json {s.sizes[pooling.switch].config} is {{config.{pooling.switch}!r}}; '
             f'this spec builds {", ".join(pooling.cases)}")',
-            f"self.mean_pooled = config.{pooling.switch} in {tuple(means)!r}",
+            f"self.pooling = {pooling.cases!r}[config.{pooling.switch}]",
         ]
     if hs.loss == "sequence_classification":
         init.append("self.num_labels = config.num_labels")
@@ -394,10 +398,18 @@ def _head_code(ir: ArchIR, head: HeadIR, norm, has_cross: bool) -> str:
     def first(var: str) -> str:  # rows of a choices head are never packed: column 0
         return f"first_tokens({var}, sequence_starts)" if starts else f"{var}[:, 0]"
 
+    pool = {
+        "first_token": first("x"),
+        "first_kept": "first_kept_tokens(x, attention_mask)",
+        "mean": "mean_tokens(x, attention_mask)",
+    }
     if isinstance(head.input, Switch):
-        body.append(f"x = mean_tokens(x, attention_mask) if self.mean_pooled else {first('x')}  # (b, d)")
-    elif head.input == "mean":
-        body.append("x = mean_tokens(x, attention_mask)  # (b, d)")
+        *tested, last = head.inputs
+        for k, case in enumerate(tested):
+            body += [f'{"elif" if k else "if"} self.pooling == "{case}":', f"    x = {pool[case]}  # (b, d)"]
+        body += ["else:", f"    x = {pool[last]}  # (b, d)"] if tested else [f"x = {pool[last]}  # (b, d)"]
+    elif head.input in ("mean", "first_kept"):
+        body.append(f"x = {pool[head.input]}  # (b, d)")
     elif head.input == "first_token":
         body.append(f"x = {first('x')}  # (b, d)")
     elif head.input == "last_token":
@@ -445,9 +457,11 @@ def _head_code(ir: ArchIR, head: HeadIR, norm, has_cross: bool) -> str:
         "pooled": "the pooler output",
         "last_token": "each row's last non-padding token",
         "mean": "the mean of each row's tokens",
+        "first_kept": "each row's first token that the mask keeps",
     }
     if isinstance(head.input, Switch):
-        reads = f"the first token or the mean of each row's tokens, as config `{head.input.switch}` says"
+        picks = " or ".join(_POOLED[case] for case in head.inputs)
+        reads = f"per sequence {picks}, as config `{head.input.switch}` says"
     else:
         reads = reads[head.input]
     doc = f'"""{hs.title[:1].upper() + hs.title[1:]}: reads {reads}; outputs {", ".join(hs.outputs)}'
@@ -704,6 +718,7 @@ def render_module(ir: ArchIR) -> str:
         or any(h.reads_first_token and not h.spec.encoder_decoder for h in ir.heads),
         last_tokens=any(h.input == "last_token" for h in ir.heads),
         mean_tokens=any("mean" in h.inputs and not h.spec.encoder_decoder for h in ir.heads),
+        first_kept_tokens=any("first_kept" in h.inputs and not h.spec.encoder_decoder for h in ir.heads),
         generates=any(h.spec.attention == "causal" and not h.spec.encoder_decoder for h in ir.heads),
         word_width=s.embeddings.input_width or s.embeddings.width,
         # the width of token types, positions and their norm: the word table's when the

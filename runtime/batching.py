@@ -117,8 +117,11 @@ def packing_blocker(model: ArchgenModel) -> str | None:
         return "a multiple-choice head takes (batch, choices, seq) inputs"
     if model.head.input == "last_token":
         return "the head finds each row's last token by its padding"
-    if model.head.input_for(model.sizes) == "mean":
+    pooling = model.head.input_for(model.sizes)
+    if pooling == "mean":
         return "the head averages each row's tokens"
+    if pooling == "first_kept":
+        return "the head finds each row's first token by its mask"
     return None
 
 

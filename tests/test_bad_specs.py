@@ -320,7 +320,7 @@ CASES = [
         path="input",
         line=5,
         column=1,
-        message="expected one of 'sequence', 'first_token', 'pooled', 'last_token', 'last_eos' or 'mean', got 'sequnce'",
+        message="expected one of 'sequence', 'first_token', 'pooled', 'last_token', 'last_eos', 'mean' or 'first_kept', got 'sequnce'",
         hint="did you mean 'sequence'?",
     ),
     Case(
@@ -1013,7 +1013,7 @@ CASES = [
         path="heads.sequence_classification.input.cases.mean",
         line=BODY_LINE + 2,
         column=80,
-        message="an input switch picks 'first_token' or 'mean', not 'maen'",
+        message="an input switch picks 'first_token', 'first_kept' or 'mean', not 'maen'",
         hint="did you mean 'mean'?",
     ),
     Case(

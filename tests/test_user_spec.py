@@ -61,8 +61,8 @@ score cap, and RoPE parameters per layer type. The eight after it need no knob t
 not there (each file says which it uses). ModernBERT is a bidirectional encoder whose
 local layers see a window on both sides, every `global_attn_every_n_layers`-th layer
 (from the first) full, each kind with its own RoPE theta; its layer 0 has no attention
-norm, and its classifier reads the first token or the mean of the kept ones (a config
-switch). Every
+norm, and its classifiers read the first token (multiple choice: the first one the mask
+keeps) or the mean of the kept ones (a config switch). Every
 rotary spec but GPT-J's and RoFormer's lets config.json scale RoPE (`linear`,
 `llama3`, `yarn`, `longrope`; Phi-3 LongRoPE only), and the drawn configs choose
 each. Each spec says exactly that and nothing else; every head it offers is compared with
@@ -698,7 +698,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
             "biogpt": sorted(decoder),
             **{name: sorted(["base", *encoder]) for name in ("roberta", "data2vec_text")},
             "arcee": sorted(with_qa),
-            "modernbert": sorted(["encoder_model", "masked_lm", *encoder[2:-1]]),  # no multiple choice
+            "modernbert": sorted(["encoder_model", "masked_lm", *encoder[2:]]),
             **{
                 name: sorted(with_qa)
                 for name in (
@@ -1308,7 +1308,7 @@ def test_modernbert_mean_pooling_runs_batches_in_buckets() -> None:
     config = dict(ir.spec.reference.tiny) | {"classifier_pooling": "mean", "num_labels": 3}
     ref = build_reference(ir, ir.head("sequence_classification"), config, seed=6)
     model = archgen.load(save(ref), spec=spec)
-    assert model.module.mean_pooled
+    assert model.module.pooling == "mean"
     gen = torch.Generator().manual_seed(7)
     sequences = [torch.randint(3, 99, (n,), generator=gen).tolist() for n in (5, 13, 2, 9)]
     with pytest.raises(ValueError, match="the head averages each row's tokens"):
