@@ -83,7 +83,7 @@ def special_slot_entries(
     the part of it the spec's `keys` wrote, ``root`` the module path of the stack."""
     rel = s.attention.relative_bias
     if slot == "attn.relative_bias" and rel is not None and not rel.per_layer:
-        # One table, in layer 0 of the checkpoint, at the stack level of the module.
+        # One table, at the stack level of the module: in the checkpoint, in layer 0 or beside the layers.
         return [
             {
                 "op": "rename",
@@ -130,7 +130,7 @@ def _stack_entries(
     for slot, kind in slots.items():
         if kind == "prefix" or slot == "pooler":
             continue
-        in_layer = slot.startswith(_r._IN_LAYER)
+        in_layer = _r.in_layer(s, slot)
         relative = keys[slot]
         full = prefix + (f"{layer_prefix}.{relative}" if in_layer else relative)
         special = special_slot_entries(s, slot, full, relative, root, decoder=decoder)
@@ -386,10 +386,20 @@ def seq2seq_features(s: ArchSpec) -> list[str]:
     out = []
     rel = s.attention.relative_bias
     if rel is not None:
-        where = "a table in every layer" if rel.per_layer else "layer 0's table, shared by all layers"
+        if rel.per_layer:
+            where = "a table in every layer"
+        elif rel.key_at == "backbone":
+            where = "one table beside the layers, shared by all"
+        else:
+            where = "layer 0's table, shared by all layers"
+        stacks = (
+            "bidirectional in the encoder, causal in the decoder"
+            if s.decoder
+            else "added to the scores after scaling"
+        )
         out.append(
             f"relative position bias: `{rel.num_buckets}` buckets, log-spaced up to `{rel.max_distance}`, "
-            f"{where}; bidirectional in the encoder, causal in the decoder"
+            f"{where}; {stacks}"
         )
     if s.ffn.variants:
         size = s.sizes[s.ffn.variant]

@@ -1378,6 +1378,18 @@ def _check_seq2seq_knobs(spec: ArchSpec, heads: list[HeadIR], err, check_symbol)
     if rel is not None:
         check_symbol(("attention", "relative_bias", "num_buckets"), rel.num_buckets)
         check_symbol(("attention", "relative_bias", "max_distance"), rel.max_distance)
+        if rel.key_at == "backbone":
+            where = ("attention", "relative_bias", "key_at")
+            if rel.per_layer:
+                err(where, "'key_at: backbone' places one shared table's key: set 'per_layer: false'")
+            if spec.decoder is not None:
+                err(
+                    where,
+                    "'key_at: backbone' is built without a 'decoder' section (both stacks would read one key)",
+                )
+            key = spec.keys.get("attn.relative_bias")
+            if key is not None and "{i}" in key:
+                err(("keys", "attn.relative_bias"), "a key beside the layers has no layer index '{i}'")
 
     ffn = spec.ffn
     if ffn.variants and ffn.variant is None:

@@ -848,6 +848,16 @@ def _slot_params(spec: ArchSpec, slot: str, kind: str) -> list[str]:
 
 _IN_LAYER = ("attn", "cross", "ffn", "bottleneck")
 
+
+def in_layer(s: ArchSpec, slot: str) -> bool:
+    """Whether a slot's checkpoint key is relative to the layer prefix (else to the base prefix):
+    the layer slots, but for a shared relative bias table whose key sits beside the layers."""
+    rel = s.attention.relative_bias
+    if slot == "attn.relative_bias" and rel is not None and rel.key_at == "backbone":
+        return False
+    return slot.startswith(_IN_LAYER)
+
+
 # Where a layer slot lives in the generated module when its path is not the slot itself.
 _PATHS = {
     "bottleneck.input": "input_proj",
@@ -1016,7 +1026,7 @@ def table_entries(ir: ArchIR, head: HeadIR) -> list[dict]:
     def key_of(slot: str) -> str:
         if slot.startswith("ffn_stack."):
             return f"{prefix}{s.keys['layer']}.{s.keys['ffn_stack']}.{s.keys[slot]}"
-        if slot.startswith(_IN_LAYER):
+        if in_layer(s, slot):
             return f"{prefix}{s.keys['layer']}.{s.keys[slot]}"
         return prefix + s.keys[slot]
 

@@ -370,7 +370,9 @@ class EmbeddingsSpec(_Strict):
 
 
 class RelativeBiasSpec(_Strict):
-    """A bucketed relative position bias added to the self-attention scores (T5).
+    """A bucketed relative position bias added to the self-attention scores (T5), after their
+    scaling (`attention.scale`: none for T5, 1/sqrt(head_dim) for MPNet), alone or beside
+    learned absolute positions (MPNet).
 
     The relative position of a key to a query (key slot - query slot) falls in
     a bucket: in a bidirectional stack half the buckets are for each direction,
@@ -389,6 +391,14 @@ class RelativeBiasSpec(_Strict):
         True,
         description="`true`: every layer's self-attention has its own bias table (UMT5). `false`: only "
         "layer 0 has a table, and its bias is shared by every layer of the stack (T5, mT5).",
+    )
+    key_at: Literal["layer", "backbone"] = Field(
+        "layer",
+        description="Where the checkpoint key of a shared table (`per_layer: false`) sits. `layer`: in "
+        "layer 0, `keys.attn.relative_bias` relative to the layer prefix with `{i}` = 0 (T5's "
+        "`encoder.block.0.layer.0.SelfAttention.relative_attention_bias`). `backbone`: beside the layers, "
+        "relative to `base_prefix` as the `embeddings.*` keys are (MPNet's "
+        "`encoder.relative_attention_bias`); not with a `decoder` section, whose stack would read the same key.",
     )
 
 

@@ -364,9 +364,8 @@ class Backbone(nn.Module):
         """The final hidden state, and the embeddings followed by every layer's output."""
         x, mask = self.embed(input_ids, attention_mask, token_type_ids, position_ids, input_pos)
         buckets = self.relative_buckets(input_ids.shape[1], attention_mask.shape[-1], input_pos)  # (t, s)
-        mask = (
-            mask + self.relative_bias(buckets).permute(2, 0, 1)[None]
-        )  # (b, h, t, s): one bias for all layers
+        # one position bias for all layers, added to the mask once: (b, h, t, s)
+        mask = mask + self.relative_bias(buckets).permute(2, 0, 1)[None]
         states = [x]
         for layer in self.layers:
             x = layer(x, mask, input_pos)  # (b, t, d)
@@ -401,9 +400,8 @@ class Decoder(Backbone):
         x, mask = self.embed(input_ids, attention_mask, None, None, input_pos)
         memory_mask = additive_mask(memory_mask, input_pos, False, x.dtype)  # (b, 1, 1, source)
         buckets = self.relative_buckets(input_ids.shape[1], attention_mask.shape[-1], input_pos)  # (t, s)
-        mask = (
-            mask + self.relative_bias(buckets).permute(2, 0, 1)[None]
-        )  # (b, h, t, s): one bias for all layers
+        # one position bias for all layers, added to the mask once: (b, h, t, s)
+        mask = mask + self.relative_bias(buckets).permute(2, 0, 1)[None]
         states = [x]
         for layer, kv in zip(self.layers, memory):
             x = layer(x, mask, input_pos, kv, memory_mask)  # (b, t, d)

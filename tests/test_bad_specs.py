@@ -1044,6 +1044,48 @@ CASES = [
         count=2,  # and learned positions take no scaling
     ),
     Case(
+        "relative-bias-key-beside-the-layers-with-a-table-per-layer",
+        {
+            "bad.yaml": delta(
+                "sizes: {num_buckets: {value: 32}, max_distance: {value: 128}}\n"
+                "attention: {relative_bias: {key_at: backbone}}\n"
+                "keys: {attn.relative_bias: encoder.relative_attention_bias}\n"
+            )
+        },
+        path="attention.relative_bias.key_at",
+        line=BODY_LINE + 1,
+        column=29,
+        message="'key_at: backbone' places one shared table's key: set 'per_layer: false'",
+    ),
+    Case(
+        "relative-bias-key-beside-the-layers-of-an-encoder-decoder",
+        {
+            "bad.yaml": delta(
+                "attention: {relative_bias: {per_layer: false, key_at: backbone}}\n"
+                "keys: {attn.relative_bias: encoder.relative_attention_bias}\n",
+                extends="umt5",
+            )
+        },
+        path="attention.relative_bias.key_at",
+        line=BODY_LINE,
+        column=47,
+        message="'key_at: backbone' is built without a 'decoder' section",
+    ),
+    Case(
+        "relative-bias-key-beside-the-layers-with-a-layer-index",
+        {
+            "bad.yaml": delta(
+                "sizes: {num_buckets: {value: 32}, max_distance: {value: 128}}\n"
+                "attention: {relative_bias: {per_layer: false, key_at: backbone}}\n"
+                "keys: {attn.relative_bias: 'encoder.layer.{i}.relative_attention_bias'}\n"
+            )
+        },
+        path="keys.attn.relative_bias",
+        line=BODY_LINE + 2,
+        column=8,
+        message="a key beside the layers has no layer index '{i}'",
+    ),
+    Case(
         "example-config-not-an-integer",
         {"bad.yaml": delta("reference: {tiny: {hidden_size: wide}}\n")},
         path="reference.tiny",

@@ -2,8 +2,8 @@
 XLM-RoBERTa-XL, Llama, Qwen2, Mistral, Mixtral, OLMoE, Qwen3-MoE, Qwen2-MoE, Gemma, Gemma 2, Gemma 3, Qwen3, Phi, GPT-NeoX, GPT-J, ALBERT,
 BLOOM, Phi-3, GPT-BigCode, Starcoder2, StableLM, OLMo, OLMo 2, Persimmon, Granite,
 Cohere, Cohere 2, Falcon, Nemotron, MPT, RoFormer, BioGPT, RoBERTa, Data2Vec (text), Arcee,
-SmolLM3, OLMo 3, Ministral, Helium, ERNIE 4.5, Seed-OSS, EXAONE 4.0, VaultGemma, GLM and
-ModernBERT, from tests/fixtures/.
+SmolLM3, OLMo 3, Ministral, Helium, ERNIE 4.5, Seed-OSS, EXAONE 4.0, VaultGemma, GLM,
+ModernBERT, GLM-4 and MPNet, from tests/fixtures/.
 
 BERT differs from the RoBERTa family in its position ids (sequential), pad id,
 key prefix and head layouts (`cls.predictions.*`, a pooled sequence
@@ -62,7 +62,11 @@ not there (each file says which it uses). ModernBERT is a bidirectional encoder 
 local layers see a window on both sides, every `global_attn_every_n_layers`-th layer
 (from the first) full, each kind with its own RoPE theta; its layer 0 has no attention
 norm, and its classifiers read the first token (multiple choice: the first one the mask
-keeps) or the mean of the kept ones (a config switch). Every
+keeps) or the mean of the kept ones (a config switch). GLM-4 is GLM with each
+sublayer's input and output normed (Gemma 2's four norms a layer), no new knob.
+MPNet is the RoBERTa family without token types, plus T5's bidirectional relative
+position bias added to its scaled scores: one table shared by every layer, whose key
+sits beside the layers. Every
 rotary spec but GPT-J's and RoFormer's lets config.json scale RoPE (`linear`,
 `llama3`, `yarn`, `longrope`; Phi-3 LongRoPE only), and the drawn configs choose
 each. Each spec says exactly that and nothing else; every head it offers is compared with
@@ -557,6 +561,16 @@ def glm_config(draw, heads: int) -> dict:
     return config | {"attention_bias": draw(st.booleans())}
 
 
+def glm4_config(draw, heads: int) -> dict:
+    return glm_config(draw, heads)  # GLM's knobs; its four norms a layer are no config choice
+
+
+def mpnet_config(draw, heads: int) -> dict:
+    # 32 buckets up to 128 are the reference's constants, not choices (the spec refuses another count)
+    config = bert_config(draw, heads) | {"layer_norm_eps": draw(st.sampled_from([1e-5, 1e-12]))}
+    return config | {"tie_word_embeddings": draw(st.booleans())}
+
+
 def modernbert_config(draw, heads: int) -> dict:
     layers = draw(st.integers(1, 4))
     config = {
@@ -651,6 +665,8 @@ SPECS = {
     "data2vec_text": UserSpec(bert_config, "hidden_act", "gelu", 1),
     "arcee": UserSpec(arcee_config, "hidden_act", "relu2", 0),
     "modernbert": UserSpec(modernbert_config, "hidden_activation", "gelu", 0),
+    "glm4": UserSpec(glm4_config, "hidden_act", "silu", 0),
+    "mpnet": UserSpec(mpnet_config, "hidden_act", "gelu", 1),
 }
 CASES = [(name, head.name) for name in SPECS for head in load_arch(FIXTURES / f"{name}.yaml").heads]
 
@@ -678,7 +694,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
             "gemma3_text": sorted(["encoder_model", "causal_lm", "sequence_classification"]),
             "olmo3": sorted(["encoder_model", "causal_lm", "sequence_classification"]),
             **{name: sorted(["encoder_model", "causal_lm"]) for name in ("ernie4_5", "vaultgemma")},
-            **{name: sorted(decoder) for name in ("helium", "glm")},
+            **{name: sorted(decoder) for name in ("helium", "glm", "glm4")},
             "phi": sorted(decoder),
             "phi3": sorted(decoder),
             "gpt_bigcode": sorted(decoder),
@@ -699,6 +715,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
             **{name: sorted(["base", *encoder]) for name in ("roberta", "data2vec_text")},
             "arcee": sorted(with_qa),
             "modernbert": sorted(["encoder_model", "masked_lm", *encoder[2:]]),
+            "mpnet": sorted(["base", *encoder[:1], *encoder[2:]]),  # no causal LM
             **{
                 name: sorted(with_qa)
                 for name in (
@@ -819,6 +836,7 @@ def test_a_user_spec_generates_as_the_reference(name: str) -> None:
         ("phi3", "token_classification"),  # split q/k/v and gate/up keys, packed (fp32) layers
         ("modernbert", "token_classification"),  # a window on both sides inside packed rows
         ("modernbert", "sequence_classification"),  # first tokens of packed sequences (`cls` pooling)
+        ("mpnet", "token_classification"),  # a relative bias by slot inside packed rows
         ("opt", "encoder_model"),
     ],
 )
@@ -1154,6 +1172,40 @@ def test_dense_layers_among_the_experts_are_refused(name: str) -> None:
         (checkpoint / "config.json").write_text(json.dumps(written | change))
         with pytest.raises(ValueError, match="decoder_sparse_step must be 1 and mlp_only_layers empty"):
             archgen.load(checkpoint, spec=spec)
+
+
+@pytest.mark.parametrize("buckets", [16, 64])
+def test_mpnet_refuses_a_bucket_count_its_reference_does_not_use(buckets: int) -> None:
+    """MPNet's reference buckets relative positions into 32 whatever
+    `relative_attention_num_buckets` says (the key only sizes its table): another count is
+    refused by name rather than built with a table the reference reads otherwise."""
+    spec = FIXTURES / "mpnet.yaml"
+    ir = load_arch(spec)
+    config = dict(ir.spec.reference.tiny) | {"relative_attention_num_buckets": buckets}
+    checkpoint = save(build_reference(ir, ir.head("base"), config))
+    with pytest.raises(ValueError, match="relative_attention_num_buckets"):
+        archgen.load(checkpoint, spec=spec)
+
+
+def test_mpnet_biases_every_relative_position_as_the_reference() -> None:
+    """The drawn configs' bias tables are initialised small (std 0.02) and their rows reach
+    16 tokens; here the table is of unit scale and the rows 200 tokens long, left and right
+    padded, so every bucket of both directions is read, past `max_distance` (128) too."""
+    spec = FIXTURES / "mpnet.yaml"
+    ir = load_arch(spec)
+    config = dict(ir.spec.reference.tiny) | {"max_position_embeddings": 256}
+    ref = build_reference(ir, ir.head("base"), config)
+    with torch.no_grad():
+        table = ref.encoder.relative_attention_bias.weight
+        table.copy_(torch.randn(table.shape, generator=torch.Generator().manual_seed(7)))
+    model = archgen.load(save(ref), spec=spec)
+    ids = torch.randint(3, config["vocab_size"], (3, 200), generator=torch.Generator().manual_seed(8))
+    mask = torch.ones_like(ids)
+    ids[1, :60], mask[1, :60] = 1, 0  # left padding
+    ids[2, 150:], mask[2, 150:] = 1, 0  # right padding
+    with torch.no_grad():
+        expected = ref(input_ids=ids, attention_mask=mask).last_hidden_state
+    torch.testing.assert_close(model(ids, mask)["last_hidden_state"], expected, atol=1e-5, rtol=0)
 
 
 def test_a_list_of_eos_ids_loads_and_ends_a_row_at_any_of_them() -> None:
