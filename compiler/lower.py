@@ -1035,6 +1035,8 @@ def load_arch(path: Path | str) -> ArchIR:
             )
         if spec.block.layer_groups:
             err(("attention", "window_layers"), "'window_layers' is built without 'layer_groups'")
+    if spec.attention.masked_rows == "two_masks" and spec.attention.window_sides != "past":
+        err(("attention", "masked_rows"), "'masked_rows: two_masks' is built for causal ('past') windows")
     if spec.attention.window_sides != "past" and spec.attention.sliding_window is None:
         err(("attention", "window_sides"), "'window_sides' says where a 'sliding_window' reaches: set one")
     if windows is not None and windows.full_at != "last" and windows.period is None:

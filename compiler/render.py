@@ -692,6 +692,7 @@ def render_module(ir: ArchIR) -> str:
         gqa=s.attention.num_kv_heads,
         window=s.attention.sliding_window,
         window_sides=s.attention.window_sides,
+        two_masks=s.attention.masked_rows == "two_masks",
         groups=s.block.layer_groups,
         qk_all=s.attention.qk_norm is not False and s.attention.qk_norm_scope == "all_heads",
         alibi=s.embeddings.position.kind == "alibi",

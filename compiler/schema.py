@@ -495,6 +495,16 @@ class AttentionSpec(_Strict):
         "query sees `2w + 1` slots, in bidirectional attention too (ModernBERT's local attention, `w` = "
         "`local_attention // 2`).",
     )
+    masked_rows: Literal["all_keys", "two_masks"] = Field(
+        "all_keys",
+        description="How a causal query attends when every key in its reach is padding (a left-padded "
+        "position, or a window holding only padding). `all_keys`: uniformly over every key, as a "
+        "reference whose one additive mask blocks keys with dtype-min does. `two_masks`: as a reference "
+        "that first sets the scores its causal window blocks to dtype-min, then adds a padding-and-causal "
+        "mask of dtype-min (GPT-Neo): keys both block (later keys, padding before the window) are -inf, "
+        "so such a query attends uniformly over the padding in its window and the real keys before it. "
+        "Real tokens attend alike either way; with a `past` window only.",
+    )
     window_layers: WindowLayersSpec | None = Field(
         None,
         description="With `sliding_window`: the layers that have the window, the others attending to "
@@ -955,9 +965,10 @@ class ReferenceSpec(_Strict):
     """How `archgen verify` and the tests build a reference model with `transformers`."""
 
     config_class: str = Field(description="The `transformers` config class, e.g. `XLMRobertaConfig`.")
-    tiny: dict[str, int | float | str | bool] = Field(
+    tiny: dict[str, int | float | str | bool | list] = Field(
         description="config.json values for a tiny reference model (also the example config used by "
-        "`archgen validate` to shape-check the spec)."
+        "`archgen validate` to shape-check the spec); a list too, for config keys that hold one "
+        "(GPT-Neo's `attention_types`)."
     )
 
 

@@ -981,6 +981,19 @@ CASES = [
         message="'window_sides' says where a 'sliding_window' reaches: set one",
     ),
     Case(
+        "two-masks-with-a-window-on-both-sides",
+        {
+            "bad.yaml": delta(
+                "attention: {sliding_window: num_layers, window_sides: both, masked_rows: two_masks}\n"
+            )
+        },
+        path="attention.masked_rows",
+        line=BODY_LINE,
+        column=61,
+        message="'masked_rows: two_masks' is built for causal ('past') windows",
+        count=2,  # and the family's heads may cross-attend, which a sliding window is not built with
+    ),
+    Case(
         "full-layers-first-without-a-period",
         {
             "bad.yaml": delta(

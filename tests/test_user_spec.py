@@ -3,7 +3,7 @@ XLM-RoBERTa-XL, Llama, Qwen2, Mistral, Mixtral, OLMoE, Qwen3-MoE, Qwen2-MoE, Gem
 BLOOM, Phi-3, GPT-BigCode, Starcoder2, StableLM, OLMo, OLMo 2, Persimmon, Granite,
 Cohere, Cohere 2, Falcon, Nemotron, MPT, RoFormer, BioGPT, RoBERTa, Data2Vec (text), Arcee,
 SmolLM3, OLMo 3, Ministral, Helium, ERNIE 4.5, Seed-OSS, EXAONE 4.0, VaultGemma, GLM,
-ModernBERT, GLM-4 and MPNet, from tests/fixtures/.
+ModernBERT, GLM-4, MPNet and GPT-Neo, from tests/fixtures/.
 
 BERT differs from the RoBERTa family in its position ids (sequential), pad id,
 key prefix and head layouts (`cls.predictions.*`, a pooled sequence
@@ -66,7 +66,9 @@ keeps) or the mean of the kept ones (a config switch). GLM-4 is GLM with each
 sublayer's input and output normed (Gemma 2's four norms a layer), no new knob.
 MPNet is the RoBERTa family without token types, plus T5's bidirectional relative
 position bias added to its scaled scores: one table shared by every layer, whose key
-sits beside the layers. Every
+sits beside the layers. GPT-Neo is GPT-2 with plain linear weights, unscaled scores and
+a causal window on the layers `attention_layers` marks local, masking each query's keys
+twice as its reference does (which decides where a query has only padding in reach). Every
 rotary spec but GPT-J's and RoFormer's lets config.json scale RoPE (`linear`,
 `llama3`, `yarn`, `longrope`; Phi-3 LongRoPE only), and the drawn configs choose
 each. Each spec says exactly that and nothing else; every head it offers is compared with
@@ -565,6 +567,21 @@ def glm4_config(draw, heads: int) -> dict:
     return glm_config(draw, heads)  # GLM's knobs; its four norms a layer are no config choice
 
 
+def gpt_neo_config(draw, heads: int) -> dict:
+    layers = draw(st.integers(1, 4))
+    kinds = draw(st.lists(st.sampled_from(["global", "local"]), min_size=layers, max_size=layers))
+    return {
+        "num_layers": layers,
+        "num_heads": heads,
+        "hidden_size": heads * draw(st.integers(4, 16)),
+        "intermediate_size": draw(st.one_of(st.none(), st.integers(4, 48))),
+        "activation_function": draw(st.sampled_from(["gelu_new", "relu"])),
+        "attention_types": [[kinds, 1]],
+        "window_size": draw(st.one_of(st.integers(1, 8), st.just(256))),
+        "tie_word_embeddings": draw(st.booleans()),
+    }
+
+
 def mpnet_config(draw, heads: int) -> dict:
     # 32 buckets up to 128 are the reference's constants, not choices (the spec refuses another count)
     config = bert_config(draw, heads) | {"layer_norm_eps": draw(st.sampled_from([1e-5, 1e-12]))}
@@ -667,6 +684,7 @@ SPECS = {
     "modernbert": UserSpec(modernbert_config, "hidden_activation", "gelu", 0),
     "glm4": UserSpec(glm4_config, "hidden_act", "silu", 0),
     "mpnet": UserSpec(mpnet_config, "hidden_act", "gelu", 1),
+    "gpt_neo": UserSpec(gpt_neo_config, "activation_function", "gelu_new", 0),
 }
 CASES = [(name, head.name) for name in SPECS for head in load_arch(FIXTURES / f"{name}.yaml").heads]
 
@@ -733,6 +751,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
                     "gpt2",
                     "gpt_neox",
                     "bloom",
+                    "gpt_neo",
                 )
             },
         }
