@@ -984,7 +984,12 @@ def load_arch(path: Path | str) -> ArchIR:
             err(("block", "parallel"), "parallel attention and FFN are built without an 'ffn_stack'")
     if spec.attention.qk_norm_scope != "head" and spec.attention.qk_norm is False:
         err(("attention", "qk_norm_scope"), "'qk_norm_scope' says what a query/key norm spans; set 'qk_norm'")
-    elif spec.attention.qk_norm_scope != "head" and spec.attention.num_kv_heads is None:
+    elif spec.attention.qk_norm_scope == "head_weights" and spec.norm.kind not in ("layer_norm", "rms_norm"):
+        err(
+            ("attention", "qk_norm_scope"),
+            "'qk_norm_scope: head_weights' is built for a 'layer_norm' or 'rms_norm' kind (one, not a switch)",
+        )
+    elif spec.attention.qk_norm_scope == "all_heads" and spec.attention.num_kv_heads is None:
         err(
             ("attention", "qk_norm_scope"),
             "'qk_norm_scope: all_heads' is built with a query projection apart from keys and values: set "

@@ -183,11 +183,11 @@ def _features(s: ArchSpec) -> list[str]:
         + (
             ""
             if s.attention.qk_norm is False
-            else (
-                ", each head's queries and keys normed"
-                if s.attention.qk_norm_scope == "head"
-                else ", queries and keys normed across all heads' features"
-            )
+            else {
+                "head": ", each head's queries and keys normed",
+                "head_weights": ", each head's queries and keys normed, with a weight for each head",
+                "all_heads": ", queries and keys normed across all heads' features",
+            }[s.attention.qk_norm_scope]
             + ("" if s.attention.qk_norm is True else f" when config `{s.attention.qk_norm.switch}`")
         )
         + (f", scores capped by `{s.attention.softcap}`" if s.attention.softcap else "")
@@ -695,6 +695,7 @@ def render_module(ir: ArchIR) -> str:
         two_masks=s.attention.masked_rows == "two_masks",
         groups=s.block.layer_groups,
         qk_all=s.attention.qk_norm is not False and s.attention.qk_norm_scope == "all_heads",
+        head_weights=s.attention.qk_norm is not False and s.attention.qk_norm_scope == "head_weights",
         alibi=s.embeddings.position.kind == "alibi",
         layer_count=s.block.layer_groups or s.block.num_layers,
         qkv_bias=bias_code(s.attention.bias),

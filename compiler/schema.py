@@ -475,10 +475,13 @@ class AttentionSpec(_Strict):
         "backbone's norm kind and epsilon, before rotary positions (slots `attn.q_norm`, `attn.k_norm`; "
         "Qwen3, Phi's `qk_layernorm`). A switch that is off has no such weights.",
     )
-    qk_norm_scope: Literal["head", "all_heads"] = Field(
+    qk_norm_scope: Literal["head", "head_weights", "all_heads"] = Field(
         "head",
         description="With `qk_norm`: what one norm spans. `head`: each head's `head_dim` features, one "
-        "`head_dim`-wide weight shared by the heads (Qwen3). `all_heads`: the whole projection, all heads' "
+        "`head_dim`-wide weight shared by the heads (Qwen3). `head_weights`: each head's `head_dim` "
+        "features, with a weight of its own for each head, `(num_heads, head_dim)` for queries and "
+        "`(num_kv_heads, head_dim)` for keys (Cohere's `use_qk_norm`; a `layer_norm` or `rms_norm` kind, "
+        "never a bias). `all_heads`: the whole projection, all heads' "
         "features at once, before it is split into heads: weights `num_heads * head_dim` wide for queries "
         "and `num_kv_heads * head_dim` for keys (OLMo2); needs `num_kv_heads`.",
     )

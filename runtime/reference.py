@@ -65,17 +65,21 @@ VECTOR_SPREAD = 0.1
 
 
 def _draw_vectors(model: torch.nn.Module, seed: int) -> None:
-    """Add N(0, :data:`VECTOR_SPREAD`) noise to every one-dimensional parameter, in place.
+    """Add N(0, :data:`VECTOR_SPREAD`) noise to every one-dimensional parameter, and to every
+    other that holds one value throughout, in place.
 
     `transformers` initialises every bias to zero and every norm weight to one, so a
     model compared as built cannot tell two biases, or two norms, apart: a weight table
     that swapped the query's bias with the key's, or one layer's norm with another's,
     would still match it. With the noise each is distinct (a bias about 0.1, a norm
-    weight about 1 +- 0.1), and a shared parameter stays shared."""
+    weight about 1 +- 0.1), and a shared parameter stays shared. A norm weight of
+    several dimensions (Cohere's, one row per head) gets its noise too, so that its rows
+    differ."""
     gen = torch.Generator().manual_seed(seed + 1)
     with torch.no_grad():
         for _, param in sorted(model.named_parameters()):
-            if param.dim() == 1 and param.is_floating_point():
+            constant = param.numel() > 1 and bool((param == param.flatten()[0]).all())
+            if (param.dim() == 1 or constant) and param.is_floating_point():
                 param.add_(torch.randn(param.shape, generator=gen, dtype=param.dtype) * VECTOR_SPREAD)
 
 

@@ -981,6 +981,19 @@ CASES = [
         message="'window_sides' says where a 'sliding_window' reaches: set one",
     ),
     Case(
+        "head-weights-qk-norm-of-an-offset-kind",
+        {
+            "bad.yaml": delta(
+                "norm: {kind: offset_layer_norm}\nattention: {qk_norm: true, qk_norm_scope: head_weights}\n"
+            )
+        },
+        path="attention.qk_norm_scope",
+        line=BODY_LINE + 1,
+        column=28,
+        message="'qk_norm_scope: head_weights' is built for a 'layer_norm' or 'rms_norm' kind (one, not a switch)",
+        count=4,  # and the family's heads may cross-attend, and it names no keys for the norms
+    ),
+    Case(
         "two-masks-with-a-window-on-both-sides",
         {
             "bad.yaml": delta(

@@ -406,7 +406,8 @@ def granite_config(draw, heads: int) -> dict:
 
 
 def cohere_config(draw, heads: int) -> dict:
-    return llama_config(draw, heads) | {"logit_scale": draw(st.sampled_from([0.0625, 0.125, 1.0]))}
+    config = llama_config(draw, heads) | {"logit_scale": draw(st.sampled_from([0.0625, 0.125, 1.0]))}
+    return config | {"use_qk_norm": draw(st.booleans())}
 
 
 def layer_kinds(draw, config: dict) -> dict:
