@@ -1392,6 +1392,30 @@ def test_modernbert_mean_pooling_runs_batches_in_buckets() -> None:
         torch.testing.assert_close(out["logits"], expected, atol=1e-5, rtol=0)
 
 
+def test_a_head_reading_each_rows_first_kept_token_is_not_packed(tmp_path: Path) -> None:
+    """A classifier whose input is `first_kept` finds each row's first token by its mask:
+    `run_batch` refuses to pack its rows, says why, and its buckets give each sequence the
+    logits of that sequence alone (a ModernBERT spec whose classifier reads so)."""
+    text = (FIXTURES / "modernbert.yaml").read_text()
+    pooled = "    input: {switch: classifier_pooling, cases: {cls: first_token, mean: mean}}"
+    assert pooled in text
+    spec = tmp_path / "modernbert.yaml"
+    spec.write_text(text.replace(pooled, "    input: first_kept"))
+    ir = load_arch(FIXTURES / "modernbert.yaml")
+    config = dict(ir.spec.reference.tiny) | {"num_labels": 3}
+    ref = build_reference(ir, ir.head("sequence_classification"), config, seed=8)
+    model = archgen.load(save(ref), spec=spec)
+    gen = torch.Generator().manual_seed(9)
+    sequences = [torch.randint(3, 99, (n,), generator=gen).tolist() for n in (4, 11, 7)]
+    with pytest.raises(ValueError, match="the head finds each row's first token by its mask"):
+        model.run_batch(sequences, pack=True)
+    for sequence, out in zip(sequences, model.run_batch(sequences)):
+        ids = torch.tensor([sequence])
+        with torch.no_grad():
+            expected = ref(input_ids=ids, attention_mask=torch.ones_like(ids)).logits[0]
+        torch.testing.assert_close(out["logits"], expected, atol=1e-5, rtol=0)
+
+
 def test_modernbert_reads_config_files_written_before_per_type_rope() -> None:
     """A ModernBERT config.json as released (no `layer_types`, no `rope_parameters`:
     `global_attn_every_n_layers`, `global_rope_theta` and `local_rope_theta` instead) gives
