@@ -451,19 +451,18 @@ def _head_code(ir: ArchIR, head: HeadIR, norm, has_cross: bool) -> str:
         body += _loss_code(hs.loss)
     body += ["if output_hidden_states:", '    out["hidden_states"] = tuple(states)', "return out"]
 
-    reads = {
-        "sequence": "every token",
-        "first_token": "the first token",
-        "pooled": "the pooler output",
-        "last_token": "each row's last non-padding token",
-        "mean": "the mean of each row's tokens",
-        "first_kept": "each row's first token that the mask keeps",
-    }
     if isinstance(head.input, Switch):
         picks = " or ".join(_POOLED[case] for case in head.inputs)
         reads = f"per sequence {picks}, as config `{head.input.switch}` says"
     else:
-        reads = reads[head.input]
+        reads = {
+            "sequence": "every token",
+            "first_token": "the first token",
+            "pooled": "the pooler output",
+            "last_token": "each row's last non-padding token",
+            "mean": "the mean of each row's tokens",
+            "first_kept": "each row's first token that the mask keeps",
+        }[head.input]
     doc = f'"""{hs.title[:1].upper() + hs.title[1:]}: reads {reads}; outputs {", ".join(hs.outputs)}'
     doc += f"; loss: {hs.loss}." if hs.loss != "none" else "."
     doc += f' Reference: `{head.class_name}`."""'
