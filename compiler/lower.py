@@ -1042,6 +1042,17 @@ def load_arch(path: Path | str) -> ArchIR:
             err(("attention", "window_layers"), "'window_layers' is built without 'layer_groups'")
     if spec.attention.masked_rows == "two_masks" and spec.attention.window_sides != "past":
         err(("attention", "masked_rows"), "'masked_rows: two_masks' is built for causal ('past') windows")
+    if spec.attention.bidirectional_when is not None:
+        where = ("attention", "bidirectional_when")
+        check_symbol(where, spec.attention.bidirectional_when)
+        size = spec.sizes.get(spec.attention.bidirectional_when)
+        if size is not None and size.kind != "bool":
+            err(
+                where,
+                f"'bidirectional_when' reads a bool size symbol; {spec.attention.bidirectional_when!r} is {size.kind}",
+            )
+        if spec.decoder is not None:
+            err(where, "'bidirectional_when' is built without a 'decoder' section")
     if spec.attention.window_sides != "past" and spec.attention.sliding_window is None:
         err(("attention", "window_sides"), "'window_sides' says where a 'sliding_window' reaches: set one")
     if windows is not None and windows.full_at != "last" and windows.period is None:

@@ -198,7 +198,16 @@ def _features(s: ArchSpec) -> list[str]:
             if s.attention.window_layers
             else ""
         )
-        + (" (the window reaches both sides)" if s.attention.window_sides == "both" else ""),
+        + {
+            "past": "",
+            "both": " (the window reaches both sides)",
+            "follows_attention": " (a bidirectional model's window reaches both sides)",
+        }[s.attention.window_sides]
+        + (
+            f"; every causal head attends both ways when config `{s.attention.bidirectional_when}`"
+            if s.attention.bidirectional_when
+            else ""
+        ),
         f"ffn: {s.ffn.kind}, {s.ffn.activation}"
         + (
             f", biases when config `{s.ffn.bias.switch}`"
@@ -307,7 +316,13 @@ def _head_code(ir: ArchIR, head: HeadIR, norm, has_cross: bool) -> str:
             "self.backbone = CrossBackbone(config) if cross_attention else Backbone(config, causal=True)"
         )
     else:
-        init.append(f"self.backbone = Backbone(config{', causal=True' if causal else ''})")
+        both_ways = s.attention.bidirectional_when
+        if causal and both_ways:
+            init.append(
+                f"self.backbone = Backbone(config, causal=not config.{both_ways})  # bidirectional when set"
+            )
+        else:
+            init.append(f"self.backbone = Backbone(config{', causal=True' if causal else ''})")
     if head.uses_pooler and s.pooler is not None:
         init.append(f"self.pooler = {switched(s.pooler.dense, 'Pooler(config)', 'FirstToken()')}")
     if head.input == "last_token":

@@ -491,12 +491,20 @@ class AttentionSpec(_Strict):
         "fewer than this many slots back (Mistral's `sliding_window`); 0 means no window. Every layer "
         "has it, unless `window_layers` picks some.",
     )
-    window_sides: Literal["past", "both"] = Field(
+    window_sides: Literal["past", "both", "follows_attention"] = Field(
         "past",
         description="Which keys the `sliding_window` `w` limits. `past`: those `w` or more slots before the "
         "query, in causal attention (Mistral). `both`: those more than `w` slots away on either side, so a "
         "query sees `2w + 1` slots, in bidirectional attention too (ModernBERT's local attention, `w` = "
-        "`local_attention // 2`).",
+        "`local_attention // 2`). `follows_attention`: `past` for a causal query, `both` for a "
+        "bidirectional one (Gemma 3 under `bidirectional_when`; `w` is then usually an expression that "
+        "differs per case).",
+    )
+    bidirectional_when: str | None = Field(
+        None,
+        description="A `bool` size symbol: when config.json sets it, every head that attends causally "
+        "attends both ways instead (Gemma 3's `use_bidirectional_attention`, EmbeddingGemma's), and such a "
+        "model cannot generate (refused before any compute). Not with a `decoder` section.",
     )
     masked_rows: Literal["all_keys", "two_masks"] = Field(
         "all_keys",

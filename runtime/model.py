@@ -660,6 +660,12 @@ class ArchgenModel:
         """Check a decoder-only request, then return its steps (run lazily, one per token)."""
         if self.head.spec.attention != "causal":
             raise InputError(f"generation needs a causal head; this model is {self.head.name!r}")
+        both_ways = self.ir.spec.attention.bidirectional_when
+        if both_ways and self.sizes[both_ways]:
+            key = self.ir.spec.sizes[both_ways].config or both_ways
+            raise InputError(
+                f"generation needs causal attention; config.json {key} makes this model attend both ways"
+            )
         inputs = self._check(
             {
                 "input_ids": input_ids,

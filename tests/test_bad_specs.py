@@ -994,6 +994,14 @@ CASES = [
         count=4,  # and the family's heads may cross-attend, and it names no keys for the norms
     ),
     Case(
+        "bidirectional-when-a-str-symbol",
+        {"bad.yaml": delta("sizes: {how: {config: how, kind: str}}\nattention: {bidirectional_when: how}\n")},
+        path="attention.bidirectional_when",
+        line=BODY_LINE + 1,
+        column=13,
+        message="'bidirectional_when' reads a bool size symbol; 'how' is str",
+    ),
+    Case(
         "two-masks-with-a-window-on-both-sides",
         {
             "bad.yaml": delta(

@@ -57,7 +57,8 @@ Llama with parameterless LayerNorms and queries, keys and values clamped to
 `clip_qkv` (OLMoE clamps them too); SmolLM3 Llama with no positions in the layers
 `no_rope_layers` marks 0; Cohere 2 Cohere whose windowed layers alone take rotary
 positions, the others none; Gemma 3 (text) Gemma 2 with per-head query/key norms, no
-score cap, and RoPE parameters per layer type. The eight after it need no knob that was
+score cap, and RoPE parameters per layer type (and, as EmbeddingGemma, every head
+bidirectional with its window on both sides when `use_bidirectional_attention` says so). The eight after it need no knob that was
 not there (each file says which it uses). ModernBERT is a bidirectional encoder whose
 local layers see a window on both sides, every `global_attn_every_n_layers`-th layer
 (from the first) full, each kind with its own RoPE theta; its layer 0 has no attention
@@ -500,7 +501,10 @@ def gemma3_text_config(draw, heads: int) -> dict:
     local = rope_scaling(draw, config | theta, heads)["rope_parameters"]
     for params in (full, local):  # the reference ignores a type's `truncate: false`; the spec refuses it
         params.pop("truncate", None)
-    return config | {"rope_parameters": {"full_attention": full, "sliding_attention": local}}
+    config |= {"rope_parameters": {"full_attention": full, "sliding_attention": local}}
+    if draw(st.booleans()):  # EmbeddingGemma's: every head attends both ways, the window both sides
+        config |= {"use_bidirectional_attention": True, "sliding_window": draw(st.integers(2, 12))}
+    return config
 
 
 def olmo3_config(draw, heads: int) -> dict:
@@ -1106,6 +1110,26 @@ def test_rope_types_follow_the_window_period_when_config_json_has_no_list() -> N
     with torch.no_grad():
         expected = ref(input_ids=ids).logits
     torch.testing.assert_close(model(ids)["logits"], expected, atol=1e-5, rtol=0)
+
+
+def test_a_bidirectional_gemma3_does_not_generate_and_refuses_a_window_it_cannot_say() -> None:
+    """EmbeddingGemma's config.json (`use_bidirectional_attention`) makes Gemma 3's causal LM
+    attend both ways: its forward equals the reference's (the drawn configs compare every
+    head), generation is refused before any compute, and a `sliding_window` of 1, whose
+    reference window holds only the query, is refused by name."""
+    spec = FIXTURES / "gemma3_text.yaml"
+    ir = load_arch(spec)
+    config = dict(ir.spec.reference.tiny) | {"use_bidirectional_attention": True, "sliding_window": 4}
+    ref = build_reference(ir, ir.head("causal_lm"), config | {"hidden_act": "gelu_pytorch_tanh"})
+    model = archgen.load(save(ref), spec=spec)
+    assert not model.module.backbone.causal and model.module.backbone.window == 2
+    with pytest.raises(
+        InputError, match="config.json use_bidirectional_attention makes this model attend both"
+    ):
+        model.generate(torch.tensor([[5, 6, 7]]), max_new_tokens=2)
+    ref = build_reference(ir, ir.head("encoder_model"), config | {"sliding_window": 1})
+    with pytest.raises(ValueError, match="a bidirectional Gemma 3 needs sliding_window >= 2"):
+        archgen.load(save(ref), spec=spec)
 
 
 def test_rotary_layers_follow_the_period_when_config_json_has_no_list() -> None:
