@@ -162,7 +162,8 @@ def mapping(
             if e.get("transpose"):
                 note = "stored (in, out): transposed" + (f"; {note}" if note else "")
             if "regroup" in e:
-                rows = f"rows ({e['regroup']['groups']}, {e['regroup']['parts']}, n) regrouped by part"
+                parts = e["regroup"].get("parts") or f"{e['regroup']['heads']} / {e['regroup']['groups']} + 2"
+                rows = f"rows ({e['regroup']['groups']}, {parts}, n) regrouped by part"
                 note = rows + (f"; {note}" if note else "")
             t.add_row(keys, e["op"], "\n".join(e["params"]) if "params" in e else e.get("param", "-"), note)
         out.print(t)

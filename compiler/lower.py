@@ -1199,6 +1199,14 @@ def load_arch(path: Path | str) -> ArchIR:
                 f"{slot!r} is not a linear slot of this structure; linear slots: {', '.join(linear)}",
                 f"did you mean {guess!r}?" if guess else None,
             )
+    if spec.attention.qkv_layout == "per_group":
+        named = {spec.keys.get(slot) for slot in ("attn.q", "attn.k", "attn.v")}
+        if len(named) != 1 or spec.attention.num_kv_heads is None or spec.block.bottleneck is not None:
+            err(
+                ("attention", "qkv_layout"),
+                "'qkv_layout: per_group' orders one fused key: attn.q, attn.k and attn.v must name the same "
+                "key, with grouped-query attention ('num_kv_heads') and without a bottleneck",
+            )
     if spec.attention.qkv_layout == "per_head":
         named = {spec.keys.get(slot) for slot in ("attn.q", "attn.k", "attn.v")}
         if len(named) != 1 or spec.attention.num_kv_heads is not None or spec.block.bottleneck is not None:

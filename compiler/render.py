@@ -971,6 +971,9 @@ def slot_entries(
         if slot in ("attn.q", "attn.k", "attn.v") and s.attention.qkv_layout == "per_head":
             # one key whose q/k/v rows are grouped by head (checked): regrouped by part at load
             flag["regroup"] = {"parts": 3, "groups": s.attention.num_heads}
+        elif slot in ("attn.q", "attn.k", "attn.v") and s.attention.qkv_layout == "per_group":
+            # one key whose rows are grouped per key/value head: its queries, its key, its value
+            flag["regroup"] = {"heads": s.attention.num_heads, "groups": s.attention.num_kv_heads}
         # a bias a config switch turns on exists only then
         switched = bias_when(_slot_bias(s, slot)).get("when", []) if p == "bias" and kind == "linear" else []
         for path, index, conds in _placements(s, slot, root, cross_when):

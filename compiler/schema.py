@@ -462,12 +462,15 @@ class AttentionSpec(_Strict):
         "then have a projection of their own (`attn.q`) and keys and values a fused one (`attn.kv`). "
         "Omit for one key/value head per query head, all three fused.",
     )
-    qkv_layout: Literal["stacked", "per_head"] = Field(
+    qkv_layout: Literal["stacked", "per_head", "per_group"] = Field(
         "stacked",
         description="Where `attn.q`, `attn.k` and `attn.v` name one checkpoint key, the order of its rows. "
         "`stacked`: all queries, then all keys, then all values (GPT-2's `c_attn`), as the generated "
         "module holds them. `per_head`: each head's query, key and value rows together (GPT-NeoX's "
-        "`query_key_value`); the loader regroups them and export restores the checkpoint's order.",
+        "`query_key_value`); the loader regroups them and export restores the checkpoint's order. "
+        "`per_group`: with `num_kv_heads`, each key/value head's rows together: the queries of the "
+        "`num_heads / num_kv_heads` heads it serves, then its key, then its value (Falcon-40B's "
+        "`query_key_value`); regrouped and restored the same way.",
     )
     qk_norm: bool | Switch = Field(
         False,

@@ -11,7 +11,9 @@ named operation:
 * ``regroup`` (a flag on ``rename``: ``{"parts": p, "groups": <size symbol>}``): the
   checkpoint orders the rows ``(groups, parts, n)`` (each head's q, k and v rows
   together), the parameter ``(parts, groups, n)``; loading reorders them (a copy),
-  export restores the checkpoint's order;
+  export restores the checkpoint's order. With ``"heads": <size symbol>`` instead of
+  ``parts``, each group holds ``heads / groups`` query rows, then a key's and a value's
+  (q/k/v grouped per key/value head, Falcon-40B's);
 * ``tie``: the parameter *is* another parameter (the MLM decoder and the word
   embedding); a tied copy in the checkpoint is accepted if it is equal;
 * ``ignore``: a key the loader accepts and drops, with its reason; with ``same_as``
@@ -88,7 +90,8 @@ def plan(
     out = [dict(e) for e in entries if _active(e, flags)]
     for entry in out:  # a regrouping names its group count by size symbol
         if "regroup" in entry:
-            entry["regroup"] = {**entry["regroup"], "groups": (sizes or {})[entry["regroup"]["groups"]]}
+            named = {k: (sizes or {})[v] for k, v in entry["regroup"].items() if k in ("groups", "heads")}
+            entry["regroup"] = {**entry["regroup"], **named}
     for name in ("i", "j", "e"):
         expanded = []
         for entry in out:
@@ -180,6 +183,7 @@ def gather(
             whole[e["dim"]] = sum(rows)
             tensor = one_key(e, whole)
             if tensor is not None:
+                tensor = _regroup(tensor, e["regroup"], back=False) if "regroup" in e else tensor
                 state.update(zip(e["params"], tensor.split(rows, dim=e["dim"])))
         else:  # pragma: no cover - the compiler writes only these ops
             raise CheckpointError(f"unknown table operation {op!r}")
@@ -209,10 +213,18 @@ def gather(
 
 
 def _regroup(tensor: torch.Tensor, regroup: dict, back: bool) -> torch.Tensor:
-    """Rows ``(groups, parts, n)`` -> ``(parts, groups, n)`` (``back``: the reverse)."""
-    outer = (regroup["parts"], regroup["groups"]) if back else (regroup["groups"], regroup["parts"])
-    rows = tensor.reshape(*outer, -1, *tensor.shape[1:])
-    return rows.transpose(0, 1).reshape(tensor.shape)
+    """Rows ``(groups, parts, n)`` -> ``(parts, groups, n)`` (``back``: the reverse); with
+    ``heads``, each group's parts are ``heads / groups`` query rows, a key's and a value's."""
+    groups = regroup["groups"]
+    sizes = [regroup["heads"] // groups, 1, 1] if "heads" in regroup else [1] * regroup["parts"]
+    width = tensor.shape[0] // (groups * sum(sizes))  # rows of one part of one group
+    rest = tensor.shape[1:]
+    if back:  # parameter order: each part's groups -> checkpoint order: each group's parts
+        parts = tensor.split([groups * size * width for size in sizes])
+        rows = torch.cat([p.reshape(groups, size, width, *rest) for p, size in zip(parts, sizes)], dim=1)
+        return rows.reshape(tensor.shape)
+    rows = tensor.reshape(groups, sum(sizes), width, *rest)
+    return torch.cat([part.reshape(-1, *rest) for part in rows.split(sizes, dim=1)])
 
 
 def _stored(shape, entry: dict) -> tuple[int, ...]:
@@ -244,6 +256,7 @@ def export(
             out[e["key"]] = param.clone() if own is None else own.to(param.dtype).contiguous()
         elif e["op"] == "split":
             whole = torch.cat([params[p].detach() for p in e["params"]], dim=e["dim"])
+            whole = _regroup(whole, e["regroup"], back=True) if "regroup" in e else whole
             out[e["key"]] = (whole.t() if e.get("transpose") else whole).contiguous()
         elif e["op"] == "fuse":
             parts = params[e["param"]].detach().chunk(len(e["keys"]), dim=e["dim"])

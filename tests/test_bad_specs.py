@@ -1002,6 +1002,15 @@ CASES = [
         message="'bidirectional_when' reads a bool size symbol; 'how' is str",
     ),
     Case(
+        "qkv-per-group-without-grouped-query-attention",
+        {"bad.yaml": delta("attention: {qkv_layout: per_group}\n")},
+        path="attention.qkv_layout",
+        line=BODY_LINE,
+        column=13,
+        message="'qkv_layout: per_group' orders one fused key: attn.q, attn.k and attn.v must name the same "
+        "key, with grouped-query attention ('num_kv_heads') and without a bottleneck",
+    ),
+    Case(
         "two-masks-with-a-window-on-both-sides",
         {
             "bad.yaml": delta(

@@ -46,7 +46,9 @@ norms and the squared relu; Granite Llama with four config multipliers (word
 embeddings, residual branches, attention scores, logits); Cohere Llama with
 attention and FFN side by side on one bias-free LayerNorm, adjacent rotary pairs
 and scaled logits; Falcon (7B) attention and FFN side by side on one norm with
-multi-query attention in one key and switched biases; Nemotron Llama with
+multi-query attention in one key and switched biases (its new decoder architecture,
+Falcon-40B's, on two norms with grouped-query attention whose key orders q/k/v per
+key/value head); Nemotron Llama with
 `1 + weight` LayerNorms, the squared relu, partial rotary and switched biases;
 MPT has ALiBi positions counted by slot, bias-free LayerNorms and no biases;
 RoFormer is a BERT-style encoder whose only positions are rotary; BioGPT is OPT
@@ -454,6 +456,12 @@ def falcon_config(draw, heads: int) -> dict:
     return rope_scaling(draw, config, heads)
 
 
+def falcon_40b_config(draw, heads: int) -> dict:
+    config = falcon_config(draw, heads)
+    kv_heads = draw(st.sampled_from([k for k in range(1, heads + 1) if heads % k == 0]))
+    return config | {"new_decoder_architecture": True, "num_kv_heads": kv_heads}
+
+
 def nemotron_config(draw, heads: int) -> dict:
     return phi3_config(draw, heads) | {
         "hidden_act": draw(st.sampled_from(["relu2", "silu"])),
@@ -679,6 +687,7 @@ SPECS = {
     "cohere2": UserSpec(cohere2_config, "hidden_act", "silu", 0),
     "smollm3": UserSpec(smollm3_config, "hidden_act", "silu", 0),
     "falcon": UserSpec(falcon_config, "activation", "gelu", 0),
+    "falcon_40b": UserSpec(falcon_40b_config, "activation", "gelu", 0),
     "nemotron": UserSpec(nemotron_config, "hidden_act", "relu2", 0),
     "mpt": UserSpec(mpt_config, None, "gelu", 0),  # MPT's FFN has no activation key
     "roformer": UserSpec(roformer_config, "hidden_act", "gelu", 0),
@@ -731,6 +740,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
             "persimmon": sorted(decoder),
             **{name: sorted(["encoder_model", "causal_lm"]) for name in ("granite", "cohere", "cohere2")},
             "falcon": sorted(with_qa),
+            "falcon_40b": sorted(with_qa),
             "nemotron": sorted(with_qa),
             "mpt": sorted(with_qa),
             "roformer": sorted(["encoder_model", *encoder[:-1]]),  # no multiple choice
