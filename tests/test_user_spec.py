@@ -1405,6 +1405,18 @@ def test_an_offset_position_table_admits_positions_not_rows() -> None:
         model(ids[:, :2], position_ids=torch.tensor([[0, 64]]))
 
 
+def refuses_packing_and_runs_buckets(model, ref, sequences: list, reason: str) -> None:
+    """`run_batch` refuses to pack ``sequences`` for ``reason``, and its buckets give each
+    one the reference's logits on that sequence alone."""
+    with pytest.raises(ValueError, match=reason):
+        model.run_batch(sequences, pack=True)
+    for sequence, out in zip(sequences, model.run_batch(sequences)):
+        ids = torch.tensor([sequence])
+        with torch.no_grad():
+            expected = ref(input_ids=ids, attention_mask=torch.ones_like(ids)).logits[0]
+        torch.testing.assert_close(out["logits"], expected, atol=1e-5, rtol=0)
+
+
 def test_modernbert_mean_pooling_runs_batches_in_buckets() -> None:
     """A ModernBERT classifier whose config.json says `classifier_pooling: mean` averages
     each row's tokens: `run_batch` cannot pack its rows, says why when asked to, and its
@@ -1417,13 +1429,7 @@ def test_modernbert_mean_pooling_runs_batches_in_buckets() -> None:
     assert model.module.pooling == "mean"
     gen = torch.Generator().manual_seed(7)
     sequences = [torch.randint(3, 99, (n,), generator=gen).tolist() for n in (5, 13, 2, 9)]
-    with pytest.raises(ValueError, match="the head averages each row's tokens"):
-        model.run_batch(sequences, pack=True)
-    for sequence, out in zip(sequences, model.run_batch(sequences)):
-        ids = torch.tensor([sequence])
-        with torch.no_grad():
-            expected = ref(input_ids=ids, attention_mask=torch.ones_like(ids)).logits[0]
-        torch.testing.assert_close(out["logits"], expected, atol=1e-5, rtol=0)
+    refuses_packing_and_runs_buckets(model, ref, sequences, "the head averages each row's tokens")
 
 
 def test_a_head_reading_each_rows_first_kept_token_is_not_packed(tmp_path: Path) -> None:
@@ -1441,13 +1447,9 @@ def test_a_head_reading_each_rows_first_kept_token_is_not_packed(tmp_path: Path)
     model = archgen.load(save(ref), spec=spec)
     gen = torch.Generator().manual_seed(9)
     sequences = [torch.randint(3, 99, (n,), generator=gen).tolist() for n in (4, 11, 7)]
-    with pytest.raises(ValueError, match="the head finds each row's first token by its mask"):
-        model.run_batch(sequences, pack=True)
-    for sequence, out in zip(sequences, model.run_batch(sequences)):
-        ids = torch.tensor([sequence])
-        with torch.no_grad():
-            expected = ref(input_ids=ids, attention_mask=torch.ones_like(ids)).logits[0]
-        torch.testing.assert_close(out["logits"], expected, atol=1e-5, rtol=0)
+    refuses_packing_and_runs_buckets(
+        model, ref, sequences, "the head finds each row's first token by its mask"
+    )
 
 
 def test_modernbert_reads_config_files_written_before_per_type_rope() -> None:
