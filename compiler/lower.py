@@ -1199,21 +1199,20 @@ def load_arch(path: Path | str) -> ArchIR:
                 f"{slot!r} is not a linear slot of this structure; linear slots: {', '.join(linear)}",
                 f"did you mean {guess!r}?" if guess else None,
             )
-    if spec.attention.qkv_layout == "per_group":
+    layout = spec.attention.qkv_layout
+    if layout != "stacked":  # a row order of one fused key; per_group's rows serve key/value heads
         named = {spec.keys.get(slot) for slot in ("attn.q", "attn.k", "attn.v")}
-        if len(named) != 1 or spec.attention.num_kv_heads is None or spec.block.bottleneck is not None:
-            err(
-                ("attention", "qkv_layout"),
-                "'qkv_layout: per_group' orders one fused key: attn.q, attn.k and attn.v must name the same "
-                "key, with grouped-query attention ('num_kv_heads') and without a bottleneck",
+        grouped = spec.attention.num_kv_heads is not None
+        if len(named) != 1 or grouped != (layout == "per_group") or spec.block.bottleneck is not None:
+            gqa = (
+                "with grouped-query attention ('num_kv_heads')"
+                if layout == "per_group"
+                else "without grouped-query attention"
             )
-    if spec.attention.qkv_layout == "per_head":
-        named = {spec.keys.get(slot) for slot in ("attn.q", "attn.k", "attn.v")}
-        if len(named) != 1 or spec.attention.num_kv_heads is not None or spec.block.bottleneck is not None:
             err(
                 ("attention", "qkv_layout"),
-                "'qkv_layout: per_head' orders one fused key: attn.q, attn.k and attn.v must name the same "
-                "key, without grouped-query attention or a bottleneck",
+                f"'qkv_layout: {layout}' orders one fused key: attn.q, attn.k and attn.v must name the same "
+                f"key, {gqa} and without a bottleneck",
             )
     for group in (("attn.q", "attn.k", "attn.v"), ("cross.k", "cross.v")):
         flagged = [slot for slot in group if slot in spec.transposed]
