@@ -159,6 +159,10 @@ def mapping(
                 note += f" ({{i}} < {e['layers']})"
             if "from_layer" in e:
                 note += f" ({{i}} >= {e['from_layer']})"
+            if "layers_where" in e:
+                rule = e["layers_where"]
+                rules = ", ".join(f"{k} {rule[k]}" for k in ("skip", "step", "start") if k in rule)
+                note += f" ({{i}}: layers {'with' if rule['experts'] else 'without'} experts by {rules})"
             if e.get("transpose"):
                 note = "stored (in, out): transposed" + (f"; {note}" if note else "")
             if "regroup" in e:

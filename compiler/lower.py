@@ -653,6 +653,11 @@ def backbone_slots(spec: ArchSpec, *, cross_attention: bool = True) -> dict[str,
             slots["ffn.shared.down"] = "linear"
             if spec.ffn.experts.shared.gated:
                 slots["ffn.shared_gate"] = "linear"
+        if spec.ffn.experts.layers is not None:  # the dense FFN of the layers without experts
+            if spec.ffn.kind == "gated":
+                slots["ffn.dense.gate"] = "linear"
+            slots["ffn.dense.up"] = "linear"
+            slots["ffn.dense.down"] = "linear"
     if not spec.block.shared_norm:
         slots["ffn_norm"] = "norm"
     if spec.block.placement == "sandwich":
@@ -736,6 +741,13 @@ def _size_refs(spec: ArchSpec) -> list[tuple[tuple, str]]:
     if scaling is not None:
         refs += [
             (("embeddings", "position", "scaling", "type_theta", k), v) for k, v in scaling.type_theta.items()
+        ]
+    layers = spec.ffn.experts.layers if spec.ffn.experts else None
+    if layers is not None:
+        refs += [
+            (("ffn", "experts", "layers", knob), getattr(layers, knob))
+            for knob in ("dense_size", "skip", "step", "start")
+            if getattr(layers, knob) is not None
         ]
     return [r for r in refs if r is not None]
 
@@ -857,6 +869,7 @@ def load_arch(path: Path | str) -> ArchIR:
         ("attention", "window_layers", "types"): ("list", "'types'"),
         ("embeddings", "position", "rotary_layers", "types"): ("list", "'types'"),
         ("embeddings", "position", "scaling", "layer_types"): ("list", "'layer_types'"),
+        ("ffn", "experts", "layers", "skip"): ("list", "'skip'"),
     }
     for loc, sym in _size_refs(spec):
         want, knob = readers.get(loc, (None, None))
@@ -982,6 +995,16 @@ def load_arch(path: Path | str) -> ArchIR:
             err(("block", "parallel"), "parallel attention and FFN are pre-norm: set block.placement: pre")
         if spec.block.ffn_stack:
             err(("block", "parallel"), "parallel attention and FFN are built without an 'ffn_stack'")
+    if spec.attention.qk_norm_at == "after_rotary" and (
+        spec.attention.qk_norm is False
+        or spec.attention.qk_norm_scope == "all_heads"
+        or emb.position.kind != "rotary"
+    ):
+        err(
+            ("attention", "qk_norm_at"),
+            "'qk_norm_at: after_rotary' places a per-head query/key norm ('qk_norm', scope 'head' or "
+            "'head_weights') after rotary positions ('kind: rotary')",
+        )
     if spec.attention.qk_norm_scope != "head" and spec.attention.qk_norm is False:
         err(("attention", "qk_norm_scope"), "'qk_norm_scope' says what a query/key norm spans; set 'qk_norm'")
     elif spec.attention.qk_norm_scope == "head_weights" and spec.norm.kind not in ("layer_norm", "rms_norm"):
@@ -1005,6 +1028,22 @@ def load_arch(path: Path | str) -> ArchIR:
             key = spec.keys.get(slot)
             if key is not None and "{e}" not in key:
                 err(("keys", slot), f"an expert's key holds '{{e}}', its index ({key!r} does not)")
+        if spec.ffn.experts.layers is not None:
+            layers = spec.ffn.experts.layers
+            if not (layers.skip or layers.step or layers.start):
+                err(
+                    ("ffn", "experts", "layers"),
+                    "'layers' picks the layers with experts: give 'skip', 'step' or 'start'",
+                )
+            if spec.block.layer_groups:
+                err(
+                    ("ffn", "experts", "layers"),
+                    "dense layers among the experts are built without 'layer_groups'",
+                )
+            for slot in ("ffn.dense.gate", "ffn.dense.up", "ffn.dense.down"):
+                key = spec.keys.get(slot)
+                if key is not None and "{e}" in key:
+                    err(("keys", slot), f"the dense FFN is one per layer: its key has no '{{e}}' ({key!r})")
     else:
         for slot, key in spec.keys.items():
             if key is not None and "{e}" in key:

@@ -189,6 +189,7 @@ def _features(s: ArchSpec) -> list[str]:
                 "all_heads": ", queries and keys normed across all heads' features",
             }[s.attention.qk_norm_scope]
             + ("" if s.attention.qk_norm is True else f" when config `{s.attention.qk_norm.switch}`")
+            + (" (after rotary positions)" if s.attention.qk_norm_at == "after_rotary" else "")
         )
         + (f", scores capped by `{s.attention.softcap}`" if s.attention.softcap else "")
         + (f", queries, keys and values clamped to `{s.attention.clip}`" if s.attention.clip else "")
@@ -234,6 +235,17 @@ def _features(s: ArchSpec) -> list[str]:
         )
     if s.block.ffn_stack:
         lines.append(f"FFNs per layer: `{s.block.ffn_stack}` (extra FFN + norm blocks before the last)")
+    if s.ffn.experts:
+        e = s.ffn.experts
+        lines.append(
+            f"experts: `{e.count}`, `{e.top_k}` per token"
+            + (", a shared expert" if e.shared else "")
+            + (
+                f", in the layers {_expert_rules(s)}; the others a dense FFN of `{e.layers.dense_size}`"
+                if e.layers
+                else ""
+            )
+        )
     return lines
 
 
@@ -757,6 +769,9 @@ def render_module(ir: ArchIR) -> str:
             else None
         ),
         shared=s.ffn.experts.shared if s.ffn.experts else None,
+        expert_layers=s.ffn.experts.layers if s.ffn.experts else None,
+        expert_rules=_expert_rules(s),
+        expert_test=_expert_test(s),
         window_key=s.sizes[s.attention.window_layers.types].config if s.attention.window_layers else None,
         rotary_key=s.sizes[s.embeddings.position.rotary_layers.types].config
         if rotary and s.embeddings.position.rotary_layers
@@ -948,8 +963,45 @@ def _placements(
         return [(*split, {"when": in_bottleneck}), (*plain, {"unless": in_bottleneck})]
     if slot in ("ffn.gate", "ffn.up", "ffn.down") and s.ffn.experts is not None:
         # each expert's FFN: `{e}` expands over the experts, as `{i}` over the layers
-        return [(layer + f"ffn.experts.{{e}}.{slot[4:]}", None, {"experts": s.ffn.experts.count})]
+        where = {"experts": s.ffn.experts.count, **_expert_layers(s, True)}
+        return [(layer + f"ffn.experts.{{e}}.{slot[4:]}", None, where)]
+    if slot.startswith("ffn.dense."):  # the dense FFN of a layer without experts
+        return [(layer + "ffn." + slot.removeprefix("ffn.dense."), None, _expert_layers(s, False))]
+    if slot.startswith(("ffn.router", "ffn.shared")):
+        return [(layer + slot, None, _expert_layers(s, True))]
     return [(layer + _PATHS.get(slot, slot), None, {})]
+
+
+def _expert_rules(s: ArchSpec) -> str | None:
+    """`ffn.experts.layers` in words, for the generated module's comment."""
+    layers = s.ffn.experts.layers if s.ffn.experts else None
+    if layers is None:
+        return None
+    words = [f"not listed in config.{layers.skip}"] if layers.skip else []
+    words += [f"every config.{layers.step}-th"] if layers.step else []
+    words += [f"from layer config.{layers.start}"] if layers.start else []
+    return ", ".join(words)
+
+
+def _expert_test(s: ArchSpec) -> str | None:
+    """Whether layer `i` has experts, as the generated module computes it (`skip` a local set)."""
+    layers = s.ffn.experts.layers if s.ffn.experts else None
+    if layers is None:
+        return None
+    tests = ["i not in skip"] if layers.skip else []
+    tests += [f"(i + 1) % config.{layers.step} == 0"] if layers.step else []
+    tests += [f"i >= config.{layers.start}"] if layers.start else []
+    return " and ".join(tests)
+
+
+def _expert_layers(s: ArchSpec, experts: bool) -> dict:
+    """The condition of an entry in the layers with experts (``experts``) or in the others, where
+    `ffn.experts.layers` picks them: its rules, by size symbol, for the loader to apply."""
+    layers = s.ffn.experts.layers
+    if layers is None:
+        return {}
+    rules = {k: getattr(layers, k) for k in ("skip", "step", "start") if getattr(layers, k) is not None}
+    return {"layers_where": {"experts": experts, **rules}}
 
 
 def slot_entries(

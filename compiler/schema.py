@@ -106,7 +106,7 @@ class SizeSpec(_Strict):
         "config.json mapping or list read whole (an empty one when the key is absent); it needs `config` "
         "(a `fallback` to another symbol of its kind may follow), no expression reads it, and only "
         "`position.scaling.params` (a mapping), `attention.window_layers.types`, "
-        "`position.rotary_layers.types` and `position.scaling.layer_types` (lists) name one; `count_of` "
+        "`position.rotary_layers.types`, `position.scaling.layer_types` and `ffn.experts.layers.skip` (lists) name one; `count_of` "
         "counts a list's entries as a number.",
     )
 
@@ -168,7 +168,7 @@ class NormSpec(_Strict):
     )
 
 
-RopeScalingType = Literal["linear", "llama3", "yarn", "longrope"]
+RopeScalingType = Literal["linear", "llama3", "yarn", "longrope", "ntk_alpha"]
 
 
 class RopeScalingSpec(_Strict):
@@ -191,7 +191,9 @@ class RopeScalingSpec(_Strict):
         "`original_max_position_embeddings`, optional `factor` and `attention_factor`; a call whose "
         "largest position id reaches `original` uses the long factors, otherwise the short ones, for "
         "the whole call (as the reference decides per batch; `run_batch` packs several sequences into one call, "
-        "so there too). A mapping of one set of parameters per layer type (Gemma 3's) needs `layer_types`; "
+        "so there too). `ntk_alpha` (built only where `types` lists it): `alpha` (theta stretched to "
+        "`theta * alpha ** (dim / (dim - 2))`, fixed frequencies; HunYuan's checkpoints label it `dynamic`, "
+        "an alias). A mapping of one set of parameters per layer type (Gemma 3's) needs `layer_types`; "
         "another `rope_type` (e.g. `dynamic`, whose frequencies depend on the longest sequence seen so far) "
         "is refused when the model is built."
     )
@@ -478,6 +480,11 @@ class AttentionSpec(_Strict):
         "backbone's norm kind and epsilon, before rotary positions (slots `attn.q_norm`, `attn.k_norm`; "
         "Qwen3, Phi's `qk_layernorm`). A switch that is off has no such weights.",
     )
+    qk_norm_at: Literal["before_rotary", "after_rotary"] = Field(
+        "before_rotary",
+        description="With a per-head `qk_norm` (`head` or `head_weights` scope): whether the norms read "
+        "each head's queries and keys before rotary positions turn them (Qwen3) or after (HunYuan).",
+    )
     qk_norm_scope: Literal["head", "head_weights", "all_heads"] = Field(
         "head",
         description="With `qk_norm`: what one norm spans. `head`: each head's `head_dim` features, one "
@@ -573,6 +580,31 @@ class SharedExpertSpec(_Strict):
     )
 
 
+class ExpertLayersSpec(_Strict):
+    """Which layers hold the mixture of experts; the others hold one dense FFN of the FFN's kind
+    and activation at `dense_size` (slots `ffn.dense.gate`, `ffn.dense.up`, `ffn.dense.down`),
+    without a router or shared expert. Layer i holds the experts when every rule given holds:
+    it is not in `skip`, `(i + 1) % step == 0`, and `i >= start`. The weight table maps each
+    layer's keys by the same rules, read from config.json at load time."""
+
+    dense_size: str = Field(description="Size symbol of the dense FFN's inner width (`intermediate_size`).")
+    skip: str | None = Field(
+        None,
+        description="A `list` size symbol: the indices of layers with the dense FFN (Qwen2-MoE's and "
+        "Qwen3-MoE's `mlp_only_layers`).",
+    )
+    step: str | None = Field(
+        None,
+        description="An int size symbol `s`: layer i holds the experts only when `(i + 1) % s == 0` "
+        "(Qwen2-MoE's `decoder_sparse_step`); 1 means every layer.",
+    )
+    start: str | None = Field(
+        None,
+        description="An int size symbol: the layers before this index hold the dense FFN (DeepSeek's "
+        "`first_k_dense_replace`).",
+    )
+
+
 class ExpertsSpec(_Strict):
     """A mixture of experts in place of each layer's FFN: `count` FFNs of the FFN's kind, of
     which a router (slot `ffn.router`, a bias-free linear) picks `top_k` for each token by the
@@ -592,6 +624,11 @@ class ExpertsSpec(_Strict):
     )
     shared: SharedExpertSpec | None = Field(
         None, description="An expert every token goes through besides the routed ones (see SharedExpertSpec)."
+    )
+    layers: ExpertLayersSpec | None = Field(
+        None,
+        description="Which layers hold the experts, the others a dense FFN (see ExpertLayersSpec). "
+        "Default: every layer.",
     )
 
 

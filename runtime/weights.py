@@ -25,7 +25,8 @@ named operation:
 ``when``/``unless`` name a flag (bound from config.json) that switches an entry
 on or off; ``{i}`` expands over the layers (over the size symbol ``layers`` names,
 for an entry of a stack with its own layer count; from layer ``from_layer`` where an
-entry says, as a slot layer 0 lacks), and ``{e}`` over the experts of a mixture
+entry says, as a slot layer 0 lacks; over the layers with experts, or those without, where
+``layers_where`` gives `ffn.experts.layers`' rules), and ``{e}`` over the experts of a mixture
 (over the size symbol ``experts`` names). A tied copy in a checkpoint
 (``tie`` key, ``same_as`` key) must equal the tensor it copies. Loading is strict: any missing,
 unexpected or misshapen key raises :class:`CheckpointError` naming all of them.
@@ -106,9 +107,24 @@ def plan(
             else:
                 count = (sizes or {})[entry["layers"]] if "layers" in entry else num_layers
             first = entry.get("from_layer", 0) if name == "i" else 0
-            expanded += [{k: _expand(v, name, n) for k, v in entry.items()} for n in range(first, count)]
+            numbers = range(first, count)
+            if name == "i" and "layers_where" in entry:
+                rule = entry["layers_where"]
+                picked = expert_layers(rule, sizes or {}, count)
+                numbers = [n for n in numbers if picked[n] == rule["experts"]]
+            expanded += [{k: _expand(v, name, n) for k, v in entry.items()} for n in numbers]
         out = expanded
     return Plan(out)
+
+
+def expert_layers(rule: dict, sizes: dict[str, Any], count: int) -> list[bool]:
+    """Which of ``count`` layers hold a mixture of experts under ``rule`` (`ffn.experts.layers`:
+    size symbols ``skip``, ``step``, ``start``): layer i does when it is not listed in `skip`,
+    ``(i + 1) % step == 0`` and ``i >= start``, as the generated module builds them."""
+    skip = set(sizes[rule["skip"]]) if "skip" in rule else set()
+    step = sizes[rule["step"]] if "step" in rule else 1
+    start = sizes[rule["start"]] if "start" in rule else 0
+    return [i not in skip and (i + 1) % step == 0 and i >= start for i in range(count)]
 
 
 def gather(

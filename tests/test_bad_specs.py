@@ -73,6 +73,21 @@ class Case:
     count: int = 1  # how many diagnostics the spec produces in all
 
 
+# A mixture of experts on the family's layers, with dense FFNs in the layers `layers` picks.
+EXPERT_LAYERS = """\
+ffn:
+  experts:
+    count: num_layers
+    top_k: num_heads
+    layers: {layers}
+keys:
+  ffn.router: mlp.gate
+  ffn.up: mlp.experts.{{e}}.up
+  ffn.down: mlp.experts.{{e}}.down
+  ffn.dense.up: {dense}
+  ffn.dense.down: mlp.down
+"""
+
 _MISSING_PREFIX = family_copy("class_prefix: Roberta\n", "")
 
 CASES = [
@@ -701,7 +716,7 @@ CASES = [
         path="embeddings.position.scaling.types[0]",
         line=BODY_LINE + 1,
         column=55,
-        message="expected one of 'linear', 'llama3', 'yarn' or 'longrope', got 'lama3'",
+        message="expected one of 'linear', 'llama3', 'yarn', 'longrope' or 'ntk_alpha', got 'lama3'",
         hint="did you mean 'llama3'?",
     ),
     Case(
@@ -815,6 +830,55 @@ CASES = [
         column=3,
         message="an expert's key holds '{e}', its index ('mlp.experts.up' does not)",
         count=2,  # and the family's heads may cross-attend, which experts are not built with
+    ),
+    Case(
+        "expert-layers-without-a-rule",
+        {"bad.yaml": delta(EXPERT_LAYERS.format(layers="{dense_size: intermediate_size}", dense="mlp.up"))},
+        path="ffn.experts.layers",
+        line=BODY_LINE + 4,
+        column=5,
+        message="'layers' picks the layers with experts: give 'skip', 'step' or 'start'",
+        count=2,  # and the family's heads may cross-attend, which experts are not built with
+    ),
+    Case(
+        "expert-layers-skip-an-int-symbol",
+        {
+            "bad.yaml": delta(
+                EXPERT_LAYERS.format(
+                    layers="{dense_size: intermediate_size, skip: num_layers}", dense="mlp.up"
+                )
+            )
+        },
+        path="ffn.experts.layers.skip",
+        line=BODY_LINE + 4,
+        column=45,
+        message="'skip' names a list size symbol (kind: list); 'num_layers' is int",
+        count=2,  # and the family's heads may cross-attend, which experts are not built with
+    ),
+    Case(
+        "dense-ffn-key-with-an-expert-index",
+        {
+            "bad.yaml": delta(
+                EXPERT_LAYERS.format(
+                    layers="{dense_size: intermediate_size, start: num_heads}", dense="mlp.{e}.up"
+                )
+            )
+        },
+        path="keys.ffn.dense.up",
+        line=BODY_LINE + 9,
+        column=3,
+        message="the dense FFN is one per layer: its key has no '{e}' ('mlp.{e}.up')",
+        count=2,  # and the family's heads may cross-attend, which experts are not built with
+    ),
+    Case(
+        "qk-norm-after-rotary-without-rotary-positions",
+        {"bad.yaml": delta("attention: {qk_norm: true, qk_norm_at: after_rotary}\n")},
+        path="attention.qk_norm_at",
+        line=BODY_LINE,
+        column=28,
+        message="'qk_norm_at: after_rotary' places a per-head query/key norm ('qk_norm', scope 'head' or "
+        "'head_weights') after rotary positions ('kind: rotary')",
+        count=4,  # and the family's heads may cross-attend, and it names no keys for the norms
     ),
     Case(
         "expert-index-without-experts",
@@ -1285,3 +1349,16 @@ def test_size_expressions_divide_and_raise_to_powers_as_python() -> None:
     }
     with pytest.raises(ValueError, match="size 'width'"):
         bind_sizes(sizes, {"n": 256, "d": 3})
+
+
+def test_count_of_counts_a_mapping_or_a_list() -> None:
+    """`count_of` is the number of entries of a config.json mapping (`id2label`) or list, used
+    where the key `config` names is absent; `default` where both are."""
+    sizes = {
+        "labels": SizeSpec(config="num_labels", count_of="id2label", default=2),
+        "listed": SizeSpec(config="num_listed", count_of="listed_layers", default=0),
+    }
+    config = {"id2label": {"0": "a", "1": "b", "2": "c"}, "listed_layers": [1, 4]}
+    assert bind_sizes(sizes, config) == {"labels": 3, "listed": 2}
+    assert bind_sizes(sizes, {}) == {"labels": 2, "listed": 0}
+    assert bind_sizes(sizes, config | {"num_labels": 5}) == {"labels": 5, "listed": 2}

@@ -2,7 +2,7 @@
 XLM-RoBERTa-XL, Llama, Qwen2, Mistral, Mixtral, OLMoE, Qwen3-MoE, Qwen2-MoE, Gemma, Gemma 2, Gemma 3, Qwen3, Phi, GPT-NeoX, GPT-J, ALBERT,
 BLOOM, Phi-3, GPT-BigCode, Starcoder2, StableLM, OLMo, OLMo 2, Persimmon, Granite,
 Cohere, Cohere 2, Falcon, Nemotron, MPT, RoFormer, BioGPT, RoBERTa, Data2Vec (text), Arcee,
-SmolLM3, OLMo 3, Ministral, Helium, ERNIE 4.5, Seed-OSS, EXAONE 4.0, VaultGemma, GLM,
+SmolLM3, OLMo 3, Ministral, Helium, HunYuan (dense), ERNIE 4.5, Seed-OSS, EXAONE 4.0, VaultGemma, GLM,
 ModernBERT, GLM-4, MPNet and GPT-Neo, from tests/fixtures/.
 
 BERT differs from the RoBERTa family in its position ids (sequential), pad id,
@@ -22,7 +22,8 @@ Qwen2 is Llama with q/k/v biases and none on the output projection (and a
 sliding window on the layers `layer_types` marks, as Qwen3), Mistral
 Llama with a causal sliding window, Mixtral Mistral with a mixture of experts
 for each FFN (OLMoE and Qwen3-MoE have one too; Qwen2-MoE adds a shared expert that
-every token goes through, weighted by a sigmoid gate), Gemma Llama with scaled embeddings, `1 +
+every token goes through, weighted by a sigmoid gate; both Qwen MoEs may have layers with a
+dense FFN among the experts), Gemma Llama with scaled embeddings, `1 +
 weight` RMSNorms and a tied LM head, Gemma 2 Gemma with each sublayer's
 input and output normed, capped scores and logits and a window on alternate
 layers, Qwen3 Llama with an RMSNorm over each
@@ -60,8 +61,9 @@ Llama with parameterless LayerNorms and queries, keys and values clamped to
 `no_rope_layers` marks 0; Cohere 2 Cohere whose windowed layers alone take rotary
 positions, the others none; Gemma 3 (text) Gemma 2 with per-head query/key norms, no
 score cap, and RoPE parameters per layer type (and, as EmbeddingGemma, every head
-bidirectional with its window on both sides when `use_bidirectional_attention` says so). The eight after it need no knob that was
-not there (each file says which it uses). ModernBERT is a bidirectional encoder whose
+bidirectional with its window on both sides when `use_bidirectional_attention` says so). Of the nine after it (OLMo 3 to GLM), all
+but one need no knob that was not there (each file says which it uses); HunYuan (dense) is Llama with each head's queries and keys
+normed after rotary positions, and RoPE at a theta stretched by a fixed `alpha` (labelled `dynamic`). ModernBERT is a bidirectional encoder whose
 local layers see a window on both sides, every `global_attn_every_n_layers`-th layer
 (from the first) full, each kind with its own RoPE theta; its layer 0 has no attention
 norm, and its classifiers read the first token (multiple choice: the first one the mask
@@ -219,6 +221,8 @@ def rope_scaling(draw, config: dict, heads: int, kinds: tuple[str, ...] = ROPE_T
         params |= draw(
             st.sampled_from([{}, {"attention_factor": 0.8}, {"mscale": 1.0, "mscale_all_dim": 0.5}])
         )
+    elif kind == "dynamic":  # HunYuan's label for RoPE at a theta stretched by a fixed alpha
+        params |= {"alpha": draw(st.sampled_from([1.5, 50.0, 1000.0])), "factor": 1.0}
     elif kind == "longrope":
         factors = st.lists(st.sampled_from([1.0, 1.5, 4.0, 16.0]), min_size=pairs, max_size=pairs)
         params |= original | {"short_factor": draw(factors), "long_factor": draw(factors)}
@@ -370,14 +374,26 @@ def olmoe_config(draw, heads: int) -> dict:
     return rope_scaling(draw, config, heads) | experts(draw) | clip_qkv(draw)
 
 
+def dense_layers(draw, config: dict) -> dict:
+    """Qwen-MoE's layers with a dense FFN among the experts: those `mlp_only_layers` lists, and
+    all but every `decoder_sparse_step`-th."""
+    layers = range(config["num_hidden_layers"])
+    return {
+        "mlp_only_layers": draw(st.lists(st.sampled_from(layers), unique=True, max_size=2)),
+        "decoder_sparse_step": draw(st.sampled_from([1, 1, 2])),
+    }
+
+
 def qwen2_moe_config(draw, heads: int) -> dict:
     sizes = {"moe_intermediate_size": draw(st.integers(4, 24))}
     sizes["shared_expert_intermediate_size"] = draw(st.integers(4, 24))
-    return qwen2_config(draw, heads) | experts(draw) | sizes | {"qkv_bias": draw(st.booleans())}
+    config = qwen2_config(draw, heads) | experts(draw) | sizes | {"qkv_bias": draw(st.booleans())}
+    return config | dense_layers(draw, config)
 
 
 def qwen3_moe_config(draw, heads: int) -> dict:
-    return qwen3_config(draw, heads) | experts(draw) | {"moe_intermediate_size": draw(st.integers(4, 24))}
+    config = qwen3_config(draw, heads) | experts(draw) | {"moe_intermediate_size": draw(st.integers(4, 24))}
+    return config | dense_layers(draw, config)
 
 
 def phi3_config(draw, heads: int) -> dict:
@@ -537,6 +553,14 @@ def ministral_config(draw, heads: int) -> dict:
     return config | layer_kinds(draw, config)
 
 
+def hunyuan_config(draw, heads: int) -> dict:
+    config = llama_config(draw, heads)
+    # its reference reads head_dim (None by default) without a fallback
+    config["head_dim"] = config.get("head_dim") or config["hidden_size"] // heads
+    config = rope_scaling(draw, config, heads, (*ROPE_TYPES, "dynamic"))
+    return config | {"attention_bias": draw(st.booleans())}
+
+
 def helium_config(draw, heads: int) -> dict:
     config = llama_config(draw, heads)
     config["head_dim"] = (
@@ -666,6 +690,7 @@ SPECS = {
     "olmo3": UserSpec(olmo3_config, "hidden_act", "silu", 1),
     "ministral": UserSpec(ministral_config, "hidden_act", "silu", 0),
     "helium": UserSpec(helium_config, "hidden_act", "silu", 3),
+    "hunyuan_v1_dense": UserSpec(hunyuan_config, "hidden_act", "silu", 0),
     "ernie4_5": UserSpec(ernie4_5_config, "hidden_act", "silu", 0),
     "seed_oss": UserSpec(seed_oss_config, "hidden_act", "silu", 1),
     "exaone4": UserSpec(exaone4_config, "hidden_act", "silu", 0),
@@ -724,7 +749,10 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
             ),  # no causal LM
             **{name: sorted(decoder) for name in ("gemma", "gemma2")},
             "gemma3_text": sorted(["encoder_model", "causal_lm", "sequence_classification"]),
-            "olmo3": sorted(["encoder_model", "causal_lm", "sequence_classification"]),
+            **{
+                name: sorted(["encoder_model", "causal_lm", "sequence_classification"])
+                for name in ("olmo3", "hunyuan_v1_dense")
+            },
             **{name: sorted(["encoder_model", "causal_lm"]) for name in ("ernie4_5", "vaultgemma")},
             **{name: sorted(decoder) for name in ("helium", "glm", "glm4")},
             "phi": sorted(decoder),
@@ -1213,19 +1241,34 @@ def test_rotary_layers_without_window_layers(tmp_path: Path) -> None:
 
 
 @pytest.mark.parametrize("name", ["qwen2_moe", "qwen3_moe"])
-def test_dense_layers_among_the_experts_are_refused(name: str) -> None:
-    """Layers with a dense FFN among the experts (`mlp_only_layers`, `decoder_sparse_step` past
-    1) are not built: such a config.json is refused, naming both keys."""
+def test_dense_layers_among_the_experts(name: str) -> None:
+    """Layers with a dense FFN among the experts (`ffn.experts.layers`): each layer holds the
+    FFN its reference builds, the table maps each layer's keys by the same rules, outputs match,
+    and export writes the checkpoint back bitwise. Four layers: those `mlp_only_layers` lists
+    are dense, and with `decoder_sparse_step` 2 so are layers 0 and 2."""
     spec = FIXTURES / f"{name}.yaml"
     ir = load_arch(spec)
-    config = dict(ir.spec.reference.tiny) | {"hidden_act": "silu", "num_hidden_layers": 2}
-    checkpoint = save(build_reference(ir, ir.head("causal_lm"), config))
-    archgen.load(checkpoint, spec=spec)  # every layer sparse: built
-    written = json.loads((checkpoint / "config.json").read_text())
-    for change in ({"mlp_only_layers": [1]}, {"decoder_sparse_step": 2}):
-        (checkpoint / "config.json").write_text(json.dumps(written | change))
-        with pytest.raises(ValueError, match="decoder_sparse_step must be 1 and mlp_only_layers empty"):
-            archgen.load(checkpoint, spec=spec)
+    for change, want in (
+        ({"mlp_only_layers": [1]}, [True, False, True, True]),
+        ({"decoder_sparse_step": 2}, [False, True, False, True]),
+        ({"mlp_only_layers": [3], "decoder_sparse_step": 2}, [False, True, False, False]),
+    ):
+        config = dict(ir.spec.reference.tiny) | {"hidden_act": "silu", "num_hidden_layers": 4} | change
+        ref = build_reference(ir, ir.head("causal_lm"), config, seed=3)
+        checkpoint = save(ref)
+        model = archgen.load(checkpoint, spec=spec)
+        assert model.module.backbone.expert_layers == want
+        assert [hasattr(layer.mlp, "experts") for layer in ref.model.layers] == want
+        ids = torch.randint(3, config["vocab_size"], (2, 7), generator=torch.Generator().manual_seed(5))
+        with torch.no_grad():
+            expected = ref(input_ids=ids).logits
+        torch.testing.assert_close(model(ids)["logits"], expected, atol=1e-5, rtol=0)
+        with tempfile.TemporaryDirectory() as out:
+            model.save_pretrained(out)
+            written = load_file(Path(out) / "model.safetensors")
+        stored = load_file(checkpoint / "model.safetensors")
+        assert written.keys() == stored.keys()
+        assert all(torch.equal(written[k], stored[k]) for k in stored)
 
 
 @pytest.mark.parametrize("buckets", [16, 64])
