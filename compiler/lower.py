@@ -706,6 +706,9 @@ def _size_refs(spec: ArchSpec) -> list[tuple[tuple, str]]:
         (("attention", "window_layers", "period"), spec.attention.window_layers.period)
         if spec.attention.window_layers and spec.attention.window_layers.period
         else None,
+        (("attention", "window_layers", "windowed_from"), spec.attention.window_layers.windowed_from)
+        if spec.attention.window_layers and spec.attention.window_layers.windowed_from
+        else None,
         (("embeddings", "position", "rotary_layers", "types"), spec.embeddings.position.rotary_layers.types)
         if spec.embeddings.position.rotary_layers
         else None,
@@ -1079,6 +1082,11 @@ def load_arch(path: Path | str) -> ArchIR:
             )
         if spec.block.layer_groups:
             err(("attention", "window_layers"), "'window_layers' is built without 'layer_groups'")
+        if windows.period is not None and windows.windowed_from is not None:
+            err(
+                ("attention", "window_layers", "windowed_from"),
+                "'windowed_from' and 'period' both derive the layers without a list: give one",
+            )
     if spec.attention.masked_rows == "two_masks" and spec.attention.window_sides != "past":
         err(("attention", "masked_rows"), "'masked_rows: two_masks' is built for causal ('past') windows")
     if spec.attention.bidirectional_when is not None:

@@ -642,14 +642,15 @@ def _loss_code(loss: str) -> list[str]:
 
 
 def rotary_types_from_windows(s: ArchSpec) -> bool:
-    """RoPE's per-layer types follow the window layers' period where config.json has no list."""
+    """RoPE's per-layer types follow the window layers' period (or `windowed_from`) where
+    config.json has no list."""
     pos, windows = s.embeddings.position, s.attention.window_layers
     return bool(
         pos.kind == "rotary"
         and pos.scaling
         and pos.scaling.layer_types
         and windows
-        and windows.period
+        and (windows.period or windows.windowed_from)
         and windows.types == pos.scaling.layer_types
     )
 

@@ -203,7 +203,7 @@ class RopeScalingSpec(_Strict):
         "of parameters per type (Gemma 3's `rope_parameters`: `full_attention` and `sliding_attention`), "
         "each with its own law and `rope_theta` (the position `theta` symbol where it has none), and each "
         "layer rotates by its type's. Without the list, where `attention.window_layers` reads the same "
-        "list and has a `period`, the types follow the period: a windowed layer's type is "
+        "list and has a `period` (or `windowed_from`), the types follow it: a windowed layer's type is "
         "`window_layers.windowed`, another's `window_layers.full` (Gemma 3's and ModernBERT's older "
         "config.json files). A config.json without the list otherwise, or without parameters for a type "
         "it names (and no `type_theta` for it), is refused when the model is built.",
@@ -422,6 +422,12 @@ class WindowLayersSpec(_Strict):
         description="An int size symbol `p` for config.json files without the list: then layer i has the "
         "window unless `(i + 1) % p == 0` (Gemma 2's default of 2, Gemma 3's `sliding_window_pattern`). "
         "Without it such a file is refused when the window is on.",
+    )
+    windowed_from: str | None = Field(
+        None,
+        description="An int size symbol `m` for config.json files without the list, instead of `period`: "
+        "then the layers from index `m` on have the window, those before it attend to every earlier key "
+        "(Qwen2's and Qwen3's `max_window_layers`, as their references derive the list).",
     )
     full_at: Literal["last", "first"] = Field(
         "last",

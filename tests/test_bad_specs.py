@@ -1102,6 +1102,21 @@ CASES = [
         count=2,  # and the family's heads may cross-attend, which a sliding window is not built with
     ),
     Case(
+        "window-layers-from-a-period-and-an-index",
+        {
+            "bad.yaml": delta(
+                "sizes: {lt: {config: layer_types, kind: list}}\n"
+                "attention:\n  sliding_window: num_layers\n"
+                "  window_layers: {types: lt, period: num_heads, windowed_from: num_heads}\n"
+            )
+        },
+        path="attention.window_layers.windowed_from",
+        line=BODY_LINE + 3,
+        column=49,
+        message="'windowed_from' and 'period' both derive the layers without a list: give one",
+        count=2,  # and the family's heads may cross-attend, which a sliding window is not built with
+    ),
+    Case(
         "layer-0-without-attn-norm-in-a-post-norm-stack",
         {"bad.yaml": delta("block: {first_attn_norm: false}\n")},
         path="block.first_attn_norm",

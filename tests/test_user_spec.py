@@ -2,7 +2,7 @@
 XLM-RoBERTa-XL, Llama, Qwen2, Mistral, Mixtral, OLMoE, Qwen3-MoE, Qwen2-MoE, Gemma, Gemma 2, Gemma 3, Qwen3, Phi, GPT-NeoX, GPT-J, ALBERT,
 BLOOM, Phi-3, GPT-BigCode, Starcoder2, StableLM, OLMo, OLMo 2, Persimmon, Granite,
 Cohere, Cohere 2, Falcon, Nemotron, MPT, RoFormer, BioGPT, RoBERTa, Data2Vec (text), Arcee,
-SmolLM3, OLMo 3, Ministral, Helium, HunYuan (dense), ERNIE 4.5, Seed-OSS, EXAONE 4.0, VaultGemma, GLM,
+SmolLM3, OLMo 3, Ministral, Helium, HunYuan (dense and MoE), ERNIE 4.5, Seed-OSS, EXAONE 4.0, VaultGemma, GLM,
 ModernBERT, GLM-4, MPNet and GPT-Neo, from tests/fixtures/.
 
 BERT differs from the RoBERTa family in its position ids (sequential), pad id,
@@ -63,7 +63,8 @@ positions, the others none; Gemma 3 (text) Gemma 2 with per-head query/key norms
 score cap, and RoPE parameters per layer type (and, as EmbeddingGemma, every head
 bidirectional with its window on both sides when `use_bidirectional_attention` says so). Of the nine after it (OLMo 3 to GLM), all
 but one need no knob that was not there (each file says which it uses); HunYuan (dense) is Llama with each head's queries and keys
-normed after rotary positions, and RoPE at a theta stretched by a fixed `alpha` (labelled `dynamic`). ModernBERT is a bidirectional encoder whose
+normed after rotary positions, and RoPE at a theta stretched by a fixed `alpha` (labelled `dynamic`);
+HunYuan-MoE is that with a mixture of experts and an ungated shared expert in each layer. ModernBERT is a bidirectional encoder whose
 local layers see a window on both sides, every `global_attn_every_n_layers`-th layer
 (from the first) full, each kind with its own RoPE theta; its layer 0 has no attention
 norm, and its classifiers read the first token (multiple choice: the first one the mask
@@ -561,6 +562,11 @@ def hunyuan_config(draw, heads: int) -> dict:
     return config | {"attention_bias": draw(st.booleans())}
 
 
+def hunyuan_moe_config(draw, heads: int) -> dict:
+    count = draw(st.integers(1, 6))
+    return hunyuan_config(draw, heads) | {"num_experts": count, "moe_topk": draw(st.integers(1, count))}
+
+
 def helium_config(draw, heads: int) -> dict:
     config = llama_config(draw, heads)
     config["head_dim"] = (
@@ -691,6 +697,7 @@ SPECS = {
     "ministral": UserSpec(ministral_config, "hidden_act", "silu", 0),
     "helium": UserSpec(helium_config, "hidden_act", "silu", 3),
     "hunyuan_v1_dense": UserSpec(hunyuan_config, "hidden_act", "silu", 0),
+    "hunyuan_v1_moe": UserSpec(hunyuan_moe_config, "hidden_act", "silu", 0),
     "ernie4_5": UserSpec(ernie4_5_config, "hidden_act", "silu", 0),
     "seed_oss": UserSpec(seed_oss_config, "hidden_act", "silu", 1),
     "exaone4": UserSpec(exaone4_config, "hidden_act", "silu", 0),
@@ -751,7 +758,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
             "gemma3_text": sorted(["encoder_model", "causal_lm", "sequence_classification"]),
             **{
                 name: sorted(["encoder_model", "causal_lm", "sequence_classification"])
-                for name in ("olmo3", "hunyuan_v1_dense")
+                for name in ("olmo3", "hunyuan_v1_dense", "hunyuan_v1_moe")
             },
             **{name: sorted(["encoder_model", "causal_lm"]) for name in ("ernie4_5", "vaultgemma")},
             **{name: sorted(decoder) for name in ("helium", "glm", "glm4")},
@@ -1094,8 +1101,9 @@ def without(checkpoint: Path, key: str) -> dict:
 
 def test_window_layers_follow_the_period_when_config_json_has_no_list() -> None:
     """A Gemma 2 config.json without `layer_types` (as released before the list existed)
-    windows every layer but each second one, as the reference's default; a Qwen2 one with
-    its window on is refused, naming the key (its reference derives the list otherwise)."""
+    windows every layer but each second one, as the reference's default; Qwen2 and Qwen3
+    window the layers from `max_window_layers` on (`windowed_from`); a Qwen2-MoE one with its
+    window on is refused, naming the key (its reference derives the list otherwise)."""
     spec = FIXTURES / "gemma2.yaml"
     ir = load_arch(spec)
     config = dict(ir.spec.reference.tiny) | {"num_hidden_layers": 4, "sliding_window": 2}
@@ -1110,14 +1118,25 @@ def test_window_layers_follow_the_period_when_config_json_has_no_list() -> None:
         expected = ref(input_ids=ids).logits
     torch.testing.assert_close(model(ids)["logits"], expected, atol=1e-5, rtol=0)
 
-    spec = FIXTURES / "qwen2.yaml"
+    window = {"use_sliding_window": True, "sliding_window": 2, "hidden_act": "silu"}
+    for name in ("qwen2", "qwen3"):
+        spec = FIXTURES / f"{name}.yaml"
+        ir = load_arch(spec)
+        config = dict(ir.spec.reference.tiny) | window | {"num_hidden_layers": 3, "max_window_layers": 1}
+        ref = build_reference(ir, ir.head("causal_lm"), config, seed=11)
+        assert ref.config.layer_types == ["full_attention", "sliding_attention", "sliding_attention"]
+        checkpoint = save(ref)
+        without(checkpoint, "layer_types")
+        model = archgen.load(checkpoint, spec=spec)
+        assert model.module.backbone.windowed == [False, True, True]
+        with torch.no_grad():
+            expected = ref(input_ids=ids).logits
+        torch.testing.assert_close(model(ids)["logits"], expected, atol=1e-5, rtol=0)
+
+    spec = FIXTURES / "qwen2_moe.yaml"
     ir = load_arch(spec)
-    config = dict(ir.spec.reference.tiny) | {
-        "use_sliding_window": True,
-        "sliding_window": 2,
-        "max_window_layers": 1,
-    }
-    checkpoint = save(build_reference(ir, ir.head("causal_lm"), config | {"hidden_act": "silu"}))
+    config = dict(ir.spec.reference.tiny) | window | {"max_window_layers": 1}
+    checkpoint = save(build_reference(ir, ir.head("causal_lm"), config))
     without(checkpoint, "layer_types")
     with pytest.raises(
         ValueError, match="config.json has no layer_types: which layers have the sliding window"
