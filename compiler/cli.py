@@ -159,6 +159,8 @@ def mapping(
                 note += f" ({{i}} < {e['layers']})"
             if "from_layer" in e:
                 note += f" ({{i}} >= {e['from_layer']})"
+            if "index" in e:
+                note += " (slice {e} of a key stacking every expert's tensor)"
             if "layers_where" in e:
                 rule = e["layers_where"]
                 rules = ", ".join(f"{k} {rule[k]}" for k in ("skip", "step", "start") if k in rule)

@@ -1029,8 +1029,13 @@ def load_arch(path: Path | str) -> ArchIR:
                 err(("ffn", "experts"), f"a mixture of experts is built without {what}")
         for slot in ("ffn.gate", "ffn.up", "ffn.down"):
             key = spec.keys.get(slot)
-            if key is not None and "{e}" not in key:
+            if key is not None and "{e}" not in key and not spec.ffn.experts.stacked:
                 err(("keys", slot), f"an expert's key holds '{{e}}', its index ({key!r} does not)")
+            elif key is not None and "{e}" in key and spec.ffn.experts.stacked:
+                err(
+                    ("keys", slot),
+                    f"'stacked' experts share one key per layer, which holds no '{{e}}' ({key!r} does)",
+                )
         if spec.ffn.experts.layers is not None:
             layers = spec.ffn.experts.layers
             if not (layers.skip or layers.step or layers.start):

@@ -965,6 +965,8 @@ def _placements(
     if slot in ("ffn.gate", "ffn.up", "ffn.down") and s.ffn.experts is not None:
         # each expert's FFN: `{e}` expands over the experts, as `{i}` over the layers
         where = {"experts": s.ffn.experts.count, **_expert_layers(s, True)}
+        if s.ffn.experts.stacked:  # one key holds every expert's tensor: this entry reads slice e
+            where["index"] = "{e}"
         return [(layer + f"ffn.experts.{{e}}.{slot[4:]}", None, where)]
     if slot.startswith("ffn.dense."):  # the dense FFN of a layer without experts
         return [(layer + "ffn." + slot.removeprefix("ffn.dense."), None, _expert_layers(s, False))]

@@ -616,7 +616,7 @@ class ExpertsSpec(_Strict):
     which a router (slot `ffn.router`, a bias-free linear) picks `top_k` for each token by the
     softmax of its logits in fp32; the token's output is the chosen experts' outputs weighted
     by their probabilities. The keys of `ffn.gate`, `ffn.up` and `ffn.down` hold `{e}`, the
-    expert's index. Each expert computes only the tokens routed to it."""
+    expert's index (unless `stacked`). Each expert computes only the tokens routed to it."""
 
     count: str = Field(description="Size symbol of the number of experts (Mixtral's `num_local_experts`).")
     top_k: str = Field(
@@ -635,6 +635,14 @@ class ExpertsSpec(_Strict):
         None,
         description="Which layers hold the experts, the others a dense FFN (see ExpertLayersSpec). "
         "Default: every layer.",
+    )
+    stacked: bool = Field(
+        False,
+        description="The keys of `ffn.gate`, `ffn.up` and `ffn.down` each name one tensor per layer "
+        "holding every expert's weight, stacked along its first dimension (GraniteMoE's `input_linear`, "
+        "`(experts, 2 * inner, width)`, gate and up in one key), and hold no `{e}`. Each such key is "
+        "read once, each expert's parameters are its slices, and export stacks them again; a key "
+        "whose first dimension is not the expert count is refused, naming its shape.",
     )
 
 

@@ -6,9 +6,15 @@ named operation:
 * ``rename``: one checkpoint key is one parameter;
 * ``fuse``: several keys are concatenated along ``dim`` into one parameter
   (q/k/v into ``qkv``); exporting splits it into equal parts again;
-* ``transpose`` (a flag on ``rename`` and ``fuse``): the checkpoint stores the
+* ``split``: one key is several parameters, its rows (along ``dim``) cut at each
+  parameter's (q/k/v under grouped-query attention, a gated FFN's gate and up);
+  exporting concatenates them again;
+* ``transpose`` (a flag on ``rename``, ``fuse`` and ``split``): the checkpoint stores the
   weight ``(in, out)``; it loads as a transposed view and exports transposed back;
-* ``regroup`` (a flag on ``rename``: ``{"parts": p, "groups": <size symbol>}``): the
+* ``index`` (a field of ``rename`` and ``split``): the key stacks several entries'
+  tensors along a first dimension of its own (stacked experts, GraniteMoE's), and
+  this entry reads slice ``index``; export stacks the slices again;
+* ``regroup`` (a flag on ``rename`` and ``split``: ``{"parts": p, "groups": <size symbol>}``): the
   checkpoint orders the rows ``(groups, parts, n)`` (each head's q, k and v rows
   together), the parameter ``(parts, groups, n)``; loading reorders them (a copy),
   export restores the checkpoint's order. With ``"heads": <size symbol>`` instead of
@@ -144,18 +150,28 @@ def gather(
     misshapen: list[str] = []
     used: set[str] = set()
     state: dict[str, torch.Tensor] = {}
+    stacks = _stack_sizes(p)
+    stacked: dict[str, torch.Tensor | None] = {}  # each stacked key, read (and checked) once
 
     def one_key(e: dict, shape) -> torch.Tensor | None:
         """The entry's one key, read and checked against ``shape`` (transposed back where stored
-        so); None, with the problem recorded, where it is missing or misshapen."""
+        so; for an ``index`` entry, its slice of a key stacking ``stacks[key]`` of them); None,
+        with the problem recorded, where it is missing or misshapen."""
         if e["key"] not in keys:
-            missing.append(e["key"])
+            if e["key"] not in missing:
+                missing.append(e["key"])
             return None
         used.add(e["key"])
-        tensor = read(e["key"])
         want = _stored(shape, e)
-        if tuple(tensor.shape) != tuple(want):
-            misshapen.append(f"{e['key']}: expected {tuple(want)}, got {tuple(tensor.shape)}")
+        if "index" in e:
+            want = (stacks[e["key"]], *want)
+            if e["key"] not in stacked:
+                stacked[e["key"]] = _checked(read(e["key"]), e["key"], want, misshapen)
+            tensor = stacked[e["key"]]
+            tensor = None if tensor is None else tensor[int(e["index"])]
+        else:
+            tensor = _checked(read(e["key"]), e["key"], want, misshapen)
+        if tensor is None:
             return None
         return tensor.t() if e.get("transpose") else tensor
 
@@ -228,6 +244,23 @@ def gather(
     return state
 
 
+def _checked(tensor: torch.Tensor, key: str, want, misshapen: list[str]) -> torch.Tensor | None:
+    """``tensor`` if it has the shape ``want``; else None, with the problem recorded."""
+    if tuple(tensor.shape) != tuple(want):
+        misshapen.append(f"{key}: expected {tuple(want)}, got {tuple(tensor.shape)}")
+        return None
+    return tensor
+
+
+def _stack_sizes(p: Plan) -> dict[str, int]:
+    """For each key that stacks several entries' tensors (``index``), how many it holds."""
+    sizes: dict[str, int] = {}
+    for e in p.entries:
+        if "index" in e:
+            sizes[e["key"]] = max(sizes.get(e["key"], 0), int(e["index"]) + 1)
+    return sizes
+
+
 def _regroup(tensor: torch.Tensor, regroup: dict, back: bool) -> torch.Tensor:
     """Rows ``(groups, parts, n)`` -> ``(parts, groups, n)`` (``back``: the reverse); with
     ``heads``, each group's parts are ``heads / groups`` query rows, a key's and a value's."""
@@ -259,8 +292,13 @@ def export(
     """The inverse of :func:`gather`: parameters (and the ``alias`` tensors it ``kept``) ->
     checkpoint tensors (tied copies are not written)."""
     out: dict[str, torch.Tensor] = {}
+    slices: dict[str, dict[int, torch.Tensor]] = {}  # the slices of each stacked key, by index
     for e in p.entries:
-        if e["op"] == "rename":
+        if e["op"] in ("rename", "split") and "index" in e:
+            names = [e["param"]] if e["op"] == "rename" else e["params"]
+            tensor = torch.cat([params[name].detach() for name in names], dim=e.get("dim", 0))
+            slices.setdefault(e["key"], {})[int(e["index"])] = tensor.t() if e.get("transpose") else tensor
+        elif e["op"] == "rename":
             tensor = params[e["param"]].detach()
             tensor = _regroup(tensor, e["regroup"], back=True) if "regroup" in e else tensor
             out[e["key"]] = (tensor.t() if e.get("transpose") else tensor).contiguous()
@@ -278,4 +316,6 @@ def export(
             parts = params[e["param"]].detach().chunk(len(e["keys"]), dim=e["dim"])
             for key, part in zip(e["keys"], parts):
                 out[key] = (part.t() if e.get("transpose") else part).contiguous()
+    for key, by_index in slices.items():
+        out[key] = torch.stack([by_index[i] for i in range(len(by_index))])
     return out

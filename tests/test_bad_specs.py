@@ -881,6 +881,20 @@ CASES = [
         count=4,  # and the family's heads may cross-attend, and it names no keys for the norms
     ),
     Case(
+        "stacked-expert-key-with-an-index",
+        {
+            "bad.yaml": delta(
+                "ffn: {experts: {count: num_layers, top_k: num_heads, stacked: true}}\n"
+                "keys:\n  ffn.router: mlp.gate\n  ffn.up: mlp.experts.up\n  ffn.down: mlp.experts.{e}.down\n"
+            )
+        },
+        path="keys.ffn.down",
+        line=BODY_LINE + 4,
+        column=3,
+        message="'stacked' experts share one key per layer, which holds no '{e}' ('mlp.experts.{e}.down' does)",
+        count=2,  # and the family's heads may cross-attend, which experts are not built with
+    ),
+    Case(
         "expert-index-without-experts",
         {"bad.yaml": delta("keys:\n  ffn.up: intermediate.{e}.dense\n")},
         path="keys.ffn.up",

@@ -1,6 +1,6 @@
 """Architectures outside specs/ need only a spec: BERT, DistilBERT, ELECTRA, OPT, GPT-2,
 XLM-RoBERTa-XL, Llama, Qwen2, Mistral, Mixtral, OLMoE, Qwen3-MoE, Qwen2-MoE, Gemma, Gemma 2, Gemma 3, Qwen3, Phi, GPT-NeoX, GPT-J, ALBERT,
-BLOOM, Phi-3, GPT-BigCode, Starcoder2, StableLM, OLMo, OLMo 2, Persimmon, Granite,
+BLOOM, Phi-3, GPT-BigCode, Starcoder2, StableLM, OLMo, OLMo 2, Persimmon, Granite, GraniteMoE (and shared),
 Cohere, Cohere 2, Falcon, Nemotron, MPT, RoFormer, BioGPT, RoBERTa, Data2Vec (text), Arcee,
 SmolLM3, OLMo 3, Ministral, Helium, HunYuan (dense and MoE), ERNIE 4.5, Seed-OSS, EXAONE 4.0, VaultGemma, GLM,
 ModernBERT, GLM-4, MPNet and GPT-Neo, from tests/fixtures/.
@@ -44,7 +44,9 @@ with LayerNorms, partial rotary and q/k/v biases that a config switch turns on;
 OLMo 2 Llama with its norms after each sublayer and RMSNorms over all queries and
 all keys; Persimmon GPT-NeoX with sequential layers, switched per-head query/key
 norms and the squared relu; Granite Llama with four config multipliers (word
-embeddings, residual branches, attention scores, logits); Cohere Llama with
+embeddings, residual branches, attention scores, logits), GraniteMoE Granite with a mixture
+of experts whose checkpoint stacks each layer's experts in one tensor per key (and, as
+GraniteMoeShared, an ungated shared expert); Cohere Llama with
 attention and FFN side by side on one bias-free LayerNorm, adjacent rotary pairs
 and scaled logits; Falcon (7B) attention and FFN side by side on one norm with
 multi-query attention in one key and switched biases (its new decoder architecture,
@@ -425,6 +427,16 @@ def granite_config(draw, heads: int) -> dict:
     }
 
 
+def granitemoe_config(draw, heads: int) -> dict:
+    count = draw(st.integers(1, 6))
+    config = granite_config(draw, heads) | {"num_local_experts": count}
+    return config | {"num_experts_per_tok": draw(st.integers(1, count))}
+
+
+def granitemoeshared_config(draw, heads: int) -> dict:
+    return granitemoe_config(draw, heads) | {"shared_intermediate_size": draw(st.integers(4, 24))}
+
+
 def cohere_config(draw, heads: int) -> dict:
     config = llama_config(draw, heads) | {"logit_scale": draw(st.sampled_from([0.0625, 0.125, 1.0]))}
     return config | {"use_qk_norm": draw(st.booleans())}
@@ -715,6 +727,8 @@ SPECS = {
     "olmo2": UserSpec(llama_config, "hidden_act", "silu", 0),
     "persimmon": UserSpec(persimmon_config, "hidden_act", "relu2", 0),
     "granite": UserSpec(granite_config, "hidden_act", "silu", 0),
+    "granitemoe": UserSpec(granitemoe_config, "hidden_act", "silu", 0),
+    "granitemoeshared": UserSpec(granitemoeshared_config, "hidden_act", "silu", 0),
     "cohere": UserSpec(cohere_config, "hidden_act", "silu", 0),
     "cohere2": UserSpec(cohere2_config, "hidden_act", "silu", 0),
     "smollm3": UserSpec(smollm3_config, "hidden_act", "silu", 0),
@@ -773,7 +787,10 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
             },
             "olmoe": sorted(["encoder_model", "causal_lm"]),
             "persimmon": sorted(decoder),
-            **{name: sorted(["encoder_model", "causal_lm"]) for name in ("granite", "cohere", "cohere2")},
+            **{
+                name: sorted(["encoder_model", "causal_lm"])
+                for name in ("granite", "granitemoe", "granitemoeshared", "cohere", "cohere2")
+            },
             "falcon": sorted(with_qa),
             "falcon_40b": sorted(with_qa),
             "nemotron": sorted(with_qa),
@@ -1288,6 +1305,28 @@ def test_dense_layers_among_the_experts(name: str) -> None:
         stored = load_file(checkpoint / "model.safetensors")
         assert written.keys() == stored.keys()
         assert all(torch.equal(written[k], stored[k]) for k in stored)
+
+
+def test_stacked_experts_with_a_wrong_count_are_named() -> None:
+    """GraniteMoE stores each layer's experts in one tensor (`ffn.experts.stacked`): a
+    config.json whose expert count differs from the tensors' is refused, naming each stacked
+    key with both shapes (the property tests check the slices' values and export)."""
+    spec = FIXTURES / "granitemoe.yaml"
+    ir = load_arch(spec)
+    config = dict(ir.spec.reference.tiny) | {"hidden_act": "silu"}
+    checkpoint = save(build_reference(ir, ir.head("encoder_model"), config))
+    archgen.load(checkpoint, spec=spec)
+    written = json.loads((checkpoint / "config.json").read_text())
+    (checkpoint / "config.json").write_text(json.dumps(written | {"num_local_experts": 3}))
+    with pytest.raises(CheckpointError) as caught:
+        archgen.load(checkpoint, spec=spec)
+    width, inner = config["hidden_size"], config["intermediate_size"]
+    for i in range(config["num_hidden_layers"]):
+        key = f"layers.{i}.block_sparse_moe.input_linear.weight"  # the bare model has no prefix
+        assert f"{key}: expected (3, {2 * inner}, {width}), got (4, {2 * inner}, {width})" in str(
+            caught.value
+        )
+        assert f"layers.{i}.block_sparse_moe.output_linear.weight: expected (3," in str(caught.value)
 
 
 @pytest.mark.parametrize("buckets", [16, 64])
