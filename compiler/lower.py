@@ -1057,6 +1057,15 @@ def load_arch(path: Path | str) -> ArchIR:
             if key is not None and "{e}" in key:
                 err(("keys", slot), "'{e}' is an expert's index: the FFN has no 'experts'")
     if emb.position.rotary_layers is not None:
+        if emb.position.rotary_layers.all_when is not None:
+            where = ("embeddings", "position", "rotary_layers", "all_when")
+            check_symbol(where, emb.position.rotary_layers.all_when)
+            size = spec.sizes.get(emb.position.rotary_layers.all_when)
+            if size is not None and size.kind != "bool":
+                err(
+                    where,
+                    f"'all_when' reads a bool size symbol; {emb.position.rotary_layers.all_when!r} is {size.kind}",
+                )
         if emb.position.kind != "rotary":
             err(("embeddings", "position", "rotary_layers"), "'rotary_layers' is for 'kind: rotary'")
         if spec.block.layer_groups:

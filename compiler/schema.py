@@ -252,6 +252,11 @@ class RotaryLayersSpec(_Strict):
         "rotary positions unless `(i + 1) % p == 0` (SmolLM3's `no_rope_layer_interval`, Cohere 2's "
         "`sliding_window_pattern`). Without it such a file is refused.",
     )
+    all_when: str | None = Field(
+        None,
+        description="A `bool` size symbol: when it is true, every layer has rotary positions, whatever the "
+        "list says (EXAONE 4.0 rotates every layer when config.json has no `sliding_window`).",
+    )
 
 
 class PositionSpec(_Strict):

@@ -1131,6 +1131,21 @@ CASES = [
         count=2,  # and the family's heads may cross-attend, which a sliding window is not built with
     ),
     Case(
+        "rotary-layers-all-when-an-int-symbol",
+        {
+            "bad.yaml": delta(
+                "sizes: {nr: {config: no_rope_layers, kind: list}}\n"
+                "embeddings:\n  position:\n    kind: rotary\n    ids: sequential\n"
+                "    rotary_layers: {types: nr, roped: 1, all_when: num_layers}\n"
+            )
+        },
+        path="embeddings.position.rotary_layers.all_when",
+        line=BODY_LINE + 5,
+        column=42,
+        message="'all_when' reads a bool size symbol; 'num_layers' is int",
+        count=4,  # and the family has no theta symbol, keys a position table and may cross-attend
+    ),
+    Case(
         "layer-0-without-attn-norm-in-a-post-norm-stack",
         {"bad.yaml": delta("block: {first_attn_norm: false}\n")},
         path="block.first_attn_norm",

@@ -601,8 +601,12 @@ def seed_oss_config(draw, heads: int) -> dict:
 
 def exaone4_config(draw, heads: int) -> dict:
     config = llama_config(draw, heads)
-    config |= {"sliding_window": draw(st.integers(1, 8)), "sliding_window_pattern": draw(st.integers(1, 3))}
-    return config | layer_kinds(draw, config)
+    window = draw(st.one_of(st.none(), st.integers(1, 8)))  # none: no hybrid attention, every layer rotates
+    config |= {"sliding_window": window, "sliding_window_pattern": draw(st.integers(1, 3))}
+    kinds = layer_kinds(draw, config)
+    if window is None:  # its reference then needs every layer full (it derives no list, nor windows one)
+        kinds = {"layer_types": ["full_attention"] * config["num_hidden_layers"]}
+    return config | kinds
 
 
 def vaultgemma_config(draw, heads: int) -> dict:
