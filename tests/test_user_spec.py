@@ -50,7 +50,7 @@ GraniteMoeShared, an ungated shared expert); Cohere Llama with
 attention and FFN side by side on one bias-free LayerNorm, adjacent rotary pairs
 and scaled logits; Falcon (7B) attention and FFN side by side on one norm with
 multi-query attention in one key and switched biases (its new decoder architecture,
-Falcon-40B's, on two norms with grouped-query attention whose key orders q/k/v per
+Falcon-40B's, on two norms or one, with grouped-query attention whose key orders q/k/v per
 key/value head); Nemotron Llama with
 `1 + weight` LayerNorms, the squared relu, partial rotary and switched biases;
 MPT has ALiBi positions counted by slot, bias-free LayerNorms and no biases;
@@ -491,6 +491,10 @@ def falcon_40b_config(draw, heads: int) -> dict:
     return config | {"new_decoder_architecture": True, "num_kv_heads": kv_heads}
 
 
+def falcon_40b_one_norm_config(draw, heads: int) -> dict:
+    return falcon_40b_config(draw, heads) | {"num_ln_in_parallel_attn": 1}
+
+
 def nemotron_config(draw, heads: int) -> dict:
     return phi3_config(draw, heads) | {
         "hidden_act": draw(st.sampled_from(["relu2", "silu"])),
@@ -738,6 +742,7 @@ SPECS = {
     "smollm3": UserSpec(smollm3_config, "hidden_act", "silu", 0),
     "falcon": UserSpec(falcon_config, "activation", "gelu", 0),
     "falcon_40b": UserSpec(falcon_40b_config, "activation", "gelu", 0),
+    "falcon_40b_one_norm": UserSpec(falcon_40b_one_norm_config, "activation", "gelu", 0),
     "nemotron": UserSpec(nemotron_config, "hidden_act", "relu2", 0),
     "mpt": UserSpec(mpt_config, None, "gelu", 0),  # MPT's FFN has no activation key
     "roformer": UserSpec(roformer_config, "hidden_act", "gelu", 0),
@@ -797,6 +802,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
             },
             "falcon": sorted(with_qa),
             "falcon_40b": sorted(with_qa),
+            "falcon_40b_one_norm": sorted(with_qa),
             "nemotron": sorted(with_qa),
             "mpt": sorted(with_qa),
             "roformer": sorted(["encoder_model", *encoder[:-1]]),  # no multiple choice
