@@ -653,6 +653,8 @@ def backbone_slots(spec: ArchSpec, *, cross_attention: bool = True) -> dict[str,
             slots["ffn.shared.down"] = "linear"
             if spec.ffn.experts.shared.gated:
                 slots["ffn.shared_gate"] = "linear"
+        if spec.ffn.experts.selection_bias:
+            slots["ffn.router_bias"] = "tensor"
         if spec.ffn.experts.layers is not None:  # the dense FFN of the layers without experts
             if spec.ffn.kind == "gated":
                 slots["ffn.dense.gate"] = "linear"
@@ -745,11 +747,13 @@ def _size_refs(spec: ArchSpec) -> list[tuple[tuple, str]]:
         refs += [
             (("embeddings", "position", "scaling", "type_theta", k), v) for k, v in scaling.type_theta.items()
         ]
+    if spec.ffn.experts and spec.ffn.experts.normalize_min:
+        refs.append((("ffn", "experts", "normalize_min"), spec.ffn.experts.normalize_min))
     layers = spec.ffn.experts.layers if spec.ffn.experts else None
     if layers is not None:
         refs += [
             (("ffn", "experts", "layers", knob), getattr(layers, knob))
-            for knob in ("dense_size", "skip", "step", "start")
+            for knob in ("dense_size", "skip", "step", "start", "end")
             if getattr(layers, knob) is not None
         ]
     return [r for r in refs if r is not None]
@@ -1036,12 +1040,17 @@ def load_arch(path: Path | str) -> ArchIR:
                     ("keys", slot),
                     f"'stacked' experts share one key per layer, which holds no '{{e}}' ({key!r} does)",
                 )
+        if spec.ffn.experts.normalize_min and spec.ffn.experts.normalize is False:
+            err(
+                ("ffn", "experts", "normalize_min"),
+                "'normalize_min' clamps the sum 'normalize' divides by: set it",
+            )
         if spec.ffn.experts.layers is not None:
             layers = spec.ffn.experts.layers
-            if not (layers.skip or layers.step or layers.start):
+            if not (layers.skip or layers.step or layers.start or layers.end):
                 err(
                     ("ffn", "experts", "layers"),
-                    "'layers' picks the layers with experts: give 'skip', 'step' or 'start'",
+                    "'layers' picks the layers with experts: give 'skip', 'step', 'start' or 'end'",
                 )
             if spec.block.layer_groups:
                 err(

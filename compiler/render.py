@@ -875,6 +875,8 @@ def _slot_params(spec: ArchSpec, slot: str, kind: str) -> list[str]:
         return _linear_params(_slot_bias(spec, slot) is not False)
     if kind == "norm":
         return _norm_params(spec)
+    if kind == "tensor":  # a bare tensor: its key names it whole
+        return [""]
     return ["weight"]
 
 
@@ -970,6 +972,8 @@ def _placements(
         return [(layer + f"ffn.experts.{{e}}.{slot[4:]}", None, where)]
     if slot.startswith("ffn.dense."):  # the dense FFN of a layer without experts
         return [(layer + "ffn." + slot.removeprefix("ffn.dense."), None, _expert_layers(s, False))]
+    if slot == "ffn.router_bias":
+        return [(layer + "ffn.selection_bias", None, _expert_layers(s, True))]
     if slot.startswith(("ffn.router", "ffn.shared")):
         return [(layer + slot, None, _expert_layers(s, True))]
     return [(layer + _PATHS.get(slot, slot), None, {})]
@@ -983,6 +987,7 @@ def _expert_rules(s: ArchSpec) -> str | None:
     words = [f"not listed in config.{layers.skip}"] if layers.skip else []
     words += [f"every config.{layers.step}-th"] if layers.step else []
     words += [f"from layer config.{layers.start}"] if layers.start else []
+    words += [f"up to layer config.{layers.end}"] if layers.end else []
     return ", ".join(words)
 
 
@@ -994,6 +999,7 @@ def _expert_test(s: ArchSpec) -> str | None:
     tests = ["i not in skip"] if layers.skip else []
     tests += [f"(i + 1) % config.{layers.step} == 0"] if layers.step else []
     tests += [f"i >= config.{layers.start}"] if layers.start else []
+    tests += [f"i <= config.{layers.end}"] if layers.end else []
     return " and ".join(tests)
 
 
@@ -1003,7 +1009,9 @@ def _expert_layers(s: ArchSpec, experts: bool) -> dict:
     layers = s.ffn.experts.layers
     if layers is None:
         return {}
-    rules = {k: getattr(layers, k) for k in ("skip", "step", "start") if getattr(layers, k) is not None}
+    rules = {
+        k: getattr(layers, k) for k in ("skip", "step", "start", "end") if getattr(layers, k) is not None
+    }
     return {"layers_where": {"experts": experts, **rules}}
 
 
@@ -1036,15 +1044,15 @@ def slot_entries(
                 conds = {**conds, "when": [*conds.get("when", []), *switched]}
             if slot == "attn_norm" and not s.block.first_attn_norm:
                 conds = {**conds, "from_layer": 1}  # layer 0 has no norm before attention
-            param = f"{path}.{p}"
+            param, name = (f"{path}.{p}", f"{key}.{p}") if p else (path, key)
             if index is None:
-                entries.append({"op": "rename", "param": param, "key": f"{key}.{p}", **conds, **flag})
+                entries.append({"op": "rename", "param": param, "key": name, **conds, **flag})
                 continue
             entry = fused.get(param)
             if entry is None:
                 entry = fused[param] = {"op": "fuse", "param": param, "keys": [], "dim": 0, **conds, **flag}
                 entries.append(entry)
-            entry["keys"].append(f"{key}.{p}")
+            entry["keys"].append(name)
     return entries
 
 

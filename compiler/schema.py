@@ -595,7 +595,7 @@ class ExpertLayersSpec(_Strict):
     """Which layers hold the mixture of experts; the others hold one dense FFN of the FFN's kind
     and activation at `dense_size` (slots `ffn.dense.gate`, `ffn.dense.up`, `ffn.dense.down`),
     without a router or shared expert. Layer i holds the experts when every rule given holds:
-    it is not in `skip`, `(i + 1) % step == 0`, and `i >= start`. The weight table maps each
+    it is not in `skip`, `(i + 1) % step == 0`, `i >= start` and `i <= end`. The weight table maps each
     layer's keys by the same rules, read from config.json at load time."""
 
     dense_size: str = Field(description="Size symbol of the dense FFN's inner width (`intermediate_size`).")
@@ -613,6 +613,11 @@ class ExpertLayersSpec(_Strict):
         None,
         description="An int size symbol: the layers before this index hold the dense FFN (DeepSeek's "
         "`first_k_dense_replace`).",
+    )
+    end: str | None = Field(
+        None,
+        description="An int size symbol: the layers after this index hold the dense FFN (ERNIE 4.5 MoE's "
+        "`moe_layer_end_index`; a size expression can map its -1 to the last layer).",
     )
 
 
@@ -635,6 +640,17 @@ class ExpertsSpec(_Strict):
     )
     shared: SharedExpertSpec | None = Field(
         None, description="An expert every token goes through besides the routed ones (see SharedExpertSpec)."
+    )
+    selection_bias: bool = Field(
+        False,
+        description="Experts are chosen by their probability plus a bias of their own (slot "
+        "`ffn.router_bias`, a `(1, count)` tensor whose checkpoint key is named whole; ERNIE 4.5 MoE's "
+        "`moe_statics.e_score_correction_bias`), and weighted by the probability alone.",
+    )
+    normalize_min: str | None = Field(
+        None,
+        description="With `normalize`: a float size symbol the chosen probabilities' sum is clamped to "
+        "at least before the division (ERNIE 4.5 MoE's `moe_norm_min`).",
     )
     layers: ExpertLayersSpec | None = Field(
         None,

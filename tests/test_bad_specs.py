@@ -837,7 +837,7 @@ CASES = [
         path="ffn.experts.layers",
         line=BODY_LINE + 4,
         column=5,
-        message="'layers' picks the layers with experts: give 'skip', 'step' or 'start'",
+        message="'layers' picks the layers with experts: give 'skip', 'step', 'start' or 'end'",
         count=2,  # and the family's heads may cross-attend, which experts are not built with
     ),
     Case(
@@ -892,6 +892,21 @@ CASES = [
         line=BODY_LINE + 4,
         column=3,
         message="'stacked' experts share one key per layer, which holds no '{e}' ('mlp.experts.{e}.down' does)",
+        count=2,  # and the family's heads may cross-attend, which experts are not built with
+    ),
+    Case(
+        "experts-normalize-min-without-normalizing",
+        {
+            "bad.yaml": delta(
+                "sizes: {floor: {value: 1.0e-12, kind: float}}\n"
+                "ffn: {experts: {count: num_layers, top_k: num_heads, normalize: false, normalize_min: floor}}\n"
+                "keys:\n  ffn.router: mlp.gate\n  ffn.up: mlp.experts.{e}.up\n  ffn.down: mlp.experts.{e}.down\n"
+            )
+        },
+        path="ffn.experts.normalize_min",
+        line=BODY_LINE + 1,
+        column=72,
+        message="'normalize_min' clamps the sum 'normalize' divides by: set it",
         count=2,  # and the family's heads may cross-attend, which experts are not built with
     ),
     Case(

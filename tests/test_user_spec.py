@@ -2,7 +2,7 @@
 XLM-RoBERTa-XL, Llama, Qwen2, Mistral, Mixtral, OLMoE, Qwen3-MoE, Qwen2-MoE, Gemma, Gemma 2, Gemma 3, Qwen3, Phi, GPT-NeoX, GPT-J, ALBERT,
 BLOOM, Phi-3, GPT-BigCode, Starcoder2, StableLM, OLMo, OLMo 2, Persimmon, Granite, GraniteMoE (and shared),
 Cohere, Cohere 2, Falcon, Nemotron, MPT, RoFormer, BioGPT, RoBERTa, Data2Vec (text), Arcee,
-SmolLM3, OLMo 3, Ministral, Helium, HunYuan (dense and MoE), ERNIE 4.5, Seed-OSS, EXAONE 4.0, VaultGemma, GLM,
+SmolLM3, OLMo 3, Ministral, Helium, HunYuan (dense and MoE), ERNIE 4.5 (and MoE), Seed-OSS, EXAONE 4.0, VaultGemma, GLM,
 ModernBERT, GLM-4, MPNet and GPT-Neo, from tests/fixtures/.
 
 BERT differs from the RoBERTa family in its position ids (sequential), pad id,
@@ -66,7 +66,8 @@ score cap, and RoPE parameters per layer type (and, as EmbeddingGemma, every hea
 bidirectional with its window on both sides when `use_bidirectional_attention` says so). Of the nine after it (OLMo 3 to GLM), all
 but one need no knob that was not there (each file says which it uses); HunYuan (dense) is Llama with each head's queries and keys
 normed after rotary positions, and RoPE at a theta stretched by a fixed `alpha` (labelled `dynamic`);
-HunYuan-MoE is that with a mixture of experts and an ungated shared expert in each layer. ModernBERT is a bidirectional encoder whose
+HunYuan-MoE is that with a mixture of experts and an ungated shared expert in each layer; ERNIE 4.5
+MoE has experts in a drawn range of layers, chosen by probability plus a bias of their own. ModernBERT is a bidirectional encoder whose
 local layers see a window on both sides, every `global_attn_every_n_layers`-th layer
 (from the first) full, each kind with its own RoPE theta; its layer 0 has no attention
 norm, and its classifiers read the first token (multiple choice: the first one the mask
@@ -598,6 +599,22 @@ def ernie4_5_config(draw, heads: int) -> dict:
     }  # its default is 128
 
 
+def ernie4_5_moe_config(draw, heads: int) -> dict:
+    """Experts in the layers from a drawn start to a drawn end (-1: the last), every first or
+    second one; a shared expert one or two experts wide."""
+    config = llama_config(draw, heads, own_head_dim=True)  # its default is 128
+    count, layers = draw(st.integers(1, 6)), config["num_hidden_layers"]
+    return config | {
+        "moe_num_experts": count,
+        "moe_k": draw(st.integers(1, count)),
+        "moe_intermediate_size": draw(st.integers(4, 24)),
+        "moe_num_shared_experts": draw(st.integers(1, 2)),
+        "moe_layer_start_index": draw(st.integers(0, 1)),
+        "moe_layer_end_index": draw(st.sampled_from([-1, *range(layers)])),
+        "moe_layer_interval": draw(st.integers(1, 2)),
+    }
+
+
 def seed_oss_config(draw, heads: int) -> dict:
     config = llama_config(draw, heads, own_head_dim=True)  # its default is 128
     return config | {k: draw(st.booleans()) for k in ("attention_bias", "attention_out_bias", "mlp_bias")}
@@ -719,6 +736,7 @@ SPECS = {
     "hunyuan_v1_dense": UserSpec(hunyuan_config, "hidden_act", "silu", 0),
     "hunyuan_v1_moe": UserSpec(hunyuan_moe_config, "hidden_act", "silu", 0),
     "ernie4_5": UserSpec(ernie4_5_config, "hidden_act", "silu", 0),
+    "ernie4_5_moe": UserSpec(ernie4_5_moe_config, "hidden_act", "silu", 0),
     "seed_oss": UserSpec(seed_oss_config, "hidden_act", "silu", 1),
     "exaone4": UserSpec(exaone4_config, "hidden_act", "silu", 0),
     "glm": UserSpec(glm_config, "hidden_act", "silu", 0),
@@ -783,7 +801,10 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
                 name: sorted(["encoder_model", "causal_lm", "sequence_classification"])
                 for name in ("olmo3", "hunyuan_v1_dense", "hunyuan_v1_moe")
             },
-            **{name: sorted(["encoder_model", "causal_lm"]) for name in ("ernie4_5", "vaultgemma")},
+            **{
+                name: sorted(["encoder_model", "causal_lm"])
+                for name in ("ernie4_5", "ernie4_5_moe", "vaultgemma")
+            },
             **{name: sorted(decoder) for name in ("helium", "glm", "glm4")},
             "phi": sorted(decoder),
             "phi3": sorted(decoder),
