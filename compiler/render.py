@@ -241,7 +241,7 @@ def _features(s: ArchSpec) -> list[str]:
             f"experts: `{e.count}`, `{e.top_k}` per token"
             + (", a shared expert" if e.shared else "")
             + (
-                f", in the layers {_expert_rules(s)}; the others a dense FFN of `{e.layers.dense_size}`"
+                f", in the layers {_expert_rules(s)} pick; the others a dense FFN of `{e.layers.dense_size}`"
                 if e.layers
                 else ""
             )
@@ -980,15 +980,12 @@ def _placements(
 
 
 def _expert_rules(s: ArchSpec) -> str | None:
-    """`ffn.experts.layers` in words, for the generated module's comment."""
+    """The config values `ffn.experts.layers` reads, in words (`config.a and config.b`)."""
     layers = s.ffn.experts.layers if s.ffn.experts else None
     if layers is None:
         return None
-    words = [f"not listed in config.{layers.skip}"] if layers.skip else []
-    words += [f"every config.{layers.step}-th"] if layers.step else []
-    words += [f"from layer config.{layers.start}"] if layers.start else []
-    words += [f"up to layer config.{layers.end}"] if layers.end else []
-    return ", ".join(words)
+    names = [f"config.{getattr(layers, k)}" for k in ("skip", "step", "start", "end") if getattr(layers, k)]
+    return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
 
 
 def _expert_test(s: ArchSpec) -> str | None:
@@ -998,8 +995,9 @@ def _expert_test(s: ArchSpec) -> str | None:
         return None
     tests = ["i not in skip"] if layers.skip else []
     tests += [f"(i + 1) % config.{layers.step} == 0"] if layers.step else []
-    tests += [f"i >= config.{layers.start}"] if layers.start else []
-    tests += [f"i <= config.{layers.end}"] if layers.end else []
+    low = f"config.{layers.start} <= " if layers.start else ""
+    high = f" <= config.{layers.end}" if layers.end else ""
+    tests += [f"{low}i{high}"] if low or high else []
     return " and ".join(tests)
 
 

@@ -298,6 +298,7 @@ def export(
         if e["op"] in ("rename", "split") and "index" in e:
             names = [e["param"]] if e["op"] == "rename" else e["params"]
             tensor = torch.cat([params[name].detach() for name in names], dim=e.get("dim", 0))
+            tensor = _regroup(tensor, e["regroup"], back=True) if "regroup" in e else tensor
             slices.setdefault(e["key"], {})[int(e["index"])] = tensor.t() if e.get("transpose") else tensor
         elif e["op"] == "rename":
             tensor = params[e["param"]].detach()
