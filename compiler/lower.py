@@ -653,7 +653,7 @@ def backbone_slots(spec: ArchSpec, *, cross_attention: bool = True) -> dict[str,
             slots["ffn.shared.down"] = "linear"
             if spec.ffn.experts.shared.gated:
                 slots["ffn.shared_gate"] = "linear"
-        if spec.ffn.experts.selection_bias:
+        if spec.ffn.experts.selection_bias is not None:
             slots["ffn.router_bias"] = "tensor"
         if spec.ffn.experts.layers is not None:  # the dense FFN of the layers without experts
             if spec.ffn.kind == "gated":
@@ -747,8 +747,9 @@ def _size_refs(spec: ArchSpec) -> list[tuple[tuple, str]]:
         refs += [
             (("embeddings", "position", "scaling", "type_theta", k), v) for k, v in scaling.type_theta.items()
         ]
-    if spec.ffn.experts and spec.ffn.experts.normalize_min:
-        refs.append((("ffn", "experts", "normalize_min"), spec.ffn.experts.normalize_min))
+    for knob in ("normalize_min", "scale"):
+        if spec.ffn.experts and getattr(spec.ffn.experts, knob):
+            refs.append((("ffn", "experts", knob), getattr(spec.ffn.experts, knob)))
     layers = spec.ffn.experts.layers if spec.ffn.experts else None
     if layers is not None:
         refs += [

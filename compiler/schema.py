@@ -621,6 +621,17 @@ class ExpertLayersSpec(_Strict):
     )
 
 
+class SelectionBiasSpec(_Strict):
+    """A bias of each expert's, added to its score to choose the experts but not to weight them
+    (slot `ffn.router_bias`, a bare tensor whose checkpoint key is named whole)."""
+
+    one_group: bool = Field(
+        False,
+        description="The tensor is `(1, count)`, one group of experts (ERNIE 4.5 MoE's "
+        "`moe_statics.e_score_correction_bias`); else `(count,)` (GLM-4.5's `gate.e_score_correction_bias`).",
+    )
+
+
 class ExpertsSpec(_Strict):
     """A mixture of experts in place of each layer's FFN: `count` FFNs of the FFN's kind, of
     which a router (slot `ffn.router`, a bias-free linear) picks `top_k` for each token by the
@@ -641,15 +652,25 @@ class ExpertsSpec(_Strict):
     shared: SharedExpertSpec | None = Field(
         None, description="An expert every token goes through besides the routed ones (see SharedExpertSpec)."
     )
-    selection_bias: bool = Field(
-        False,
-        description="Experts are chosen by their probability plus a bias of their own (slot "
-        "`ffn.router_bias`, a `(1, count)` tensor whose checkpoint key is named whole; ERNIE 4.5 MoE's "
-        "`moe_statics.e_score_correction_bias`), and weighted by the probability alone.",
+    scores: Literal["softmax", "sigmoid"] = Field(
+        "softmax",
+        description="Each expert's score from the router's logits, in fp32: `softmax` over the experts "
+        "(Mixtral), or the `sigmoid` of its own logit (GLM-4.5's, DeepSeek-V3's). The chosen experts are "
+        "weighted by their scores.",
+    )
+    selection_bias: SelectionBiasSpec | None = Field(
+        None,
+        description="Experts are chosen by their score plus a bias of their own and weighted by the "
+        "score alone (see SelectionBiasSpec).",
+    )
+    scale: str | None = Field(
+        None,
+        description="A float size symbol the chosen experts' weights are multiplied by, after any "
+        "`normalize` (GLM-4.5's `routed_scaling_factor`).",
     )
     normalize_min: str | None = Field(
         None,
-        description="With `normalize`: a float size symbol the chosen probabilities' sum is clamped to "
+        description="With `normalize`: a float size symbol the chosen scores' sum is clamped to "
         "at least before the division (ERNIE 4.5 MoE's `moe_norm_min`).",
     )
     layers: ExpertLayersSpec | None = Field(

@@ -74,10 +74,13 @@ def _draw_vectors(model: torch.nn.Module, seed: int) -> None:
     would still match it. With the noise each is distinct (a bias about 0.1, a norm
     weight about 1 +- 0.1), and a shared parameter stays shared. A norm weight of
     several dimensions (Cohere's, one row per head) gets its noise too, so that its rows
-    differ."""
+    differ. So does a buffer the checkpoint holds (GLM-4.5's expert selection bias, zeros
+    as built), after the parameters."""
     gen = torch.Generator().manual_seed(seed + 1)
+    saved = model.state_dict().keys()
+    buffers = [(name, b) for name, b in sorted(model.named_buffers()) if name in saved]
     with torch.no_grad():
-        for _, param in sorted(model.named_parameters()):
+        for _, param in [*sorted(model.named_parameters()), *buffers]:
             constant = param.numel() > 1 and bool((param == param.flatten()[0]).all())
             if (param.dim() == 1 or constant) and param.is_floating_point():
                 param.add_(torch.randn(param.shape, generator=gen, dtype=param.dtype) * VECTOR_SPREAD)

@@ -2,7 +2,7 @@
 XLM-RoBERTa-XL, Llama, Qwen2, Mistral, Mixtral, OLMoE, Qwen3-MoE, Qwen2-MoE, Gemma, Gemma 2, Gemma 3, Qwen3, Phi, GPT-NeoX, GPT-J, ALBERT,
 BLOOM, Phi-3, GPT-BigCode, Starcoder2, StableLM, OLMo, OLMo 2, Persimmon, Granite, GraniteMoE (and shared),
 Cohere, Cohere 2, Falcon, Nemotron, MPT, RoFormer, BioGPT, RoBERTa, Data2Vec (text), Arcee,
-SmolLM3, OLMo 3, Ministral, Helium, HunYuan (dense and MoE), ERNIE 4.5 (and MoE), Seed-OSS, EXAONE 4.0, VaultGemma, GLM,
+SmolLM3, OLMo 3, Ministral, Helium, HunYuan (dense and MoE), ERNIE 4.5 (and MoE), GLM-4.5 (MoE), Seed-OSS, EXAONE 4.0, VaultGemma, GLM,
 ModernBERT, GLM-4, MPNet and GPT-Neo, from tests/fixtures/.
 
 BERT differs from the RoBERTa family in its position ids (sequential), pad id,
@@ -67,7 +67,8 @@ bidirectional with its window on both sides when `use_bidirectional_attention` s
 but one need no knob that was not there (each file says which it uses); HunYuan (dense) is Llama with each head's queries and keys
 normed after rotary positions, and RoPE at a theta stretched by a fixed `alpha` (labelled `dynamic`);
 HunYuan-MoE is that with a mixture of experts and an ungated shared expert in each layer; ERNIE 4.5
-MoE has experts in a drawn range of layers, chosen by probability plus a bias of their own. ModernBERT is a bidirectional encoder whose
+MoE has experts in a drawn range of layers, chosen by probability plus a bias of their own, and
+GLM-4.5 scores its experts by a sigmoid, scales their weights and has dense layers first. ModernBERT is a bidirectional encoder whose
 local layers see a window on both sides, every `global_attn_every_n_layers`-th layer
 (from the first) full, each kind with its own RoPE theta; its layer 0 has no attention
 norm, and its classifiers read the first token (multiple choice: the first one the mask
@@ -615,6 +616,27 @@ def ernie4_5_moe_config(draw, heads: int) -> dict:
     }
 
 
+def glm4_moe_config(draw, heads: int) -> dict:
+    """Partial rotary positions, and experts from a drawn first layer on (two to six: its
+    reference's group scores take each group's top two), renormalized or not, scaled, with
+    optional q/k/v biases and query/key norms."""
+    config = partial_rotary_config(draw, heads)
+    count = draw(st.integers(2, 6))
+    return config | {
+        "num_key_value_heads": draw(st.sampled_from([d for d in range(1, heads + 1) if heads % d == 0])),
+        "hidden_act": draw(st.sampled_from(["silu", "gelu"])),
+        "n_routed_experts": count,
+        "num_experts_per_tok": draw(st.integers(1, count)),
+        "moe_intermediate_size": draw(st.integers(4, 24)),
+        "n_shared_experts": draw(st.integers(1, 2)),
+        "first_k_dense_replace": draw(st.integers(0, 2)),
+        "norm_topk_prob": draw(st.booleans()),
+        "routed_scaling_factor": draw(st.sampled_from([1.0, 2.5])),
+        "attention_bias": draw(st.booleans()),
+        "use_qk_norm": draw(st.booleans()),
+    }
+
+
 def seed_oss_config(draw, heads: int) -> dict:
     config = llama_config(draw, heads, own_head_dim=True)  # its default is 128
     return config | {k: draw(st.booleans()) for k in ("attention_bias", "attention_out_bias", "mlp_bias")}
@@ -737,6 +759,7 @@ SPECS = {
     "hunyuan_v1_moe": UserSpec(hunyuan_moe_config, "hidden_act", "silu", 0),
     "ernie4_5": UserSpec(ernie4_5_config, "hidden_act", "silu", 0),
     "ernie4_5_moe": UserSpec(ernie4_5_moe_config, "hidden_act", "silu", 0),
+    "glm4_moe": UserSpec(glm4_moe_config, "hidden_act", "silu", 0),
     "seed_oss": UserSpec(seed_oss_config, "hidden_act", "silu", 1),
     "exaone4": UserSpec(exaone4_config, "hidden_act", "silu", 0),
     "glm": UserSpec(glm_config, "hidden_act", "silu", 0),
@@ -803,7 +826,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
             },
             **{
                 name: sorted(["encoder_model", "causal_lm"])
-                for name in ("ernie4_5", "ernie4_5_moe", "vaultgemma")
+                for name in ("ernie4_5", "ernie4_5_moe", "glm4_moe", "vaultgemma")
             },
             **{name: sorted(decoder) for name in ("helium", "glm", "glm4")},
             "phi": sorted(decoder),
