@@ -2,7 +2,7 @@
 XLM-RoBERTa-XL, Llama, Qwen2, Mistral, Mixtral, OLMoE, Qwen3-MoE, Qwen2-MoE, Gemma, Gemma 2, Gemma 3, Qwen3, Phi, GPT-NeoX, GPT-J, ALBERT,
 BLOOM, Phi-3, GPT-BigCode, Starcoder2, StableLM, OLMo, OLMo 2, Persimmon, Granite, GraniteMoE (and shared),
 Cohere, Cohere 2, Falcon, Nemotron, MPT, RoFormer, BioGPT, RoBERTa, Data2Vec (text), Arcee,
-SmolLM3, OLMo 3, Ministral, Helium, HunYuan (dense and MoE), ERNIE 4.5 (and MoE), GLM-4.5 (MoE), Seed-OSS, EXAONE 4.0, VaultGemma, GLM,
+SmolLM3, OLMo 3, Ministral, Helium, HunYuan (dense and MoE), ERNIE 4.5 (and MoE), GLM-4.5 (MoE), dots.llm1, Seed-OSS, EXAONE 4.0, VaultGemma, GLM,
 ModernBERT, GLM-4, MPNet and GPT-Neo, from tests/fixtures/.
 
 BERT differs from the RoBERTa family in its position ids (sequential), pad id,
@@ -68,7 +68,8 @@ but one need no knob that was not there (each file says which it uses); HunYuan 
 normed after rotary positions, and RoPE at a theta stretched by a fixed `alpha` (labelled `dynamic`);
 HunYuan-MoE is that with a mixture of experts and an ungated shared expert in each layer; ERNIE 4.5
 MoE has experts in a drawn range of layers, chosen by probability plus a bias of their own, and
-GLM-4.5 scores its experts by a sigmoid, scales their weights and has dense layers first. ModernBERT is a bidirectional encoder whose
+GLM-4.5 scores its experts by a sigmoid, scales their weights and has dense layers first (dots.llm1
+is Qwen3's attention with GLM-4.5's experts). ModernBERT is a bidirectional encoder whose
 local layers see a window on both sides, every `global_attn_every_n_layers`-th layer
 (from the first) full, each kind with its own RoPE theta; its layer 0 has no attention
 norm, and its classifiers read the first token (multiple choice: the first one the mask
@@ -637,6 +638,23 @@ def glm4_moe_config(draw, heads: int) -> dict:
     }
 
 
+def dots1_config(draw, heads: int) -> dict:
+    """Qwen3's drawn sizes and window (its `use_sliding_window` ignored: the window follows
+    `max_window_layers` alone), with GLM-4.5's experts."""
+    config = qwen3_config(draw, heads)
+    count = draw(st.integers(2, 6))
+    return config | {
+        "n_routed_experts": count,
+        "num_experts_per_tok": draw(st.integers(1, count)),
+        "moe_intermediate_size": draw(st.integers(4, 24)),
+        "n_shared_experts": draw(st.integers(1, 2)),
+        "first_k_dense_replace": draw(st.integers(0, 2)),
+        "norm_topk_prob": draw(st.booleans()),
+        "routed_scaling_factor": draw(st.sampled_from([1.0, 2.5])),
+        "attention_bias": draw(st.booleans()),
+    }
+
+
 def seed_oss_config(draw, heads: int) -> dict:
     config = llama_config(draw, heads, own_head_dim=True)  # its default is 128
     return config | {k: draw(st.booleans()) for k in ("attention_bias", "attention_out_bias", "mlp_bias")}
@@ -760,6 +778,7 @@ SPECS = {
     "ernie4_5": UserSpec(ernie4_5_config, "hidden_act", "silu", 0),
     "ernie4_5_moe": UserSpec(ernie4_5_moe_config, "hidden_act", "silu", 0),
     "glm4_moe": UserSpec(glm4_moe_config, "hidden_act", "silu", 0),
+    "dots1": UserSpec(dots1_config, "hidden_act", "silu", 0),
     "seed_oss": UserSpec(seed_oss_config, "hidden_act", "silu", 1),
     "exaone4": UserSpec(exaone4_config, "hidden_act", "silu", 0),
     "glm": UserSpec(glm_config, "hidden_act", "silu", 0),
@@ -826,7 +845,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
             },
             **{
                 name: sorted(["encoder_model", "causal_lm"])
-                for name in ("ernie4_5", "ernie4_5_moe", "glm4_moe", "vaultgemma")
+                for name in ("ernie4_5", "ernie4_5_moe", "glm4_moe", "dots1", "vaultgemma")
             },
             **{name: sorted(decoder) for name in ("helium", "glm", "glm4")},
             "phi": sorted(decoder),
