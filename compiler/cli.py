@@ -163,7 +163,9 @@ def mapping(
                 note += " (slice {e} of a key stacking every expert's tensor)"
             if "layers_where" in e:
                 rule = e["layers_where"]
-                rules = ", ".join(f"{k} {rule[k]}" for k in ("skip", "step", "start", "end") if k in rule)
+                rules = ", ".join(
+                    f"{k} {rule[k]}" for k in ("skip", "step", "start", "end", "types") if k in rule
+                )
                 note += f" ({{i}}: layers {'with' if rule['experts'] else 'without'} experts by {rules})"
             if e.get("transpose"):
                 note = "stored (in, out): transposed" + (f"; {note}" if note else "")

@@ -754,7 +754,7 @@ def _size_refs(spec: ArchSpec) -> list[tuple[tuple, str]]:
     if layers is not None:
         refs += [
             (("ffn", "experts", "layers", knob), getattr(layers, knob))
-            for knob in ("dense_size", "skip", "step", "start", "end")
+            for knob in ("dense_size", "skip", "step", "start", "end", "types")
             if getattr(layers, knob) is not None
         ]
     return [r for r in refs if r is not None]
@@ -878,6 +878,7 @@ def load_arch(path: Path | str) -> ArchIR:
         ("embeddings", "position", "rotary_layers", "types"): ("list", "'types'"),
         ("embeddings", "position", "scaling", "layer_types"): ("list", "'layer_types'"),
         ("ffn", "experts", "layers", "skip"): ("list", "'skip'"),
+        ("ffn", "experts", "layers", "types"): ("list", "'types'"),
     }
     for loc, sym in _size_refs(spec):
         want, knob = readers.get(loc, (None, None))
@@ -1048,10 +1049,10 @@ def load_arch(path: Path | str) -> ArchIR:
             )
         if spec.ffn.experts.layers is not None:
             layers = spec.ffn.experts.layers
-            if not (layers.skip or layers.step or layers.start or layers.end):
+            if not (layers.skip or layers.step or layers.start or layers.end or layers.types):
                 err(
                     ("ffn", "experts", "layers"),
-                    "'layers' picks the layers with experts: give 'skip', 'step', 'start' or 'end'",
+                    "'layers' picks the layers with experts: give 'skip', 'step', 'start', 'end' or 'types'",
                 )
             if spec.block.layer_groups:
                 err(

@@ -984,7 +984,11 @@ def _expert_rules(s: ArchSpec) -> str | None:
     layers = s.ffn.experts.layers if s.ffn.experts else None
     if layers is None:
         return None
-    names = [f"config.{getattr(layers, k)}" for k in ("skip", "step", "start", "end") if getattr(layers, k)]
+    names = [
+        f"config.{getattr(layers, k)}"
+        for k in ("skip", "step", "start", "end", "types")
+        if getattr(layers, k)
+    ]
     return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
 
 
@@ -998,6 +1002,7 @@ def _expert_test(s: ArchSpec) -> str | None:
     low = f"config.{layers.start} <= " if layers.start else ""
     high = f" <= config.{layers.end}" if layers.end else ""
     tests += [f"{low}i{high}"] if low or high else []
+    tests += [f'(not ffn_kinds or ffn_kinds[i] == "{layers.sparse}")'] if layers.types else []
     return " and ".join(tests)
 
 
@@ -1008,8 +1013,12 @@ def _expert_layers(s: ArchSpec, experts: bool) -> dict:
     if layers is None:
         return {}
     rules = {
-        k: getattr(layers, k) for k in ("skip", "step", "start", "end") if getattr(layers, k) is not None
+        k: getattr(layers, k)
+        for k in ("skip", "step", "start", "end", "types")
+        if getattr(layers, k) is not None
     }
+    if layers.types:
+        rules["sparse"] = layers.sparse
     return {"layers_where": {"experts": experts, **rules}}
 
 

@@ -106,7 +106,7 @@ class SizeSpec(_Strict):
         "config.json mapping or list read whole (an empty one when the key is absent); it needs `config` "
         "(a `fallback` to another symbol of its kind may follow), no expression reads it, and only "
         "`position.scaling.params` (a mapping), `attention.window_layers.types`, "
-        "`position.rotary_layers.types`, `position.scaling.layer_types` and `ffn.experts.layers.skip` (lists) name one; `count_of` "
+        "`position.rotary_layers.types`, `position.scaling.layer_types`, `ffn.experts.layers.skip` and `ffn.experts.layers.types` (lists) name one; `count_of` "
         "counts a list's entries as a number.",
     )
 
@@ -595,7 +595,8 @@ class ExpertLayersSpec(_Strict):
     """Which layers hold the mixture of experts; the others hold one dense FFN of the FFN's kind
     and activation at `dense_size` (slots `ffn.dense.gate`, `ffn.dense.up`, `ffn.dense.down`),
     without a router or shared expert. Layer i holds the experts when every rule given holds:
-    it is not in `skip`, `(i + 1) % step == 0`, `i >= start` and `i <= end`. The weight table maps each
+    it is not in `skip`, `(i + 1) % step == 0`, `i >= start`, `i <= end`, and `types` marks it
+    `sparse`. The weight table maps each
     layer's keys by the same rules, read from config.json at load time."""
 
     dense_size: str = Field(description="Size symbol of the dense FFN's inner width (`intermediate_size`).")
@@ -619,6 +620,13 @@ class ExpertLayersSpec(_Strict):
         description="An int size symbol: the layers after this index hold the dense FFN (ERNIE 4.5 MoE's "
         "`moe_layer_end_index`; a size expression can map its -1 to the last layer).",
     )
+    types: str | None = Field(
+        None,
+        description="A `list` size symbol with one entry per layer (Mellum's `mlp_layer_types`): layer i "
+        "holds the experts only when entry i is `sparse`. An empty list (config.json without it) leaves "
+        "the other rules alone.",
+    )
+    sparse: str = Field("sparse", description="With `types`: the entry that marks a layer with experts.")
 
 
 class SelectionBiasSpec(_Strict):

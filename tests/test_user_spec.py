@@ -2,7 +2,7 @@
 XLM-RoBERTa-XL, Llama, Qwen2, Mistral, Mixtral, OLMoE, Qwen3-MoE, Qwen2-MoE, Gemma, Gemma 2, Gemma 3, Qwen3, Phi, GPT-NeoX, GPT-J, ALBERT,
 BLOOM, Phi-3, GPT-BigCode, Starcoder2, StableLM, OLMo, OLMo 2, Persimmon, Granite, GraniteMoE (and shared),
 Cohere, Cohere 2, Falcon, Nemotron, MPT, RoFormer, BioGPT, RoBERTa, Data2Vec (text), Arcee,
-SmolLM3, OLMo 3, Ministral, Helium, HunYuan (dense and MoE), ERNIE 4.5 (and MoE), GLM-4.5 (MoE), dots.llm1, Seed-OSS, EXAONE 4.0, VaultGemma, GLM,
+SmolLM3, OLMo 3, Ministral, Helium, HunYuan (dense and MoE), ERNIE 4.5 (and MoE), GLM-4.5 (MoE), dots.llm1, FlexOlmo, Solar Open, Mellum, Seed-OSS, EXAONE 4.0, VaultGemma, GLM,
 ModernBERT, GLM-4, MPNet and GPT-Neo, from tests/fixtures/.
 
 BERT differs from the RoBERTa family in its position ids (sequential), pad id,
@@ -69,7 +69,9 @@ normed after rotary positions, and RoPE at a theta stretched by a fixed `alpha` 
 HunYuan-MoE is that with a mixture of experts and an ungated shared expert in each layer; ERNIE 4.5
 MoE has experts in a drawn range of layers, chosen by probability plus a bias of their own, and
 GLM-4.5 scores its experts by a sigmoid, scales their weights and has dense layers first (dots.llm1
-is Qwen3's attention with GLM-4.5's experts). ModernBERT is a bidirectional encoder whose
+is Qwen3's attention with GLM-4.5's experts, Solar Open Llama's with them in every layer; FlexOlmo
+is OLMoE's experts on OLMo 2's layers). Mellum has experts in the layers `mlp_layer_types` marks
+sparse, dense FFNs in the others. ModernBERT is a bidirectional encoder whose
 local layers see a window on both sides, every `global_attn_every_n_layers`-th layer
 (from the first) full, each kind with its own RoPE theta; its layer 0 has no attention
 norm, and its classifiers read the first token (multiple choice: the first one the mask
@@ -655,6 +657,43 @@ def dots1_config(draw, heads: int) -> dict:
     }
 
 
+def flex_olmo_config(draw, heads: int) -> dict:
+    """OLMoE's experts on OLMo 2's layers, heads of any width (its query/key norms span
+    num_heads * head_dim and num_kv_heads * head_dim), with a bias switch over all four projections."""
+    return llama_config(draw, heads) | experts(draw) | {"attention_bias": draw(st.booleans())}
+
+
+def solar_open_config(draw, heads: int) -> dict:
+    """Llama's attention (q/k/v biases on a switch, full rotary) with GLM-4.5's experts in every
+    layer (two to six: its router's group scores take the top two), renormalized or not, scaled."""
+    config = llama_config(draw, heads, own_head_dim=True)  # its default is 128
+    config.pop("intermediate_size")  # not a key of Solar Open's: every layer holds the experts
+    count = draw(st.integers(2, 6))
+    return config | {
+        "n_routed_experts": count,
+        "num_experts_per_tok": draw(st.integers(1, count)),
+        "moe_intermediate_size": draw(st.integers(4, 24)),
+        "n_shared_experts": draw(st.integers(1, 2)),
+        "norm_topk_prob": draw(st.booleans()),
+        "routed_scaling_factor": draw(st.sampled_from([1.0, 2.5])),
+        "attention_bias": draw(st.booleans()),
+    }
+
+
+def mellum_config(draw, heads: int) -> dict:
+    """OLMo 3's window and per-type RoPE on Qwen3-MoE's experts, in the layers a drawn
+    `mlp_layer_types` marks sparse (or, half the time, every layer: the reference's default)."""
+    config = olmo3_config(draw, heads) | experts(draw) | {"moe_intermediate_size": draw(st.integers(4, 24))}
+    config["head_dim"] = config.get("head_dim") or config["hidden_size"] // heads  # its default is 128
+    layers = config["num_hidden_layers"]
+    config.setdefault("layer_types", None)  # None: the reference's default (over the tiny config's list)
+    config["mlp_layer_types"] = None
+    if draw(st.booleans()):
+        kinds = st.sampled_from(["sparse", "dense"])
+        config["mlp_layer_types"] = draw(st.lists(kinds, min_size=layers, max_size=layers))
+    return config
+
+
 def seed_oss_config(draw, heads: int) -> dict:
     config = llama_config(draw, heads, own_head_dim=True)  # its default is 128
     return config | {k: draw(st.booleans()) for k in ("attention_bias", "attention_out_bias", "mlp_bias")}
@@ -779,6 +818,9 @@ SPECS = {
     "ernie4_5_moe": UserSpec(ernie4_5_moe_config, "hidden_act", "silu", 0),
     "glm4_moe": UserSpec(glm4_moe_config, "hidden_act", "silu", 0),
     "dots1": UserSpec(dots1_config, "hidden_act", "silu", 0),
+    "flex_olmo": UserSpec(flex_olmo_config, "hidden_act", "silu", 0),
+    "solar_open": UserSpec(solar_open_config, "hidden_act", "silu", 0),
+    "mellum": UserSpec(mellum_config, "hidden_act", "silu", 0),
     "seed_oss": UserSpec(seed_oss_config, "hidden_act", "silu", 1),
     "exaone4": UserSpec(exaone4_config, "hidden_act", "silu", 0),
     "glm": UserSpec(glm_config, "hidden_act", "silu", 0),
@@ -845,7 +887,16 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
             },
             **{
                 name: sorted(["encoder_model", "causal_lm"])
-                for name in ("ernie4_5", "ernie4_5_moe", "glm4_moe", "dots1", "vaultgemma")
+                for name in (
+                    "ernie4_5",
+                    "ernie4_5_moe",
+                    "glm4_moe",
+                    "dots1",
+                    "flex_olmo",
+                    "solar_open",
+                    "mellum",
+                    "vaultgemma",
+                )
             },
             **{name: sorted(decoder) for name in ("helium", "glm", "glm4")},
             "phi": sorted(decoder),
