@@ -1002,8 +1002,10 @@ def _expert_test(s: ArchSpec) -> str | None:
     low = f"config.{layers.start} <= " if layers.start else ""
     high = f" <= config.{layers.end}" if layers.end else ""
     tests += [f"{low}i{high}"] if low or high else []
-    tests += [f'(not ffn_kinds or ffn_kinds[i] == "{layers.sparse}")'] if layers.types else []
-    return " and ".join(tests)
+    rules = " and ".join(tests) or "True"
+    if layers.types:  # the list, where config.json has one, decides alone
+        return f'ffn_kinds[i] == "{layers.sparse}" if ffn_kinds else {rules}'
+    return rules
 
 
 def _expert_layers(s: ArchSpec, experts: bool) -> dict:

@@ -595,8 +595,8 @@ class ExpertLayersSpec(_Strict):
     """Which layers hold the mixture of experts; the others hold one dense FFN of the FFN's kind
     and activation at `dense_size` (slots `ffn.dense.gate`, `ffn.dense.up`, `ffn.dense.down`),
     without a router or shared expert. Layer i holds the experts when every rule given holds:
-    it is not in `skip`, `(i + 1) % step == 0`, `i >= start`, `i <= end`, and `types` marks it
-    `sparse`. The weight table maps each
+    it is not in `skip`, `(i + 1) % step == 0`, `i >= start` and `i <= end`; where config.json has
+    the `types` list, when the list marks it `sparse` instead. The weight table maps each
     layer's keys by the same rules, read from config.json at load time."""
 
     dense_size: str = Field(description="Size symbol of the dense FFN's inner width (`intermediate_size`).")
@@ -622,9 +622,10 @@ class ExpertLayersSpec(_Strict):
     )
     types: str | None = Field(
         None,
-        description="A `list` size symbol with one entry per layer (Mellum's `mlp_layer_types`): layer i "
-        "holds the experts only when entry i is `sparse`. An empty list (config.json without it) leaves "
-        "the other rules alone.",
+        description="A `list` size symbol with one entry per layer (`mlp_layer_types`): where config.json "
+        "has the list, layer i holds the experts when entry i is `sparse`, whatever the other rules say; "
+        "without it (an empty list) the other rules decide (K-EXAONE's list takes precedence over its "
+        "`first_k_dense_replace`, as its reference's).",
     )
     sparse: str = Field("sparse", description="With `types`: the entry that marks a layer with experts.")
 

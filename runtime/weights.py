@@ -126,20 +126,16 @@ def plan(
 def expert_layers(rule: dict, sizes: dict[str, Any], count: int) -> list[bool]:
     """Which of ``count`` layers hold a mixture of experts under ``rule`` (`ffn.experts.layers`:
     size symbols ``skip``, ``step``, ``start``, ``end``, ``types``): layer i does when it is not
-    listed in `skip`, ``(i + 1) % step == 0``, ``start <= i <= end`` and entry i of `types` (when
-    the list is there) is ``sparse``, as the generated module builds them."""
+    listed in `skip`, ``(i + 1) % step == 0`` and ``start <= i <= end``, or, where config.json has
+    the `types` list, when its entry i is ``sparse``; as the generated module builds them."""
     skip = set(sizes[rule["skip"]]) if "skip" in rule else set()
     step = sizes[rule["step"]] if "step" in rule else 1
     start = sizes[rule["start"]] if "start" in rule else 0
     end = sizes[rule["end"]] if "end" in rule else count
     kinds = sizes[rule["types"]] if "types" in rule else []
-    return [
-        i not in skip
-        and (i + 1) % step == 0
-        and start <= i <= end
-        and (not kinds or kinds[i] == rule["sparse"])
-        for i in range(count)
-    ]
+    if kinds:  # the list, where config.json has one, decides alone
+        return [kinds[i] == rule["sparse"] for i in range(count)]
+    return [i not in skip and (i + 1) % step == 0 and start <= i <= end for i in range(count)]
 
 
 def gather(

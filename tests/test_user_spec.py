@@ -2,7 +2,7 @@
 XLM-RoBERTa-XL, Llama, Qwen2, Mistral, Mixtral, OLMoE, Qwen3-MoE, Qwen2-MoE, Gemma, Gemma 2, Gemma 3, Qwen3, Phi, GPT-NeoX, GPT-J, ALBERT,
 BLOOM, Phi-3, GPT-BigCode, Starcoder2, StableLM, OLMo, OLMo 2, Persimmon, Granite, GraniteMoE (and shared),
 Cohere, Cohere 2, Falcon, Nemotron, MPT, RoFormer, BioGPT, RoBERTa, Data2Vec (text), Arcee,
-SmolLM3, OLMo 3, Ministral, Helium, HunYuan (dense and MoE), ERNIE 4.5 (and MoE), GLM-4.5 (MoE), dots.llm1, FlexOlmo, Solar Open, Mellum, Seed-OSS, EXAONE 4.0, VaultGemma, GLM,
+SmolLM3, OLMo 3, Ministral, Helium, HunYuan (dense and MoE), ERNIE 4.5 (and MoE), GLM-4.5 (MoE), dots.llm1, FlexOlmo, Solar Open, Mellum, K-EXAONE, Cohere 2 MoE, Seed-OSS, EXAONE 4.0, VaultGemma, GLM,
 ModernBERT, GLM-4, MPNet and GPT-Neo, from tests/fixtures/.
 
 BERT differs from the RoBERTa family in its position ids (sequential), pad id,
@@ -71,7 +71,8 @@ MoE has experts in a drawn range of layers, chosen by probability plus a bias of
 GLM-4.5 scores its experts by a sigmoid, scales their weights and has dense layers first (dots.llm1
 is Qwen3's attention with GLM-4.5's experts, Solar Open Llama's with them in every layer; FlexOlmo
 is OLMoE's experts on OLMo 2's layers). Mellum has experts in the layers `mlp_layer_types` marks
-sparse, dense FFNs in the others. ModernBERT is a bidirectional encoder whose
+sparse, dense FFNs in the others, as K-EXAONE (EXAONE 4.0's attention with GLM-4.5's experts)
+where config.json has the list; Cohere 2 MoE is Cohere 2 with experts in every layer. ModernBERT is a bidirectional encoder whose
 local layers see a window on both sides, every `global_attn_every_n_layers`-th layer
 (from the first) full, each kind with its own RoPE theta; its layer 0 has no attention
 norm, and its classifiers read the first token (multiple choice: the first one the mask
@@ -694,6 +695,44 @@ def mellum_config(draw, heads: int) -> dict:
     return config
 
 
+def exaone_moe_config(draw, heads: int) -> dict:
+    """EXAONE 4.0's layers (a window and rotary positions on those `layer_types` marks sliding,
+    drawn or by `sliding_window_pattern`; its strict config always has a window), with GLM-4.5's
+    experts (two to six: the group scores take each group's top two) from a drawn first layer on,
+    or, half the time, in the layers a drawn `mlp_layer_types` marks sparse."""
+    config = llama_config(draw, heads)
+    config |= {"sliding_window": draw(st.integers(1, 8)), "sliding_window_pattern": draw(st.integers(1, 3))}
+    config |= layer_kinds(draw, config)
+    count, layers = draw(st.integers(2, 6)), config["num_hidden_layers"]
+    if draw(st.booleans()):
+        kinds = st.sampled_from(["sparse", "dense"])
+        config["mlp_layer_types"] = draw(st.lists(kinds, min_size=layers, max_size=layers))
+    return config | {
+        "num_experts": count,
+        "num_experts_per_tok": draw(st.integers(1, count)),
+        "moe_intermediate_size": draw(st.integers(4, 24)),
+        "num_shared_experts": draw(st.integers(1, 2)),
+        "first_k_dense_replace": draw(st.integers(0, 2)),
+        "norm_topk_prob": draw(st.booleans()),
+        "routed_scaling_factor": draw(st.sampled_from([1.0, 2.5])),
+    }
+
+
+def cohere2_moe_config(draw, heads: int) -> dict:
+    """Cohere 2's drawn layers and logit scale at a head width of its own (its default is 128),
+    with optional q/k/v/o biases and a softmax-routed mixture of one to six experts."""
+    config = llama_config(draw, heads, own_head_dim=True)
+    config |= {
+        "logit_scale": draw(st.sampled_from([0.0625, 0.125, 1.0])),
+        "attention_bias": draw(st.booleans()),
+        "sliding_window": draw(st.integers(1, 8)),
+        "sliding_window_pattern": draw(st.integers(1, 3)),
+    }
+    config |= layer_kinds(draw, config)
+    count = draw(st.integers(1, 6))
+    return config | {"num_experts": count, "num_experts_per_tok": draw(st.integers(1, count))}
+
+
 def seed_oss_config(draw, heads: int) -> dict:
     config = llama_config(draw, heads, own_head_dim=True)  # its default is 128
     return config | {k: draw(st.booleans()) for k in ("attention_bias", "attention_out_bias", "mlp_bias")}
@@ -821,6 +860,8 @@ SPECS = {
     "flex_olmo": UserSpec(flex_olmo_config, "hidden_act", "silu", 0),
     "solar_open": UserSpec(solar_open_config, "hidden_act", "silu", 0),
     "mellum": UserSpec(mellum_config, "hidden_act", "silu", 0),
+    "exaone_moe": UserSpec(exaone_moe_config, "hidden_act", "silu", 0),
+    "cohere2_moe": UserSpec(cohere2_moe_config, "hidden_act", "silu", 0),
     "seed_oss": UserSpec(seed_oss_config, "hidden_act", "silu", 1),
     "exaone4": UserSpec(exaone4_config, "hidden_act", "silu", 0),
     "glm": UserSpec(glm_config, "hidden_act", "silu", 0),
@@ -895,6 +936,8 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
                     "flex_olmo",
                     "solar_open",
                     "mellum",
+                    "exaone_moe",
+                    "cohere2_moe",
                     "vaultgemma",
                 )
             },
