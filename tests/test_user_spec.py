@@ -620,42 +620,48 @@ def ernie4_5_moe_config(draw, heads: int) -> dict:
     }
 
 
-def glm4_moe_config(draw, heads: int) -> dict:
-    """Partial rotary positions, and experts from a drawn first layer on (two to six: its
-    reference's group scores take each group's top two), renormalized or not, scaled, with
-    optional q/k/v biases and query/key norms."""
-    config = partial_rotary_config(draw, heads)
+def sigmoid_experts(draw, count_key: str = "n_routed_experts", shared_key: str = "n_shared_experts") -> dict:
+    """GLM-4.5's experts: two to six (its reference's group scores take each group's top two), one
+    to all of them per token, renormalized or not, scaled, beside a shared expert one or two
+    experts wide, after up to two dense layers."""
     count = draw(st.integers(2, 6))
-    return config | {
-        "num_key_value_heads": draw(st.sampled_from([d for d in range(1, heads + 1) if heads % d == 0])),
-        "hidden_act": draw(st.sampled_from(["silu", "gelu"])),
-        "n_routed_experts": count,
+    return {
+        count_key: count,
         "num_experts_per_tok": draw(st.integers(1, count)),
         "moe_intermediate_size": draw(st.integers(4, 24)),
-        "n_shared_experts": draw(st.integers(1, 2)),
+        shared_key: draw(st.integers(1, 2)),
         "first_k_dense_replace": draw(st.integers(0, 2)),
         "norm_topk_prob": draw(st.booleans()),
         "routed_scaling_factor": draw(st.sampled_from([1.0, 2.5])),
-        "attention_bias": draw(st.booleans()),
-        "use_qk_norm": draw(st.booleans()),
     }
+
+
+def ffn_kinds(draw, layers: int) -> list[str] | None:
+    """Half the time, each layer's FFN kind drawn (`mlp_layer_types`); else None, the reference's default."""
+    if draw(st.booleans()):
+        return draw(st.lists(st.sampled_from(["sparse", "dense"]), min_size=layers, max_size=layers))
+    return None
+
+
+def glm4_moe_config(draw, heads: int) -> dict:
+    """Partial rotary positions and GLM-4.5's experts, with optional q/k/v biases and query/key norms."""
+    config = partial_rotary_config(draw, heads)
+    return (
+        config
+        | sigmoid_experts(draw)
+        | {
+            "num_key_value_heads": draw(st.sampled_from([d for d in range(1, heads + 1) if heads % d == 0])),
+            "hidden_act": draw(st.sampled_from(["silu", "gelu"])),
+            "attention_bias": draw(st.booleans()),
+            "use_qk_norm": draw(st.booleans()),
+        }
+    )
 
 
 def dots1_config(draw, heads: int) -> dict:
     """Qwen3's drawn sizes and window (its `use_sliding_window` ignored: the window follows
     `max_window_layers` alone), with GLM-4.5's experts."""
-    config = qwen3_config(draw, heads)
-    count = draw(st.integers(2, 6))
-    return config | {
-        "n_routed_experts": count,
-        "num_experts_per_tok": draw(st.integers(1, count)),
-        "moe_intermediate_size": draw(st.integers(4, 24)),
-        "n_shared_experts": draw(st.integers(1, 2)),
-        "first_k_dense_replace": draw(st.integers(0, 2)),
-        "norm_topk_prob": draw(st.booleans()),
-        "routed_scaling_factor": draw(st.sampled_from([1.0, 2.5])),
-        "attention_bias": draw(st.booleans()),
-    }
+    return qwen3_config(draw, heads) | sigmoid_experts(draw) | {"attention_bias": draw(st.booleans())}
 
 
 def flex_olmo_config(draw, heads: int) -> dict:
@@ -665,57 +671,32 @@ def flex_olmo_config(draw, heads: int) -> dict:
 
 
 def solar_open_config(draw, heads: int) -> dict:
-    """Llama's attention (q/k/v biases on a switch, full rotary) with GLM-4.5's experts in every
-    layer (two to six: its router's group scores take the top two), renormalized or not, scaled."""
+    """Llama's attention (q/k/v biases on a switch, full rotary) with GLM-4.5's experts in every layer."""
     config = llama_config(draw, heads, own_head_dim=True)  # its default is 128
     config.pop("intermediate_size")  # not a key of Solar Open's: every layer holds the experts
-    count = draw(st.integers(2, 6))
-    return config | {
-        "n_routed_experts": count,
-        "num_experts_per_tok": draw(st.integers(1, count)),
-        "moe_intermediate_size": draw(st.integers(4, 24)),
-        "n_shared_experts": draw(st.integers(1, 2)),
-        "norm_topk_prob": draw(st.booleans()),
-        "routed_scaling_factor": draw(st.sampled_from([1.0, 2.5])),
-        "attention_bias": draw(st.booleans()),
-    }
+    experts = sigmoid_experts(draw)
+    del experts["first_k_dense_replace"]
+    return config | experts | {"attention_bias": draw(st.booleans())}
 
 
 def mellum_config(draw, heads: int) -> dict:
     """OLMo 3's window and per-type RoPE on Qwen3-MoE's experts, in the layers a drawn
-    `mlp_layer_types` marks sparse (or, half the time, every layer: the reference's default)."""
+    `mlp_layer_types` marks sparse (or every layer: the reference's default)."""
     config = olmo3_config(draw, heads) | experts(draw) | {"moe_intermediate_size": draw(st.integers(4, 24))}
     config["head_dim"] = config.get("head_dim") or config["hidden_size"] // heads  # its default is 128
-    layers = config["num_hidden_layers"]
     config.setdefault("layer_types", None)  # None: the reference's default (over the tiny config's list)
-    config["mlp_layer_types"] = None
-    if draw(st.booleans()):
-        kinds = st.sampled_from(["sparse", "dense"])
-        config["mlp_layer_types"] = draw(st.lists(kinds, min_size=layers, max_size=layers))
-    return config
+    return config | {"mlp_layer_types": ffn_kinds(draw, config["num_hidden_layers"])}
 
 
 def exaone_moe_config(draw, heads: int) -> dict:
     """EXAONE 4.0's layers (a window and rotary positions on those `layer_types` marks sliding,
     drawn or by `sliding_window_pattern`; its strict config always has a window), with GLM-4.5's
-    experts (two to six: the group scores take each group's top two) from a drawn first layer on,
-    or, half the time, in the layers a drawn `mlp_layer_types` marks sparse."""
+    experts in the layers a drawn `mlp_layer_types` marks sparse, or from `first_k_dense_replace` on."""
     config = llama_config(draw, heads)
     config |= {"sliding_window": draw(st.integers(1, 8)), "sliding_window_pattern": draw(st.integers(1, 3))}
     config |= layer_kinds(draw, config)
-    count, layers = draw(st.integers(2, 6)), config["num_hidden_layers"]
-    if draw(st.booleans()):
-        kinds = st.sampled_from(["sparse", "dense"])
-        config["mlp_layer_types"] = draw(st.lists(kinds, min_size=layers, max_size=layers))
-    return config | {
-        "num_experts": count,
-        "num_experts_per_tok": draw(st.integers(1, count)),
-        "moe_intermediate_size": draw(st.integers(4, 24)),
-        "num_shared_experts": draw(st.integers(1, 2)),
-        "first_k_dense_replace": draw(st.integers(0, 2)),
-        "norm_topk_prob": draw(st.booleans()),
-        "routed_scaling_factor": draw(st.sampled_from([1.0, 2.5])),
-    }
+    experts = sigmoid_experts(draw, "num_experts", "num_shared_experts")
+    return config | experts | {"mlp_layer_types": ffn_kinds(draw, config["num_hidden_layers"])}
 
 
 def cohere2_moe_config(draw, heads: int) -> dict:
