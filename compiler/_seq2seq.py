@@ -204,6 +204,8 @@ def ignore_entry(ign, prefix: str) -> dict:
         entry["same_as"] = full(ign.same_as)
     if ign.keep:  # written back on export as it was read
         entry["keep"] = True
+    if ign.prefix:  # every key that starts with it
+        entry["prefix"] = True
     return entry
 
 

@@ -155,6 +155,8 @@ def mapping(
                 note += f" (must equal {e['same_as']})"
             if e.get("keep"):
                 note += " (kept as read, written back on export)"
+            if e.get("prefix"):
+                note += " (every key starting with it)"
             if "layers" in e:
                 note += f" ({{i}} < {e['layers']})"
             if "from_layer" in e:

@@ -1220,6 +1220,9 @@ def load_arch(path: Path | str) -> ArchIR:
         _check_head(head_ir, spec, loc, err, check_symbol)
         heads.append(head_ir)
 
+    for n, ign in enumerate(spec.ignore):
+        if ign.prefix and (ign.same_as or ign.keep):
+            err(("ignore", n, "prefix"), "a 'prefix' drops every key it starts: not with 'same_as' or 'keep'")
     if spec.block.layer_groups is not None:
         if spec.decoder is not None:
             err(

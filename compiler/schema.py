@@ -844,6 +844,12 @@ class IgnoredKey(_Strict):
         "reproduces the checkpoint (a table the model computes instead, such as RoFormer's sinusoidal "
         "`embed_positions`).",
     )
+    prefix: bool = Field(
+        False,
+        description="`key` is a prefix: every checkpoint key that starts with it is dropped, however "
+        "many there are, none included (multi-token prediction layers the model never runs, Mellum's "
+        "`mtp.`, as `transformers` drops them). Not with `same_as` or `keep`.",
+    )
 
 
 class DecoderSpec(_Strict):

@@ -23,7 +23,8 @@ named operation:
 * ``tie``: the parameter *is* another parameter (the MLM decoder and the word
   embedding); a tied copy in the checkpoint is accepted if it is equal;
 * ``ignore``: a key the loader accepts and drops, with its reason; with ``same_as``
-  it is a tied copy of another key, and must equal it;
+  it is a tied copy of another key, and must equal it; with ``prefix``, every key that
+  starts with it;
 * ``alias``: a key the reference keeps but does not use: the loader keeps its
   tensor aside (``kept``), and export writes it back as it was, or, when the
   checkpoint had none, as a copy of ``param``.
@@ -182,7 +183,9 @@ def gather(
 
     for e in p.entries:
         op = e["op"]
-        if op in ("ignore", "alias"):
+        if op == "ignore" and e.get("prefix"):  # every key that starts with it
+            used.update(k for k in keys if k.startswith(e["key"]))
+        elif op in ("ignore", "alias"):
             used.add(e["key"])
             if (op == "alias" or e.get("keep")) and kept is not None and e["key"] in keys:
                 kept[e["key"]] = read(e["key"])

@@ -837,7 +837,7 @@ CASES = [
         path="ffn.experts.layers",
         line=BODY_LINE + 4,
         column=5,
-        message="'layers' picks the layers with experts: give 'skip', 'step', 'start' or 'end'",
+        message="'layers' picks the layers with experts: give 'skip', 'step', 'start', 'end' or 'types'",
         count=2,  # and the family's heads may cross-attend, which experts are not built with
     ),
     Case(
@@ -908,6 +908,14 @@ CASES = [
         column=72,
         message="'normalize_min' clamps the sum 'normalize' divides by: set it",
         count=2,  # and the family's heads may cross-attend, which experts are not built with
+    ),
+    Case(
+        "ignore-prefix-that-is-kept",
+        {"bad.yaml": delta("ignore:\n  - {key: mtp., prefix: true, keep: true, reason: never run}\n")},
+        path="ignore[0].prefix",
+        line=BODY_LINE + 1,
+        column=17,
+        message="a 'prefix' drops every key it starts: not with 'same_as' or 'keep'",
     ),
     Case(
         "expert-index-without-experts",

@@ -1455,6 +1455,28 @@ def test_dense_layers_among_the_experts(name: str) -> None:
         assert all(torch.equal(written[k], stored[k]) for k in stored)
 
 
+def test_a_prefix_ignore_drops_every_key_it_starts() -> None:
+    """Mellum's multi-token prediction layers (`mtp.*` keys, which its reference drops) load
+    and are dropped by one `ignore` entry with `prefix: true`; outputs match the reference, and
+    a key that only resembles the prefix is still unexpected, named by the loader."""
+    spec = FIXTURES / "mellum.yaml"
+    ir = load_arch(spec)
+    config = dict(ir.spec.reference.tiny) | {"hidden_act": "silu", "num_mtp_layers": 1}
+    ref = build_reference(ir, ir.head("causal_lm"), config, seed=5)
+    checkpoint = save(ref)
+    stored = load_file(checkpoint / "model.safetensors")
+    extra = {"mtp.layers.0.mlp.gate.weight": torch.ones(4, 2), "mtp.norm.weight": torch.ones(2)}
+    save_file(stored | extra, checkpoint / "model.safetensors")
+    model = archgen.load(checkpoint, spec=spec)
+    ids = torch.randint(3, config["vocab_size"], (2, 9), generator=torch.Generator().manual_seed(5))
+    with torch.no_grad():
+        expected = ref(input_ids=ids).logits
+    torch.testing.assert_close(model(ids)["logits"], expected, atol=1e-5, rtol=0)
+    save_file(stored | {"mtpx.norm.weight": torch.ones(2)}, checkpoint / "model.safetensors")
+    with pytest.raises(CheckpointError, match="unexpected keys: mtpx.norm.weight"):
+        archgen.load(checkpoint, spec=spec)
+
+
 def test_stacked_experts_with_a_wrong_count_are_named() -> None:
     """GraniteMoE stores each layer's experts in one tensor (`ffn.experts.stacked`): a
     config.json whose expert count differs from the tensors' is refused, naming each stacked
