@@ -13,6 +13,7 @@ from __future__ import annotations
 import ast
 import hashlib
 import math
+import re
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_args
@@ -1223,6 +1224,10 @@ def load_arch(path: Path | str) -> ArchIR:
     for n, ign in enumerate(spec.ignore):
         if ign.prefix and (ign.same_as or ign.keep):
             err(("ignore", n, "prefix"), "a 'prefix' drops every key it starts: not with 'same_as' or 'keep'")
+        if ign.prefix:
+            for name in re.findall(r"\{(\w+)\}", ign.key):
+                if name != "i":
+                    check_symbol(("ignore", n, "key"), name)
     if spec.block.layer_groups is not None:
         if spec.decoder is not None:
             err(

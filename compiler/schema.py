@@ -848,7 +848,8 @@ class IgnoredKey(_Strict):
         False,
         description="`key` is a prefix: every checkpoint key that starts with it is dropped, however "
         "many there are, none included (multi-token prediction layers the model never runs, Mellum's "
-        "`mtp.`, as `transformers` drops them). Not with `same_as` or `keep`.",
+        "`mtp.`, as `transformers` drops them); `{symbol}` in it is an int size's value (GLM-4.5's "
+        "`layers.{num_layers}.`, the layer stored after the last). Not with `same_as` or `keep`.",
     )
 
 

@@ -24,7 +24,8 @@ named operation:
   embedding); a tied copy in the checkpoint is accepted if it is equal;
 * ``ignore``: a key the loader accepts and drops, with its reason; with ``same_as``
   it is a tied copy of another key, and must equal it; with ``prefix``, every key that
-  starts with it;
+  starts with it (where ``{<size symbol>}`` is that size's value: GLM-4.5's multi-token
+  prediction layer, stored after the last layer);
 * ``alias``: a key the reference keeps but does not use: the loader keeps its
   tensor aside (``kept``), and export writes it back as it was, or, when the
   checkpoint had none, as a copy of ``param``.
@@ -100,6 +101,10 @@ def plan(
         if "regroup" in entry:
             named = {k: (sizes or {})[v] for k, v in entry["regroup"].items() if k in ("groups", "heads")}
             entry["regroup"] = {**entry["regroup"], **named}
+        if entry["op"] == "ignore" and entry.get("prefix"):  # `{symbol}`: a size's value
+            for name, value in (sizes or {}).items():
+                if isinstance(value, int) and not isinstance(value, bool):
+                    entry["key"] = entry["key"].replace("{" + name + "}", str(value))
     for name in ("i", "j", "e"):
         expanded = []
         for entry in out:

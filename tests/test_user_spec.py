@@ -1458,7 +1458,8 @@ def test_dense_layers_among_the_experts(name: str) -> None:
 def test_a_prefix_ignore_drops_every_key_it_starts() -> None:
     """Mellum's multi-token prediction layers (`mtp.*` keys, which its reference drops) load
     and are dropped by one `ignore` entry with `prefix: true`; outputs match the reference, and
-    a key that only resembles the prefix is still unexpected, named by the loader."""
+    a key that only resembles the prefix is still unexpected, named by the loader. GLM-4.5's
+    prefix names a size (`layers.{num_layers}.`)."""
     spec = FIXTURES / "mellum.yaml"
     ir = load_arch(spec)
     config = dict(ir.spec.reference.tiny) | {"hidden_act": "silu", "num_mtp_layers": 1}
@@ -1475,6 +1476,21 @@ def test_a_prefix_ignore_drops_every_key_it_starts() -> None:
     save_file(stored | {"mtpx.norm.weight": torch.ones(2)}, checkpoint / "model.safetensors")
     with pytest.raises(CheckpointError, match="unexpected keys: mtpx.norm.weight"):
         archgen.load(checkpoint, spec=spec)
+
+    # GLM-4.5's is stored as the layer after the last: its prefix names the layer count
+    spec = FIXTURES / "glm4_moe.yaml"
+    ir = load_arch(spec)
+    config = dict(ir.spec.reference.tiny) | {"hidden_act": "silu", "num_hidden_layers": 2}
+    ref = build_reference(ir, ir.head("causal_lm"), config, seed=5)
+    checkpoint = save(ref)
+    stored = load_file(checkpoint / "model.safetensors")
+    extra = {"model.layers.2.eh_proj.weight": torch.ones(4, 2), "model.layers.2.enorm.weight": torch.ones(2)}
+    save_file(stored | extra, checkpoint / "model.safetensors")
+    with torch.no_grad():
+        expected = ref(input_ids=ids).logits
+    torch.testing.assert_close(
+        archgen.load(checkpoint, spec=spec)(ids)["logits"], expected, atol=1e-5, rtol=0
+    )
 
 
 def test_stacked_experts_with_a_wrong_count_are_named() -> None:
