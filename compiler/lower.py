@@ -748,7 +748,7 @@ def _size_refs(spec: ArchSpec) -> list[tuple[tuple, str]]:
         refs += [
             (("embeddings", "position", "scaling", "type_theta", k), v) for k, v in scaling.type_theta.items()
         ]
-    for knob in ("normalize_min", "scale"):
+    for knob in ("normalize_min", "scale", "groups", "top_groups"):
         if spec.ffn.experts and getattr(spec.ffn.experts, knob):
             refs.append((("ffn", "experts", knob), getattr(spec.ffn.experts, knob)))
     layers = spec.ffn.experts.layers if spec.ffn.experts else None
@@ -1043,6 +1043,8 @@ def load_arch(path: Path | str) -> ArchIR:
                     ("keys", slot),
                     f"'stacked' experts share one key per layer, which holds no '{{e}}' ({key!r} does)",
                 )
+        if (spec.ffn.experts.groups is None) != (spec.ffn.experts.top_groups is None):
+            err(("ffn", "experts", "groups"), "group-limited routing needs both 'groups' and 'top_groups'")
         if spec.ffn.experts.normalize_min and spec.ffn.experts.normalize is False:
             err(
                 ("ffn", "experts", "normalize_min"),

@@ -672,6 +672,17 @@ class ExpertsSpec(_Strict):
         description="Experts are chosen by their score plus a bias of their own and weighted by the "
         "score alone (see SelectionBiasSpec).",
     )
+    groups: str | None = Field(
+        None,
+        description="An int size symbol `g` for group-limited routing (DeepSeek-V3's `n_group`, with "
+        "`top_groups`): the experts split into `g` equal groups in order, each group scored by the sum "
+        "of its two best (biased) scores, and each token chooses its experts from its `top_groups` best "
+        "groups only. 1 leaves the choice alone.",
+    )
+    top_groups: str | None = Field(
+        None,
+        description="With `groups`: an int size symbol, the groups a token may choose from (`topk_group`).",
+    )
     scale: str | None = Field(
         None,
         description="A float size symbol the chosen experts' weights are multiplied by, after any "

@@ -918,6 +918,20 @@ CASES = [
         message="a 'prefix' drops every key it starts: not with 'same_as' or 'keep'",
     ),
     Case(
+        "expert-groups-without-top-groups",
+        {
+            "bad.yaml": delta(
+                "ffn: {experts: {count: num_layers, top_k: num_heads, groups: num_heads}}\n"
+                "keys:\n  ffn.router: mlp.gate\n  ffn.up: mlp.experts.{e}.up\n  ffn.down: mlp.experts.{e}.down\n"
+            )
+        },
+        path="ffn.experts.groups",
+        line=BODY_LINE,
+        column=54,
+        message="group-limited routing needs both 'groups' and 'top_groups'",
+        count=2,  # and the family's heads may cross-attend, which experts are not built with
+    ),
+    Case(
         "expert-index-without-experts",
         {"bad.yaml": delta("keys:\n  ffn.up: intermediate.{e}.dense\n")},
         path="keys.ffn.up",

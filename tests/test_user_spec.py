@@ -621,13 +621,18 @@ def ernie4_5_moe_config(draw, heads: int) -> dict:
 
 
 def sigmoid_experts(draw, count_key: str = "n_routed_experts", shared_key: str = "n_shared_experts") -> dict:
-    """GLM-4.5's experts: two to six (its reference's group scores take each group's top two), one
-    to all of them per token, renormalized or not, scaled, beside a shared expert one or two
-    experts wide, after up to two dense layers."""
+    """GLM-4.5's experts: two to six in one to three groups of at least two (its reference scores
+    each group by its top two), a token choosing from one to all of its best groups, one to all of
+    them per token, renormalized or not, scaled, beside a shared expert one or two experts wide,
+    after up to two dense layers."""
     count = draw(st.integers(2, 6))
+    groups = draw(st.sampled_from([g for g in (1, 2, 3) if count % g == 0 and count // g >= 2]))
+    best = draw(st.integers(1, groups))  # group-limited routing past 1: a token chooses from its best groups
     return {
         count_key: count,
-        "num_experts_per_tok": draw(st.integers(1, count)),
+        "n_group": groups,
+        "topk_group": best,
+        "num_experts_per_tok": draw(st.integers(1, best * count // groups)),
         "moe_intermediate_size": draw(st.integers(4, 24)),
         shared_key: draw(st.integers(1, 2)),
         "first_k_dense_replace": draw(st.integers(0, 2)),
