@@ -1460,42 +1460,38 @@ def test_dense_layers_among_the_experts(name: str) -> None:
         assert all(torch.equal(written[k], stored[k]) for k in stored)
 
 
+def reference_with_extra_keys(name: str, change: dict, extra: dict) -> tuple:
+    """A reference causal LM of fixture ``name`` (its tiny config with ``change``), and its
+    checkpoint with the ``extra`` tensors added: (reference, checkpoint, the tensors it had)."""
+    ir = load_arch(FIXTURES / f"{name}.yaml")
+    ref = build_reference(ir, ir.head("causal_lm"), dict(ir.spec.reference.tiny) | change, seed=5)
+    checkpoint = save(ref)
+    stored = load_file(checkpoint / "model.safetensors")
+    save_file(stored | extra, checkpoint / "model.safetensors")
+    return ref, checkpoint, stored
+
+
 def test_a_prefix_ignore_drops_every_key_it_starts() -> None:
     """Mellum's multi-token prediction layers (`mtp.*` keys, which its reference drops) load
-    and are dropped by one `ignore` entry with `prefix: true`; outputs match the reference, and
-    a key that only resembles the prefix is still unexpected, named by the loader. GLM-4.5's
-    prefix names a size (`layers.{num_layers}.`)."""
-    spec = FIXTURES / "mellum.yaml"
-    ir = load_arch(spec)
-    config = dict(ir.spec.reference.tiny) | {"hidden_act": "silu", "num_mtp_layers": 1}
-    ref = build_reference(ir, ir.head("causal_lm"), config, seed=5)
-    checkpoint = save(ref)
-    stored = load_file(checkpoint / "model.safetensors")
-    extra = {"mtp.layers.0.mlp.gate.weight": torch.ones(4, 2), "mtp.norm.weight": torch.ones(2)}
-    save_file(stored | extra, checkpoint / "model.safetensors")
-    model = archgen.load(checkpoint, spec=spec)
-    ids = torch.randint(3, config["vocab_size"], (2, 9), generator=torch.Generator().manual_seed(5))
-    with torch.no_grad():
-        expected = ref(input_ids=ids).logits
-    torch.testing.assert_close(model(ids)["logits"], expected, atol=1e-5, rtol=0)
-    save_file(stored | {"mtpx.norm.weight": torch.ones(2)}, checkpoint / "model.safetensors")
-    with pytest.raises(CheckpointError, match="unexpected keys: mtpx.norm.weight"):
-        archgen.load(checkpoint, spec=spec)
-
-    # GLM-4.5's is stored as the layer after the last: its prefix names the layer count
-    spec = FIXTURES / "glm4_moe.yaml"
-    ir = load_arch(spec)
-    config = dict(ir.spec.reference.tiny) | {"hidden_act": "silu", "num_hidden_layers": 2}
-    ref = build_reference(ir, ir.head("causal_lm"), config, seed=5)
-    checkpoint = save(ref)
-    stored = load_file(checkpoint / "model.safetensors")
-    extra = {"model.layers.2.eh_proj.weight": torch.ones(4, 2), "model.layers.2.enorm.weight": torch.ones(2)}
-    save_file(stored | extra, checkpoint / "model.safetensors")
-    with torch.no_grad():
-        expected = ref(input_ids=ids).logits
-    torch.testing.assert_close(
-        archgen.load(checkpoint, spec=spec)(ids)["logits"], expected, atol=1e-5, rtol=0
-    )
+    and are dropped by one `ignore` entry with `prefix: true`; outputs match the reference.
+    GLM-4.5's prefix names a size (`layers.{num_layers}.`): its layer is stored after the last,
+    and a key of the layer after that is still unexpected, named by the loader."""
+    ids = torch.randint(3, 99, (2, 9), generator=torch.Generator().manual_seed(5))
+    mtp = {"mtp.layers.0.mlp.gate.weight": torch.ones(4, 2), "mtp.norm.weight": torch.ones(2)}
+    after_last = {
+        "model.layers.2.eh_proj.weight": torch.ones(4, 2),
+        "model.layers.2.enorm.weight": torch.ones(2),
+    }
+    cases = [("mellum", {"num_mtp_layers": 1}, mtp), ("glm4_moe", {"num_hidden_layers": 2}, after_last)]
+    for name, change, extra in cases:
+        ref, checkpoint, stored = reference_with_extra_keys(name, {"hidden_act": "silu"} | change, extra)
+        with torch.no_grad():
+            expected = ref(input_ids=ids).logits
+        model = archgen.load(checkpoint, spec=FIXTURES / f"{name}.yaml")
+        torch.testing.assert_close(model(ids)["logits"], expected, atol=1e-5, rtol=0)
+    save_file(stored | {"model.layers.3.enorm.weight": torch.ones(2)}, checkpoint / "model.safetensors")
+    with pytest.raises(CheckpointError, match="unexpected keys: model.layers.3.enorm.weight"):
+        archgen.load(checkpoint, spec=FIXTURES / "glm4_moe.yaml")
 
 
 def test_stacked_experts_with_a_wrong_count_are_named() -> None:
