@@ -643,10 +643,11 @@ class SelectionBiasSpec(_Strict):
 
 class ExpertsSpec(_Strict):
     """A mixture of experts in place of each layer's FFN: `count` FFNs of the FFN's kind, of
-    which a router (slot `ffn.router`, a bias-free linear) picks `top_k` for each token by the
-    softmax of its logits in fp32; the token's output is the chosen experts' outputs weighted
-    by their probabilities. The keys of `ffn.gate`, `ffn.up` and `ffn.down` hold `{e}`, the
-    expert's index (unless `stacked`). Each expert computes only the tokens routed to it."""
+    which a router (slot `ffn.router`, a bias-free linear) picks `top_k` for each token by its
+    scores in fp32 (`scores`: the softmax of its logits by default; a `selection_bias` and
+    `groups` may shape the choice); the token's output is the chosen experts' outputs weighted
+    by their scores. The keys of `ffn.gate`, `ffn.up` and `ffn.down` hold `{e}`, the expert's
+    index (unless `stacked`). Each expert computes only the tokens routed to it."""
 
     count: str = Field(description="Size symbol of the number of experts (Mixtral's `num_local_experts`).")
     top_k: str = Field(
