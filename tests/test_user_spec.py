@@ -104,7 +104,7 @@ import torch
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from safetensors.torch import load_file, save_file
-from support import padded_batch, save
+from support import assert_exports_as_read, padded_batch, save
 
 import archgen
 from archgen.compiler import load_arch
@@ -1015,13 +1015,8 @@ def test_a_user_spec_matches_reference(name: str, head: str, data) -> None:
     ours = model(**inputs)
     for key in (*head_ir.spec.outputs, *(branch.output for branch in head_ir.spec.branches)):
         torch.testing.assert_close(ours[key], getattr(expected, key), atol=1e-5, rtol=0)
-    # the table read backwards writes the checkpoint it read, tensor for tensor
-    with tempfile.TemporaryDirectory() as out:
-        model.save_pretrained(out)
-        written = load_file(Path(out) / "model.safetensors")
-    read = load_file(checkpoint / "model.safetensors")
-    assert written.keys() == read.keys()
-    assert all(torch.equal(written[k], read[k]) for k in read)
+    with tempfile.TemporaryDirectory() as out:  # the table read backwards writes what it read
+        assert_exports_as_read(model, checkpoint, Path(out))
 
 
 @pytest.mark.parametrize("name", [name for name, head in CASES if head == "causal_lm"])
@@ -1453,11 +1448,7 @@ def test_dense_layers_among_the_experts(name: str) -> None:
             expected = ref(input_ids=ids).logits
         torch.testing.assert_close(model(ids)["logits"], expected, atol=1e-5, rtol=0)
         with tempfile.TemporaryDirectory() as out:
-            model.save_pretrained(out)
-            written = load_file(Path(out) / "model.safetensors")
-        stored = load_file(checkpoint / "model.safetensors")
-        assert written.keys() == stored.keys()
-        assert all(torch.equal(written[k], stored[k]) for k in stored)
+            assert_exports_as_read(model, checkpoint, Path(out))
 
 
 def reference_with_extra_keys(name: str, change: dict, extra: dict) -> tuple:
