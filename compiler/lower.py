@@ -690,6 +690,12 @@ def _size_refs(spec: ArchSpec) -> list[tuple[tuple, str]]:
         (("embeddings", "position", "rotary_dim"), spec.embeddings.position.rotary_dim)
         if spec.embeddings.position.kind == "rotary" and spec.embeddings.position.rotary_dim
         else None,
+        (("embeddings", "position", "query_scale", "beta"), spec.embeddings.position.query_scale.beta)
+        if spec.embeddings.position.query_scale
+        else None,
+        (("embeddings", "position", "query_scale", "period"), spec.embeddings.position.query_scale.period)
+        if spec.embeddings.position.query_scale
+        else None,
         (("embeddings", "position", "scaling", "params"), spec.embeddings.position.scaling.params)
         if spec.embeddings.position.scaling
         else None,
@@ -968,7 +974,7 @@ def load_arch(path: Path | str) -> ArchIR:
         if emb.position.ids != "sequential":
             err(("embeddings", "position", "ids"), "rotary positions count from 0: 'ids: sequential'")
     else:
-        for knob, default in (("rotary_dim", None), ("rotary_pairs", "halves")):
+        for knob, default in (("rotary_dim", None), ("rotary_pairs", "halves"), ("query_scale", None)):
             if getattr(emb.position, knob) != default:
                 err(("embeddings", "position", knob), f"'{knob}' is for 'kind: rotary' positions")
     if emb.position.scaling is not None:
@@ -1014,6 +1020,12 @@ def load_arch(path: Path | str) -> ArchIR:
             ("attention", "qk_norm_at"),
             "'qk_norm_at: after_rotary' places a per-head query/key norm ('qk_norm', scope 'head' or "
             "'head_weights') after rotary positions ('kind: rotary')",
+        )
+    if emb.position.query_scale is not None and spec.attention.qk_norm_at == "after_rotary":
+        err(
+            ("embeddings", "position", "query_scale"),
+            "queries are scaled after rotary positions, where 'qk_norm_at: after_rotary' norms them: "
+            "which comes first is not built",
         )
     if spec.attention.qk_norm_scope != "head" and spec.attention.qk_norm is False:
         err(("attention", "qk_norm_scope"), "'qk_norm_scope' says what a query/key norm spans; set 'qk_norm'")

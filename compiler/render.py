@@ -146,6 +146,11 @@ def _features(s: ArchSpec) -> list[str]:
             if pos.scaling
             else ""
         )
+        + (
+            f", queries scaled by position (config `{pos.query_scale.beta}` per `{pos.query_scale.period}`)"
+            if pos.query_scale
+            else ""
+        )
         + f"), {pos.ids} ids",
         "alibi": "ALiBi: a per-head linear bias on each key's position, in every self-attention",
     }[pos.kind]
@@ -689,6 +694,11 @@ def render_module(ir: ArchIR) -> str:
     per_layer = rel is not None and rel.per_layer
     rotary = s.embeddings.position.kind == "rotary"
     ffn_classes, ffn_variants = _s2s.ffn_classes(s)
+    # what a layer's attention gets from the rotary module: cos and sin, and each position's
+    # query scale where the spec has one
+    rotary_type = "tuple[torch.Tensor, torch.Tensor" + (
+        ", torch.Tensor]" if s.embeddings.position.query_scale else "]"
+    )
     text = template.render(
         ir=ir,
         s=s,
@@ -699,11 +709,12 @@ def render_module(ir: ArchIR) -> str:
         layer_arg=", buckets" if per_layer else ", rotary" if rotary else "",
         layer_param=", buckets: torch.Tensor"
         if per_layer
-        else ", rotary: tuple[torch.Tensor, torch.Tensor] | None"
+        else f", rotary: {rotary_type} | None"
         if rotary and s.embeddings.position.rotary_layers
-        else ", rotary: tuple[torch.Tensor, torch.Tensor]"
+        else f", rotary: {rotary_type}"
         if rotary
         else "",
+        query_scale=s.embeddings.position.query_scale if rotary else None,
         rotary_layers=s.embeddings.position.rotary_layers if rotary else None,
         # The backbone's layer loop: the per-layer lists it zips with the layers, and the
         # positions argument each layer gets

@@ -259,6 +259,20 @@ class RotaryLayersSpec(_Strict):
     )
 
 
+class QueryScaleSpec(_Strict):
+    """Queries scaled by their position: in each layer with rotary positions, the rotated queries
+    of the token at position p are multiplied by `1 + beta * log(1 + floor(p / period))` (Ministral 3's
+    `llama_4_scaling_beta` over the pretraining length): 1 within the first `period` positions,
+    growing by `beta * log 2` at the next, so attention sharpens on long inputs. Keys are not scaled."""
+
+    beta: str = Field(
+        description="A float size symbol: the growth `beta` (Ministral 3's `llama_4_scaling_beta`)."
+    )
+    period: str = Field(
+        description="An int size symbol: the positions per step (Ministral 3's `original_max_position_embeddings`)."
+    )
+
+
 class PositionSpec(_Strict):
     """How token positions enter the model."""
 
@@ -320,6 +334,11 @@ class PositionSpec(_Strict):
         "even number, at most `head_dim`): the first `rotary_dim`, in pairs `(i, i + rotary_dim/2)` at "
         "angles `position * theta ** (-2i / rotary_dim)`; the rest pass unrotated (partial rotary: Phi's "
         "`partial_rotary_factor`, GPT-NeoX's `rotary_pct`). Default: all of them.",
+    )
+    query_scale: QueryScaleSpec | None = Field(
+        None,
+        description="For `rotary`: queries scaled by their position as well (see QueryScaleSpec); a layer "
+        "without rotary positions (`rotary_layers`) is not scaled. Default: none.",
     )
 
 
@@ -1100,7 +1119,7 @@ class ReferenceSpec(_Strict):
     """How `archgen verify` and the tests build a reference model with `transformers`."""
 
     config_class: str = Field(description="The `transformers` config class, e.g. `XLMRobertaConfig`.")
-    tiny: dict[str, int | float | str | bool | list] = Field(
+    tiny: dict[str, int | float | str | bool | list | dict] = Field(
         description="config.json values for a tiny reference model (also the example config used by "
         "`archgen validate` to shape-check the spec); a list too, for config keys that hold one "
         "(GPT-Neo's `attention_types`)."

@@ -513,6 +513,32 @@ CASES = [
         column=25,
         message="'rotary_dim' is for 'kind: rotary' positions",
     ),
+    Case(
+        "query-scale-on-learned-positions",
+        {"bad.yaml": delta("embeddings: {position: {query_scale: {beta: eps, period: num_heads}}}\n")},
+        path="embeddings.position.query_scale",
+        line=BODY_LINE,
+        column=25,
+        message="'query_scale' is for 'kind: rotary' positions",
+    ),
+    Case(
+        "query-scale-with-query-norms-after-rotary",
+        {
+            "bad.yaml": delta(
+                "sizes: {rope_theta: {value: 10000.0, kind: float}}\n"
+                "embeddings: {position: {kind: rotary, ids: sequential, query_scale: {beta: eps, period: num_heads}}}\n"
+                "attention: {qk_norm: true, qk_norm_at: after_rotary}\n"
+                "keys: {embeddings.position: null, attn.q_norm: attention.q_norm, attn.k_norm: attention.k_norm}\n"
+                "heads: {causal_lm: null}\n"
+            )
+        },
+        path="embeddings.position.query_scale",
+        line=BODY_LINE + 1,
+        column=56,
+        message="queries are scaled after rotary positions, where 'qk_norm_at: after_rotary' norms them: "
+        "which comes first is not built",
+        count=6,  # and, without a causal head, the family's five cross-attention keys are unknown
+    ),
     Case(  # the family names three keys for q, k and v: there is no one key to order
         "per-head-qkv-layout-of-three-keys",
         {"bad.yaml": delta("attention: {qkv_layout: per_head}\n")},

@@ -576,6 +576,17 @@ def ministral_config(draw, heads: int) -> dict:
     return config | layer_kinds(draw, config)
 
 
+def ministral3_config(draw, heads: int) -> dict:
+    """Mistral's (a head width always given), with the query scale's two values, which its
+    reference needs: a period of 2 to 8 positions scales most of the drawn tokens' queries (up to
+    16 of them, and generation's)."""
+    config = llama_config(draw, heads, own_head_dim=True)  # its reference's default head_dim is 128
+    config["sliding_window"] = draw(st.one_of(st.none(), st.integers(1, 8)))
+    params = config["rope_parameters"] | {"llama_4_scaling_beta": draw(st.sampled_from([0.1, 0.5, 2.0]))}
+    params["original_max_position_embeddings"] = draw(st.sampled_from([2, 4, 8]))
+    return config | {"rope_parameters": params}
+
+
 def hunyuan_config(draw, heads: int) -> dict:
     config = llama_config(draw, heads)
     # its reference reads head_dim (None by default) without a fallback
@@ -836,6 +847,7 @@ SPECS = {
     "vaultgemma": UserSpec(vaultgemma_config, "hidden_activation", "gelu_pytorch_tanh", 0),
     "olmo3": UserSpec(olmo3_config, "hidden_act", "silu", 1),
     "ministral": UserSpec(ministral_config, "hidden_act", "silu", 0),
+    "ministral3": UserSpec(ministral3_config, "hidden_act", "silu", 0),
     "helium": UserSpec(helium_config, "hidden_act", "silu", 3),
     "hunyuan_v1_dense": UserSpec(hunyuan_config, "hidden_act", "silu", 0),
     "hunyuan_v1_moe": UserSpec(hunyuan_moe_config, "hidden_act", "silu", 0),
@@ -965,6 +977,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
                     "qwen3_moe",
                     "qwen2_moe",
                     "ministral",
+                    "ministral3",
                     "seed_oss",
                     "exaone4",
                     "smollm3",
