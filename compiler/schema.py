@@ -658,6 +658,12 @@ class SelectionBiasSpec(_Strict):
         description="The tensor is `(1, count)`, one group of experts (ERNIE 4.5 MoE's "
         "`moe_statics.e_score_correction_bias`); else `(count,)` (GLM-4.5's `gate.e_score_correction_bias`).",
     )
+    added_to: Literal["scores", "logits"] = Field(
+        "scores",
+        description="What the bias is added to for the choice: the router's `scores` (after the score "
+        "function: GLM-4.5, DeepSeek-V3) or its raw `logits` (Kolibri-1). The chosen experts are "
+        "weighted by their scores either way.",
+    )
 
 
 class ExpertsSpec(_Strict):

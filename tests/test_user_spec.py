@@ -735,6 +735,25 @@ def seed_oss_config(draw, heads: int) -> dict:
     return config | {k: draw(st.booleans()) for k in ("attention_bias", "attention_out_bias", "mlp_bias")}
 
 
+def kolibri1_config(draw, heads: int) -> dict:
+    """EXAONE 4.0's layers (its default head width is 128, so one is always given; its reference
+    builds a windowed mask whatever the layers, so it always has a window), with two to six
+    sigmoid-scored experts, one to all of them per token, beside a shared expert, in every layer."""
+    config = llama_config(draw, heads, own_head_dim=True) | {"sliding_window": draw(st.integers(1, 8))}
+    count = draw(st.integers(2, 6))
+    return (
+        config
+        | layer_kinds(draw, config)
+        | {
+            "num_experts": count,
+            "num_experts_per_tok": draw(st.integers(1, count)),
+            "moe_intermediate_size": draw(st.integers(4, 24)),
+            "shared_expert_intermediate_size": draw(st.integers(4, 24)),
+            "norm_topk_prob": draw(st.booleans()),
+        }
+    )
+
+
 def exaone4_config(draw, heads: int) -> dict:
     config = llama_config(draw, heads)
     window = draw(st.one_of(st.none(), st.integers(1, 8)))  # none: no hybrid attention, every layer rotates
@@ -862,6 +881,7 @@ SPECS = {
     "cohere2_moe": UserSpec(cohere2_moe_config, "hidden_act", "silu", 0),
     "seed_oss": UserSpec(seed_oss_config, "hidden_act", "silu", 1),
     "exaone4": UserSpec(exaone4_config, "hidden_act", "silu", 0),
+    "kolibri1": UserSpec(kolibri1_config, "hidden_act", "silu", 0),
     "glm": UserSpec(glm_config, "hidden_act", "silu", 0),
     "qwen3": UserSpec(qwen3_config, "hidden_act", "silu", 0),
     "phi": UserSpec(phi_config, "hidden_act", "gelu_new", 0),
@@ -936,6 +956,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
                     "mellum",
                     "exaone_moe",
                     "cohere2_moe",
+                    "kolibri1",
                     "vaultgemma",
                 )
             },
