@@ -735,6 +735,29 @@ def seed_oss_config(draw, heads: int) -> dict:
     return config | {k: draw(st.booleans()) for k in ("attention_bias", "attention_out_bias", "mlp_bias")}
 
 
+def internlm3_config(draw, heads: int) -> dict:
+    config = llama_config(draw, heads, own_head_dim=True)  # its default head width is 128
+    bias = draw(st.booleans())  # its config refuses qkv_bias != bias
+    return config | {"attention_bias": bias, "mlp_bias": bias}
+
+
+def iquestcoder_config(draw, heads: int) -> dict:
+    config = llama_config(draw, heads, own_head_dim=True)  # its default head width is 128
+    return config | {"attention_bias": draw(st.booleans()), "mlp_bias": draw(st.booleans())}
+
+
+def cwm_config(draw, heads: int) -> dict:
+    config = llama_config(draw, heads, own_head_dim=True)  # its default head width is 128
+    config |= {
+        "num_hidden_layers": draw(
+            st.integers(1, 5)
+        ),  # its default list: layers 0 and 4 full, others windowed
+        "mlp_bias": draw(st.booleans()),
+        "sliding_window": draw(st.integers(1, 8)),  # never null or 0: its reference refuses them
+    }
+    return config | layer_kinds(draw, config)
+
+
 def kolibri1_config(draw, heads: int) -> dict:
     """EXAONE 4.0's layers (its default head width is 128, so one is always given; its reference
     builds a windowed mask whatever the layers, so it always has a window), with two to six
@@ -882,6 +905,10 @@ SPECS = {
     "seed_oss": UserSpec(seed_oss_config, "hidden_act", "silu", 1),
     "exaone4": UserSpec(exaone4_config, "hidden_act", "silu", 0),
     "kolibri1": UserSpec(kolibri1_config, "hidden_act", "silu", 0),
+    "jais2": UserSpec(arcee_config, "hidden_act", "relu2", 0),
+    "internlm3": UserSpec(internlm3_config, "hidden_act", "silu", 2),
+    "iquestcoder": UserSpec(iquestcoder_config, "hidden_act", "silu", 0),
+    "cwm": UserSpec(cwm_config, "hidden_act", "silu", 0),
     "glm": UserSpec(glm_config, "hidden_act", "silu", 0),
     "qwen3": UserSpec(qwen3_config, "hidden_act", "silu", 0),
     "phi": UserSpec(phi_config, "hidden_act", "gelu_new", 0),
@@ -957,6 +984,10 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
                     "exaone_moe",
                     "cohere2_moe",
                     "kolibri1",
+                    "jais2",
+                    "internlm3",
+                    "iquestcoder",
+                    "cwm",
                     "vaultgemma",
                 )
             },
