@@ -629,6 +629,8 @@ def backbone_slots(spec: ArchSpec, *, cross_attention: bool = True) -> dict[str,
     if spec.attention.qk_norm is not False:
         slots["attn.q_norm"] = "norm"
         slots["attn.k_norm"] = "norm"
+    if spec.attention.sub_norm:
+        slots["attn.sub_norm"] = "norm"
     slots["attn_norm"] = "norm"
     if spec.block.placement == "sandwich":
         slots["attn_out_norm"] = "norm"
@@ -645,6 +647,8 @@ def backbone_slots(spec: ArchSpec, *, cross_attention: bool = True) -> dict[str,
         slots["ffn.gate"] = "linear"
     slots["ffn.up"] = "linear"
     slots["ffn.down"] = "linear"
+    if spec.ffn.sub_norm:
+        slots["ffn.sub_norm"] = "norm"
     if spec.ffn.experts is not None:
         slots["ffn.router"] = "linear"
         if spec.ffn.experts.shared is not None:
@@ -959,6 +963,12 @@ def load_arch(path: Path | str) -> ArchIR:
             (spec.block.placement == "sandwich", ("block", "placement"), "sandwich-normed layers"),
             (spec.attention.softcap is not None, ("attention", "softcap"), "capped attention scores"),
             (spec.ffn.experts is not None, ("ffn", "experts"), "a mixture of experts"),
+            (
+                spec.attention.sub_norm,
+                ("attention", "sub_norm"),
+                "a norm before the attention's output projection",
+            ),
+            (spec.ffn.sub_norm, ("ffn", "sub_norm"), "a norm before the FFN's down projection"),
         )
         if on
     ]
@@ -1020,6 +1030,11 @@ def load_arch(path: Path | str) -> ArchIR:
             ("attention", "qk_norm_at"),
             "'qk_norm_at: after_rotary' places a per-head query/key norm ('qk_norm', scope 'head' or "
             "'head_weights') after rotary positions ('kind: rotary')",
+        )
+    if spec.ffn.sub_norm and (spec.ffn.experts is not None or spec.block.ffn_stack is not None):
+        err(
+            ("ffn", "sub_norm"),
+            "a norm before the down projection is built for one FFN per layer (no 'experts' or 'ffn_stack')",
         )
     if emb.position.query_scale is not None and spec.attention.qk_norm_at == "after_rotary":
         err(

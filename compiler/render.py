@@ -197,6 +197,7 @@ def _features(s: ArchSpec) -> list[str]:
             + (" (after rotary positions)" if s.attention.qk_norm_at == "after_rotary" else "")
         )
         + (f", scores capped by `{s.attention.softcap}`" if s.attention.softcap else "")
+        + (", the joined heads normed before the output projection" if s.attention.sub_norm else "")
         + (f", queries, keys and values clamped to `{s.attention.clip}`" if s.attention.clip else "")
         + (
             f", a sliding window of `{s.attention.sliding_window}` in the layers config "
@@ -221,7 +222,8 @@ def _features(s: ArchSpec) -> list[str]:
             else ", with biases"
             if s.ffn.bias
             else ", no biases"
-        ),
+        )
+        + (", the inner activations normed before the down projection" if s.ffn.sub_norm else ""),
         "pooler: first token -> dense -> " + s.pooler.activation if s.pooler else "pooler: none",
     ] + _s2s.seq2seq_features(s)
     if s.pooler and s.pooler.dense is not True:

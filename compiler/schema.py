@@ -574,6 +574,11 @@ class AttentionSpec(_Strict):
         "`[-c, c]` (OLMo's `clip_qkv`), after a norm across all heads (`qk_norm_scope: all_heads`, as "
         "OLMoE) and before a per-head one; 0 (config.json null) turns it off.",
     )
+    sub_norm: bool = Field(
+        False,
+        description="A norm of the model's kind over the heads' joined outputs (`num_heads * head_dim` "
+        "wide) before the output projection (slot `attn.sub_norm`; BitNet's `attn_sub_norm`).",
+    )
     relative_bias: RelativeBiasSpec | None = Field(
         None,
         description="A bucketed relative position bias in self-attention (slot `attn.relative_bias`); "
@@ -754,6 +759,11 @@ class FFNSpec(_Strict):
         True,
         description="The FFN linears carry a bias. Or a switch over a `bool` symbol, as `attention.bias` "
         "(Llama's `mlp_bias`).",
+    )
+    sub_norm: bool = Field(
+        False,
+        description="A norm of the model's kind over the inner activations (`size` wide) before the down "
+        "projection (slot `ffn.sub_norm`; BitNet's `ffn_sub_norm`). Not with `experts` or `ffn_stack`.",
     )
     experts: ExpertsSpec | None = Field(
         None,

@@ -514,6 +514,34 @@ CASES = [
         message="'rotary_dim' is for 'kind: rotary' positions",
     ),
     Case(
+        "ffn-sub-norm-with-experts",
+        {
+            "bad.yaml": delta(
+                "ffn: {sub_norm: true, experts: {count: num_layers, top_k: num_heads}}\n"
+                "keys:\n  ffn.router: mlp.gate\n  ffn.up: mlp.experts.{e}.up\n  ffn.down: mlp.experts.{e}.down\n"
+                "  ffn.sub_norm: mlp.sub_norm\n"
+            )
+        },
+        path="ffn.sub_norm",
+        line=BODY_LINE,
+        column=7,
+        message="a norm before the down projection is built for one FFN per layer (no 'experts' or 'ffn_stack')",
+        count=2,  # and the family's heads may cross-attend, which experts are not built with
+    ),
+    Case(
+        "attention-sub-norm-in-an-encoder-decoder",
+        {
+            "bad.yaml": delta(
+                "attention: {sub_norm: true}\nkeys: {attn.sub_norm: layer.0.SelfAttention.norm}\n",
+                extends="umt5",
+            )
+        },
+        path="attention.sub_norm",
+        line=BODY_LINE,
+        column=13,
+        message="a norm before the attention's output projection: built for plain (not bottleneck) layers without a 'decoder' section",
+    ),
+    Case(
         "query-scale-on-learned-positions",
         {"bad.yaml": delta("embeddings: {position: {query_scale: {beta: eps, period: num_heads}}}\n")},
         path="embeddings.position.query_scale",

@@ -735,6 +735,16 @@ def seed_oss_config(draw, heads: int) -> dict:
     return config | {k: draw(st.booleans()) for k in ("attention_bias", "attention_out_bias", "mlp_bias")}
 
 
+def bitnet_config(draw, heads: int) -> dict:
+    config = llama_config(draw, heads)
+    if config.pop("head_dim", None):  # its config has none: the sub-norm is hidden_size wide
+        config = rope_scaling(draw, config, heads)  # RoPE factors for hidden_size / heads features
+    return config | {
+        "hidden_act": draw(st.sampled_from(["relu2", "silu"])),
+        "attention_bias": draw(st.booleans()),  # a bias switch
+    }
+
+
 def internlm3_config(draw, heads: int) -> dict:
     config = llama_config(draw, heads, own_head_dim=True)  # its default head width is 128
     bias = draw(st.booleans())  # its config refuses qkv_bias != bias
@@ -906,6 +916,7 @@ SPECS = {
     "exaone4": UserSpec(exaone4_config, "hidden_act", "silu", 0),
     "kolibri1": UserSpec(kolibri1_config, "hidden_act", "silu", 0),
     "jais2": UserSpec(arcee_config, "hidden_act", "relu2", 0),
+    "bitnet": UserSpec(bitnet_config, "hidden_act", "relu2", 0),
     "internlm3": UserSpec(internlm3_config, "hidden_act", "silu", 2),
     "iquestcoder": UserSpec(iquestcoder_config, "hidden_act", "silu", 0),
     "cwm": UserSpec(cwm_config, "hidden_act", "silu", 0),
@@ -985,6 +996,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
                     "cohere2_moe",
                     "kolibri1",
                     "jais2",
+                    "bitnet",
                     "internlm3",
                     "iquestcoder",
                     "cwm",
