@@ -598,6 +598,14 @@ def check_constraints(spec: ArchSpec, env: dict[str, Any]) -> list[str]:
 # --------------------------------------------------------------------- slots
 
 
+def parameter_free(spec: ArchSpec) -> bool:
+    """The backbone's norms have no parameters (`affine: false` on an RMSNorm, or on a LayerNorm
+    without a bias)."""
+    if spec.norm.affine:
+        return False
+    return spec.norm.kind == "rms_norm" or (spec.norm.kind == "layer_norm" and not spec.norm.bias)
+
+
 def backbone_slots(spec: ArchSpec, *, cross_attention: bool = True) -> dict[str, str]:
     """The backbone's parameter owners: slot name -> kind (linear/embedding/norm).
 
@@ -673,7 +681,7 @@ def backbone_slots(spec: ArchSpec, *, cross_attention: bool = True) -> dict[str,
         slots["final_norm"] = "norm"
     if spec.pooler is not None and spec.pooler.dense is not False:
         slots["pooler"] = "linear"
-    if not spec.norm.affine and spec.norm.kind == "layer_norm" and not spec.norm.bias:
+    if parameter_free(spec):
         # norms without parameters read no checkpoint keys ('affine: false' elsewhere is refused)
         slots = {slot: kind for slot, kind in slots.items() if kind != "norm"}
     return slots
@@ -984,7 +992,12 @@ def load_arch(path: Path | str) -> ArchIR:
         if emb.position.ids != "sequential":
             err(("embeddings", "position", "ids"), "rotary positions count from 0: 'ids: sequential'")
     else:
-        for knob, default in (("rotary_dim", None), ("rotary_pairs", "halves"), ("query_scale", None)):
+        for knob, default in (
+            ("rotary_dim", None),
+            ("rotary_pairs", "halves"),
+            ("rotary_direction", "forward"),
+            ("query_scale", None),
+        ):
             if getattr(emb.position, knob) != default:
                 err(("embeddings", "position", knob), f"'{knob}' is for 'kind: rotary' positions")
     if emb.position.scaling is not None:
@@ -1044,10 +1057,12 @@ def load_arch(path: Path | str) -> ArchIR:
         )
     if spec.attention.qk_norm_scope != "head" and spec.attention.qk_norm is False:
         err(("attention", "qk_norm_scope"), "'qk_norm_scope' says what a query/key norm spans; set 'qk_norm'")
-    elif spec.attention.qk_norm_scope == "head_weights" and spec.norm.kind not in ("layer_norm", "rms_norm"):
+    elif spec.attention.qk_norm_scope == "head_weights" and (
+        spec.norm.kind not in ("layer_norm", "rms_norm") or not spec.norm.affine
+    ):
         err(
             ("attention", "qk_norm_scope"),
-            "'qk_norm_scope: head_weights' is built for a 'layer_norm' or 'rms_norm' kind (one, not a switch)",
+            "'qk_norm_scope: head_weights' is built for a 'layer_norm' or 'rms_norm' kind with weights (one, not a switch)",
         )
     elif spec.attention.qk_norm_scope == "all_heads" and spec.attention.num_kv_heads is None:
         err(
@@ -1197,10 +1212,11 @@ def load_arch(path: Path | str) -> ArchIR:
             ("norm", "bias"),
             "'bias: false' is for 'kind: layer_norm' (the other kinds say their own tensors)",
         )
-    if not spec.norm.affine and (spec.norm.kind != "layer_norm" or spec.norm.bias):
+    if not spec.norm.affine and not parameter_free(spec):
         err(
             ("norm", "affine"),
-            "'affine: false' is for 'kind: layer_norm' with 'bias: false' (a norm without parameters)",
+            "'affine: false' is for 'kind: rms_norm', or 'kind: layer_norm' with 'bias: false' "
+            "(a norm without parameters)",
         )
     if spec.norm.kind not in ("no_norm",) and spec.norm.eps is None:
         err(("norm",), f"norm kind {spec.norm.kind!r} needs 'eps' (a size symbol)")

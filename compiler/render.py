@@ -47,14 +47,14 @@ def act(fn: str, expr: str) -> str:
 
 
 def norm_ctor(kind: str, width: str, eps: str, bias: bool = True, affine: bool = True) -> str:
-    """Python that builds one norm of ``kind`` (a `layer_norm` without a bias unless ``bias``, and
-    without parameters at all unless ``affine``)."""
+    """Python that builds one norm of ``kind`` (a `layer_norm` without a bias unless ``bias``; a
+    `layer_norm` or `rms_norm` without parameters at all unless ``affine``)."""
     if kind == "layer_norm":
         if not affine:
             return f"nn.LayerNorm({width}, eps={eps}, elementwise_affine=False)"
         return f"nn.LayerNorm({width}, eps={eps}{'' if bias else ', bias=False'})"
     if kind == "rms_norm":
-        return f"RMSNorm({width}, {eps})"
+        return f"RMSNorm({width}, {eps})" if affine else f"PlainRMSNorm({width}, {eps})"
     if kind == "offset_layer_norm":
         return f"OffsetLayerNorm({width}, eps={eps})"
     if kind == "offset_rms_norm":
@@ -139,6 +139,7 @@ def _features(s: ArchSpec) -> list[str]:
         + f" (theta `{pos.theta}`"
         + (f", the first `{pos.rotary_dim}` features of each head" if pos.rotary_dim else "")
         + (", adjacent features paired" if pos.rotary_pairs == "adjacent" else "")
+        + (", pairs turned by minus their angles" if pos.rotary_direction == "reversed" else "")
         + (
             f", scaled by config `{pos.scaling.params}`"
             + (f" per layer type (config `{pos.scaling.layer_types}`)" if pos.scaling.layer_types else "")
@@ -728,6 +729,7 @@ def render_module(ir: ArchIR) -> str:
         rotary=rotary,
         partial_rotary=s.embeddings.position.rotary_dim if rotary else None,
         adjacent_pairs=rotary and s.embeddings.position.rotary_pairs == "adjacent",
+        reversed_rotary=rotary and s.embeddings.position.rotary_direction == "reversed",
         scaling=s.embeddings.position.scaling if rotary else None,
         gqa=s.attention.num_kv_heads,
         window=s.attention.sliding_window,

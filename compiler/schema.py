@@ -162,9 +162,10 @@ class NormSpec(_Strict):
     )
     affine: bool = Field(
         True,
-        description="For `kind: layer_norm`: the norm has a weight (and a bias, as `bias` says); `false`: "
-        "no parameters at all, mean and variance only (OLMo's LayerNorm; with `bias: false`). Its slots "
-        "then read no checkpoint keys. A head's `norm` layer of the backbone's kind follows it.",
+        description="For `kind: layer_norm` or `rms_norm`: the norm has a weight (and a bias, as `bias` "
+        "says); `false`: no parameters at all, statistics only (OLMo's LayerNorm, with `bias: false`; "
+        "NanoChat's RMSNorm). Its slots then read no checkpoint keys. A head's `norm` layer of the "
+        "backbone's kind follows it.",
     )
 
 
@@ -317,6 +318,12 @@ class PositionSpec(_Strict):
         description="For `rotary`: which features turn together. `halves`: `(i, i + r/2)` of the `r` rotated "
         "features (Llama, GPT-NeoX). `adjacent`: `(2i, 2i + 1)` (GPT-J, CodeGen). Pair `i` turns at "
         "`position * theta ** (-2i / r)` either way.",
+    )
+    rotary_direction: Literal["forward", "reversed"] = Field(
+        "forward",
+        description="For `rotary`: which way each pair `(a, b)` turns by its angle `x`. `forward`: to "
+        "`(a cos x - b sin x, b cos x + a sin x)` (Llama). `reversed`: by `-x`, to "
+        "`(a cos x + b sin x, b cos x - a sin x)` (NanoChat's `rotate_half`, `cat(x2, -x1)`).",
     )
     scaling: RopeScalingSpec | None = Field(
         None,

@@ -542,6 +542,14 @@ CASES = [
         message="a norm before the attention's output projection: built for plain (not bottleneck) layers without a 'decoder' section",
     ),
     Case(
+        "rotary-direction-on-learned-positions",
+        {"bad.yaml": delta("embeddings: {position: {rotary_direction: reversed}}\n")},
+        path="embeddings.position.rotary_direction",
+        line=BODY_LINE,
+        column=25,
+        message="'rotary_direction' is for 'kind: rotary' positions",
+    ),
+    Case(
         "query-scale-on-learned-positions",
         {"bad.yaml": delta("embeddings: {position: {query_scale: {beta: eps, period: num_heads}}}\n")},
         path="embeddings.position.query_scale",
@@ -817,12 +825,13 @@ CASES = [
         count=2,  # and the family's positions are learned
     ),
     Case(
-        "parameterless-rms-norm",
-        {"bad.yaml": delta("norm: {kind: rms_norm, eps: eps, affine: false}\n")},
+        "parameterless-offset-rms-norm",
+        {"bad.yaml": delta("norm: {kind: offset_rms_norm, eps: eps, affine: false}\n")},
         path="norm.affine",
         line=BODY_LINE,
-        column=34,
-        message="'affine: false' is for 'kind: layer_norm' with 'bias: false' (a norm without parameters)",
+        column=41,
+        message="'affine: false' is for 'kind: rms_norm', or 'kind: layer_norm' with 'bias: false' "
+        "(a norm without parameters)",
     ),
     Case(
         "a-key-for-a-parameterless-norm",
@@ -1159,7 +1168,7 @@ CASES = [
         path="attention.qk_norm_scope",
         line=BODY_LINE + 1,
         column=28,
-        message="'qk_norm_scope: head_weights' is built for a 'layer_norm' or 'rms_norm' kind (one, not a switch)",
+        message="'qk_norm_scope: head_weights' is built for a 'layer_norm' or 'rms_norm' kind with weights (one, not a switch)",
         count=4,  # and the family's heads may cross-attend, and it names no keys for the norms
     ),
     Case(

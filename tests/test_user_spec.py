@@ -745,6 +745,14 @@ def bitnet_config(draw, heads: int) -> dict:
     }
 
 
+def nanochat_config(draw, heads: int) -> dict:
+    return llama_config(draw, heads) | {
+        "hidden_act": draw(st.sampled_from(["relu2", "silu"])),
+        "attention_bias": draw(st.booleans()),  # a bias switch
+        "final_logit_softcapping": draw(st.sampled_from([None, 15.0, 0.5])),  # 0.5 caps most logits
+    }
+
+
 def internlm3_config(draw, heads: int) -> dict:
     config = llama_config(draw, heads, own_head_dim=True)  # its default head width is 128
     bias = draw(st.booleans())  # its config refuses qkv_bias != bias
@@ -917,6 +925,7 @@ SPECS = {
     "kolibri1": UserSpec(kolibri1_config, "hidden_act", "silu", 0),
     "jais2": UserSpec(arcee_config, "hidden_act", "relu2", 0),
     "bitnet": UserSpec(bitnet_config, "hidden_act", "relu2", 0),
+    "nanochat": UserSpec(nanochat_config, "hidden_act", "relu2", 1),
     "internlm3": UserSpec(internlm3_config, "hidden_act", "silu", 2),
     "iquestcoder": UserSpec(iquestcoder_config, "hidden_act", "silu", 0),
     "cwm": UserSpec(cwm_config, "hidden_act", "silu", 0),
@@ -997,6 +1006,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
                     "kolibri1",
                     "jais2",
                     "bitnet",
+                    "nanochat",
                     "internlm3",
                     "iquestcoder",
                     "cwm",
