@@ -790,6 +790,7 @@ def switches(spec: ArchSpec) -> list[tuple[tuple, Switch]]:
         (("attention", "out_bias"), spec.attention.out_bias),
         (("ffn", "bias"), spec.ffn.bias),
         (("block", "parallel"), spec.block.parallel),
+        (("block", "output_norms"), spec.block.output_norms),
     ]
     if spec.ffn.experts is not None:
         knobs.append((("ffn", "experts", "normalize"), spec.ffn.experts.normalize))
@@ -1195,11 +1196,17 @@ def load_arch(path: Path | str) -> ArchIR:
     if emb.multiplier is not None and emb.scale != "none":
         err(("embeddings", "multiplier"), "one word-embedding scale: 'multiplier' or 'scale', not both")
     if spec.block.residual_scale is not None and (
-        spec.block.placement != "pre" or spec.block.parallel is not False
+        spec.block.placement not in ("pre", "sandwich") or spec.block.parallel is not False
     ):
         err(
             ("block", "residual_scale"),
-            "'residual_scale' is built for sequential pre-norm layers ('placement: pre')",
+            "'residual_scale' is built for sequential pre-norm or sandwich layers ('placement: pre' or "
+            "'sandwich')",
+        )
+    if spec.block.output_norms is not True and spec.block.placement != "sandwich":
+        err(
+            ("block", "output_norms"),
+            "'output_norms' says whether sandwich layers norm their outputs: set 'placement: sandwich'",
         )
     if spec.block.shared_norm and spec.block.parallel is not True:
         err(

@@ -122,6 +122,8 @@ def placement(s: ArchSpec) -> str:
         return "parallel attention and FFN, pre-norm" + (", one shared norm" if s.block.shared_norm else "")
     if s.block.parallel:
         return f"pre-norm, attention and FFN in parallel when config `{s.block.parallel.switch}`"
+    if s.block.placement == "sandwich" and isinstance(s.block.output_norms, Switch):
+        return f"sandwich-norm when config `{s.block.output_norms.switch}`, else pre-norm"
     return f"{s.block.placement}-norm" + ("" if s.block.first_attn_norm else " (layer 0 without `attn_norm`)")
 
 
@@ -961,6 +963,9 @@ def _placements(
         if slot.startswith("bottleneck.qk"):
             conds += _cond(b.shared_query_key) or []
         return [(layer + _PATHS[slot], None, {"when": conds} if conds else {})]
+    if slot in ("attn_out_norm", "ffn_out_norm"):
+        on = _cond(s.block.output_norms)
+        return [(layer + slot, None, {"when": on} if on else {})]
     if slot in ("attn.q_norm", "attn.k_norm"):
         on = _cond(s.attention.qk_norm)
         return [(layer + slot, None, {"when": on} if on else {})]

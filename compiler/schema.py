@@ -847,8 +847,15 @@ class BlockSpec(_Strict):
     residual_scale: str | None = Field(
         None,
         description="A float size symbol each sublayer's output is multiplied by before the residual sum, "
-        "`x + r * attn(attn_norm(x))` (Granite's `residual_multiplier`); `placement: pre`, sequential "
-        "layers only.",
+        "`x + r * attn(attn_norm(x))` (Granite's `residual_multiplier`); with `placement: sandwich`, its "
+        "normed output, `x + r * attn_out_norm(attn(attn_norm(x)))` (HyperCLOVA X). Sequential `pre` "
+        "or `sandwich` layers only.",
+    )
+    output_norms: bool | Switch = Field(
+        True,
+        description="With `placement: sandwich`: the sublayers' output norms exist. A switch: only when "
+        "config.json says so (HyperCLOVA X's `use_post_norm`); otherwise they pass their input through, "
+        "the layers are pre-norm, and their slots read no keys.",
     )
     num_layers: str = Field("num_layers", description="Size symbol of the number of layers.")
     layer_groups: str | None = Field(

@@ -196,7 +196,7 @@ CASES = [
         path="block.placment",
         line=BODY_LINE,
         column=9,
-        message="unknown key 'placment'; expected one of: bottleneck, ffn_norm_eps, ffn_stack, final_norm, first_attn_norm, layer_groups, num_layers, parallel, "
+        message="unknown key 'placment'; expected one of: bottleneck, ffn_norm_eps, ffn_stack, final_norm, first_attn_norm, layer_groups, num_layers, output_norms, parallel, "
         "placement, residual_scale, shared_norm",
         hint="did you mean 'placement'?",
     ),
@@ -550,6 +550,14 @@ CASES = [
         message="'rotary_direction' is for 'kind: rotary' positions",
     ),
     Case(
+        "output-norms-without-sandwich-layers",
+        {"bad.yaml": delta("block: {output_norms: false}\n")},
+        path="block.output_norms",
+        line=BODY_LINE,
+        column=9,
+        message="'output_norms' says whether sandwich layers norm their outputs: set 'placement: sandwich'",
+    ),
+    Case(
         "query-scale-on-learned-positions",
         {"bad.yaml": delta("embeddings: {position: {query_scale: {beta: eps, period: num_heads}}}\n")},
         path="embeddings.position.query_scale",
@@ -713,7 +721,8 @@ CASES = [
         path="block.residual_scale",
         line=BODY_LINE,
         column=9,
-        message="'residual_scale' is built for sequential pre-norm layers ('placement: pre')",
+        message="'residual_scale' is built for sequential pre-norm or sandwich layers ('placement: pre' or "
+        "'sandwich')",
     ),
     Case(
         "embedding-multiplier-typo",

@@ -753,6 +753,17 @@ def nanochat_config(draw, heads: int) -> dict:
     }
 
 
+def hyperclovax_config(draw, heads: int) -> dict:
+    config = granite_config(draw, heads) | {
+        "use_post_norm": draw(st.booleans()),  # sandwich layers, or pre-norm ones
+        "attention_bias": draw(st.booleans()),  # bias switches
+        "mlp_bias": draw(st.booleans()),
+    }
+    if draw(st.booleans()):  # its reference's default, head_dim ** -0.5
+        config["attention_multiplier"] = None
+    return config
+
+
 def internlm3_config(draw, heads: int) -> dict:
     config = llama_config(draw, heads, own_head_dim=True)  # its default head width is 128
     bias = draw(st.booleans())  # its config refuses qkv_bias != bias
@@ -926,6 +937,7 @@ SPECS = {
     "jais2": UserSpec(arcee_config, "hidden_act", "relu2", 0),
     "bitnet": UserSpec(bitnet_config, "hidden_act", "relu2", 0),
     "nanochat": UserSpec(nanochat_config, "hidden_act", "relu2", 1),
+    "hyperclovax": UserSpec(hyperclovax_config, "hidden_act", "silu", 0),
     "internlm3": UserSpec(internlm3_config, "hidden_act", "silu", 2),
     "iquestcoder": UserSpec(iquestcoder_config, "hidden_act", "silu", 0),
     "cwm": UserSpec(cwm_config, "hidden_act", "silu", 0),
@@ -1007,6 +1019,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
                     "jais2",
                     "bitnet",
                     "nanochat",
+                    "hyperclovax",
                     "internlm3",
                     "iquestcoder",
                     "cwm",
