@@ -764,6 +764,55 @@ def hyperclovax_config(draw, heads: int) -> dict:
     return config
 
 
+def megatron_bert_config(draw, heads: int) -> dict:
+    return bert_config(draw, heads) | {"layer_norm_eps": draw(st.sampled_from([1e-5, 1e-12]))}
+
+
+def ernie_config(draw, heads: int) -> dict:
+    return bert_config(draw, heads) | {"use_task_id": False}  # the task-type table is refused by the spec
+
+
+def nomic_bert_config(draw, heads: int) -> dict:
+    config = bert_config(draw, heads) | {"hidden_act": draw(st.sampled_from(["silu", "gelu"]))}
+    config["hidden_size"] = heads * 2 * draw(st.integers(2, 8))  # rotary pairs features: even heads
+    config["layer_norm_eps"] = draw(st.sampled_from([1e-5, 1e-12]))
+    if draw(st.booleans()):  # a head width of its own, not hidden_size / heads
+        config["head_dim"] = 2 * draw(st.integers(1, 6))
+    config["rope_parameters"] = {
+        "rope_type": "default",
+        "rope_theta": draw(st.sampled_from([1000.0, 10000.0])),
+    }
+    return rope_scaling(draw, config, heads)
+
+
+def eurobert_config(draw, heads: int) -> dict:
+    # `late` pooling (its default) and mlp_bias are refused by the spec: drawn only where it builds
+    return llama_config(draw, heads) | {
+        "classifier_pooling": draw(st.sampled_from(["bos", "mean"])),
+        "attention_bias": draw(st.booleans()),
+    }
+
+
+def ultrabert_config(draw, heads: int) -> dict:
+    config = llama_config(draw, heads)
+    layers = config["num_hidden_layers"] = draw(st.integers(1, 4))
+    kinds = st.sampled_from(["sliding_attention", "full_attention"])
+    rope = {}
+    for kind in ("full_attention", "sliding_attention"):  # RoPE per layer type, each its own theta and law
+        theta = {"rope_parameters": {"rope_theta": draw(st.sampled_from([2560000.0, 10000.0, 100.0]))}}
+        rope[kind] = rope_scaling(draw, config | theta, heads)["rope_parameters"]
+        rope[kind].pop("truncate", None)  # the reference reads truncate from the top of the mapping
+    return config | {
+        "layer_types": draw(st.lists(kinds, min_size=layers, max_size=layers)),
+        "rope_parameters": rope,
+        "sliding_window": draw(st.integers(1, 10)),
+        "prediction_head_size": draw(st.integers(4, 48)),
+        "classifier_pooling": draw(st.sampled_from(["cls", "mean"])),
+        "attention_bias": draw(st.booleans()),
+        "mlp_bias": draw(st.booleans()),
+    }
+
+
 def internlm3_config(draw, heads: int) -> dict:
     config = llama_config(draw, heads, own_head_dim=True)  # its default head width is 128
     bias = draw(st.booleans())  # its config refuses qkv_bias != bias
@@ -938,6 +987,11 @@ SPECS = {
     "bitnet": UserSpec(bitnet_config, "hidden_act", "relu2", 0),
     "nanochat": UserSpec(nanochat_config, "hidden_act", "relu2", 1),
     "hyperclovax": UserSpec(hyperclovax_config, "hidden_act", "silu", 0),
+    "megatron_bert": UserSpec(megatron_bert_config, "hidden_act", "gelu", 0),
+    "ernie": UserSpec(ernie_config, "hidden_act", "gelu", 0),
+    "nomic_bert": UserSpec(nomic_bert_config, "hidden_act", "silu", 0),
+    "eurobert": UserSpec(eurobert_config, "hidden_act", "silu", 0),
+    "ultrabert": UserSpec(ultrabert_config, "hidden_act", "silu", 0),
     "internlm3": UserSpec(internlm3_config, "hidden_act", "silu", 2),
     "iquestcoder": UserSpec(iquestcoder_config, "hidden_act", "silu", 0),
     "cwm": UserSpec(cwm_config, "hidden_act", "silu", 0),
@@ -1050,6 +1104,17 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
             "roformer": sorted(["encoder_model", *encoder[:-1]]),  # no multiple choice
             "biogpt": sorted(decoder),
             **{name: sorted(["base", *encoder]) for name in ("roberta", "data2vec_text")},
+            **{
+                name: sorted(["base", *encoder, "pretraining", "next_sentence_prediction"])
+                for name in ("megatron_bert", "ernie")
+            },
+            **{
+                name: sorted(
+                    ["encoder_model", "masked_lm", "sequence_classification", "token_classification"]
+                )
+                for name in ("nomic_bert", "eurobert")
+            },
+            "ultrabert": sorted(["encoder_model", "masked_lm", *encoder[2:5]]),  # no multiple choice
             "arcee": sorted(with_qa),
             "modernbert": sorted(["encoder_model", "masked_lm", *encoder[2:]]),
             "mpnet": sorted(["base", *encoder[:1], *encoder[2:]]),  # no causal LM
