@@ -651,6 +651,8 @@ def backbone_slots(spec: ArchSpec, *, cross_attention: bool = True) -> dict[str,
         for proj in ("q", "k", "v", "o"):
             slots[f"cross.{proj}"] = "linear"
         slots["cross_norm"] = "norm"
+    if spec.ffn.gate_up_order == "up_first":  # the order a key holding both splits in
+        slots["ffn.up"] = "linear"
     if spec.ffn.kind == "gated" or any(v.kind == "gated" for v in spec.ffn.variants.values()):
         slots["ffn.gate"] = "linear"
     slots["ffn.up"] = "linear"
@@ -789,6 +791,7 @@ def switches(spec: ArchSpec) -> list[tuple[tuple, Switch]]:
         (("attention", "bias"), spec.attention.bias),
         (("attention", "out_bias"), spec.attention.out_bias),
         (("ffn", "bias"), spec.ffn.bias),
+        (("ffn", "down_bias"), spec.ffn.down_bias),
         (("block", "parallel"), spec.block.parallel),
         (("block", "output_norms"), spec.block.output_norms),
     ]
@@ -928,7 +931,7 @@ def load_arch(path: Path | str) -> ArchIR:
             )
         if not knob.unused and loc != ("embeddings", "transform"):
             err(loc + ("unused",), "only embeddings.transform may say 'unused: false'")
-        if loc[-1] in ("bias", "out_bias") and knob.cases is not None:
+        if loc[-1] in ("bias", "out_bias", "down_bias") and knob.cases is not None:
             err(loc + ("cases",), "a bias switch reads a bool symbol: no 'cases'")
         if loc == ("norm", "kind") and knob.cases is None:
             err(loc, "a norm kind switch needs 'cases' (config value -> layer_norm | rms_norm | no_norm ...)")
@@ -1044,6 +1047,18 @@ def load_arch(path: Path | str) -> ArchIR:
             ("attention", "qk_norm_at"),
             "'qk_norm_at: after_rotary' places a per-head query/key norm ('qk_norm', scope 'head' or "
             "'head_weights') after rotary positions ('kind: rotary')",
+        )
+    if spec.ffn.gate_up_order != "gate_first" and spec.ffn.kind != "gated":
+        err(
+            ("ffn", "gate_up_order"),
+            "'gate_up_order' orders a gated FFN's gate and up rows: set 'kind: gated'",
+        )
+    if spec.ffn.down_bias is not None and (
+        spec.block.ffn_stack is not None or spec.ffn.variants or spec.decoder is not None
+    ):
+        err(
+            ("ffn", "down_bias"),
+            "a bias of the down projection's own is built without 'ffn_stack', 'variants' or a 'decoder' section",
         )
     if spec.ffn.sub_norm and (spec.ffn.experts is not None or spec.block.ffn_stack is not None):
         err(

@@ -745,6 +745,7 @@ def render_module(ir: ArchIR) -> str:
         qkv_bias=bias_code(s.attention.bias),
         out_bias=bias_code(out_bias(s)),
         ffn_bias=bias_code(s.ffn.bias),
+        down_bias=bias_code(down_bias(s)),
         dec=s.decoder,
         ffn_classes=ffn_classes,
         ffn_variants=ffn_variants,
@@ -864,6 +865,11 @@ def out_bias(spec: ArchSpec) -> bool | Switch:
     return spec.attention.bias if spec.attention.out_bias is None else spec.attention.out_bias
 
 
+def down_bias(spec: ArchSpec) -> bool | Switch:
+    """Whether the FFN's down projection carries a bias (`ffn.down_bias`, else `bias`)."""
+    return spec.ffn.bias if spec.ffn.down_bias is None else spec.ffn.down_bias
+
+
 def bias_code(knob: bool | Switch) -> str:
     """A bias knob as the generated constructor says it: `True`, `False` or `config.<switch>`."""
     return f"config.{knob.switch}" if isinstance(knob, Switch) else str(knob)
@@ -877,6 +883,8 @@ def _slot_bias(spec: ArchSpec, slot: str) -> bool | Switch:
         return spec.attention.bias
     if slot in ("ffn.router", "ffn.shared_gate"):
         return False
+    if slot.startswith("ffn.") and slot.endswith(".down"):
+        return down_bias(spec)
     if slot.startswith(("ffn.", "ffn_stack.")):
         return spec.ffn.bias
     return True

@@ -767,6 +767,17 @@ class FFNSpec(_Strict):
         description="The FFN linears carry a bias. Or a switch over a `bool` symbol, as `attention.bias` "
         "(Llama's `mlp_bias`).",
     )
+    down_bias: bool | Switch | None = Field(
+        None,
+        description="The down projection (`ffn.down`) carries a bias, or a switch as `bias`; default: as "
+        "`bias` (GTE: a bias on the down projection alone). Not with `ffn_stack`, `variants` or a "
+        "`decoder` section.",
+    )
+    gate_up_order: Literal["gate_first", "up_first"] = Field(
+        "gate_first",
+        description="Where `ffn.gate` and `ffn.up` name one key: which rows come first (Phi-3's "
+        "`gate_up_proj`: `gate_first`; GTE's `up_gate_proj`: `up_first`).",
+    )
     sub_norm: bool = Field(
         False,
         description="A norm of the model's kind over the inner activations (`size` wide) before the down "

@@ -558,6 +558,22 @@ CASES = [
         message="'output_norms' says whether sandwich layers norm their outputs: set 'placement: sandwich'",
     ),
     Case(
+        "gate-up-order-on-a-dense-ffn",
+        {"bad.yaml": delta("ffn: {gate_up_order: up_first}\n")},
+        path="ffn.gate_up_order",
+        line=BODY_LINE,
+        column=7,
+        message="'gate_up_order' orders a gated FFN's gate and up rows: set 'kind: gated'",
+    ),
+    Case(
+        "down-bias-in-an-encoder-decoder",
+        {"bad.yaml": delta("ffn: {down_bias: true}\n", extends="umt5")},
+        path="ffn.down_bias",
+        line=BODY_LINE,
+        column=7,
+        message="a bias of the down projection's own is built without 'ffn_stack', 'variants' or a 'decoder' section",
+    ),
+    Case(
         "query-scale-on-learned-positions",
         {"bad.yaml": delta("embeddings: {position: {query_scale: {beta: eps, period: num_heads}}}\n")},
         path="embeddings.position.query_scale",

@@ -785,6 +785,17 @@ def nomic_bert_config(draw, heads: int) -> dict:
     return rope_scaling(draw, config, heads)
 
 
+def gte_config(draw, heads: int) -> dict:
+    config = bert_config(draw, heads)
+    config["hidden_size"] = heads * 2 * draw(st.integers(2, 8))  # rotary pairs features: even heads
+    config["type_vocab_size"] = 2  # the drawn batches hold token types 0 and 1 (0, no table, is refused)
+    config["rope_parameters"] = {
+        "rope_type": "default",
+        "rope_theta": draw(st.sampled_from([160000.0, 10000.0])),
+    }
+    return rope_scaling(draw, config, heads)
+
+
 def eurobert_config(draw, heads: int) -> dict:
     # `late` pooling (its default) and mlp_bias are refused by the spec: drawn only where it builds
     return llama_config(draw, heads) | {
@@ -990,6 +1001,7 @@ SPECS = {
     "megatron_bert": UserSpec(megatron_bert_config, "hidden_act", "gelu", 0),
     "ernie": UserSpec(ernie_config, "hidden_act", "gelu", 0),
     "nomic_bert": UserSpec(nomic_bert_config, "hidden_act", "silu", 0),
+    "gte": UserSpec(gte_config, "hidden_act", "gelu", 1),
     "eurobert": UserSpec(eurobert_config, "hidden_act", "silu", 0),
     "ultrabert": UserSpec(ultrabert_config, "hidden_act", "silu", 0),
     "internlm3": UserSpec(internlm3_config, "hidden_act", "silu", 2),
@@ -1112,7 +1124,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
                 name: sorted(
                     ["encoder_model", "masked_lm", "sequence_classification", "token_classification"]
                 )
-                for name in ("nomic_bert", "eurobert")
+                for name in ("nomic_bert", "eurobert", "gte")
             },
             "ultrabert": sorted(["encoder_model", "masked_lm", *encoder[2:5]]),  # no multiple choice
             "arcee": sorted(with_qa),
