@@ -598,6 +598,15 @@ def check_constraints(spec: ArchSpec, env: dict[str, Any]) -> list[str]:
 # --------------------------------------------------------------------- slots
 
 
+def token_types(spec: ArchSpec, sizes: dict[str, Any]) -> int:
+    """The rows of the token-type table a model built from ``sizes`` has: 0 for none (no table, or
+    a switch that config.json turns off)."""
+    on = spec.embeddings.token_type
+    if on is False or (isinstance(on, Switch) and not sizes[on.switch]):
+        return 0
+    return sizes[spec.embeddings.token_type_size]
+
+
 def parameter_free(spec: ArchSpec) -> bool:
     """The backbone's norms have no parameters (`affine: false` on an RMSNorm, or on a LayerNorm
     without a bias)."""
@@ -614,7 +623,7 @@ def backbone_slots(spec: ArchSpec, *, cross_attention: bool = True) -> dict[str,
     slots: dict[str, str] = {"embeddings.word": "embedding"}
     if spec.embeddings.position.kind == "learned":
         slots["embeddings.position"] = "embedding"
-    if spec.embeddings.token_type:
+    if spec.embeddings.token_type is not False:
         slots["embeddings.token_type"] = "embedding"
     if spec.embeddings.norm:
         slots["embeddings.norm"] = "norm"
@@ -746,7 +755,7 @@ def _size_refs(spec: ArchSpec) -> list[tuple[tuple, str]]:
         if spec.ffn.experts and spec.ffn.experts.shared
         else None,
         (("embeddings", "token_type_size"), spec.embeddings.token_type_size)
-        if spec.embeddings.token_type
+        if spec.embeddings.token_type is not False
         else None,
         (("attention", "head_dim"), spec.attention.head_dim),
         (("attention", "num_heads"), spec.attention.num_heads),
@@ -787,6 +796,7 @@ def switches(spec: ArchSpec) -> list[tuple[tuple, Switch]]:
         (("norm", "kind"), spec.norm.kind),
         (("embeddings", "trigram"), spec.embeddings.trigram),
         (("embeddings", "transform"), spec.embeddings.transform),
+        (("embeddings", "token_type"), spec.embeddings.token_type),
         (("attention", "qk_norm"), spec.attention.qk_norm),
         (("attention", "bias"), spec.attention.bias),
         (("attention", "out_bias"), spec.attention.out_bias),

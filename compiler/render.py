@@ -157,11 +157,18 @@ def _features(s: ArchSpec) -> list[str]:
         + f"), {pos.ids} ids",
         "alibi": "ALiBi: a per-head linear bias on each key's position, in every self-attention",
     }[pos.kind]
+    token_text = (
+        f" + token type when config `{s.embeddings.token_type.switch}`"
+        if isinstance(s.embeddings.token_type, Switch)
+        else " + token type"
+        if s.embeddings.token_type
+        else ""
+    )
     lines = [
         f"norm: {_knob(s.norm.kind)}{'' if s.norm.affine else ' without parameters'}, {placement(s)}"
         + (", final norm" if s.block.final_norm else ""),
         f"positions: {pos_text}",
-        f"embeddings: word{' + token type' if s.embeddings.token_type else ''}"
+        f"embeddings: word{token_text}"
         f"{' + position' if pos.kind == 'learned' else ''}{', then norm' if s.embeddings.norm else ''}"
         f"{', then transform' if s.embeddings.transform_at == 'sum' else ''}",
         "attention: "
@@ -947,6 +954,8 @@ def _placements(
     cross-attention on (none for a decoder that always has it)."""
     b = s.block.bottleneck
     in_bottleneck = _cond(b.enabled) if b is not None else None  # conditions of the bottleneck block
+    if slot == "embeddings.token_type" and isinstance(s.embeddings.token_type, Switch):
+        return [(f"{root}.embeddings.token_type", None, {"when": _cond(s.embeddings.token_type)})]
     if slot == "embeddings.transform":
         on = _cond(s.embeddings.transform)
         if on:  # a switch: applied when on, kept unused (or absent) when off

@@ -381,7 +381,12 @@ class EmbeddingsSpec(_Strict):
     norm_eps: str | None = Field(
         None, description="Size symbol of this norm's epsilon, if not the backbone's."
     )
-    token_type: bool = Field(True, description="Add a token-type (segment) embedding table.")
+    token_type: bool | Switch = Field(
+        True,
+        description="Add a token-type (segment) embedding table. A switch: only when config.json says so "
+        "(GTE's table exists where `type_vocab_size` is not 0); without it the model takes token type "
+        "ids of 0 alone and ignores them, as such a reference does.",
+    )
     token_type_size: str = Field("type_vocab_size", description="Size symbol of the token-type table rows.")
     position: PositionSpec = Field(description="The position scheme.")
     norm: bool = Field(True, description="Normalise the summed embeddings with the backbone's norm.")

@@ -38,6 +38,7 @@ from ..compiler.lower import (
     discover_specs,
     load_arch,
     switches,
+    token_types,
 )
 from ..compiler.render import render_module, render_table
 from . import precision as P
@@ -346,7 +347,10 @@ class ArchgenModel:
         else:
             zero_one("attention_mask", tensor("attention_mask", ids.shape))
         for name, limit in (
-            ("token_type_ids", s.embeddings.token_type_size if s.embeddings.token_type else None),
+            (
+                "token_type_ids",
+                s.embeddings.token_type_size if s.embeddings.token_type is not False else None,
+            ),
             (
                 "position_ids",
                 s.embeddings.position.size if s.embeddings.position.kind in ("learned", "rotary") else None,
@@ -357,8 +361,11 @@ class ArchgenModel:
             if limit is None:
                 raise InputError(f"this architecture takes no {name}")
             value = tensor(name, ids.shape, integer=True)
-            # position ids are positions: the table's rows less its offset (rows before position 0)
+            # position ids are positions: the table's rows less its offset (rows before position 0);
+            # a token-type table that config.json switches off takes type 0 alone
             bound = self.sizes[limit] - (s.embeddings.position.offset if name == "position_ids" else 0)
+            if name == "token_type_ids":
+                bound = token_types(s, self.sizes) or 1
             if int(value.min()) < 0 or int(value.max()) >= bound:
                 raise InputError(
                     f"{name} must lie in [0, {bound}); got values in [{int(value.min())}, {int(value.max())}]"

@@ -12,7 +12,7 @@ from typing import Any
 
 import torch
 
-from ..compiler.lower import ArchIR, HeadIR
+from ..compiler.lower import ArchIR, HeadIR, token_types
 
 __all__ = ["reference_config", "build_reference", "save_reference", "random_inputs"]
 
@@ -131,8 +131,8 @@ def random_inputs(
         target = torch.randint(0, vocab, (batch, max(1, length // 2)), generator=generator)
         target[:, 0] = sizes[s.decoder.start_token]
         out["decoder_input_ids"] = target
-    if s.embeddings.token_type:
-        types = torch.randint(0, sizes[s.embeddings.token_type_size], (batch, length), generator=generator)
+    if token_types(s, sizes):
+        types = torch.randint(0, token_types(s, sizes), (batch, length), generator=generator)
         out["token_type_ids"] = types
     if head.spec.choices:
         out = {k: v[:, None].expand(batch, choices, length).clone() for k, v in out.items()}

@@ -13,6 +13,7 @@ from pathlib import Path
 import torch
 from tokenizers import Tokenizer
 
+from ..compiler.lower import token_types
 from .batching import pad_sequences
 from .model import ArchgenModel, InputError
 
@@ -39,7 +40,7 @@ def _sequences(model: ArchgenModel, tok: Tokenizer, texts: list[str], pairs: lis
     limit = model.max_length
     encs = tok.encode_batch(list(zip(texts, pairs)) if pairs else texts)
     s = model.ir.spec
-    types = model.sizes[s.embeddings.token_type_size] if s.embeddings.token_type else 0
+    types = token_types(s, model.sizes)
     seqs = []
     for e in encs:
         seq = {"input_ids": e.ids[:limit]}

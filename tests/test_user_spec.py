@@ -108,6 +108,7 @@ from support import assert_exports_as_read, padded_batch, save
 
 import archgen
 from archgen.compiler import load_arch
+from archgen.compiler.lower import token_types
 from archgen.runtime import InputError
 from archgen.runtime.reference import build_reference
 from archgen.runtime.weights import CheckpointError
@@ -788,7 +789,7 @@ def nomic_bert_config(draw, heads: int) -> dict:
 def gte_config(draw, heads: int) -> dict:
     config = bert_config(draw, heads)
     config["hidden_size"] = heads * 2 * draw(st.integers(2, 8))  # rotary pairs features: even heads
-    config["type_vocab_size"] = 2  # the drawn batches hold token types 0 and 1 (0, no table, is refused)
+    config["type_vocab_size"] = draw(st.sampled_from([0, 2]))  # none (no table), or types 0 and 1
     config["rope_parameters"] = {
         "rope_type": "default",
         "rope_theta": draw(st.sampled_from([160000.0, 10000.0])),
@@ -1183,7 +1184,7 @@ def test_a_user_spec_matches_reference(name: str, head: str, data) -> None:
     checkpoint = save(ref)
     model = archgen.load(checkpoint, spec=spec)
     inputs = data.draw(padded_batch(config["vocab_size"], user.pad, 16, 2))
-    if not ir.spec.embeddings.token_type:
+    if not token_types(ir.spec, model.sizes):  # no table (or one config.json switches off)
         del inputs["token_type_ids"]
     if head_ir.spec.choices:
         inputs = {k: v[:, None].repeat(1, 2, 1) for k, v in inputs.items()}
@@ -1940,3 +1941,21 @@ def test_modernbert_reads_config_files_written_before_per_type_rope() -> None:
     with torch.no_grad():
         expected = ref(input_ids=ids, attention_mask=mask).logits
     torch.testing.assert_close(model(ids, mask)["logits"], expected, atol=1e-5, rtol=0)
+
+
+def test_a_switched_off_token_type_table_takes_type_zero_alone() -> None:
+    """GTE without a token-type table (`type_vocab_size: 0`): no table is built or read, type ids of
+    0 are accepted and change nothing, and any other type is refused before compute."""
+    spec = FIXTURES / "gte.yaml"
+    ir = load_arch(spec)
+    config = dict(ir.spec.reference.tiny) | {"type_vocab_size": 0}
+    ref = build_reference(ir, ir.head("encoder_model"), config)
+    model = archgen.load(save(ref), spec=spec)
+    assert model.module.backbone.embeddings.token_type is None
+    ids = torch.randint(3, config.get("vocab_size", 99), (2, 5))
+    with torch.no_grad():
+        expected = ref(input_ids=ids).last_hidden_state
+    zeros = model(input_ids=ids, token_type_ids=torch.zeros_like(ids))["last_hidden_state"]
+    torch.testing.assert_close(zeros, expected, atol=1e-5, rtol=0)
+    with pytest.raises(InputError, match=r"token_type_ids must lie in \[0, 1\)"):
+        model(input_ids=ids, token_type_ids=torch.ones_like(ids))
