@@ -825,6 +825,59 @@ def ultrabert_config(draw, heads: int) -> dict:
     }
 
 
+def minimax_m2_config(draw, heads: int) -> dict:
+    """Partial rotary positions (a factor in `rope_parameters`, or the released top-level
+    `rotary_dim`) at a head width of its own (its default is 128), with one to six
+    sigmoid-scored experts, one to all of them per token."""
+    head_dim, factor = draw(st.sampled_from(ROTARY_SHAPES))
+    config = {
+        "num_hidden_layers": draw(st.integers(1, 3)),
+        "num_attention_heads": heads,
+        "num_key_value_heads": draw(st.sampled_from([d for d in range(1, heads + 1) if heads % d == 0])),
+        "hidden_size": heads * 2 * draw(st.integers(1, 8)),
+        "head_dim": head_dim,
+        "intermediate_size": draw(st.integers(4, 24)),
+        "hidden_act": draw(st.sampled_from(["silu", "gelu"])),
+        "rope_parameters": {
+            "rope_type": "default",
+            "rope_theta": draw(st.sampled_from([10000.0, 5e6])),
+            "partial_rotary_factor": factor,
+        },
+        "tie_word_embeddings": draw(st.booleans()),
+    }
+    config = rope_scaling(draw, config, heads)
+    if draw(st.booleans()):  # as released: the rotated width at the top of config.json
+        config["rotary_dim"] = int(head_dim * config["rope_parameters"].pop("partial_rotary_factor"))
+    count = draw(st.integers(1, 6))
+    return config | {"num_local_experts": count, "num_experts_per_tok": draw(st.integers(1, count))}
+
+
+def hy_v3_config(draw, heads: int) -> dict:
+    """Llama's sizes at a head width of its own (its default is 128), with q/k/v/o biases or none
+    and one to six sigmoid-scored experts, one to all of them per token, scaled, beside a shared
+    expert one or two experts wide, in the layers a drawn `mlp_layer_types` marks sparse (or all
+    but the first: the reference's default)."""
+    config = llama_config(draw, heads, own_head_dim=True)
+    count = draw(st.integers(1, 6))
+    return config | {
+        "attention_bias": draw(st.booleans()),
+        "num_experts": count,
+        "num_experts_per_tok": draw(st.integers(1, count)),
+        "moe_intermediate_size": draw(st.integers(4, 24)),
+        "num_shared_experts": draw(st.integers(1, 2)),
+        "router_scaling_factor": draw(st.sampled_from([1.0, 2.826])),
+        "mlp_layer_types": ffn_kinds(draw, config["num_hidden_layers"]),
+    }
+
+
+def modernbert_decoder_config(draw, heads: int) -> dict:
+    """ModernBERT's drawn layers, windows and RoPE per layer type (its classifier reads the last
+    non-padding token, so no `classifier_pooling`), its LM head tied or not."""
+    config = modernbert_config(draw, heads)
+    del config["classifier_pooling"]
+    return config | {"tie_word_embeddings": draw(st.booleans())}
+
+
 def internlm3_config(draw, heads: int) -> dict:
     config = llama_config(draw, heads, own_head_dim=True)  # its default head width is 128
     bias = draw(st.booleans())  # its config refuses qkv_bias != bias
@@ -999,6 +1052,9 @@ SPECS = {
     "bitnet": UserSpec(bitnet_config, "hidden_act", "relu2", 0),
     "nanochat": UserSpec(nanochat_config, "hidden_act", "relu2", 1),
     "hyperclovax": UserSpec(hyperclovax_config, "hidden_act", "silu", 0),
+    "minimax_m2": UserSpec(minimax_m2_config, "hidden_act", "silu", 0),
+    "hy_v3": UserSpec(hy_v3_config, "hidden_act", "silu", 0),
+    "modernbert_decoder": UserSpec(modernbert_decoder_config, "hidden_activation", "gelu", 0),
     "megatron_bert": UserSpec(megatron_bert_config, "hidden_act", "gelu", 0),
     "ernie": UserSpec(ernie_config, "hidden_act", "gelu", 0),
     "nomic_bert": UserSpec(nomic_bert_config, "hidden_act", "silu", 0),
@@ -1087,6 +1143,8 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
                     "bitnet",
                     "nanochat",
                     "hyperclovax",
+                    "minimax_m2",
+                    "hy_v3",
                     "internlm3",
                     "iquestcoder",
                     "cwm",
@@ -1127,6 +1185,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
                 )
                 for name in ("nomic_bert", "eurobert", "gte")
             },
+            "modernbert_decoder": sorted(["encoder_model", "causal_lm", "sequence_classification"]),
             "ultrabert": sorted(["encoder_model", "masked_lm", *encoder[2:5]]),  # no multiple choice
             "arcee": sorted(with_qa),
             "modernbert": sorted(["encoder_model", "masked_lm", *encoder[2:]]),
