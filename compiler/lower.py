@@ -646,6 +646,8 @@ def backbone_slots(spec: ArchSpec, *, cross_attention: bool = True) -> dict[str,
     if spec.attention.qk_norm is not False:
         slots["attn.q_norm"] = "norm"
         slots["attn.k_norm"] = "norm"
+    if spec.attention.output_gate:
+        slots["attn.gate"] = "linear"
     if spec.attention.sub_norm:
         slots["attn.sub_norm"] = "norm"
     slots["attn_norm"] = "norm"
@@ -991,6 +993,7 @@ def load_arch(path: Path | str) -> ArchIR:
                 "a norm before the attention's output projection",
             ),
             (spec.ffn.sub_norm, ("ffn", "sub_norm"), "a norm before the FFN's down projection"),
+            (spec.attention.output_gate, ("attention", "output_gate"), "a gated attention output"),
         )
         if on
     ]
@@ -1057,6 +1060,11 @@ def load_arch(path: Path | str) -> ArchIR:
             ("attention", "qk_norm_at"),
             "'qk_norm_at: after_rotary' places a per-head query/key norm ('qk_norm', scope 'head' or "
             "'head_weights') after rotary positions ('kind: rotary')",
+        )
+    if spec.attention.output_gate and spec.attention.sub_norm:
+        err(
+            ("attention", "output_gate"),
+            "a gated attention output is built without 'sub_norm' (which comes first is not built)",
         )
     if spec.ffn.gate_up_order != "gate_first" and spec.ffn.kind != "gated":
         err(

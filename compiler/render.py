@@ -208,6 +208,7 @@ def _features(s: ArchSpec) -> list[str]:
         )
         + (f", scores capped by `{s.attention.softcap}`" if s.attention.softcap else "")
         + (", the joined heads normed before the output projection" if s.attention.sub_norm else "")
+        + (", the joined heads gated by `sigmoid(gate(x))`" if s.attention.output_gate else "")
         + (f", queries, keys and values clamped to `{s.attention.clip}`" if s.attention.clip else "")
         + (
             f", a sliding window of `{s.attention.sliding_window}` in the layers config "
@@ -888,7 +889,7 @@ def _slot_bias(spec: ArchSpec, slot: str) -> bool | Switch:
         return out_bias(spec)
     if slot.startswith(("attn.", "cross.")):
         return spec.attention.bias
-    if slot in ("ffn.router", "ffn.shared_gate"):
+    if slot in ("ffn.router", "ffn.shared_gate", "attn.gate"):
         return False
     if slot.startswith("ffn.") and slot.endswith(".down"):
         return down_bias(spec)

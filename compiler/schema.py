@@ -586,6 +586,12 @@ class AttentionSpec(_Strict):
         "`[-c, c]` (OLMo's `clip_qkv`), after a norm across all heads (`qk_norm_scope: all_heads`, as "
         "OLMoE) and before a per-head one; 0 (config.json null) turns it off.",
     )
+    output_gate: bool = Field(
+        False,
+        description="The heads' joined outputs are multiplied, feature by feature, by `sigmoid(gate(x))` "
+        "before the output projection: `gate` a bias-free linear from the layer's (normed) input to "
+        "`num_heads * head_dim` (slot `attn.gate`; AFMoE's `gate_proj`).",
+    )
     sub_norm: bool = Field(
         False,
         description="A norm of the model's kind over the heads' joined outputs (`num_heads * head_dim` "

@@ -574,6 +574,21 @@ CASES = [
         message="a bias of the down projection's own is built without 'ffn_stack', 'variants' or a 'decoder' section",
     ),
     Case(
+        "output-gate-with-a-sub-norm",
+        {
+            "bad.yaml": delta(
+                "attention: {output_gate: true, sub_norm: true}\n"
+                "keys: {attn.gate: attention.gate, attn.sub_norm: attention.norm}\n"
+                "heads: {causal_lm: null}\n"
+            )
+        },
+        path="attention.output_gate",
+        line=BODY_LINE,
+        column=13,
+        message="a gated attention output is built without 'sub_norm' (which comes first is not built)",
+        count=6,  # and, without a causal head, the family's five cross-attention keys are unknown
+    ),
+    Case(
         "query-scale-on-learned-positions",
         {"bad.yaml": delta("embeddings: {position: {query_scale: {beta: eps, period: num_heads}}}\n")},
         path="embeddings.position.query_scale",

@@ -878,6 +878,31 @@ def modernbert_decoder_config(draw, heads: int) -> dict:
     return config | {"tie_word_embeddings": draw(st.booleans())}
 
 
+def afmoe_config(draw, heads: int) -> dict:
+    """Kolibri-1's layers with a window period of their own (`global_attn_every_n_layers`), one to
+    six experts after up to two dense layers, scaled, beside a shared expert one or two experts
+    wide, and the word embeddings scaled by sqrt(hidden_size) or not."""
+    config = llama_config(draw, heads, own_head_dim=True)  # its default head width is 128
+    config |= {
+        "sliding_window": draw(st.integers(1, 8)),
+        "global_attn_every_n_layers": draw(st.integers(1, 3)),
+    }
+    count = draw(st.integers(1, 6))
+    return (
+        config
+        | layer_kinds(draw, config)
+        | {
+            "num_experts": count,
+            "num_experts_per_tok": draw(st.integers(1, count)),
+            "moe_intermediate_size": draw(st.integers(4, 24)),
+            "num_shared_experts": draw(st.integers(1, 2)),
+            "num_dense_layers": draw(st.integers(0, 2)),
+            "route_scale": draw(st.sampled_from([1.0, 2.5])),
+            "mup_enabled": draw(st.booleans()),
+        }
+    )
+
+
 def internlm3_config(draw, heads: int) -> dict:
     config = llama_config(draw, heads, own_head_dim=True)  # its default head width is 128
     bias = draw(st.booleans())  # its config refuses qkv_bias != bias
@@ -1052,6 +1077,7 @@ SPECS = {
     "bitnet": UserSpec(bitnet_config, "hidden_act", "relu2", 0),
     "nanochat": UserSpec(nanochat_config, "hidden_act", "relu2", 1),
     "hyperclovax": UserSpec(hyperclovax_config, "hidden_act", "silu", 0),
+    "afmoe": UserSpec(afmoe_config, "hidden_act", "silu", 0),
     "minimax_m2": UserSpec(minimax_m2_config, "hidden_act", "silu", 0),
     "hy_v3": UserSpec(hy_v3_config, "hidden_act", "silu", 0),
     "modernbert_decoder": UserSpec(modernbert_decoder_config, "hidden_activation", "gelu", 0),
@@ -1143,6 +1169,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
                     "bitnet",
                     "nanochat",
                     "hyperclovax",
+                    "afmoe",
                     "minimax_m2",
                     "hy_v3",
                     "internlm3",
