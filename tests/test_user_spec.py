@@ -797,6 +797,21 @@ def gte_config(draw, heads: int) -> dict:
     return rope_scaling(draw, config, heads)
 
 
+def jina_embeddings_v3_config(draw, heads: int) -> dict:
+    config = bert_config(draw, heads)
+    config["hidden_size"] = heads * 2 * draw(st.integers(2, 8))  # rotary pairs features: even heads
+    config["layer_norm_eps"] = draw(st.sampled_from([1e-5, 1e-12]))
+    config["type_vocab_size"] = 2  # its default is 1; the drawn batches hold types 0 and 1
+    config["tie_word_embeddings"] = draw(st.booleans())
+    if draw(st.booleans()):  # a head width of its own, not hidden_size / heads
+        config["head_dim"] = 2 * draw(st.integers(1, 6))
+    config["rope_parameters"] = {
+        "rope_type": "default",
+        "rope_theta": draw(st.sampled_from([20000.0, 10000.0])),
+    }
+    return rope_scaling(draw, config, heads)
+
+
 def eurobert_config(draw, heads: int) -> dict:
     # `late` pooling (its default) and mlp_bias are refused by the spec: drawn only where it builds
     return llama_config(draw, heads) | {
@@ -1085,6 +1100,7 @@ SPECS = {
     "ernie": UserSpec(ernie_config, "hidden_act", "gelu", 0),
     "nomic_bert": UserSpec(nomic_bert_config, "hidden_act", "silu", 0),
     "gte": UserSpec(gte_config, "hidden_act", "gelu", 1),
+    "jina_embeddings_v3": UserSpec(jina_embeddings_v3_config, "hidden_act", "gelu", 1),
     "eurobert": UserSpec(eurobert_config, "hidden_act", "silu", 0),
     "ultrabert": UserSpec(ultrabert_config, "hidden_act", "silu", 0),
     "internlm3": UserSpec(internlm3_config, "hidden_act", "silu", 2),
@@ -1212,6 +1228,9 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
                 )
                 for name in ("nomic_bert", "eurobert", "gte")
             },
+            "jina_embeddings_v3": sorted(
+                ["base", "masked_lm", *encoder[2:5]]
+            ),  # no causal LM, multiple choice
             "modernbert_decoder": sorted(["encoder_model", "causal_lm", "sequence_classification"]),
             "ultrabert": sorted(["encoder_model", "masked_lm", *encoder[2:5]]),  # no multiple choice
             "arcee": sorted(with_qa),
