@@ -646,6 +646,8 @@ def backbone_slots(spec: ArchSpec, *, cross_attention: bool = True) -> dict[str,
     if spec.attention.qk_norm is not False:
         slots["attn.q_norm"] = "norm"
         slots["attn.k_norm"] = "norm"
+    if spec.attention.sinks:
+        slots["attn.sinks"] = "tensor"
     if spec.attention.output_gate:
         slots["attn.gate"] = "linear"
     if spec.attention.sub_norm:
@@ -994,6 +996,7 @@ def load_arch(path: Path | str) -> ArchIR:
             ),
             (spec.ffn.sub_norm, ("ffn", "sub_norm"), "a norm before the FFN's down projection"),
             (spec.attention.output_gate, ("attention", "output_gate"), "a gated attention output"),
+            (spec.attention.sinks, ("attention", "sinks"), "attention sinks"),
         )
         if on
     ]
@@ -1060,6 +1063,11 @@ def load_arch(path: Path | str) -> ArchIR:
             ("attention", "qk_norm_at"),
             "'qk_norm_at: after_rotary' places a per-head query/key norm ('qk_norm', scope 'head' or "
             "'head_weights') after rotary positions ('kind: rotary')",
+        )
+    if spec.attention.sinks and spec.attention.softcap is not None:
+        err(
+            ("attention", "sinks"),
+            "attention sinks are built without 'softcap' (capped scores with sinks are not built)",
         )
     if spec.attention.output_gate and spec.attention.sub_norm:
         err(

@@ -207,6 +207,7 @@ def _features(s: ArchSpec) -> list[str]:
             + (" (after rotary positions)" if s.attention.qk_norm_at == "after_rotary" else "")
         )
         + (f", scores capped by `{s.attention.softcap}`" if s.attention.softcap else "")
+        + (", a learned sink logit per head in the softmax" if s.attention.sinks else "")
         + (", the joined heads normed before the output projection" if s.attention.sub_norm else "")
         + (", the joined heads gated by `sigmoid(gate(x))`" if s.attention.output_gate else "")
         + (f", queries, keys and values clamped to `{s.attention.clip}`" if s.attention.clip else "")

@@ -586,6 +586,13 @@ class AttentionSpec(_Strict):
         "`[-c, c]` (OLMo's `clip_qkv`), after a norm across all heads (`qk_norm_scope: all_heads`, as "
         "OLMoE) and before a per-head one; 0 (config.json null) turns it off.",
     )
+    sinks: bool = Field(
+        False,
+        description="Each head has a learned logit of its own (slot `attn.sinks`, a bare `(num_heads,)` "
+        "tensor whose key is named whole) that joins its scores in the softmax and attends to nothing: "
+        "`softmax([scores + mask, sink])` without the last column (Flint's, GPT-OSS's `sinks`). SDPA has "
+        "no such step, so attention then runs as explicit math, scores and softmax in fp32.",
+    )
     output_gate: bool = Field(
         False,
         description="The heads' joined outputs are multiplied, feature by feature, by `sigmoid(gate(x))` "

@@ -589,6 +589,22 @@ CASES = [
         count=6,  # and, without a causal head, the family's five cross-attention keys are unknown
     ),
     Case(
+        "attention-sinks-with-capped-scores",
+        {
+            "bad.yaml": delta(
+                "sizes: {cap: {value: 30.0, kind: float}}\n"
+                "attention: {sinks: true, softcap: cap}\n"
+                "keys: {attn.sinks: attention.sinks}\n"
+                "heads: {causal_lm: null}\n"
+            )
+        },
+        path="attention.sinks",
+        line=BODY_LINE + 1,
+        column=13,
+        message="attention sinks are built without 'softcap' (capped scores with sinks are not built)",
+        count=6,  # and, without a causal head, the family's five cross-attention keys are unknown
+    ),
+    Case(
         "query-scale-on-learned-positions",
         {"bad.yaml": delta("embeddings: {position: {query_scale: {beta: eps, period: num_heads}}}\n")},
         path="embeddings.position.query_scale",

@@ -918,6 +918,25 @@ def afmoe_config(draw, heads: int) -> dict:
     )
 
 
+def flint_config(draw, heads: int) -> dict:
+    """Qwen3-MoE's sizes (Llama's, a head width of its own) with sigmoid-scored experts beside a
+    shared expert, a window, and each layer's kind drawn (its reference's default list follows a
+    rule no spec reads, so the list is always given)."""
+    config = llama_config(draw, heads, own_head_dim=True) | experts(draw)
+    layers = config["num_hidden_layers"]
+    kinds = st.sampled_from(["sliding_attention", "full_attention"])
+    return (
+        config
+        | dense_layers(draw, config)
+        | {
+            "moe_intermediate_size": draw(st.integers(4, 24)),
+            "shared_expert_intermediate_size": draw(st.integers(4, 24)),
+            "sliding_window": draw(st.integers(1, 8)),
+            "layer_types": draw(st.lists(kinds, min_size=layers, max_size=layers)),
+        }
+    )
+
+
 def internlm3_config(draw, heads: int) -> dict:
     config = llama_config(draw, heads, own_head_dim=True)  # its default head width is 128
     bias = draw(st.booleans())  # its config refuses qkv_bias != bias
@@ -1093,6 +1112,7 @@ SPECS = {
     "nanochat": UserSpec(nanochat_config, "hidden_act", "relu2", 1),
     "hyperclovax": UserSpec(hyperclovax_config, "hidden_act", "silu", 0),
     "afmoe": UserSpec(afmoe_config, "hidden_act", "silu", 0),
+    "flint": UserSpec(flint_config, "hidden_act", "silu", 0),
     "minimax_m2": UserSpec(minimax_m2_config, "hidden_act", "silu", 0),
     "hy_v3": UserSpec(hy_v3_config, "hidden_act", "silu", 0),
     "modernbert_decoder": UserSpec(modernbert_decoder_config, "hidden_activation", "gelu", 0),
@@ -1186,6 +1206,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
                     "nanochat",
                     "hyperclovax",
                     "afmoe",
+                    "flint",
                     "minimax_m2",
                     "hy_v3",
                     "internlm3",
