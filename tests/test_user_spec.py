@@ -773,43 +773,36 @@ def ernie_config(draw, heads: int) -> dict:
     return bert_config(draw, heads) | {"use_task_id": False}  # the task-type table is refused by the spec
 
 
-def nomic_bert_config(draw, heads: int) -> dict:
-    config = bert_config(draw, heads) | {"hidden_act": draw(st.sampled_from(["silu", "gelu"]))}
-    config["hidden_size"] = heads * 2 * draw(st.integers(2, 8))  # rotary pairs features: even heads
-    config["layer_norm_eps"] = draw(st.sampled_from([1e-5, 1e-12]))
-    if draw(st.booleans()):  # a head width of its own, not hidden_size / heads
+def rotary_bert_config(draw, heads: int, thetas: tuple[float, float], head_dim: bool = True) -> dict:
+    """BERT's sizes with rotary positions: an even head width (rotary pairs features), with
+    `head_dim` one of its own half the time, RoPE at one of `thetas`, scaled or not."""
+    config = bert_config(draw, heads)
+    config["hidden_size"] = heads * 2 * draw(st.integers(2, 8))
+    if head_dim and draw(st.booleans()):  # a head width of its own, not hidden_size / heads
         config["head_dim"] = 2 * draw(st.integers(1, 6))
-    config["rope_parameters"] = {
-        "rope_type": "default",
-        "rope_theta": draw(st.sampled_from([1000.0, 10000.0])),
-    }
+    config["rope_parameters"] = {"rope_type": "default", "rope_theta": draw(st.sampled_from(thetas))}
     return rope_scaling(draw, config, heads)
+
+
+def nomic_bert_config(draw, heads: int) -> dict:
+    return rotary_bert_config(draw, heads, (1000.0, 10000.0)) | {
+        "hidden_act": draw(st.sampled_from(["silu", "gelu"])),
+        "layer_norm_eps": draw(st.sampled_from([1e-5, 1e-12])),
+    }
 
 
 def gte_config(draw, heads: int) -> dict:
-    config = bert_config(draw, heads)
-    config["hidden_size"] = heads * 2 * draw(st.integers(2, 8))  # rotary pairs features: even heads
-    config["type_vocab_size"] = draw(st.sampled_from([0, 2]))  # none (no table), or types 0 and 1
-    config["rope_parameters"] = {
-        "rope_type": "default",
-        "rope_theta": draw(st.sampled_from([160000.0, 10000.0])),
+    return rotary_bert_config(draw, heads, (160000.0, 10000.0), head_dim=False) | {
+        "type_vocab_size": draw(st.sampled_from([0, 2])),  # none (no table), or types 0 and 1
     }
-    return rope_scaling(draw, config, heads)
 
 
 def jina_embeddings_v3_config(draw, heads: int) -> dict:
-    config = bert_config(draw, heads)
-    config["hidden_size"] = heads * 2 * draw(st.integers(2, 8))  # rotary pairs features: even heads
-    config["layer_norm_eps"] = draw(st.sampled_from([1e-5, 1e-12]))
-    config["type_vocab_size"] = 2  # its default is 1; the drawn batches hold types 0 and 1
-    config["tie_word_embeddings"] = draw(st.booleans())
-    if draw(st.booleans()):  # a head width of its own, not hidden_size / heads
-        config["head_dim"] = 2 * draw(st.integers(1, 6))
-    config["rope_parameters"] = {
-        "rope_type": "default",
-        "rope_theta": draw(st.sampled_from([20000.0, 10000.0])),
+    return rotary_bert_config(draw, heads, (20000.0, 10000.0)) | {
+        "layer_norm_eps": draw(st.sampled_from([1e-5, 1e-12])),
+        "type_vocab_size": 2,  # its default is 1; the drawn batches hold types 0 and 1
+        "tie_word_embeddings": draw(st.booleans()),
     }
-    return rope_scaling(draw, config, heads)
 
 
 def eurobert_config(draw, heads: int) -> dict:
