@@ -766,6 +766,10 @@ def render_module(ir: ArchIR) -> str:
         norm=norm,
         norm_ctor=norm_ctor,
         norm_kinds=norm_kinds(s, ir.heads),
+        # a head's norm of its own kind has weights, whatever the backbone's `affine` says
+        head_rms_norm=any(
+            layer.op == "norm" and layer.norm_kind == "rms_norm" for h in ir.heads for layer in all_layers(h)
+        ),
         norm_switch=s.norm.kind if isinstance(s.norm.kind, Switch) else None,
         switched=switched,
         cond=cond,
