@@ -12,7 +12,7 @@ import torch._dynamo
 
 from archgen.compiler import load_arch, render_module, render_table
 from archgen.compiler.check import ROOT, diff, outputs
-from archgen.compiler.lower import discover_specs
+from archgen.compiler.lower import bind_sizes, discover_specs
 
 GOLDEN = Path(__file__).parent / "golden"
 
@@ -114,3 +114,32 @@ def test_the_spec_reference_documents_every_model_it_links_to() -> None:
     sections = {title.lower() for title in re.findall(r"^## (\w+)$", text, flags=re.M)}
     links = set(re.findall(r"\]\(#(\w+)\)", text))
     assert links and not links - sections, sorted(links - sections)
+
+
+def test_a_heads_own_rms_norm_is_defined_beside_a_weightless_backbone(tmp_path: Path) -> None:
+    """NanoChat's norms have no weights (`PlainRMSNorm`); a head norm of the `rms_norm` kind has its
+    own weight, so the module defines `RMSNorm` too, and the head builds and runs."""
+    fixtures = Path(__file__).parent / "fixtures"
+    for name in ("llama", "nanochat"):
+        shutil.copy(fixtures / f"{name}.yaml", tmp_path)
+    (tmp_path / "normed_head.yaml").write_text(
+        "spec_version: 1\nname: normed_head\nextends: nanochat\ntitle: Normed head\n"
+        "model_types: [normed_head]\nclass_prefix: NormedHead\n"
+        "heads:\n  token_classification:\n    attention: causal\n    layers:\n"
+        "      - {op: norm, name: head_norm, norm_kind: rms_norm}\n"
+        "      - {op: linear, name: score, out: num_labels}\n"
+        "    keys: {score: score, head_norm: head_norm}\n"
+    )
+    ir = load_arch(tmp_path / "normed_head.yaml")
+    path = tmp_path / "normed_head_module.py"
+    path.write_text(render_module(ir))
+    module = _import(path, "normed_head_module")
+    head = ir.head("token_classification")
+    config = {"vocab_size": 50, "hidden_size": 16, "num_attention_heads": 2, "num_hidden_layers": 1}
+    config |= {"intermediate_size": 8, "max_position_embeddings": 32, "num_labels": 3, "hidden_act": "relu2"}
+    sizes = bind_sizes(ir.spec.sizes, config)
+    model = getattr(module, head.class_name)(module.Config(**sizes)).eval()
+    assert isinstance(model.head_norm, module.RMSNorm) and model.head_norm.weight.shape == (16,)
+    assert isinstance(model.backbone.final_norm, module.PlainRMSNorm)
+    out = model(torch.randint(0, 50, (1, 4)), torch.ones(1, 4, dtype=torch.long))
+    assert out["logits"].shape == (1, 4, 3)
