@@ -709,7 +709,7 @@ def _size_refs(spec: ArchSpec) -> list[tuple[tuple, str]]:
         (("vocab",), spec.vocab),
         (("embeddings", "width"), spec.embeddings.width),
         (("embeddings", "position", "size"), spec.embeddings.position.size)
-        if spec.embeddings.position.kind in ("learned", "rotary")
+        if spec.embeddings.position.kind in ("learned", "sinusoidal", "rotary")
         else None,
         (("embeddings", "position", "theta"), spec.embeddings.position.theta)
         if spec.embeddings.position.kind == "rotary"
@@ -977,6 +977,7 @@ def load_arch(path: Path | str) -> ArchIR:
         for on, where, what in (
             (emb.position.kind == "rotary", ("embeddings", "position", "kind"), "rotary positions"),
             (emb.position.kind == "alibi", ("embeddings", "position", "kind"), "ALiBi positions"),
+            (emb.position.kind == "sinusoidal", ("embeddings", "position", "kind"), "sinusoidal positions"),
             (
                 spec.attention.num_kv_heads is not None,
                 ("attention", "num_kv_heads"),
@@ -1033,10 +1034,12 @@ def load_arch(path: Path | str) -> ArchIR:
                     ("embeddings", "position", "scaling", "aliases", alias),
                     f"{alias!r} is read as {law!r}, which 'types' does not list",
                 )
-    if emb.position.offset and (emb.position.kind != "learned" or emb.position.ids != "sequential"):
+    if emb.position.offset and (
+        emb.position.kind not in ("learned", "sinusoidal") or emb.position.ids != "sequential"
+    ):
         err(
             ("embeddings", "position", "offset"),
-            "'offset' is for 'kind: learned' positions with 'ids: sequential'",
+            "'offset' is for 'kind: learned' or 'sinusoidal' positions with 'ids: sequential'",
         )
     if emb.position.kind != "alibi" and emb.position.alibi_positions != "kept_tokens":
         err(("embeddings", "position", "alibi_positions"), "'alibi_positions' is for 'kind: alibi' positions")

@@ -132,6 +132,7 @@ def _features(s: ArchSpec) -> list[str]:
     pos_text = {
         "none": "none",
         "learned": f"learned absolute, {pos.ids.replace('_', ' ')} ids",
+        "sinusoidal": f"sinusoidal absolute (a computed table), {pos.ids.replace('_', ' ')} ids",
         "rotary": (
             f"rotary in the layers config `{pos.rotary_layers.types}` marks `{pos.rotary_layers.roped}`, "
             "none in the others"
@@ -169,7 +170,7 @@ def _features(s: ArchSpec) -> list[str]:
         + (", final norm" if s.block.final_norm else ""),
         f"positions: {pos_text}",
         f"embeddings: word{token_text}"
-        f"{' + position' if pos.kind == 'learned' else ''}{', then norm' if s.embeddings.norm else ''}"
+        f"{' + position' if pos.kind in ('learned', 'sinusoidal') else ''}{', then norm' if s.embeddings.norm else ''}"
         f"{', then transform' if s.embeddings.transform_at == 'sum' else ''}",
         "attention: "
         + (

@@ -277,8 +277,13 @@ class QueryScaleSpec(_Strict):
 class PositionSpec(_Strict):
     """How token positions enter the model."""
 
-    kind: Literal["none", "learned", "rotary", "alibi"] = Field(
-        description="`learned`: an absolute position table added to the embeddings. `rotary`: no table; "
+    kind: Literal["none", "learned", "sinusoidal", "rotary", "alibi"] = Field(
+        description="`learned`: an absolute position table added to the embeddings. `sinusoidal`: as "
+        "`learned`, but the table is computed, not read (fairseq's, XGLM's): row r is `sin(r * w_i)` for "
+        "the `width // 2` frequencies `w_i = exp(-i * ln(10000) / (width // 2 - 1))`, then their cos, "
+        "and a zero column for an odd width; with `padding_row`, row `pad_token_id` is zero. Position p "
+        "reads row `p + offset`; the table's length is `size`, past which a call is refused, as a learned "
+        "table's (the reference computes any length). `rotary`: no table; "
         "every self-attention rotates each head's query and key feature pairs `(i, i + head_dim/2)` by "
         "`position * theta ** (-2i / head_dim)` (RoPE, as Llama). `alibi`: no table and no length limit; "
         "every self-attention adds `slope_h * p` to head h's score of a key at position p, p counting "
@@ -298,8 +303,9 @@ class PositionSpec(_Strict):
     )
     offset: int = Field(
         0,
-        description="For `learned` positions with `sequential` ids: table rows before position 0; position "
-        "p reads row `p + offset` (BioGPT's 2). Position ids a caller passes are positions, not rows.",
+        description="For `learned` or `sinusoidal` positions with `sequential` ids: table rows before "
+        "position 0; position p reads row `p + offset` (BioGPT's and XGLM's 2). Position ids a caller "
+        "passes are positions, not rows.",
     )
     size: str = Field(
         "max_positions",
@@ -403,7 +409,8 @@ class EmbeddingsSpec(_Strict):
     padding_row: bool = Field(
         True,
         description="The word (and learned position) table reserves `pad_token_id` as its padding row; "
-        "purely documentary for inference, recorded in the generated module.",
+        "documentary for inference, recorded in the generated module, except in a `sinusoidal` table, "
+        "whose row `pad_token_id` is zero.",
     )
 
 

@@ -171,7 +171,7 @@ def _run_packed(
     pad = model.sizes[s.pad_token]
     # each packed sequence counts its positions from its own start (learned tables and rotary
     # angles alike; rotary attention depends on position differences only, up to rounding)
-    own_positions = s.embeddings.position.kind in ("learned", "rotary")
+    own_positions = s.embeddings.position.kind in ("learned", "sinusoidal", "rotary")
     per_token = model.head.per_token_outputs
     results: list[ModelOutput | None] = [None] * len(rows)
     order = sorted(range(len(rows)), key=lambda i: (-lengths[i], i))

@@ -353,7 +353,9 @@ class ArchgenModel:
             ),
             (
                 "position_ids",
-                s.embeddings.position.size if s.embeddings.position.kind in ("learned", "rotary") else None,
+                s.embeddings.position.size
+                if s.embeddings.position.kind in ("learned", "sinusoidal", "rotary")
+                else None,
             ),
         ):
             if inputs.get(name) is None:

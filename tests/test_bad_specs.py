@@ -605,6 +605,18 @@ CASES = [
         count=6,  # and, without a causal head, the family's five cross-attention keys are unknown
     ),
     Case(
+        "sinusoidal-positions-in-an-encoder-decoder",
+        {
+            "bad.yaml": delta(
+                "embeddings: {position: {kind: sinusoidal, size: num_buckets}}\n", extends="umt5"
+            )
+        },
+        path="embeddings.position.kind",
+        line=BODY_LINE,
+        column=25,
+        message="sinusoidal positions: built for plain (not bottleneck) layers without a 'decoder' section",
+    ),
+    Case(
         "query-scale-on-learned-positions",
         {"bad.yaml": delta("embeddings: {position: {query_scale: {beta: eps, period: num_heads}}}\n")},
         path="embeddings.position.query_scale",
@@ -686,7 +698,7 @@ CASES = [
         path="embeddings.position.kind",
         line=BODY_LINE,
         column=25,
-        message="expected one of 'none', 'learned', 'rotary' or 'alibi', got 'alibii'",
+        message="expected one of 'none', 'learned', 'sinusoidal', 'rotary' or 'alibi', got 'alibii'",
         hint="did you mean 'alibi'?",
     ),
     Case(
@@ -1072,7 +1084,7 @@ CASES = [
         path="embeddings.position.offset",
         line=BODY_LINE,
         column=25,
-        message="'offset' is for 'kind: learned' positions with 'ids: sequential'",
+        message="'offset' is for 'kind: learned' or 'sinusoidal' positions with 'ids: sequential'",
     ),
     Case(
         "squeeze-after-a-wide-layer",

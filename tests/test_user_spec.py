@@ -176,6 +176,19 @@ def biogpt_config(draw, heads: int) -> dict:
     return bert_config(draw, heads) | {"scale_embedding": draw(st.booleans())}
 
 
+def xglm_config(draw, heads: int) -> dict:
+    """XGLM's names; a width that may be odd (its computed table's zero column). Its pad id, 3,
+    makes position 1 read the table's zeroed padding row."""
+    return {
+        "num_layers": draw(st.integers(1, 3)),
+        "attention_heads": heads,
+        "d_model": heads * draw(st.integers(4, 16)),
+        "ffn_dim": draw(st.integers(4, 48)),
+        "activation_function": draw(st.sampled_from(["gelu", "relu"])),
+        "scale_embedding": draw(st.booleans()),
+    }
+
+
 def gpt2_config(draw, heads: int) -> dict:
     return {
         "n_layer": draw(st.integers(1, 3)),
@@ -1145,6 +1158,7 @@ SPECS = {
     "mpt": UserSpec(mpt_config, None, "gelu", 0),  # MPT's FFN has no activation key
     "roformer": UserSpec(roformer_config, "hidden_act", "gelu", 0),
     "biogpt": UserSpec(biogpt_config, "hidden_act", "gelu", 1),
+    "xglm": UserSpec(xglm_config, "activation_function", "gelu", 3),
     "roberta": UserSpec(bert_config, "hidden_act", "gelu", 1),
     "data2vec_text": UserSpec(bert_config, "hidden_act", "gelu", 1),
     "arcee": UserSpec(arcee_config, "hidden_act", "relu2", 0),
@@ -1245,6 +1259,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
             "jina_embeddings_v3": sorted(
                 ["base", "masked_lm", *encoder[2:5]]
             ),  # no causal LM, multiple choice
+            "xglm": sorted(["encoder_model", "causal_lm"]),
             "modernbert_decoder": sorted(["encoder_model", "causal_lm", "sequence_classification"]),
             "ultrabert": sorted(["encoder_model", "masked_lm", *encoder[2:5]]),  # no multiple choice
             "arcee": sorted(with_qa),
