@@ -605,6 +605,9 @@ def hunyuan_config(draw, heads: int) -> dict:
     config = llama_config(draw, heads)
     # its reference reads head_dim (None by default) without a fallback
     config["head_dim"] = config.get("head_dim") or config["hidden_size"] // heads
+    # its `dynamic` law divides by head_dim - 2, so its reference cannot build a head 2 wide (archgen
+    # refuses it by name: test_ntk_alpha_on_a_head_two_wide_is_refused_by_name)
+    config["head_dim"] = max(config["head_dim"], 4)
     config = rope_scaling(draw, config, heads, (*ROPE_TYPES, "dynamic"))
     return config | {"attention_bias": draw(st.booleans())}
 
@@ -2093,3 +2096,23 @@ def test_a_switched_off_token_type_table_takes_type_zero_alone() -> None:
     torch.testing.assert_close(zeros, expected, atol=1e-5, rtol=0)
     with pytest.raises(InputError, match=r"token_type_ids must lie in \[0, 1\)"):
         model(input_ids=ids, token_type_ids=torch.ones_like(ids))
+
+
+def test_ntk_alpha_on_a_head_two_wide_is_refused_by_name() -> None:
+    """HunYuan's `dynamic` RoPE (the law `ntk_alpha`) stretches theta by alpha ** (dim / (dim - 2)):
+    a head of 2 features divides by zero, in its reference too (a hypothesis example found it);
+    archgen names the problem when the model is built."""
+    spec = FIXTURES / "hunyuan_v1_dense.yaml"
+    ir = load_arch(spec)
+    config = dict(ir.spec.reference.tiny) | {"hidden_size": 8, "num_attention_heads": 4, "head_dim": 2}
+    checkpoint = save(build_reference(ir, ir.head("causal_lm"), config))
+    written = json.loads((checkpoint / "config.json").read_text())
+    written["rope_parameters"] = {
+        "rope_type": "dynamic",
+        "rope_theta": 10000.0,
+        "alpha": 1000.0,
+        "factor": 1.0,
+    }
+    (checkpoint / "config.json").write_text(json.dumps(written))
+    with pytest.raises(ValueError, match=r"ntk_alpha .* needs more than 2 rotated features per head"):
+        archgen.load(checkpoint, spec=spec)
