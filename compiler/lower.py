@@ -723,6 +723,9 @@ def _size_refs(spec: ArchSpec) -> list[tuple[tuple, str]]:
         (("embeddings", "position", "query_scale", "period"), spec.embeddings.position.query_scale.period)
         if spec.embeddings.position.query_scale
         else None,
+        (("embeddings", "position", "theta_layers"), spec.embeddings.position.theta_layers)
+        if spec.embeddings.position.theta_layers
+        else None,
         (("embeddings", "position", "scaling", "params"), spec.embeddings.position.scaling.params)
         if spec.embeddings.position.scaling
         else None,
@@ -913,6 +916,7 @@ def load_arch(path: Path | str) -> ArchIR:
         ("embeddings", "position", "scaling", "params"): ("mapping", "'params'"),
         ("attention", "window_layers", "types"): ("list", "'types'"),
         ("embeddings", "position", "rotary_layers", "types"): ("list", "'types'"),
+        ("embeddings", "position", "theta_layers"): ("list", "'theta_layers'"),
         ("embeddings", "position", "scaling", "layer_types"): ("list", "'layer_types'"),
         ("ffn", "experts", "layers", "skip"): ("list", "'skip'"),
         ("ffn", "experts", "layers", "types"): ("list", "'types'"),
@@ -1018,6 +1022,7 @@ def load_arch(path: Path | str) -> ArchIR:
             ("rotary_pairs", "halves"),
             ("rotary_direction", "forward"),
             ("query_scale", None),
+            ("theta_layers", None),
         ):
             if getattr(emb.position, knob) != default:
                 err(("embeddings", "position", knob), f"'{knob}' is for 'kind: rotary' positions")
@@ -1093,6 +1098,14 @@ def load_arch(path: Path | str) -> ArchIR:
         err(
             ("ffn", "sub_norm"),
             "a norm before the down projection is built for one FFN per layer (no 'experts' or 'ffn_stack')",
+        )
+    if emb.position.theta_layers and (
+        emb.position.rotary_layers or (emb.position.scaling and emb.position.scaling.layer_types)
+    ):
+        err(
+            ("embeddings", "position", "theta_layers"),
+            "a theta per layer decides which layers rotate and how: not with 'rotary_layers' or "
+            "'scaling.layer_types'",
         )
     if emb.position.query_scale is not None and spec.attention.qk_norm_at == "after_rotary":
         err(

@@ -143,6 +143,7 @@ def _features(s: ArchSpec) -> list[str]:
         + (f", the first `{pos.rotary_dim}` features of each head" if pos.rotary_dim else "")
         + (", adjacent features paired" if pos.rotary_pairs == "adjacent" else "")
         + (", pairs turned by minus their angles" if pos.rotary_direction == "reversed" else "")
+        + (f", each layer at its theta in config `{pos.theta_layers}` (0: none)" if pos.theta_layers else "")
         + (
             f", scaled by config `{pos.scaling.params}`"
             + (f" per layer type (config `{pos.scaling.layer_types}`)" if pos.scaling.layer_types else "")
@@ -684,6 +685,8 @@ def _per_layer_lists(s: ArchSpec) -> list[tuple[str, str]]:
         lists.append(("roped", "self.roped"))
     if pos.kind == "rotary" and pos.scaling and pos.scaling.layer_types:
         lists.append(("kind", "self.rotary_types"))
+    if pos.kind == "rotary" and pos.theta_layers:
+        lists.append(("theta", "self.theta_index"))
     return lists
 
 
@@ -694,6 +697,8 @@ def _per_layer_arg(s: ArchSpec, per_layer: bool) -> str:
         return ", buckets"
     if pos.kind != "rotary":
         return ""
+    if pos.theta_layers:  # each layer's theta's cos and sin, none for a theta of 0
+        return ", None if theta is None else rotaries[theta]"
     rotary = "rotaries[kind]" if pos.scaling and pos.scaling.layer_types else "rotary"
     return f", {rotary} if roped else None" if pos.rotary_layers else f", {rotary}"
 
@@ -725,12 +730,13 @@ def render_module(ir: ArchIR) -> str:
         layer_param=", buckets: torch.Tensor"
         if per_layer
         else f", rotary: {rotary_type} | None"
-        if rotary and s.embeddings.position.rotary_layers
+        if rotary and (s.embeddings.position.rotary_layers or s.embeddings.position.theta_layers)
         else f", rotary: {rotary_type}"
         if rotary
         else "",
         query_scale=s.embeddings.position.query_scale if rotary else None,
         rotary_layers=s.embeddings.position.rotary_layers if rotary else None,
+        theta_layers=s.embeddings.position.theta_layers if rotary else None,
         # The backbone's layer loop: the per-layer lists it zips with the layers, and the
         # positions argument each layer gets
         per_layer_lists=_per_layer_lists(s),
@@ -808,6 +814,9 @@ def render_module(ir: ArchIR) -> str:
         window_key=s.sizes[s.attention.window_layers.types].config if s.attention.window_layers else None,
         rotary_key=s.sizes[s.embeddings.position.rotary_layers.types].config
         if rotary and s.embeddings.position.rotary_layers
+        else None,
+        theta_layers_key=s.sizes[s.embeddings.position.theta_layers].config
+        if rotary and s.embeddings.position.theta_layers
         else None,
         rotary_types_key=s.sizes[s.embeddings.position.scaling.layer_types].config
         if rotary and s.embeddings.position.scaling and s.embeddings.position.scaling.layer_types

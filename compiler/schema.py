@@ -325,6 +325,13 @@ class PositionSpec(_Strict):
         "features (Llama, GPT-NeoX). `adjacent`: `(2i, 2i + 1)` (GPT-J, CodeGen). Pair `i` turns at "
         "`position * theta ** (-2i / r)` either way.",
     )
+    theta_layers: str | None = Field(
+        None,
+        description="For `rotary`: a `list` size symbol holding each layer's RoPE theta (GraniteSWA's "
+        "`layer_rope_theta`); a layer whose theta is 0 has no positions. Each distinct theta rotates by "
+        "the model's scaling law and parameters. A config.json without the list rotates every layer at "
+        "`theta`. Not with `rotary_layers` or `scaling.layer_types`.",
+    )
     rotary_direction: Literal["forward", "reversed"] = Field(
         "forward",
         description="For `rotary`: which way each pair `(a, b)` turns by its angle `x`. `forward`: to "

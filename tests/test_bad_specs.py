@@ -617,6 +617,36 @@ CASES = [
         message="sinusoidal positions: built for plain (not bottleneck) layers without a 'decoder' section",
     ),
     Case(
+        "theta-per-layer-on-learned-positions",
+        {
+            "bad.yaml": delta(
+                "sizes: {thetas: {config: layer_rope_theta, kind: list}}\nembeddings: {position: {theta_layers: thetas}}\n"
+            )
+        },
+        path="embeddings.position.theta_layers",
+        line=BODY_LINE + 1,
+        column=25,
+        message="'theta_layers' is for 'kind: rotary' positions",
+    ),
+    Case(
+        "theta-per-layer-beside-rotary-layers",
+        {
+            "bad.yaml": delta(
+                "sizes: {rope_theta: {value: 10000.0, kind: float}, thetas: {config: layer_rope_theta, kind: list}}\n"
+                "embeddings: {position: {kind: rotary, ids: sequential, theta_layers: thetas,"
+                " rotary_layers: {types: thetas, roped: 1}}}\n"
+                "keys: {embeddings.position: null}\n"
+                "heads: {causal_lm: null}\n"
+            )
+        },
+        path="embeddings.position.theta_layers",
+        line=BODY_LINE + 1,
+        column=56,
+        message="a theta per layer decides which layers rotate and how: not with 'rotary_layers' or "
+        "'scaling.layer_types'",
+        count=6,  # and, without a causal head, the family's five cross-attention keys are unknown
+    ),
+    Case(
         "query-scale-on-learned-positions",
         {"bad.yaml": delta("embeddings: {position: {query_scale: {beta: eps, period: num_heads}}}\n")},
         path="embeddings.position.query_scale",

@@ -946,6 +946,22 @@ def flint_config(draw, heads: int) -> dict:
     )
 
 
+def granite_swa_config(draw, heads: int) -> dict:
+    """Granite's multipliers, switched biases, a window, each layer's kind drawn or by its default,
+    and half the time a RoPE theta per layer, a 0 for a layer without positions."""
+    config = granite_config(draw, heads) | {
+        "attention_bias": draw(st.booleans()),
+        "mlp_bias": draw(st.booleans()),
+        "sliding_window": draw(st.integers(1, 8)),
+    }
+    config["layer_rope_theta"] = None  # every layer at rope_theta (the tiny example's list is 3 long)
+    if draw(st.booleans()):
+        layers = config["num_hidden_layers"]
+        thetas = st.sampled_from([0, 10000.0, 500.0])
+        config["layer_rope_theta"] = draw(st.lists(thetas, min_size=layers, max_size=layers))
+    return config | layer_kinds(draw, config)
+
+
 def internlm3_config(draw, heads: int) -> dict:
     config = llama_config(draw, heads, own_head_dim=True)  # its default head width is 128
     bias = draw(st.booleans())  # its config refuses qkv_bias != bias
@@ -1120,6 +1136,7 @@ SPECS = {
     "bitnet": UserSpec(bitnet_config, "hidden_act", "relu2", 0),
     "nanochat": UserSpec(nanochat_config, "hidden_act", "relu2", 1),
     "hyperclovax": UserSpec(hyperclovax_config, "hidden_act", "silu", 0),
+    "granite_swa": UserSpec(granite_swa_config, "hidden_act", "silu", 0),
     "afmoe": UserSpec(afmoe_config, "hidden_act", "silu", 0),
     "flint": UserSpec(flint_config, "hidden_act", "silu", 0),
     "minimax_m2": UserSpec(minimax_m2_config, "hidden_act", "silu", 0),
@@ -1239,7 +1256,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
             "persimmon": sorted(decoder),
             **{
                 name: sorted(["encoder_model", "causal_lm"])
-                for name in ("granite", "granitemoe", "granitemoeshared", "cohere", "cohere2")
+                for name in ("granite", "granitemoe", "granitemoeshared", "granite_swa", "cohere", "cohere2")
             },
             "falcon": sorted(with_qa),
             "falcon_40b": sorted(with_qa),
@@ -2116,3 +2133,21 @@ def test_ntk_alpha_on_a_head_two_wide_is_refused_by_name() -> None:
     (checkpoint / "config.json").write_text(json.dumps(written))
     with pytest.raises(ValueError, match=r"ntk_alpha .* needs more than 2 rotated features per head"):
         archgen.load(checkpoint, spec=spec)
+
+
+def test_a_config_without_per_layer_thetas_rotates_every_layer_at_rope_theta() -> None:
+    """GraniteSWA's config writes `layer_rope_theta` whole; a config.json without it (as its
+    reference reads one: every layer at `rope_theta`) loads and matches."""
+    spec = FIXTURES / "granite_swa.yaml"
+    ir = load_arch(spec)
+    config = dict(ir.spec.reference.tiny) | {"layer_rope_theta": None}
+    ref = build_reference(ir, ir.head("causal_lm"), config)
+    checkpoint = save(ref)
+    written = json.loads((checkpoint / "config.json").read_text())
+    assert set(written.pop("layer_rope_theta")) == {written["rope_parameters"]["rope_theta"]}
+    (checkpoint / "config.json").write_text(json.dumps(written))
+    model = archgen.load(checkpoint, spec=spec)
+    ids = torch.randint(3, 90, (2, 12))
+    with torch.no_grad():
+        expected = ref(input_ids=ids).logits
+    torch.testing.assert_close(model(input_ids=ids)["logits"], expected, atol=1e-5, rtol=0)
