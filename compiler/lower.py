@@ -761,6 +761,9 @@ def _size_refs(spec: ArchSpec) -> list[tuple[tuple, str]]:
         (("ffn", "experts", "shared", "size"), spec.ffn.experts.shared.size)
         if spec.ffn.experts and spec.ffn.experts.shared
         else None,
+        (("ffn", "experts", "shared", "when"), spec.ffn.experts.shared.when)
+        if spec.ffn.experts and spec.ffn.experts.shared and spec.ffn.experts.shared.when
+        else None,
         (("embeddings", "token_type_size"), spec.embeddings.token_type_size)
         if spec.embeddings.token_type is not False
         else None,
@@ -1228,6 +1231,19 @@ def load_arch(path: Path | str) -> ArchIR:
             )
         if spec.decoder is not None:
             err(where, "'bidirectional_when' is built without a 'decoder' section")
+    if spec.ffn.experts is not None and spec.ffn.experts.bare_keys and not spec.ffn.experts.stacked:
+        err(
+            ("ffn", "experts", "bare_keys"),
+            "'bare_keys' names stacked experts' tensors whole: set 'stacked: true'",
+        )
+    shared = spec.ffn.experts.shared if spec.ffn.experts else None
+    if shared is not None and shared.when is not None:
+        size = spec.sizes.get(shared.when)
+        if size is not None and size.kind != "bool":
+            err(
+                ("ffn", "experts", "shared", "when"),
+                f"'when' reads a bool size symbol; {shared.when!r} is {size.kind}",
+            )
     if spec.attention.window_sides != "past" and spec.attention.sliding_window is None:
         err(("attention", "window_sides"), "'window_sides' says where a 'sliding_window' reaches: set one")
     if windows is not None and windows.full_at != "last" and windows.period is None:

@@ -1027,6 +1027,10 @@ def _placements(
         return [(layer + "ffn." + slot.removeprefix("ffn.dense."), None, _expert_layers(s, False))]
     if slot == "ffn.router_bias":
         return [(layer + "ffn.selection_bias", None, _expert_layers(s, True))]
+    if (
+        slot.startswith("ffn.shared") and s.ffn.experts.shared.when
+    ):  # a shared expert config.json may leave out
+        return [(layer + slot, None, _expert_layers(s, True) | {"when": [s.ffn.experts.shared.when]})]
     if slot.startswith(("ffn.router", "ffn.shared")):
         return [(layer + slot, None, _expert_layers(s, True))]
     return [(layer + _PATHS.get(slot, slot), None, {})]
@@ -1106,7 +1110,10 @@ def slot_entries(
                 conds = {**conds, "when": [*conds.get("when", []), *switched]}
             if slot == "attn_norm" and not s.block.first_attn_norm:
                 conds = {**conds, "from_layer": 1}  # layer 0 has no norm before attention
-            param, name = (f"{path}.{p}", f"{key}.{p}") if p else (path, key)
+            # stacked experts whose keys name their tensors whole (`bare_keys`)
+            bare = p == "weight" and slot in ("ffn.gate", "ffn.up", "ffn.down") and s.ffn.experts is not None
+            bare = bare and s.ffn.experts.bare_keys
+            param, name = (f"{path}.{p}", key if bare else f"{key}.{p}") if p else (path, key)
             if index is None:
                 entries.append({"op": "rename", "param": param, "key": name, **conds, **flag})
                 continue

@@ -652,6 +652,12 @@ class SharedExpertSpec(_Strict):
         description="Its output is weighted per token by `sigmoid(shared_gate(x))`, a bias-free linear "
         "to one value (slot `ffn.shared_gate`, Qwen2-MoE's `shared_expert_gate`); `false`: added as it is.",
     )
+    when: str | None = Field(
+        None,
+        description="A `bool` size symbol: the shared expert exists only when it is true (GraniteMoE-SWA's "
+        "`shared_intermediate_size` may be 0: `{expr: shared_intermediate_size > 0, kind: bool}`); its "
+        "slots then read keys only then. Default: always.",
+    )
 
 
 class ExpertLayersSpec(_Strict):
@@ -775,6 +781,11 @@ class ExpertsSpec(_Strict):
         "`(experts, 2 * inner, width)`, gate and up in one key), and hold no `{e}`. Each such key is "
         "read once, each expert's parameters are its slices, and export stacks them again; a key "
         "whose first dimension is not the expert count is refused, naming its shape.",
+    )
+    bare_keys: bool = Field(
+        False,
+        description="With `stacked`: the keys of `ffn.gate`, `ffn.up` and `ffn.down` name their tensors "
+        "whole, without `.weight` (GraniteMoE-SWA's `experts.gate_up_proj`).",
     )
 
 

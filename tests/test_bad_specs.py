@@ -647,6 +647,20 @@ CASES = [
         count=6,  # and, without a causal head, the family's five cross-attention keys are unknown
     ),
     Case(
+        "bare-expert-keys-without-stacked-experts",
+        {
+            "bad.yaml": delta(
+                "ffn: {experts: {count: num_layers, top_k: num_heads, bare_keys: true}}\n"
+                "keys:\n  ffn.router: mlp.gate\n  ffn.up: mlp.experts.{e}.up\n  ffn.down: mlp.experts.{e}.down\n"
+            )
+        },
+        path="ffn.experts.bare_keys",
+        line=BODY_LINE,
+        column=54,
+        message="'bare_keys' names stacked experts' tensors whole: set 'stacked: true'",
+        count=2,  # and the family's heads may cross-attend, which experts are not built with
+    ),
+    Case(
         "query-scale-on-learned-positions",
         {"bad.yaml": delta("embeddings: {position: {query_scale: {beta: eps, period: num_heads}}}\n")},
         path="embeddings.position.query_scale",

@@ -946,20 +946,30 @@ def flint_config(draw, heads: int) -> dict:
     )
 
 
+def swa_layers(draw, config: dict) -> dict:
+    """GraniteSWA's attention: a window, each layer's kind drawn or by its default, and half the
+    time a RoPE theta per layer, a 0 for a layer without positions (else none: every layer at
+    rope_theta; the tiny examples' lists are 3 long)."""
+    layers = config["num_hidden_layers"]
+    thetas = st.lists(st.sampled_from([0, 10000.0, 500.0]), min_size=layers, max_size=layers)
+    config = config | {"sliding_window": draw(st.integers(1, 8)), "layer_rope_theta": None}
+    if draw(st.booleans()):
+        config["layer_rope_theta"] = draw(thetas)
+    return config | layer_kinds(draw, config)
+
+
 def granite_swa_config(draw, heads: int) -> dict:
-    """Granite's multipliers, switched biases, a window, each layer's kind drawn or by its default,
-    and half the time a RoPE theta per layer, a 0 for a layer without positions."""
     config = granite_config(draw, heads) | {
         "attention_bias": draw(st.booleans()),
         "mlp_bias": draw(st.booleans()),
-        "sliding_window": draw(st.integers(1, 8)),
     }
-    config["layer_rope_theta"] = None  # every layer at rope_theta (the tiny example's list is 3 long)
-    if draw(st.booleans()):
-        layers = config["num_hidden_layers"]
-        thetas = st.sampled_from([0, 10000.0, 500.0])
-        config["layer_rope_theta"] = draw(st.lists(thetas, min_size=layers, max_size=layers))
-    return config | layer_kinds(draw, config)
+    return swa_layers(draw, config)
+
+
+def granitemoe_swa_config(draw, heads: int) -> dict:
+    """GraniteMoE's experts beside a shared expert, or none (0, its default), with GraniteSWA's attention."""
+    config = granitemoe_config(draw, heads) | {"shared_intermediate_size": draw(st.sampled_from([0, 8, 20]))}
+    return swa_layers(draw, config)
 
 
 def internlm3_config(draw, heads: int) -> dict:
@@ -1137,6 +1147,7 @@ SPECS = {
     "nanochat": UserSpec(nanochat_config, "hidden_act", "relu2", 1),
     "hyperclovax": UserSpec(hyperclovax_config, "hidden_act", "silu", 0),
     "granite_swa": UserSpec(granite_swa_config, "hidden_act", "silu", 0),
+    "granitemoe_swa": UserSpec(granitemoe_swa_config, "hidden_act", "silu", 0),
     "afmoe": UserSpec(afmoe_config, "hidden_act", "silu", 0),
     "flint": UserSpec(flint_config, "hidden_act", "silu", 0),
     "minimax_m2": UserSpec(minimax_m2_config, "hidden_act", "silu", 0),
@@ -1256,7 +1267,15 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
             "persimmon": sorted(decoder),
             **{
                 name: sorted(["encoder_model", "causal_lm"])
-                for name in ("granite", "granitemoe", "granitemoeshared", "granite_swa", "cohere", "cohere2")
+                for name in (
+                    "granite",
+                    "granitemoe",
+                    "granitemoeshared",
+                    "granite_swa",
+                    "granitemoe_swa",
+                    "cohere",
+                    "cohere2",
+                )
             },
             "falcon": sorted(with_qa),
             "falcon_40b": sorted(with_qa),
