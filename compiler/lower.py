@@ -761,9 +761,6 @@ def _size_refs(spec: ArchSpec) -> list[tuple[tuple, str]]:
         (("ffn", "experts", "shared", "size"), spec.ffn.experts.shared.size)
         if spec.ffn.experts and spec.ffn.experts.shared
         else None,
-        (("ffn", "experts", "shared", "when"), spec.ffn.experts.shared.when)
-        if spec.ffn.experts and spec.ffn.experts.shared and spec.ffn.experts.shared.when
-        else None,
         (("embeddings", "token_type_size"), spec.embeddings.token_type_size)
         if spec.embeddings.token_type is not False
         else None,
@@ -859,6 +856,13 @@ def load_arch(path: Path | str) -> ArchIR:
                 f"unknown size symbol {name!r}; declared: {', '.join(sorted(symbols))}",
                 f"did you mean {guess!r}?" if guess else None,
             )
+
+    def check_bool_symbol(loc: tuple, name: str) -> None:
+        """A knob that reads a `bool` size symbol (`..._when`): declared, and of that kind."""
+        check_symbol(loc, name)
+        size = spec.sizes.get(name)
+        if size is not None and size.kind != "bool":
+            err(loc, f"'{loc[-1]}' reads a bool size symbol; {name!r} is {size.kind}")
 
     # sizes: exactly one source each, expressions over known symbols, no cycles
     deps: dict[str, set[str]] = {}
@@ -1176,13 +1180,7 @@ def load_arch(path: Path | str) -> ArchIR:
     if emb.position.rotary_layers is not None:
         if emb.position.rotary_layers.all_when is not None:
             where = ("embeddings", "position", "rotary_layers", "all_when")
-            check_symbol(where, emb.position.rotary_layers.all_when)
-            size = spec.sizes.get(emb.position.rotary_layers.all_when)
-            if size is not None and size.kind != "bool":
-                err(
-                    where,
-                    f"'all_when' reads a bool size symbol; {emb.position.rotary_layers.all_when!r} is {size.kind}",
-                )
+            check_bool_symbol(where, emb.position.rotary_layers.all_when)
         if emb.position.kind != "rotary":
             err(("embeddings", "position", "rotary_layers"), "'rotary_layers' is for 'kind: rotary'")
         if spec.block.layer_groups:
@@ -1222,13 +1220,7 @@ def load_arch(path: Path | str) -> ArchIR:
         err(("attention", "masked_rows"), "'masked_rows: two_masks' is built for causal ('past') windows")
     if spec.attention.bidirectional_when is not None:
         where = ("attention", "bidirectional_when")
-        check_symbol(where, spec.attention.bidirectional_when)
-        size = spec.sizes.get(spec.attention.bidirectional_when)
-        if size is not None and size.kind != "bool":
-            err(
-                where,
-                f"'bidirectional_when' reads a bool size symbol; {spec.attention.bidirectional_when!r} is {size.kind}",
-            )
+        check_bool_symbol(where, spec.attention.bidirectional_when)
         if spec.decoder is not None:
             err(where, "'bidirectional_when' is built without a 'decoder' section")
     if spec.ffn.experts is not None and spec.ffn.experts.bare_keys and not spec.ffn.experts.stacked:
@@ -1238,12 +1230,7 @@ def load_arch(path: Path | str) -> ArchIR:
         )
     shared = spec.ffn.experts.shared if spec.ffn.experts else None
     if shared is not None and shared.when is not None:
-        size = spec.sizes.get(shared.when)
-        if size is not None and size.kind != "bool":
-            err(
-                ("ffn", "experts", "shared", "when"),
-                f"'when' reads a bool size symbol; {shared.when!r} is {size.kind}",
-            )
+        check_bool_symbol(("ffn", "experts", "shared", "when"), shared.when)
     if spec.attention.window_sides != "past" and spec.attention.sliding_window is None:
         err(("attention", "window_sides"), "'window_sides' says where a 'sliding_window' reaches: set one")
     if windows is not None and windows.full_at != "last" and windows.period is None:

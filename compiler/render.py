@@ -1027,12 +1027,13 @@ def _placements(
         return [(layer + "ffn." + slot.removeprefix("ffn.dense."), None, _expert_layers(s, False))]
     if slot == "ffn.router_bias":
         return [(layer + "ffn.selection_bias", None, _expert_layers(s, True))]
-    if (
-        slot.startswith("ffn.shared") and s.ffn.experts.shared.when
-    ):  # a shared expert config.json may leave out
-        return [(layer + slot, None, _expert_layers(s, True) | {"when": [s.ffn.experts.shared.when]})]
     if slot.startswith(("ffn.router", "ffn.shared")):
-        return [(layer + slot, None, _expert_layers(s, True))]
+        where = _expert_layers(s, True)
+        if (
+            slot.startswith("ffn.shared") and s.ffn.experts.shared.when
+        ):  # a shared expert config.json may leave out
+            where = where | {"when": [s.ffn.experts.shared.when]}
+        return [(layer + slot, None, where)]
     return [(layer + _PATHS.get(slot, slot), None, {})]
 
 

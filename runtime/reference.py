@@ -131,9 +131,8 @@ def random_inputs(
         target = torch.randint(0, vocab, (batch, max(1, length // 2)), generator=generator)
         target[:, 0] = sizes[s.decoder.start_token]
         out["decoder_input_ids"] = target
-    if token_types(s, sizes):
-        types = torch.randint(0, token_types(s, sizes), (batch, length), generator=generator)
-        out["token_type_ids"] = types
+    if types := token_types(s, sizes):  # the rows of its token-type table, if it has one
+        out["token_type_ids"] = torch.randint(0, types, (batch, length), generator=generator)
     if head.spec.choices:
         out = {k: v[:, None].expand(batch, choices, length).clone() for k, v in out.items()}
         out["input_ids"] = torch.where(

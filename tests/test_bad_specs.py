@@ -661,6 +661,21 @@ CASES = [
         count=2,  # and the family's heads may cross-attend, which experts are not built with
     ),
     Case(
+        "shared-expert-switched-by-an-int",
+        {
+            "bad.yaml": delta(
+                "ffn: {experts: {count: num_layers, top_k: num_heads, shared: {size: num_heads, gated: false, when: num_heads}}}\n"
+                "keys:\n  ffn.router: mlp.gate\n  ffn.up: mlp.experts.{e}.up\n  ffn.down: mlp.experts.{e}.down\n"
+                "  ffn.shared.up: mlp.shared.up\n  ffn.shared.down: mlp.shared.down\n"
+            )
+        },
+        path="ffn.experts.shared.when",
+        line=BODY_LINE,
+        column=94,
+        message="'when' reads a bool size symbol; 'num_heads' is int",
+        count=2,  # and the family's heads may cross-attend, which experts are not built with
+    ),
+    Case(
         "query-scale-on-learned-positions",
         {"bad.yaml": delta("embeddings: {position: {query_scale: {beta: eps, period: num_heads}}}\n")},
         path="embeddings.position.query_scale",
