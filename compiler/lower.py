@@ -14,6 +14,7 @@ import ast
 import hashlib
 import math
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, get_args
@@ -376,11 +377,14 @@ def _expr_symbols(expr: str) -> list[str]:
     return [n.id for n in ast.walk(tree) if isinstance(n, ast.Name) and id(n) not in functions]
 
 
-_ALLOWED = "+ - * / // **, `int(x)`, `sqrt(x)`, comparisons, and/or/not, `A if C else B` and parentheses"
+_ALLOWED = (
+    "+ - * / // **, `int(x)`, `sqrt(x)`, `log(x)`, comparisons, and/or/not, `A if C else B` and parentheses"
+)
 #: Functions a size expression may call: `int` truncates a float toward zero, as Python's
 #: does (Phi's `int(head_dim * partial_rotary_factor)`); `sqrt` is `math.sqrt` (BioGPT's
-#: `sqrt(hidden_size)` embedding scale).
-_FUNCTIONS = {"int": int, "sqrt": math.sqrt}
+#: `sqrt(hidden_size)` embedding scale); `log` is the natural logarithm, `math.log` (YaRN's
+#: `0.1 * mscale * log(factor) + 1`, which DeepSeek's attention scale squares).
+_FUNCTIONS = {"int": int, "sqrt": math.sqrt, "log": math.log}
 _CMP = {
     ast.Eq: lambda a, b: a == b,
     ast.NotEq: lambda a, b: a != b,
@@ -474,7 +478,13 @@ def _eval_expr(expr: str, env: dict[str, Any]) -> Any:
         if isinstance(node, ast.IfExp):
             return ev(node.body) if ev(node.test) else ev(node.orelse)
         if isinstance(node, ast.Call):  # one of _FUNCTIONS (checked when the spec was loaded)
-            return _FUNCTIONS[node.func.id](ev(node.args[0]))
+            arg = ev(node.args[0])
+            try:
+                return _FUNCTIONS[node.func.id](arg)
+            except ValueError:  # sqrt or log of a number outside its domain
+                raise ValueError(
+                    f"{ast.unparse(node)} is undefined: {ast.unparse(node.args[0])} is {arg}"
+                ) from None
         raise ValueError(f"unsupported expression element {ast.unparse(node)!r}; use {_ALLOWED}")
 
     return ev(ast.parse(expr, mode="eval"))
@@ -639,8 +649,16 @@ def backbone_slots(spec: ArchSpec, *, cross_attention: bool = True) -> dict[str,
             slots["bottleneck.qk_norm"] = "norm"
         slots["bottleneck.output"] = "linear"
         slots["bottleneck.output_norm"] = "norm"
-    for proj in ("q", "k", "v", "o"):
-        slots[f"attn.{proj}"] = "linear"
+    latent = spec.attention.latent
+    if latent is None:
+        for proj in ("q", "k", "v", "o"):
+            slots[f"attn.{proj}"] = "linear"
+    else:  # the query, then keys and values through the latent (see LatentSpec)
+        if latent.q_rank is None or latent.q_rank_when is not None:
+            slots["attn.q"] = "linear"
+        if latent.q_rank is not None:
+            slots |= {"attn.q_a": "linear", "attn.q_a_norm": "norm", "attn.q_b": "linear"}
+        slots |= {"attn.kv_a": "linear", "attn.kv_a_norm": "norm", "attn.kv_b": "linear", "attn.o": "linear"}
     if spec.attention.relative_bias is not None:
         slots["attn.relative_bias"] = "embedding"
     if spec.attention.qk_norm is not False:
@@ -784,6 +802,13 @@ def _size_refs(spec: ArchSpec) -> list[tuple[tuple, str]]:
         refs += [
             (("embeddings", "position", "scaling", "type_theta", k), v) for k, v in scaling.type_theta.items()
         ]
+    latent = spec.attention.latent
+    if latent is not None:
+        refs += [
+            (("attention", "latent", knob), getattr(latent, knob))
+            for knob in ("kv_rank", "value_dim", "q_rank", "norm_eps")
+            if getattr(latent, knob) is not None
+        ]
     for knob in ("normalize_min", "scale", "groups", "top_groups"):
         if spec.ffn.experts and getattr(spec.ffn.experts, knob):
             refs.append((("ffn", "experts", knob), getattr(spec.ffn.experts, knob)))
@@ -814,6 +839,8 @@ def switches(spec: ArchSpec) -> list[tuple[tuple, Switch]]:
     ]
     if spec.ffn.experts is not None:
         knobs.append((("ffn", "experts", "normalize"), spec.ffn.experts.normalize))
+    if spec.attention.latent is not None:
+        knobs.append((("attention", "latent", "interleaved"), spec.attention.latent.interleaved))
     if spec.block.bottleneck is not None:
         b = spec.block.bottleneck
         knobs += [
@@ -827,6 +854,43 @@ def switches(spec: ArchSpec) -> list[tuple[tuple, Switch]]:
 
 
 # ----------------------------------------------------------------- the lowerer
+
+
+def _check_latent(spec: ArchSpec, err: Callable, check_bool_symbol: Callable) -> None:
+    """Latent attention's knobs: its rotated part, and the attention knobs it is built without."""
+    latent, attention, position = spec.attention.latent, spec.attention, spec.embeddings.position
+    where = ("attention", "latent")
+    if position.kind != "rotary" or position.rotary_dim is None:
+        err(
+            where,
+            "latent attention rotates a part of each head: set position 'kind: rotary' and its 'rotary_dim'",
+        )
+    elif position.rotary_pairs != "halves":
+        err(
+            ("embeddings", "position", "rotary_pairs"),
+            "latent attention says its pairs with 'latent.interleaved': leave 'rotary_pairs' at 'halves'",
+        )
+    if latent.q_rank_when is not None:
+        check_bool_symbol(where + ("q_rank_when",), latent.q_rank_when)
+        if latent.q_rank is None:
+            err(where + ("q_rank_when",), "'q_rank_when' switches the low-rank query path: set 'q_rank'")
+    unbuilt = [
+        ("num_kv_heads", attention.num_kv_heads is not None),
+        ("qk_norm", attention.qk_norm is not False),
+        ("softcap", attention.softcap is not None),
+        ("clip", attention.clip is not None),
+        ("sinks", attention.sinks),
+        ("output_gate", attention.output_gate),
+        ("sub_norm", attention.sub_norm),
+        ("relative_bias", attention.relative_bias is not None),
+        ("qkv_layout", attention.qkv_layout != "stacked"),
+    ]
+    for knob, on in unbuilt:
+        if on:
+            err(("attention", knob), f"latent attention is built without '{knob}'")
+    for knob in ("rotary_layers", "theta_layers", "query_scale"):
+        if getattr(position, knob) is not None:
+            err(("embeddings", "position", knob), f"latent attention is built without '{knob}'")
 
 
 def load_arch(path: Path | str) -> ArchIR:
@@ -1009,6 +1073,7 @@ def load_arch(path: Path | str) -> ArchIR:
             (spec.ffn.sub_norm, ("ffn", "sub_norm"), "a norm before the FFN's down projection"),
             (spec.attention.output_gate, ("attention", "output_gate"), "a gated attention output"),
             (spec.attention.sinks, ("attention", "sinks"), "attention sinks"),
+            (spec.attention.latent is not None, ("attention", "latent"), "latent attention"),
         )
         if on
     ]
@@ -1231,6 +1296,8 @@ def load_arch(path: Path | str) -> ArchIR:
     shared = spec.ffn.experts.shared if spec.ffn.experts else None
     if shared is not None and shared.when is not None:
         check_bool_symbol(("ffn", "experts", "shared", "when"), shared.when)
+    if spec.attention.latent is not None:
+        _check_latent(spec, err, check_bool_symbol)
     if spec.attention.window_sides != "past" and spec.attention.sliding_window is None:
         err(("attention", "window_sides"), "'window_sides' says where a 'sliding_window' reaches: set one")
     if windows is not None and windows.full_at != "last" and windows.period is None:

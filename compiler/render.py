@@ -62,6 +62,27 @@ def norm_ctor(kind: str, width: str, eps: str, bias: bool = True, affine: bool =
     return f"NoNorm({width})"
 
 
+def _latent_text(latent) -> str:
+    """Latent attention's paths, in words (for the generated module's docstring)."""
+    query = (
+        f"queries through rank `{latent.q_rank}`"
+        + (f" when config `{latent.q_rank_when}`" if latent.q_rank_when else "")
+        if latent.q_rank
+        else "queries by one projection"
+    )
+    pairs = (
+        f", rotated pairs adjacent when config `{latent.interleaved.switch}`"
+        if isinstance(latent.interleaved, Switch)
+        else ", rotated pairs adjacent"
+        if latent.interleaved
+        else ""
+    )
+    return (
+        f"latent (keys and values from a `{latent.kv_rank}`-wide latent plus a rotated key part shared "
+        f"by the heads, `{latent.value_dim}` value features per head; {query}{pairs}), "
+    )
+
+
 def _norm_factory(spec: ArchSpec):
     def norm(width: str, eps: str | None = None, kind: str | None = None) -> str:
         """The backbone's norm (or ``kind``) at ``width``; ``eps`` overrides the epsilon symbol."""
@@ -140,7 +161,11 @@ def _features(s: ArchSpec) -> list[str]:
             else "rotary in every self-attention"
         )
         + f" (theta `{pos.theta}`"
-        + (f", the first `{pos.rotary_dim}` features of each head" if pos.rotary_dim else "")
+        + (
+            f", the {'last' if s.attention.latent else 'first'} `{pos.rotary_dim}` features of each head"
+            if pos.rotary_dim
+            else ""
+        )
         + (", adjacent features paired" if pos.rotary_pairs == "adjacent" else "")
         + (", pairs turned by minus their angles" if pos.rotary_direction == "reversed" else "")
         + (f", each layer at its theta in config `{pos.theta_layers}` (0: none)" if pos.theta_layers else "")
@@ -175,7 +200,9 @@ def _features(s: ArchSpec) -> list[str]:
         f"{', then transform' if s.embeddings.transform_at == 'sum' else ''}",
         "attention: "
         + (
-            f"grouped-query (`{s.attention.num_kv_heads}` key/value heads; q apart, k/v fused), "
+            _latent_text(s.attention.latent)
+            if s.attention.latent
+            else f"grouped-query (`{s.attention.num_kv_heads}` key/value heads; q apart, k/v fused), "
             if s.attention.num_kv_heads
             else "fused q/k/v, "
             if not s.block.bottleneck
@@ -187,7 +214,8 @@ def _features(s: ArchSpec) -> list[str]:
             "size": f"scaled by `{s.attention.scale_size}`",
         }[s.attention.scale]
         + (
-            f", biases: q/k/v {_bias_text(s.attention.bias)}, output {_bias_text(out_bias(s))}"
+            f", biases: {'q_a/kv_a' if s.attention.latent else 'q/k/v'} {_bias_text(s.attention.bias)}, "
+            f"output {_bias_text(out_bias(s))}"
             if isinstance(s.attention.bias, Switch) or isinstance(out_bias(s), Switch)
             else ", with biases"
             if s.attention.bias and out_bias(s)
@@ -750,6 +778,8 @@ def render_module(ir: ArchIR) -> str:
         reversed_rotary=rotary and s.embeddings.position.rotary_direction == "reversed",
         scaling=s.embeddings.position.scaling if rotary else None,
         gqa=s.attention.num_kv_heads,
+        latent=s.attention.latent,
+        interleaved=s.attention.latent is not None and s.attention.latent.interleaved is not False,
         window=s.attention.sliding_window,
         window_sides=s.attention.window_sides,
         two_masks=s.attention.masked_rows == "two_masks",
@@ -902,6 +932,8 @@ def _slot_bias(spec: ArchSpec, slot: str) -> bool | Switch:
     """The bias knob of a linear slot."""
     if slot in ("attn.o", "cross.o"):
         return out_bias(spec)
+    if slot in ("attn.q_b", "attn.kv_b") or (slot == "attn.q" and spec.attention.latent):
+        return False  # latent attention: only the projections from the input (and `o`) may have one
     if slot.startswith(("attn.", "cross.")):
         return spec.attention.bias
     if slot in ("ffn.router", "ffn.shared_gate", "attn.gate"):
@@ -1002,6 +1034,18 @@ def _placements(
     if slot in ("attn.q_norm", "attn.k_norm"):
         on = _cond(s.attention.qk_norm)
         return [(layer + slot, None, {"when": on} if on else {})]
+    latent = s.attention.latent
+    if latent is not None and slot in ("attn.q", "attn.q_a", "attn.q_a_norm", "attn.q_b"):
+        # the queries: one projection, or the low-rank path (`attn.q.a`, `.norm`, `.b`)
+        low = slot != "attn.q"
+        path = {
+            "attn.q": "attn.q",
+            "attn.q_a": "attn.q.a",
+            "attn.q_a_norm": "attn.q.norm",
+            "attn.q_b": "attn.q.b",
+        }
+        on = latent.q_rank_when
+        return [(layer + path[slot], None, {("when" if low else "unless"): [on]} if on else {})]
     if slot in ("attn.q", "attn.k", "attn.v") and s.attention.num_kv_heads is not None:
         # grouped-query attention: the queries apart, keys and values fused
         return (

@@ -91,7 +91,7 @@ class SizeSpec(_Strict):
     expr: str | None = Field(
         None,
         description="An expression over other symbols: `+ - * / // **`, parentheses, comparisons, `and`/`or`/`not`, "
-        "`A if COND else B`, `int(x)` (truncation) and `sqrt(x)`, e.g. `hidden_size // num_heads` or "
+        "`A if COND else B`, `int(x)` (truncation), `sqrt(x)` and `log(x)` (natural), e.g. `hidden_size // num_heads` or "
         "`intra_bottleneck_size if use_bottleneck else hidden_size`. Evaluated when the config is bound; "
         "`//` must divide exactly.",
     )
@@ -454,6 +454,47 @@ class RelativeBiasSpec(_Strict):
     )
 
 
+class LatentSpec(_Strict):
+    """Multi-head latent attention (DeepSeek-V2/V3's MLA): keys and values come from a narrow latent.
+
+    Each token's input goes through `attn.kv_a` to `kv_rank + r` features (`r` the rotated
+    features, `position.rotary_dim`): the first `kv_rank` are the latent, normed by `attn.kv_a_norm`
+    and widened by `attn.kv_b` to each head's unrotated key features (`head_dim - r`) followed by
+    its `value_dim` value features; the last `r` are one rotated key part that every head shares.
+    Each head's query (`attn.q`, or the low-rank `attn.q_a` -> `attn.q_a_norm` -> `attn.q_b`) has
+    `head_dim` features: the unrotated ones, then the `r` rotated ones. Rotary positions turn the
+    rotated parts only, in pairs `(i, i + r/2)`, or `(2i, 2i + 1)` where `interleaved`. Scores
+    are scaled by `attention.scale` (1/sqrt(head_dim) by default); the heads' `value_dim`-wide
+    outputs are joined and projected by `attn.o`. `attention.bias` applies to `attn.q_a`,
+    `attn.kv_a` and `attn.o` (DeepSeek's `attention_bias`); `attn.q`, `attn.q_b` and `attn.kv_b`
+    never have one. The KV cache holds the widened keys and values."""
+
+    kv_rank: str = Field(description="An int size symbol: the latent's width (`kv_lora_rank`).")
+    value_dim: str = Field(description="An int size symbol: each head's value features (`v_head_dim`).")
+    q_rank: str | None = Field(
+        None,
+        description="An int size symbol: the width of a low-rank query path, `attn.q_a` (input -> "
+        "`q_rank`), `attn.q_a_norm`, then `attn.q_b` (-> `num_heads * head_dim`), in place of one "
+        "projection `attn.q` (`q_lora_rank`). Default: one projection.",
+    )
+    q_rank_when: str | None = Field(
+        None,
+        description="With `q_rank`: a `bool` size symbol; the queries take the low-rank path only when "
+        "it is true, and one projection `attn.q` otherwise (DeepSeek-V2-Lite's `q_lora_rank: null`, as "
+        "`q_lora_rank > 0`). Default: always the low-rank path.",
+    )
+    interleaved: bool | Switch = Field(
+        False,
+        description="The rotated features turn in adjacent pairs `(2i, 2i + 1)` rather than halves "
+        "(DeepSeek's `rope_interleave`); or a switch over a `bool` symbol.",
+    )
+    norm_eps: str | None = Field(
+        None,
+        description="A float size symbol: the epsilon of `attn.kv_a_norm` and `attn.q_a_norm` (DeepSeek's "
+        "are its RMSNorm's default 1e-6, whatever `rms_norm_eps` says). Default: the backbone's.",
+    )
+
+
 class WindowLayersSpec(_Strict):
     """Which layers have the sliding window, read from config.json per layer."""
 
@@ -622,6 +663,14 @@ class AttentionSpec(_Strict):
         None,
         description="A bucketed relative position bias in self-attention (slot `attn.relative_bias`); "
         "omit for none. Cross-attention never has one.",
+    )
+    latent: LatentSpec | None = Field(
+        None,
+        description="Multi-head latent attention (see LatentSpec): queries, keys and values through the "
+        "slots `attn.q` (or `attn.q_a`, `attn.q_a_norm`, `attn.q_b`), `attn.kv_a`, `attn.kv_a_norm` and "
+        "`attn.kv_b` in place of `attn.q`/`attn.k`/`attn.v`. Needs rotary positions with `rotary_dim` "
+        "(the rotated features), in plain causal layers; not with `num_kv_heads`, `qk_norm`, `softcap`, "
+        "`clip`, `sinks`, `output_gate`, `sub_norm` or a relative bias. Default: none.",
     )
 
 

@@ -9,6 +9,7 @@ exception; nothing may be silently accepted.
 
 from __future__ import annotations
 
+import math
 import textwrap
 from dataclasses import dataclass
 from pathlib import Path
@@ -676,6 +677,56 @@ CASES = [
         count=2,  # and the family's heads may cross-attend, which experts are not built with
     ),
     Case(
+        "latent-attention-without-a-rotated-part",
+        {
+            "bad.yaml": delta(
+                "attention: {latent: {kv_rank: num_heads, value_dim: num_heads}}\n"
+                "keys: {attn.k: null, attn.v: null, attn.kv_a: kv_a, attn.kv_a_norm: kv_norm, attn.kv_b: kv_b}\n"
+            )
+        },
+        path="attention.latent",
+        line=BODY_LINE,
+        column=13,
+        message="latent attention rotates a part of each head: set position 'kind: rotary' and its 'rotary_dim'",
+        count=2,  # and the family's causal LM may cross-attend, which latent attention is not built with
+    ),
+    Case(
+        "latent-query-switch-without-a-rank",
+        {
+            "bad.yaml": delta(
+                "sizes: {rope_theta: {value: 10000.0, kind: float}, rot: {value: 4}, low: {value: true, kind: bool}}\n"
+                "embeddings: {position: {kind: rotary, ids: sequential, rotary_dim: rot}}\n"
+                "attention: {latent: {kv_rank: num_heads, value_dim: num_heads, q_rank_when: low}}\n"
+                "keys: {embeddings.position: null, attn.k: null, attn.v: null, attn.kv_a: kv_a, attn.kv_a_norm: kv_norm, "
+                "attn.kv_b: kv_b}\n"
+                "heads: {causal_lm: null}\n"
+            )
+        },
+        path="attention.latent.q_rank_when",
+        line=BODY_LINE + 2,
+        column=64,
+        message="'q_rank_when' switches the low-rank query path: set 'q_rank'",
+        count=6,  # and, without a causal head, the family's five cross-attention keys are unknown
+    ),
+    Case(
+        "latent-attention-with-grouped-query-heads",
+        {
+            "bad.yaml": delta(
+                "sizes: {rope_theta: {value: 10000.0, kind: float}, rot: {value: 4}}\n"
+                "embeddings: {position: {kind: rotary, ids: sequential, rotary_dim: rot}}\n"
+                "attention: {num_kv_heads: num_heads, latent: {kv_rank: num_heads, value_dim: num_heads}}\n"
+                "keys: {embeddings.position: null, attn.k: null, attn.v: null, attn.kv_a: kv_a, attn.kv_a_norm: kv_norm, "
+                "attn.kv_b: kv_b}\n"
+                "heads: {causal_lm: null}\n"
+            )
+        },
+        path="attention.num_kv_heads",
+        line=BODY_LINE + 2,
+        column=13,
+        message="latent attention is built without 'num_kv_heads'",
+        count=6,  # and, without a causal head, the family's five cross-attention keys are unknown
+    ),
+    Case(
         "query-scale-on-learned-positions",
         {"bad.yaml": delta("embeddings: {position: {query_scale: {beta: eps, period: num_heads}}}\n")},
         path="embeddings.position.query_scale",
@@ -1232,7 +1283,7 @@ CASES = [
         path="sizes.head_dim.expr",
         line=BODY_LINE + 1,
         column=20,
-        message="unsupported expression element 'hidden_size % num_heads'; use + - * / // **, `int(x)`, `sqrt(x)`, comparisons, and/or/not, `A if C else B` and parentheses",
+        message="unsupported expression element 'hidden_size % num_heads'; use + - * / // **, `int(x)`, `sqrt(x)`, `log(x)`, comparisons, and/or/not, `A if C else B` and parentheses",
     ),
     Case(
         "size-expr-cycle",
@@ -1620,6 +1671,19 @@ def test_size_expressions_divide_and_raise_to_powers_as_python() -> None:
     }
     with pytest.raises(ValueError, match="size 'width'"):
         bind_sizes(sizes, {"n": 256, "d": 3})
+
+
+def test_size_expressions_take_natural_logs_and_name_a_number_outside_the_domain() -> None:
+    """`log` is the natural logarithm (YaRN's mscale, `0.1 * m * log(factor) + 1`); a log or
+    square root of a number outside its domain is refused when the config is bound, naming the
+    symbol, the call and the number."""
+    sizes = {
+        "factor": SizeSpec(config="factor", kind="float"),
+        "mscale": SizeSpec(expr="0.1 * log(factor) + 1", kind="float"),
+    }
+    assert bind_sizes(sizes, {"factor": math.e**2})["mscale"] == pytest.approx(1.2)
+    with pytest.raises(ValueError, match=r"size 'mscale': log\(factor\) is undefined: factor is 0.0"):
+        bind_sizes(sizes, {"factor": 0.0})
 
 
 def test_count_of_counts_a_mapping_or_a_list() -> None:

@@ -92,6 +92,7 @@ the `transformers` class of that name.
 from __future__ import annotations
 
 import json
+import math
 import os
 import shutil
 import tempfile
@@ -691,6 +692,31 @@ def glm4_moe_config(draw, heads: int) -> dict:
     )
 
 
+def deepseek_v3_config(draw, heads: int) -> dict:
+    """Multi-head latent attention on GLM-4.5's experts: a drawn latent, query rank (or null: one
+    query projection), unrotated, rotated and value widths, adjacent or halved rotary pairs, and
+    RoPE unscaled, linear or YaRN (whose `mscale_all_dim` also scales the scores)."""
+    config = {
+        "num_hidden_layers": draw(st.integers(1, 3)),
+        "num_attention_heads": heads,
+        "num_key_value_heads": heads,  # its reference repeats keys and values otherwise
+        "hidden_size": heads * draw(st.integers(2, 8)),
+        "intermediate_size": draw(st.integers(4, 48)),
+        "hidden_act": draw(st.sampled_from(["silu", "gelu"])),
+        "qk_nope_head_dim": draw(st.integers(1, 8)),
+        "qk_rope_head_dim": 2 * draw(st.integers(1, 4)),
+        "v_head_dim": draw(st.integers(1, 8)),
+        "kv_lora_rank": draw(st.integers(2, 16)),
+        "q_lora_rank": draw(st.one_of(st.none(), st.integers(2, 16))),
+        "rope_interleave": draw(st.booleans()),
+        "attention_bias": draw(st.booleans()),
+        "rms_norm_eps": draw(st.sampled_from([1e-6, 1e-2])),  # not the latent norms' epsilon, 1e-6
+        "rope_parameters": {"rope_type": "default", "rope_theta": draw(st.sampled_from([10000.0, 5e5]))},
+        "tie_word_embeddings": draw(st.booleans()),
+    }
+    return rope_scaling(draw, config, heads, ("default", "linear", "yarn")) | sigmoid_experts(draw)
+
+
 def dots1_config(draw, heads: int) -> dict:
     """Qwen3's drawn sizes and window (its `use_sliding_window` ignored: the window follows
     `max_window_layers` alone), with GLM-4.5's experts."""
@@ -1133,6 +1159,7 @@ SPECS = {
     "ernie4_5": UserSpec(ernie4_5_config, "hidden_act", "silu", 0),
     "ernie4_5_moe": UserSpec(ernie4_5_moe_config, "hidden_act", "silu", 0),
     "glm4_moe": UserSpec(glm4_moe_config, "hidden_act", "silu", 0),
+    "deepseek_v3": UserSpec(deepseek_v3_config, "hidden_act", "silu", 0),
     "dots1": UserSpec(dots1_config, "hidden_act", "silu", 0),
     "flex_olmo": UserSpec(flex_olmo_config, "hidden_act", "silu", 0),
     "solar_open": UserSpec(solar_open_config, "hidden_act", "silu", 0),
@@ -1253,7 +1280,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
                     "vaultgemma",
                 )
             },
-            **{name: sorted(decoder) for name in ("helium", "glm", "glm4")},
+            **{name: sorted(decoder) for name in ("helium", "glm", "glm4", "deepseek_v3")},
             "phi": sorted(decoder),
             "phi3": sorted(decoder),
             "gpt_bigcode": sorted(decoder),
@@ -2170,3 +2197,32 @@ def test_a_config_without_per_layer_thetas_rotates_every_layer_at_rope_theta() -
     with torch.no_grad():
         expected = ref(input_ids=ids).logits
     torch.testing.assert_close(model(input_ids=ids)["logits"], expected, atol=1e-5, rtol=0)
+
+
+@pytest.mark.parametrize("interleave", [True, False])
+def test_latent_attention_scales_scores_by_yarn_mscale_squared(interleave: bool) -> None:
+    """DeepSeek-V3 under YaRN with `mscale_all_dim`: its reference scales the scores by
+    `(0.1 * mscale_all_dim * log(factor) + 1) ** 2` beside the rotary's own factor; archgen's
+    spec says so in a size expression. Both rotary pairings match, and the scale matters (the
+    model without it is off)."""
+    spec = FIXTURES / "deepseek_v3.yaml"
+    ir = load_arch(spec)
+    yarn = {
+        "rope_type": "yarn",
+        "rope_theta": 10000.0,
+        "factor": 8.0,
+        "original_max_position_embeddings": 8,
+        "mscale": 1.0,
+        "mscale_all_dim": 1.0,
+    }
+    config = dict(ir.spec.reference.tiny) | {"rope_parameters": yarn, "rope_interleave": interleave}
+    ref = build_reference(ir, ir.head("causal_lm"), config, seed=3)
+    checkpoint = save(ref)
+    model = archgen.load(checkpoint, spec=spec)
+    assert model.sizes["mscale"] == pytest.approx(0.1 * math.log(8.0) + 1)
+    ids = torch.randint(3, config["vocab_size"], (2, 12), generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        expected = ref(input_ids=ids).logits
+    torch.testing.assert_close(model(ids)["logits"], expected, atol=1e-5, rtol=0)
+    model.module.backbone.layers[0].attn.scale = model.sizes["head_dim"] ** -0.5  # the scale without mscale
+    assert not torch.allclose(model(ids)["logits"], expected, atol=1e-4)
