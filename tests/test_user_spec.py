@@ -692,15 +692,17 @@ def glm4_moe_config(draw, heads: int) -> dict:
     )
 
 
-def deepseek_v3_config(draw, heads: int) -> dict:
-    """Multi-head latent attention on GLM-4.5's experts: a drawn latent, query rank (or null: one
-    query projection), unrotated, rotated and value widths, adjacent or halved rotary pairs, and
-    RoPE unscaled, linear or YaRN (whose `mscale_all_dim` also scales the scores)."""
+def latent_config(draw, heads: int) -> dict:
+    """Multi-head latent attention on Llama's dense layers: a drawn latent, query rank (or null:
+    one query projection), unrotated, rotated and value widths, adjacent or halved rotary pairs,
+    and RoPE unscaled, linear or YaRN (whose `mscale_all_dim` also scales the scores)."""
     config = {
         "num_hidden_layers": draw(st.integers(1, 3)),
         "num_attention_heads": heads,
-        "num_key_value_heads": heads,  # its reference repeats keys and values otherwise
-        "hidden_size": heads * draw(st.integers(2, 8)),
+        "num_key_value_heads": heads,  # its references repeat keys and values otherwise
+        # at least 4 wide: a model 2 wide amplifies rounding past the tolerance (its reference moves
+        # 1.1e-5 when one weight moves by 1e-7 of itself)
+        "hidden_size": heads * draw(st.integers(2, 8)) * 2,
         "intermediate_size": draw(st.integers(4, 48)),
         "hidden_act": draw(st.sampled_from(["silu", "gelu"])),
         "qk_nope_head_dim": draw(st.integers(1, 8)),
@@ -714,7 +716,20 @@ def deepseek_v3_config(draw, heads: int) -> dict:
         "rope_parameters": {"rope_type": "default", "rope_theta": draw(st.sampled_from([10000.0, 5e5]))},
         "tie_word_embeddings": draw(st.booleans()),
     }
-    return rope_scaling(draw, config, heads, ("default", "linear", "yarn")) | sigmoid_experts(draw)
+    return rope_scaling(draw, config, heads, ("default", "linear", "yarn"))
+
+
+def deepseek_v3_config(draw, heads: int) -> dict:
+    """Multi-head latent attention on GLM-4.5's experts."""
+    return latent_config(draw, heads) | sigmoid_experts(draw)
+
+
+def glm4_moe_lite_config(draw, heads: int) -> dict:
+    """Multi-head latent attention on GLM-4.5's experts, in the layers a drawn `mlp_layer_types`
+    marks sparse (or all but the first: the reference's default)."""
+    config = latent_config(draw, heads) | sigmoid_experts(draw)
+    del config["first_k_dense_replace"]  # not a key of its
+    return config | {"mlp_layer_types": ffn_kinds(draw, config["num_hidden_layers"])}
 
 
 def dots1_config(draw, heads: int) -> dict:
@@ -1160,6 +1175,8 @@ SPECS = {
     "ernie4_5_moe": UserSpec(ernie4_5_moe_config, "hidden_act", "silu", 0),
     "glm4_moe": UserSpec(glm4_moe_config, "hidden_act", "silu", 0),
     "deepseek_v3": UserSpec(deepseek_v3_config, "hidden_act", "silu", 0),
+    "glm4_moe_lite": UserSpec(glm4_moe_lite_config, "hidden_act", "silu", 0),
+    "youtu": UserSpec(latent_config, "hidden_act", "silu", 0),
     "dots1": UserSpec(dots1_config, "hidden_act", "silu", 0),
     "flex_olmo": UserSpec(flex_olmo_config, "hidden_act", "silu", 0),
     "solar_open": UserSpec(solar_open_config, "hidden_act", "silu", 0),
@@ -1259,6 +1276,8 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
                     "ernie4_5",
                     "ernie4_5_moe",
                     "glm4_moe",
+                    "glm4_moe_lite",
+                    "youtu",
                     "dots1",
                     "flex_olmo",
                     "solar_open",
