@@ -1217,6 +1217,8 @@ def load_arch(path: Path | str) -> ArchIR:
                 )
         if (spec.ffn.experts.groups is None) != (spec.ffn.experts.top_groups is None):
             err(("ffn", "experts", "groups"), "group-limited routing needs both 'groups' and 'top_groups'")
+        if spec.ffn.experts.group_score != "top_two" and spec.ffn.experts.groups is None:
+            err(("ffn", "experts", "group_score"), "'group_score' scores the groups of 'groups': set it")
         if spec.ffn.experts.normalize_min and spec.ffn.experts.normalize is False:
             err(
                 ("ffn", "experts", "normalize_min"),

@@ -800,13 +800,18 @@ class ExpertsSpec(_Strict):
     groups: str | None = Field(
         None,
         description="An int size symbol `g` for group-limited routing (DeepSeek-V3's `n_group`, with "
-        "`top_groups`): the experts split into `g` equal groups in order, each group scored by the sum "
-        "of its two best (biased) scores, and each token chooses its experts from its `top_groups` best "
-        "groups only. 1 leaves the choice alone.",
+        "`top_groups`): the experts split into `g` equal groups in order, each group scored as "
+        "`group_score` says, and each token chooses its experts from its `top_groups` best groups only. "
+        "1 leaves the choice alone.",
     )
     top_groups: str | None = Field(
         None,
         description="With `groups`: an int size symbol, the groups a token may choose from (`topk_group`).",
+    )
+    group_score: Literal["top_two", "best"] = Field(
+        "top_two",
+        description="With `groups`: what scores a group. `top_two`: the sum of its two best (biased) "
+        "scores (DeepSeek-V3). `best`: its best score alone (DeepSeek-V2's `group_limited_greedy`).",
     )
     scale: str | None = Field(
         None,

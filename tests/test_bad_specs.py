@@ -677,6 +677,20 @@ CASES = [
         count=2,  # and the family's heads may cross-attend, which experts are not built with
     ),
     Case(
+        "group-score-without-groups",
+        {
+            "bad.yaml": delta(
+                "ffn: {experts: {count: num_layers, top_k: num_heads, group_score: best}}\n"
+                "keys:\n  ffn.router: mlp.gate\n  ffn.up: mlp.experts.{e}.up\n  ffn.down: mlp.experts.{e}.down\n"
+            )
+        },
+        path="ffn.experts.group_score",
+        line=BODY_LINE,
+        column=54,
+        message="'group_score' scores the groups of 'groups': set it",
+        count=2,  # and the family's heads may cross-attend, which experts are not built with
+    ),
+    Case(
         "latent-attention-without-a-rotated-part",
         {
             "bad.yaml": delta(

@@ -724,6 +724,33 @@ def deepseek_v3_config(draw, heads: int) -> dict:
     return latent_config(draw, heads) | sigmoid_experts(draw)
 
 
+def deepseek_v2_config(draw, heads: int) -> dict:
+    """Multi-head latent attention (its pairs always adjacent) on two to six softmax-routed experts,
+    chosen greedily or, group-limited, from a token's best groups (each scored by its best expert,
+    groups of one included), never renormalized, scaled, beside a shared expert one or two experts
+    wide, after up to two dense layers."""
+    config = latent_config(draw, heads)
+    del config["rope_interleave"]  # not a key of its
+    # its reference views the rotated parts as complex numbers, which needs them at even offsets
+    config |= {"qk_nope_head_dim": 2 * draw(st.integers(1, 4)), "kv_lora_rank": 2 * draw(st.integers(1, 8))}
+    count = draw(st.integers(2, 6))
+    groups = draw(st.sampled_from([g for g in range(1, count + 1) if count % g == 0]))
+    method = draw(st.sampled_from(["greedy", "group_limited_greedy"]))
+    best = draw(st.integers(1, groups))
+    reach = best * count // groups if method == "group_limited_greedy" else count
+    return config | {
+        "n_routed_experts": count,
+        "n_group": groups,
+        "topk_group": best,
+        "topk_method": method,
+        "num_experts_per_tok": draw(st.integers(1, reach)),
+        "moe_intermediate_size": draw(st.integers(4, 24)),
+        "n_shared_experts": draw(st.integers(1, 2)),
+        "first_k_dense_replace": draw(st.integers(0, 2)),
+        "routed_scaling_factor": draw(st.sampled_from([1.0, 16.0])),
+    }
+
+
 def glm4_moe_lite_config(draw, heads: int) -> dict:
     """Multi-head latent attention on GLM-4.5's experts, in the layers a drawn `mlp_layer_types`
     marks sparse (or all but the first: the reference's default)."""
@@ -1176,6 +1203,7 @@ SPECS = {
     "glm4_moe": UserSpec(glm4_moe_config, "hidden_act", "silu", 0),
     "deepseek_v3": UserSpec(deepseek_v3_config, "hidden_act", "silu", 0),
     "glm4_moe_lite": UserSpec(glm4_moe_lite_config, "hidden_act", "silu", 0),
+    "deepseek_v2": UserSpec(deepseek_v2_config, "hidden_act", "silu", 0),
     "youtu": UserSpec(latent_config, "hidden_act", "silu", 0),
     "dots1": UserSpec(dots1_config, "hidden_act", "silu", 0),
     "flex_olmo": UserSpec(flex_olmo_config, "hidden_act", "silu", 0),
@@ -1266,6 +1294,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
             ),  # no causal LM
             **{name: sorted(decoder) for name in ("gemma", "gemma2")},
             "gemma3_text": sorted(["encoder_model", "causal_lm", "sequence_classification"]),
+            "deepseek_v2": sorted(["encoder_model", "causal_lm", "sequence_classification"]),
             **{
                 name: sorted(["encoder_model", "causal_lm", "sequence_classification"])
                 for name in ("olmo3", "hunyuan_v1_dense", "hunyuan_v1_moe")
@@ -2245,3 +2274,41 @@ def test_latent_attention_scales_scores_by_yarn_mscale_squared(interleave: bool)
     torch.testing.assert_close(model(ids)["logits"], expected, atol=1e-5, rtol=0)
     model.module.backbone.layers[0].attn.scale = model.sizes["head_dim"] ** -0.5  # the scale without mscale
     assert not torch.allclose(model(ids)["logits"], expected, atol=1e-4)
+
+
+@pytest.mark.parametrize("name", ["glm4_moe", "deepseek_v3", "glm4_moe_lite"])
+def test_groups_of_one_expert_are_refused_where_groups_score_their_best_two(name: str) -> None:
+    """GLM-4.5's routing (DeepSeek-V3's) scores each group by its two best experts: a config that
+    splits the experts into groups of one is refused by name before any compute, in every spec
+    that extends it. (DeepSeek-V2 scores a group by its best expert, and runs groups of one.)"""
+    spec = FIXTURES / f"{name}.yaml"
+    ir = load_arch(spec)
+    config = dict(ir.spec.reference.tiny) | {"n_group": 4, "topk_group": 2}  # four experts, one a group
+    checkpoint = save(build_reference(ir, ir.head("causal_lm"), config))
+    with pytest.raises(
+        ValueError, match="n_routed_experts must split into n_group groups of at least 2 experts"
+    ):
+        archgen.load(checkpoint, spec=spec)
+
+
+@pytest.mark.parametrize("groups", [2, 6])
+def test_deepseek_v2_scores_each_group_by_its_best_expert(groups: int) -> None:
+    """DeepSeek-V2's `group_limited_greedy`: six experts in `groups` groups (of three, or of one),
+    a token choosing its two experts from its best group, each group scored by its best expert
+    (`group_score: best`; the sum of the two best chooses other groups for some of these tokens,
+    and cannot score a group of one)."""
+    spec = FIXTURES / "deepseek_v2.yaml"
+    ir = load_arch(spec)
+    config = dict(ir.spec.reference.tiny) | {
+        "n_routed_experts": 6,
+        "n_group": groups,
+        "topk_group": 2 if groups == 6 else 1,
+        "num_experts_per_tok": 2,
+        "first_k_dense_replace": 0,
+    }
+    ref = build_reference(ir, ir.head("causal_lm"), config, seed=5)
+    model = archgen.load(save(ref), spec=spec)
+    ids = torch.randint(3, config["vocab_size"], (4, 16), generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        expected = ref(input_ids=ids).logits
+    torch.testing.assert_close(model(ids)["logits"], expected, atol=1e-5, rtol=0)
