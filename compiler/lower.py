@@ -802,6 +802,8 @@ def _size_refs(spec: ArchSpec) -> list[tuple[tuple, str]]:
         refs += [
             (("embeddings", "position", "scaling", "type_theta", k), v) for k, v in scaling.type_theta.items()
         ]
+    if spec.ffn.clamped_glu is not None:
+        refs += [(("ffn", "clamped_glu", k), getattr(spec.ffn.clamped_glu, k)) for k in ("limit", "alpha")]
     latent = spec.attention.latent
     if latent is not None:
         refs += [
@@ -1158,6 +1160,19 @@ def load_arch(path: Path | str) -> ArchIR:
         err(
             ("ffn", "gate_up_order"),
             "'gate_up_order' orders a gated FFN's gate and up rows: set 'kind: gated'",
+        )
+    elif spec.ffn.gate_up_order == "interleaved" and spec.keys.get("ffn.gate") != spec.keys.get("ffn.up"):
+        err(
+            ("ffn", "gate_up_order"),
+            "'gate_up_order: interleaved' orders the rows of one key: ffn.gate and ffn.up must name the same key",
+        )
+    if spec.ffn.clamped_glu is not None and (
+        spec.ffn.kind != "gated" or spec.ffn.activation != "silu" or spec.ffn.variants
+    ):
+        err(
+            ("ffn", "clamped_glu"),
+            "a clamped GLU is a gated FFN's product with a sigmoid-weighted gate: set 'kind: gated' and "
+            "'activation: silu' (and no 'variants')",
         )
     if spec.ffn.down_bias is not None and (
         spec.block.ffn_stack is not None or spec.ffn.variants or spec.decoder is not None

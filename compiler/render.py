@@ -265,7 +265,13 @@ def _features(s: ArchSpec) -> list[str]:
             if s.ffn.bias
             else ", no biases"
         )
-        + (", the inner activations normed before the down projection" if s.ffn.sub_norm else ""),
+        + (", the inner activations normed before the down projection" if s.ffn.sub_norm else "")
+        + (
+            f", its product clamped (limit `{s.ffn.clamped_glu.limit}`, slope `{s.ffn.clamped_glu.alpha}`)"
+            if s.ffn.clamped_glu
+            else ""
+        )
+        + (", gate and up rows interleaved in their key" if s.ffn.gate_up_order == "interleaved" else ""),
         "pooler: first token -> dense -> " + s.pooler.activation if s.pooler else "pooler: none",
     ] + _s2s.seq2seq_features(s)
     if s.pooler and s.pooler.dense is not True:
@@ -856,6 +862,9 @@ def render_module(ir: ArchIR) -> str:
         ffn_doc=(
             f"Dense FFN: up -> {s.ffn.activation} -> down."
             if s.ffn.kind == "dense"
+            else "Gated FFN, clamped: (u + 1) * g * sigmoid(alpha * g) -> down, with g = gate(x) at most "
+            "`limit` and u = up(x) within +-`limit`."
+            if s.ffn.clamped_glu
             else f"Gated FFN: {s.ffn.activation}(gate(x)) * up(x) -> down."
         ),
         heads=[{"code": _head_code(ir, h, norm, has_cross)} for h in ir.heads],
@@ -936,7 +945,9 @@ def _slot_bias(spec: ArchSpec, slot: str) -> bool | Switch:
         return False  # latent attention: only the projections from the input (and `o`) may have one
     if slot.startswith(("attn.", "cross.")):
         return spec.attention.bias
-    if slot in ("ffn.router", "ffn.shared_gate", "attn.gate"):
+    if slot == "ffn.router":
+        return spec.ffn.experts.router_bias
+    if slot in ("ffn.shared_gate", "attn.gate"):
         return False
     if slot.startswith("ffn.") and slot.endswith(".down"):
         return down_bias(spec)
@@ -1148,6 +1159,9 @@ def slot_entries(
         elif slot in ("attn.q", "attn.k", "attn.v") and s.attention.qkv_layout == "per_group":
             # one key whose rows are grouped per key/value head: its queries, its key, its value
             flag["regroup"] = {"heads": s.attention.num_heads, "groups": s.attention.num_kv_heads}
+        elif slot in ("ffn.gate", "ffn.up") and s.ffn.gate_up_order == "interleaved":
+            # one key whose gate and up rows alternate, feature by feature (checked): regrouped at load
+            flag["regroup"] = {"parts": 2, "groups": s.ffn.size}
         # a bias a config switch turns on exists only then
         switched = bias_when(_slot_bias(s, slot)).get("when", []) if p == "bias" and kind == "linear" else []
         for path, index, conds in _placements(s, slot, root, cross_when):
@@ -1155,10 +1169,11 @@ def slot_entries(
                 conds = {**conds, "when": [*conds.get("when", []), *switched]}
             if slot == "attn_norm" and not s.block.first_attn_norm:
                 conds = {**conds, "from_layer": 1}  # layer 0 has no norm before attention
-            # stacked experts whose keys name their tensors whole (`bare_keys`)
-            bare = p == "weight" and slot in ("ffn.gate", "ffn.up", "ffn.down") and s.ffn.experts is not None
+            # stacked experts whose keys name their tensors whole, their biases `<key>_bias` (`bare_keys`)
+            bare = slot in ("ffn.gate", "ffn.up", "ffn.down") and s.ffn.experts is not None
             bare = bare and s.ffn.experts.bare_keys
-            param, name = (f"{path}.{p}", key if bare else f"{key}.{p}") if p else (path, key)
+            name = {"weight": key, "bias": f"{key}_bias"}[p] if bare else f"{key}.{p}"
+            param, name = (f"{path}.{p}", name) if p else (path, key)
             if index is None:
                 entries.append({"op": "rename", "param": param, "key": name, **conds, **flag})
                 continue

@@ -839,8 +839,21 @@ class ExpertsSpec(_Strict):
     bare_keys: bool = Field(
         False,
         description="With `stacked`: the keys of `ffn.gate`, `ffn.up` and `ffn.down` name their tensors "
-        "whole, without `.weight` (GraniteMoE-SWA's `experts.gate_up_proj`).",
+        "whole, without `.weight` (GraniteMoE-SWA's `experts.gate_up_proj`), and their biases, where "
+        "`ffn.bias` gives them, as the key with `_bias` appended (GPT-OSS's `experts.gate_up_proj_bias`).",
     )
+    router_bias: bool = Field(
+        False,
+        description="The router (`ffn.router`) carries a bias (GPT-OSS's `router.bias`).",
+    )
+
+
+class ClampedGluSpec(_Strict):
+    """GPT-OSS's clamped SwiGLU: with `g = min(gate(x), limit)` and `u = clamp(up(x), -limit, limit)`,
+    the inner activations are `(u + 1) * g * sigmoid(alpha * g)`; `activation` names `silu`."""
+
+    limit: str = Field(description="A float size symbol: the clamp (`swiglu_limit`).")
+    alpha: str = Field(description="A float size symbol: the sigmoid's slope (`swiglu_alpha`).")
 
 
 class FFNSpec(_Strict):
@@ -870,10 +883,17 @@ class FFNSpec(_Strict):
         "`bias` (GTE: a bias on the down projection alone). Not with `ffn_stack`, `variants` or a "
         "`decoder` section.",
     )
-    gate_up_order: Literal["gate_first", "up_first"] = Field(
+    gate_up_order: Literal["gate_first", "up_first", "interleaved"] = Field(
         "gate_first",
         description="Where `ffn.gate` and `ffn.up` name one key: which rows come first (Phi-3's "
-        "`gate_up_proj`: `gate_first`; GTE's `up_gate_proj`: `up_first`).",
+        "`gate_up_proj`: `gate_first`; GTE's `up_gate_proj`: `up_first`), or `interleaved`: a gate row, "
+        "then an up row, feature by feature (GPT-OSS's `gate_up_proj`, whose bias interleaves alike); "
+        "the loader regroups them and export restores the checkpoint's order.",
+    )
+    clamped_glu: ClampedGluSpec | None = Field(
+        None,
+        description="A gated FFN's product clamped as GPT-OSS's (see ClampedGluSpec), in place of "
+        "`act(gate(x)) * up(x)`. Not with `variants`.",
     )
     sub_norm: bool = Field(
         False,

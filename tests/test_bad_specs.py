@@ -677,6 +677,30 @@ CASES = [
         count=2,  # and the family's heads may cross-attend, which experts are not built with
     ),
     Case(
+        "interleaved-gate-and-up-in-two-keys",
+        {
+            "bad.yaml": delta(
+                "ffn: {kind: gated, gate_up_order: interleaved}\nkeys: {ffn.gate: intermediate.gate}\n"
+            )
+        },
+        path="ffn.gate_up_order",
+        line=BODY_LINE,
+        column=20,
+        message="'gate_up_order: interleaved' orders the rows of one key: ffn.gate and ffn.up must name the same key",
+    ),
+    Case(
+        "clamped-glu-on-a-dense-ffn",
+        {
+            "bad.yaml": delta(
+                "sizes: {lim: {value: 7.0, kind: float}}\nffn: {clamped_glu: {limit: lim, alpha: lim}}\n"
+            )
+        },
+        path="ffn.clamped_glu",
+        line=BODY_LINE + 1,
+        column=7,
+        message="a clamped GLU is a gated FFN's product with a sigmoid-weighted gate: set 'kind: gated'",
+    ),
+    Case(
         "group-score-without-groups",
         {
             "bad.yaml": delta(

@@ -759,6 +759,26 @@ def glm4_moe_lite_config(draw, heads: int) -> dict:
     return config | {"mlp_layer_types": ffn_kinds(draw, config["num_hidden_layers"])}
 
 
+def gpt_oss_config(draw, heads: int) -> dict:
+    """Llama's sizes at a head width of its own (its default is 64), with q/k/v/o biases or none, a
+    window on the layers a drawn `layer_types` marks (or every other one: the reference's default),
+    and one to six experts, one to all of them per token, their products clamped at a limit the
+    drawn activations cross (0.05, 0.5) or seldom reach (7)."""
+    config = llama_config(draw, heads, own_head_dim=True)
+    count = draw(st.integers(1, 6))
+    layers = config["num_hidden_layers"]
+    kinds = st.sampled_from(["sliding_attention", "full_attention"])
+    return config | {
+        "attention_bias": draw(st.booleans()),
+        "num_local_experts": count,
+        "num_experts_per_tok": draw(st.integers(1, count)),
+        "sliding_window": draw(st.integers(1, 8)),
+        "layer_types": draw(st.one_of(st.none(), st.lists(kinds, min_size=layers, max_size=layers))),
+        "swiglu_limit": draw(st.sampled_from([0.05, 0.5, 7.0])),
+        "swiglu_alpha": draw(st.sampled_from([1.0, 1.702])),
+    }
+
+
 def dots1_config(draw, heads: int) -> dict:
     """Qwen3's drawn sizes and window (its `use_sliding_window` ignored: the window follows
     `max_window_layers` alone), with GLM-4.5's experts."""
@@ -1204,6 +1224,7 @@ SPECS = {
     "deepseek_v3": UserSpec(deepseek_v3_config, "hidden_act", "silu", 0),
     "glm4_moe_lite": UserSpec(glm4_moe_lite_config, "hidden_act", "silu", 0),
     "deepseek_v2": UserSpec(deepseek_v2_config, "hidden_act", "silu", 0),
+    "gpt_oss": UserSpec(gpt_oss_config, "hidden_act", "silu", 0),
     "youtu": UserSpec(latent_config, "hidden_act", "silu", 0),
     "dots1": UserSpec(dots1_config, "hidden_act", "silu", 0),
     "flex_olmo": UserSpec(flex_olmo_config, "hidden_act", "silu", 0),
@@ -1328,7 +1349,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
                     "vaultgemma",
                 )
             },
-            **{name: sorted(decoder) for name in ("helium", "glm", "glm4", "deepseek_v3")},
+            **{name: sorted(decoder) for name in ("helium", "glm", "glm4", "deepseek_v3", "gpt_oss")},
             "phi": sorted(decoder),
             "phi3": sorted(decoder),
             "gpt_bigcode": sorted(decoder),
