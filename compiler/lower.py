@@ -1305,6 +1305,8 @@ def load_arch(path: Path | str) -> ArchIR:
         check_bool_symbol(where, spec.attention.bidirectional_when)
         if spec.decoder is not None:
             err(where, "'bidirectional_when' is built without a 'decoder' section")
+    if spec.ffn.experts is not None and spec.ffn.experts.flat and not spec.ffn.experts.stacked:
+        err(("ffn", "experts", "flat"), "'flat' lays out stacked experts' keys: set 'stacked: true'")
     if spec.ffn.experts is not None and spec.ffn.experts.bare_keys and not spec.ffn.experts.stacked:
         err(
             ("ffn", "experts", "bare_keys"),

@@ -1077,6 +1077,8 @@ def _placements(
         where = {"experts": s.ffn.experts.count, **_expert_layers(s, True)}
         if s.ffn.experts.stacked:  # one key holds every expert's tensor: this entry reads slice e
             where["index"] = "{e}"
+            if s.ffn.experts.flat:  # concatenated along the rows, not stacked on a dimension of their own
+                where["flat"] = True
         return [(layer + f"ffn.experts.{{e}}.{slot[4:]}", None, where)]
     if slot.startswith("ffn.dense."):  # the dense FFN of a layer without experts
         return [(layer + "ffn." + slot.removeprefix("ffn.dense."), None, _expert_layers(s, False))]

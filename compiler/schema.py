@@ -842,6 +842,12 @@ class ExpertsSpec(_Strict):
         "whole, without `.weight` (GraniteMoE-SWA's `experts.gate_up_proj`), and their biases, where "
         "`ffn.bias` gives them, as the key with `_bias` appended (GPT-OSS's `experts.gate_up_proj_bias`).",
     )
+    flat: bool = Field(
+        False,
+        description="With `stacked`: each key holds the experts' tensors concatenated along their first "
+        "dimension, `(experts * rows, cols)`, not stacked on a dimension of their own (DBRX's `w1`, "
+        "`(moe_num_experts * ffn_hidden_size, d_model)`); the loader views it as `(experts, rows, cols)`.",
+    )
     router_bias: bool = Field(
         False,
         description="The router (`ffn.router`) carries a bias (GPT-OSS's `router.bias`).",

@@ -13,7 +13,9 @@ named operation:
   weight ``(in, out)``; it loads as a transposed view and exports transposed back;
 * ``index`` (a field of ``rename`` and ``split``): the key stacks several entries'
   tensors along a first dimension of its own (stacked experts, GraniteMoE's), and
-  this entry reads slice ``index``; export stacks the slices again;
+  this entry reads slice ``index``; export stacks the slices again. With ``flat``, the key
+  concatenates them along their first dimension instead (DBRX's ``(experts * rows, cols)``),
+  read as ``(experts, rows, cols)`` and concatenated again on export;
 * ``regroup`` (a flag on ``rename`` and ``split``: ``{"parts": p, "groups": <size symbol>}``): the
   checkpoint orders the rows ``(groups, parts, n)`` (each head's q, k and v rows
   together), the parameter ``(parts, groups, n)``; loading reorders them (a copy),
@@ -175,9 +177,12 @@ def gather(
         used.add(e["key"])
         want = _stored(shape, e)
         if "index" in e:
-            want = (stacks[e["key"]], *want)
-            if e["key"] not in stacked:
-                stacked[e["key"]] = _checked(read(e["key"]), e["key"], want, misshapen)
+            count = stacks[e["key"]]
+            if e["key"] not in stacked and e.get("flat"):  # (count * rows, ...) viewed as (count, rows, ...)
+                whole = _checked(read(e["key"]), e["key"], (count * want[0], *want[1:]), misshapen)
+                stacked[e["key"]] = None if whole is None else whole.view(count, *want)
+            elif e["key"] not in stacked:
+                stacked[e["key"]] = _checked(read(e["key"]), e["key"], (count, *want), misshapen)
             tensor = stacked[e["key"]]
             tensor = None if tensor is None else tensor[int(e["index"])]
         else:
@@ -306,6 +311,7 @@ def export(
     checkpoint tensors (tied copies are not written)."""
     out: dict[str, torch.Tensor] = {}
     slices: dict[str, dict[int, torch.Tensor]] = {}  # the slices of each stacked key, by index
+    flat = {e["key"] for e in p.entries if e.get("flat")}  # concatenated, not stacked
     for e in p.entries:
         if e["op"] in ("rename", "split") and "index" in e:
             names = [e["param"]] if e["op"] == "rename" else e["params"]
@@ -331,5 +337,6 @@ def export(
             for key, part in zip(e["keys"], parts):
                 out[key] = (part.t() if e.get("transpose") else part).contiguous()
     for key, by_index in slices.items():
-        out[key] = torch.stack([by_index[i] for i in range(len(by_index))])
+        join = torch.cat if key in flat else torch.stack
+        out[key] = join([by_index[i] for i in range(len(by_index))]).contiguous()
     return out

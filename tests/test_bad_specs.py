@@ -701,6 +701,20 @@ CASES = [
         message="a clamped GLU is a gated FFN's product with a sigmoid-weighted gate: set 'kind: gated'",
     ),
     Case(
+        "flat-experts-without-stacked-experts",
+        {
+            "bad.yaml": delta(
+                "ffn: {experts: {count: num_layers, top_k: num_heads, flat: true}}\n"
+                "keys:\n  ffn.router: mlp.gate\n  ffn.up: mlp.experts.{e}.up\n  ffn.down: mlp.experts.{e}.down\n"
+            )
+        },
+        path="ffn.experts.flat",
+        line=BODY_LINE,
+        column=54,
+        message="'flat' lays out stacked experts' keys: set 'stacked: true'",
+        count=2,  # and the family's heads may cross-attend, which experts are not built with
+    ),
+    Case(
         "group-score-without-groups",
         {
             "bad.yaml": delta(

@@ -779,6 +779,32 @@ def gpt_oss_config(draw, heads: int) -> dict:
     }
 
 
+def dbrx_config(draw, heads: int) -> dict:
+    """DBRX's sizes, nested in `attn_config` and `ffn_config`: grouped-query heads, q/k/v clamped
+    or not, one to six experts, one to all of them per token, their probabilities divided by
+    their sum or not (`moe_normalize_expert_weights` 1 or null). Its activation is silu (the spec
+    is built for it; the refusal of another is the generic `activation_config` check)."""
+    count = draw(st.integers(1, 6))
+    return {
+        "d_model": heads * draw(st.integers(2, 8)) * 2,
+        "n_heads": heads,
+        "n_layers": draw(st.integers(1, 3)),
+        "attn_config": {
+            "kv_n_heads": draw(st.sampled_from([d for d in range(1, heads + 1) if heads % d == 0])),
+            "clip_qkv": draw(st.sampled_from([0.05, 8.0])),  # its reference cannot run without one
+            "rope_theta": draw(st.sampled_from([10000.0, 5e5])),
+        },
+        "ffn_config": {
+            "ffn_hidden_size": draw(st.integers(4, 48)),
+            "moe_num_experts": count,
+            "moe_top_k": draw(st.integers(1, count)),
+            "moe_normalize_expert_weights": draw(st.sampled_from([1.0, None])),
+            "ffn_act_fn": {"name": "silu"},
+        },
+        "tie_word_embeddings": False,  # its reference refuses to tie
+    }
+
+
 def dots1_config(draw, heads: int) -> dict:
     """Qwen3's drawn sizes and window (its `use_sliding_window` ignored: the window follows
     `max_window_layers` alone), with GLM-4.5's experts."""
@@ -1225,6 +1251,7 @@ SPECS = {
     "glm4_moe_lite": UserSpec(glm4_moe_lite_config, "hidden_act", "silu", 0),
     "deepseek_v2": UserSpec(deepseek_v2_config, "hidden_act", "silu", 0),
     "gpt_oss": UserSpec(gpt_oss_config, "hidden_act", "silu", 0),
+    "dbrx": UserSpec(dbrx_config, None, "silu", 0),  # its activation key is nested (ffn_config)
     "youtu": UserSpec(latent_config, "hidden_act", "silu", 0),
     "dots1": UserSpec(dots1_config, "hidden_act", "silu", 0),
     "flex_olmo": UserSpec(flex_olmo_config, "hidden_act", "silu", 0),
@@ -1328,6 +1355,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
                     "glm4_moe",
                     "glm4_moe_lite",
                     "youtu",
+                    "dbrx",
                     "dots1",
                     "flex_olmo",
                     "solar_open",
