@@ -690,6 +690,8 @@ def backbone_slots(spec: ArchSpec, *, cross_attention: bool = True) -> dict[str,
     slots["ffn.down"] = "linear"
     if spec.ffn.sub_norm:
         slots["ffn.sub_norm"] = "norm"
+    if spec.ffn.activation == "xielu":  # its learned parameters, bare tensors
+        slots |= {f"ffn.act.{name}": "tensor" for name in ("alpha_p", "alpha_n", "beta", "eps")}
     if spec.ffn.experts is not None:
         slots["ffn.router"] = "linear"
         if spec.ffn.experts.shared is not None:
@@ -1076,6 +1078,7 @@ def load_arch(path: Path | str) -> ArchIR:
             (spec.attention.output_gate, ("attention", "output_gate"), "a gated attention output"),
             (spec.attention.sinks, ("attention", "sinks"), "attention sinks"),
             (spec.attention.latent is not None, ("attention", "latent"), "latent attention"),
+            (spec.ffn.activation == "xielu", ("ffn", "activation"), "xIELU"),
         )
         if on
     ]
@@ -1165,6 +1168,14 @@ def load_arch(path: Path | str) -> ArchIR:
         err(
             ("ffn", "gate_up_order"),
             "'gate_up_order: interleaved' orders the rows of one key: ffn.gate and ffn.up must name the same key",
+        )
+    if spec.ffn.activation == "xielu" and (
+        spec.ffn.experts is not None or spec.ffn.variants or spec.block.ffn_stack is not None
+    ):
+        err(
+            ("ffn", "activation"),
+            "xIELU has parameters of each layer's: one FFN per layer (no 'experts', "
+            "'variants' or 'ffn_stack')",
         )
     if spec.ffn.clamped_glu is not None and (
         spec.ffn.kind != "gated" or spec.ffn.activation != "silu" or spec.ffn.variants

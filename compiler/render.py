@@ -39,6 +39,7 @@ _ACT = {
     "tanh": "torch.tanh({})",
     "silu": "F.silu({})",
     "relu2": "F.relu({}).square()",
+    "xielu": "self.act({})",  # an activation with parameters: the FFN's module
 }
 
 

@@ -869,8 +869,13 @@ class FFNSpec(_Strict):
         "dense",
         description="`dense`: up -> act -> down. `gated`: `act(gate(x)) * up(x)` -> down.",
     )
-    activation: Activation = Field(
-        description="The activation. `gelu` is exact (erf), `gelu_tanh` the tanh approximation, `relu2` the squared relu (Persimmon, Nemotron)."
+    activation: Activation | Literal["xielu"] = Field(
+        description="The activation. `gelu` is exact (erf), `gelu_tanh` the tanh approximation, `relu2` the "
+        "squared relu (Persimmon, Nemotron). `xielu`: xIELU, with learned parameters of each layer's "
+        "(Apertus): `where(x > 0, a_p * x^2 + beta * x, a_n * (expm1(min(x, eps)) - x) + beta * x)`, "
+        "`a_p = softplus(alpha_p)` and `a_n = beta + softplus(alpha_n)`, its four tensors bare keys in the "
+        "slots `ffn.act.alpha_p`, `ffn.act.alpha_n`, `ffn.act.beta` and `ffn.act.eps`; one FFN per "
+        "plain layer (no `experts`, `variants` or `ffn_stack`)."
     )
     activation_config: str | None = Field(
         None,

@@ -67,6 +67,7 @@ HF_ACTIVATIONS = {
     "swish": "silu",
     "tanh": "tanh",
     "relu2": "relu2",
+    "xielu": "xielu",
 }
 
 

@@ -715,6 +715,21 @@ CASES = [
         count=2,  # and the family's heads may cross-attend, which experts are not built with
     ),
     Case(
+        "xielu-in-a-mixture-of-experts",
+        {
+            "bad.yaml": delta(
+                "ffn: {activation: xielu, experts: {count: num_layers, top_k: num_heads}}\n"
+                "keys:\n  ffn.router: mlp.gate\n  ffn.up: mlp.experts.{e}.up\n  ffn.down: mlp.experts.{e}.down\n"
+                "  ffn.act.alpha_p: a\n  ffn.act.alpha_n: b\n  ffn.act.beta: c\n  ffn.act.eps: d\n"
+            )
+        },
+        path="ffn.activation",
+        line=BODY_LINE,
+        column=7,
+        message="xIELU has parameters of each layer's: one FFN per layer (no 'experts', 'variants' or 'ffn_stack')",
+        count=2,  # and the family's heads may cross-attend, which neither is built with
+    ),
+    Case(
         "group-score-without-groups",
         {
             "bad.yaml": delta(

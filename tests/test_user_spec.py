@@ -805,6 +805,11 @@ def dbrx_config(draw, heads: int) -> dict:
     }
 
 
+def apertus_config(draw, heads: int) -> dict:
+    """Llama's sizes with xIELU (or silu, which the spec refuses by name)."""
+    return llama_config(draw, heads) | {"hidden_act": draw(st.sampled_from(["xielu", "silu"]))}
+
+
 def dots1_config(draw, heads: int) -> dict:
     """Qwen3's drawn sizes and window (its `use_sliding_window` ignored: the window follows
     `max_window_layers` alone), with GLM-4.5's experts."""
@@ -1252,6 +1257,7 @@ SPECS = {
     "deepseek_v2": UserSpec(deepseek_v2_config, "hidden_act", "silu", 0),
     "gpt_oss": UserSpec(gpt_oss_config, "hidden_act", "silu", 0),
     "dbrx": UserSpec(dbrx_config, None, "silu", 0),  # its activation key is nested (ffn_config)
+    "apertus": UserSpec(apertus_config, "hidden_act", "xielu", 3),
     "youtu": UserSpec(latent_config, "hidden_act", "silu", 0),
     "dots1": UserSpec(dots1_config, "hidden_act", "silu", 0),
     "flex_olmo": UserSpec(flex_olmo_config, "hidden_act", "silu", 0),
@@ -1343,6 +1349,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
             **{name: sorted(decoder) for name in ("gemma", "gemma2")},
             "gemma3_text": sorted(["encoder_model", "causal_lm", "sequence_classification"]),
             "deepseek_v2": sorted(["encoder_model", "causal_lm", "sequence_classification"]),
+            "apertus": sorted(["encoder_model", "causal_lm", "token_classification"]),
             **{
                 name: sorted(["encoder_model", "causal_lm", "sequence_classification"])
                 for name in ("olmo3", "hunyuan_v1_dense", "hunyuan_v1_moe")
