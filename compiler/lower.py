@@ -892,7 +892,7 @@ def _check_latent(spec: ArchSpec, err: Callable, check_bool_symbol: Callable) ->
     for knob, on in unbuilt:
         if on:
             err(("attention", knob), f"latent attention is built without '{knob}'")
-    for knob in ("rotary_layers", "theta_layers", "query_scale"):
+    for knob in ("rotary_layers", "theta_layers"):
         if getattr(position, knob) is not None:
             err(("embeddings", "position", knob), f"latent attention is built without '{knob}'")
 

@@ -751,6 +751,45 @@ def deepseek_v2_config(draw, heads: int) -> dict:
     }
 
 
+def mistral4_config(draw, heads: int) -> dict:
+    """Multi-head latent attention on GLM-4.5's expert layout, softmax-routed, under a RoPE scaling
+    law (its reference's default RoPE rotates every feature of qk_nope + qk_rope, and fails), its
+    queries scaled by position: `llama_4_scaling_beta` (0 for none) per drawn pretraining length,
+    which the drawn sequences (up to 16 tokens) cross."""
+    config = latent_config(draw, heads) | sigmoid_experts(draw)
+    head_dim = config["qk_nope_head_dim"] + config["qk_rope_head_dim"]
+    base = {
+        "rope_theta": config["rope_parameters"]["rope_theta"],
+        "partial_rotary_factor": config["qk_rope_head_dim"] / head_dim,  # as its reference defaults it
+    }
+    kinds = ("linear", "llama3", "yarn", "longrope")
+    params = rope_scaling(draw, {"head_dim": head_dim, "rope_parameters": base}, heads, kinds)[
+        "rope_parameters"
+    ]
+    params.setdefault("original_max_position_embeddings", draw(st.sampled_from([4, 8, 16, 32])))
+    beta = draw(st.sampled_from([0.0, 0.1, 2.0]))
+    return config | {"rope_parameters": params | {"llama_4_scaling_beta": beta}}
+
+
+def minicpm3_config(draw, heads: int) -> dict:
+    """Multi-head latent attention on Llama's dense layers (its rotary pairs always halves, RoPE
+    under any law) with muP multipliers: word embeddings times `scale_emb`, each sublayer's output
+    times `scale_depth / sqrt(num_hidden_layers)`, the LM head's input divided by
+    `hidden_size / dim_model_base`; switched biases, and a value width of its own or null
+    (hidden_size / heads)."""
+    config = latent_config(draw, heads)
+    del config["rope_interleave"]  # not a key of its: its pairs are always halves
+    # its reference rotates `qk_rope_head_dim` features (its head_dim): LongRoPE's factors are per pair
+    config = rope_scaling(draw, config | {"head_dim": config["qk_rope_head_dim"]}, heads)
+    return config | {
+        "mlp_bias": draw(st.booleans()),
+        "v_head_dim": draw(st.one_of(st.none(), st.integers(1, 8))),  # null: hidden_size // heads
+        "scale_emb": draw(st.sampled_from([1.0, 12.0, 2.5])),
+        "scale_depth": draw(st.sampled_from([1.4, 0.5, 3.0, None])),  # null: sqrt(layers), written resolved
+        "dim_model_base": draw(st.sampled_from([4, 8, 256, None])),  # null: hidden_size, written resolved
+    }
+
+
 def glm4_moe_lite_config(draw, heads: int) -> dict:
     """Multi-head latent attention on GLM-4.5's experts, in the layers a drawn `mlp_layer_types`
     marks sparse (or all but the first: the reference's default)."""
@@ -1255,6 +1294,8 @@ SPECS = {
     "deepseek_v3": UserSpec(deepseek_v3_config, "hidden_act", "silu", 0),
     "glm4_moe_lite": UserSpec(glm4_moe_lite_config, "hidden_act", "silu", 0),
     "deepseek_v2": UserSpec(deepseek_v2_config, "hidden_act", "silu", 0),
+    "mistral4": UserSpec(mistral4_config, "hidden_act", "silu", 0),
+    "minicpm3": UserSpec(minicpm3_config, "hidden_act", "silu", 0),
     "gpt_oss": UserSpec(gpt_oss_config, "hidden_act", "silu", 0),
     "dbrx": UserSpec(dbrx_config, None, "silu", 0),  # its activation key is nested (ffn_config)
     "apertus": UserSpec(apertus_config, "hidden_act", "xielu", 3),
@@ -1349,6 +1390,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
             **{name: sorted(decoder) for name in ("gemma", "gemma2")},
             "gemma3_text": sorted(["encoder_model", "causal_lm", "sequence_classification"]),
             "deepseek_v2": sorted(["encoder_model", "causal_lm", "sequence_classification"]),
+            "minicpm3": sorted(["encoder_model", "causal_lm", "sequence_classification"]),
             "apertus": sorted(["encoder_model", "causal_lm", "token_classification"]),
             **{
                 name: sorted(["encoder_model", "causal_lm", "sequence_classification"])
@@ -1384,7 +1426,10 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
                     "vaultgemma",
                 )
             },
-            **{name: sorted(decoder) for name in ("helium", "glm", "glm4", "deepseek_v3", "gpt_oss")},
+            **{
+                name: sorted(decoder)
+                for name in ("helium", "glm", "glm4", "deepseek_v3", "gpt_oss", "mistral4")
+            },
             "phi": sorted(decoder),
             "phi3": sorted(decoder),
             "gpt_bigcode": sorted(decoder),
@@ -2368,3 +2413,30 @@ def test_deepseek_v2_scores_each_group_by_its_best_expert(groups: int) -> None:
     with torch.no_grad():
         expected = ref(input_ids=ids).logits
     torch.testing.assert_close(model(ids)["logits"], expected, atol=1e-5, rtol=0)
+
+
+def test_latent_attention_scales_whole_queries_by_position() -> None:
+    """Mistral Small 4 scales each query, its unrotated and rotated parts alike, by
+    `1 + beta * log(1 + floor(p / original_max_position_embeddings))` (`position.query_scale`
+    under latent attention): 12 tokens over a period of 4 match the reference, and the same
+    checkpoint read with beta 0 does not (the scale matters at this size)."""
+    spec = FIXTURES / "mistral4.yaml"
+    ir = load_arch(spec)
+    config = dict(ir.spec.reference.tiny)
+    config["rope_parameters"] = config["rope_parameters"] | {
+        "llama_4_scaling_beta": 2.0,
+        "original_max_position_embeddings": 4,
+    }
+    ref = build_reference(ir, ir.head("causal_lm"), config, seed=3)
+    checkpoint = save(ref)
+    ids = torch.randint(3, config["vocab_size"], (2, 12), generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        expected = ref(input_ids=ids).logits
+    torch.testing.assert_close(
+        archgen.load(checkpoint, spec=spec)(ids)["logits"], expected, atol=1e-5, rtol=0
+    )
+    written = json.loads((checkpoint / "config.json").read_text())
+    written["rope_parameters"]["llama_4_scaling_beta"] = 0.0
+    (checkpoint / "config.json").write_text(json.dumps(written))
+    unscaled = archgen.load(checkpoint, spec=spec)(ids)["logits"]
+    assert not torch.allclose(unscaled, expected, atol=1e-4)
