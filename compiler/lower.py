@@ -703,6 +703,8 @@ def backbone_slots(spec: ArchSpec, *, cross_attention: bool = True) -> dict[str,
                 slots["ffn.shared_gate"] = "linear"
         if spec.ffn.experts.selection_bias is not None:
             slots["ffn.router_bias"] = "tensor"
+        if spec.ffn.experts.output_norm:
+            slots["ffn.output_norm"] = "norm"
         if spec.ffn.experts.layers is not None:  # the dense FFN of the layers without experts
             if spec.ffn.kind == "gated":
                 slots["ffn.dense.gate"] = "linear"

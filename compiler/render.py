@@ -1085,6 +1085,8 @@ def _placements(
         return [(layer + "ffn." + slot.removeprefix("ffn.dense."), None, _expert_layers(s, False))]
     if slot == "ffn.router_bias":
         return [(layer + "ffn.selection_bias", None, _expert_layers(s, True))]
+    if slot == "ffn.output_norm":  # in the layers with experts only
+        return [(layer + slot, None, _expert_layers(s, True))]
     if slot.startswith(("ffn.router", "ffn.shared")):
         where = _expert_layers(s, True)
         if (

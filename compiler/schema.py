@@ -849,6 +849,12 @@ class ExpertsSpec(_Strict):
         "dimension, `(experts * rows, cols)`, not stacked on a dimension of their own (DBRX's `w1`, "
         "`(moe_num_experts * ffn_hidden_size, d_model)`); the loader views it as `(experts, rows, cols)`.",
     )
+    output_norm: bool = Field(
+        False,
+        description="A norm of the model's kind on the mixture's output (the routed experts' and any "
+        "shared expert's, summed) before the residual sum, in the layers with experts only (slot "
+        "`ffn.output_norm`, keyed relative to the layer; A.X-K1's `post_mlp_layernorm`).",
+    )
     router_bias: bool = Field(
         False,
         description="The router (`ffn.router`) carries a bias (GPT-OSS's `router.bias`).",

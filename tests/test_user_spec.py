@@ -790,6 +790,18 @@ def minicpm3_config(draw, heads: int) -> dict:
     }
 
 
+def axk1_config(draw, heads: int) -> dict:
+    """Multi-head latent attention, its queries always low-rank, on GLM-4.5's experts, whose
+    output is normed, in the layers a drawn `mlp_layer_types` marks sparse (or all but the first:
+    its reference's default)."""
+    config = latent_config(draw, heads) | sigmoid_experts(draw)
+    del config["first_k_dense_replace"]  # its config turns it into the list
+    return config | {
+        "q_lora_rank": draw(st.integers(2, 16)),  # never null: its reference always takes the low-rank path
+        "mlp_layer_types": ffn_kinds(draw, config["num_hidden_layers"]),
+    }
+
+
 def glm4_moe_lite_config(draw, heads: int) -> dict:
     """Multi-head latent attention on GLM-4.5's experts, in the layers a drawn `mlp_layer_types`
     marks sparse (or all but the first: the reference's default)."""
@@ -1296,6 +1308,7 @@ SPECS = {
     "deepseek_v2": UserSpec(deepseek_v2_config, "hidden_act", "silu", 0),
     "mistral4": UserSpec(mistral4_config, "hidden_act", "silu", 0),
     "minicpm3": UserSpec(minicpm3_config, "hidden_act", "silu", 0),
+    "axk1": UserSpec(axk1_config, "hidden_act", "silu", 0),
     "gpt_oss": UserSpec(gpt_oss_config, "hidden_act", "silu", 0),
     "dbrx": UserSpec(dbrx_config, None, "silu", 0),  # its activation key is nested (ffn_config)
     "apertus": UserSpec(apertus_config, "hidden_act", "xielu", 3),
@@ -1428,7 +1441,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
             },
             **{
                 name: sorted(decoder)
-                for name in ("helium", "glm", "glm4", "deepseek_v3", "gpt_oss", "mistral4")
+                for name in ("helium", "glm", "glm4", "deepseek_v3", "gpt_oss", "mistral4", "axk1")
             },
             "phi": sorted(decoder),
             "phi3": sorted(decoder),
@@ -2440,3 +2453,26 @@ def test_latent_attention_scales_whole_queries_by_position() -> None:
     (checkpoint / "config.json").write_text(json.dumps(written))
     unscaled = archgen.load(checkpoint, spec=spec)(ids)["logits"]
     assert not torch.allclose(unscaled, expected, atol=1e-4)
+
+
+def test_a_dense_layers_copy_of_the_expert_output_norm_is_accepted_and_dropped() -> None:
+    """A.X-K1's released checkpoints store `post_mlp_layernorm` in dense layers too, which its
+    reference drops: such a checkpoint loads (the spec ignores every layer's copy, while the layers
+    with experts read theirs), computes as the reference, and exports without it."""
+    spec = FIXTURES / "axk1.yaml"
+    ir = load_arch(spec)
+    config = dict(ir.spec.reference.tiny)  # layer 0 dense, layers 1 and 2 with experts
+    ref = build_reference(ir, ir.head("causal_lm"), config)
+    checkpoint = save(ref)
+    tensors = load_file(checkpoint / "model.safetensors")
+    extra = "model.layers.0.post_mlp_layernorm.weight"
+    assert extra not in tensors and "model.layers.1.post_mlp_layernorm.weight" in tensors
+    save_file(tensors | {extra: torch.ones(config["hidden_size"])}, checkpoint / "model.safetensors")
+    model = archgen.load(checkpoint, spec=spec)
+    ids = torch.randint(3, config["vocab_size"], (2, 9), generator=torch.Generator().manual_seed(0))
+    with torch.no_grad():
+        expected = ref(input_ids=ids).logits
+    torch.testing.assert_close(model(ids)["logits"], expected, atol=1e-5, rtol=0)
+    with tempfile.TemporaryDirectory() as out:
+        model.save_pretrained(out)
+        assert extra not in load_file(Path(out) / "model.safetensors")
