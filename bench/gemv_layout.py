@@ -30,7 +30,7 @@ SHAPES = [  # (in, out, where)
 ]
 
 
-def _median_us(weights: list[torch.Tensor], x: torch.Tensor, repeat: int) -> float:
+def median_us(weights: list[torch.Tensor], x: torch.Tensor, repeat: int) -> float:
     """The median time of ``F.linear(x, w)`` per weight, cycling through ``weights``."""
 
     def run():
@@ -55,8 +55,8 @@ def main() -> None:
         input_major = [w.t().contiguous().t() for w in rows_major]
         for m in (1, 128):
             x = torch.randn(m, k, generator=gen)
-            a = _median_us(rows_major, x, args.repeat)
-            b = _median_us(input_major, x, args.repeat)
+            a = median_us(rows_major, x, args.repeat)
+            b = median_us(input_major, x, args.repeat)
             print(f"| {where} | {k} -> {n} | {m} | {a:.0f} | {b:.0f} | {a / b:.2f}x |")
 
 

@@ -15,21 +15,13 @@ import argparse
 import os
 
 import torch
-from gemm_engines import median_ms  # bench/gemm_engines.py, next to this script
+from gemv_layout import median_us  # bench/gemv_layout.py, next to this script
 
 SHAPES = [  # (in, out, where)
     (256, 32000, "clm-small LM head"),
     (512, 32128, "umt5-small LM head"),
     (768, 50304, "a GPT-2-size LM head"),
 ]
-
-
-def _median_us(weights: list[torch.Tensor], x: torch.Tensor, repeat: int) -> float:
-    def run():
-        for w in weights:
-            torch.nn.functional.linear(x, w)
-
-    return median_ms(run, repeat, warmup=1) / len(weights) * 1e3
 
 
 def main() -> None:
@@ -48,10 +40,10 @@ def main() -> None:
         fp32 = [torch.randn(n, k, generator=gen) for _ in range(count)]
         x = torch.randn(1, k, generator=gen)
         times = [
-            _median_us([w.t().contiguous().t() for w in fp32], x, args.repeat),
-            _median_us(fp32, x, args.repeat),
-            _median_us([w.bfloat16() for w in fp32], x.bfloat16(), args.repeat),
-            _median_us([w.bfloat16().t().contiguous().t() for w in fp32], x.bfloat16(), args.repeat),
+            median_us([w.t().contiguous().t() for w in fp32], x, args.repeat),
+            median_us(fp32, x, args.repeat),
+            median_us([w.bfloat16() for w in fp32], x.bfloat16(), args.repeat),
+            median_us([w.bfloat16().t().contiguous().t() for w in fp32], x.bfloat16(), args.repeat),
         ]
         cells = " | ".join(f"{t:.0f}" for t in times)
         print(f"| {where} | {k} -> {n} | {cells} | {min(times[2:]) / times[0]:.2f}x |")
