@@ -758,6 +758,7 @@ def _size_refs(spec: ArchSpec) -> list[tuple[tuple, str]]:
         if spec.embeddings.position.scaling and spec.embeddings.position.scaling.layer_types
         else None,
         (("attention", "num_kv_heads"), spec.attention.num_kv_heads) if spec.attention.num_kv_heads else None,
+        (("attention", "qkv_shards"), spec.attention.qkv_shards) if spec.attention.qkv_shards else None,
         (("attention", "sliding_window"), spec.attention.sliding_window)
         if spec.attention.sliding_window
         else None,
@@ -1494,6 +1495,8 @@ def load_arch(path: Path | str) -> ArchIR:
     if layout != "stacked":  # a row order of one fused key; per_group's rows serve key/value heads
         named = {spec.keys.get(slot) for slot in ("attn.q", "attn.k", "attn.v")}
         grouped = spec.attention.num_kv_heads is not None
+        if layout == "per_shard" and spec.attention.qkv_shards is None:
+            err(("attention", "qkv_layout"), "'qkv_layout: per_shard' needs 'qkv_shards', the shard count")
         if len(named) != 1 or grouped != (layout == "per_group") or spec.block.bottleneck is not None:
             gqa = (
                 "with grouped-query attention ('num_kv_heads')"
@@ -1504,6 +1507,15 @@ def load_arch(path: Path | str) -> ArchIR:
                 ("attention", "qkv_layout"),
                 f"'qkv_layout: {layout}' orders one fused key: attn.q, attn.k and attn.v must name the same "
                 f"key, {gqa} and without a bottleneck",
+            )
+    for knob, on in (
+        ("qkv_shards", spec.attention.qkv_shards is not None),
+        ("qkv_order", spec.attention.qkv_order != "qkv"),
+    ):
+        if on and layout != "per_shard":
+            err(
+                ("attention", knob),
+                f"'{knob}' says how a 'qkv_layout: per_shard' key's rows fall: set that layout",
             )
     for group in (("attn.q", "attn.k", "attn.v"), ("cross.k", "cross.v")):
         flagged = [slot for slot in group if slot in spec.transposed]

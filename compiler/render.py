@@ -1164,6 +1164,10 @@ def slot_entries(
         elif slot in ("attn.q", "attn.k", "attn.v") and s.attention.qkv_layout == "per_group":
             # one key whose rows are grouped per key/value head: its queries, its key, its value
             flag["regroup"] = {"heads": s.attention.num_heads, "groups": s.attention.num_kv_heads}
+        elif slot in ("attn.q", "attn.k", "attn.v") and s.attention.qkv_layout == "per_shard":
+            # one key whose rows fall in shards of each part (in `qkv_order`): regrouped at load
+            order = [s.attention.qkv_order.index(part) for part in "qkv"]  # each of ours, in the shard
+            flag["regroup"] = {"parts": 3, "groups": s.attention.qkv_shards, "order": order}
         elif slot in ("ffn.gate", "ffn.up") and s.ffn.gate_up_order == "interleaved":
             # one key whose gate and up rows alternate, feature by feature (checked): regrouped at load
             flag["regroup"] = {"parts": 2, "groups": s.ffn.size}

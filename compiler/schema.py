@@ -561,7 +561,7 @@ class AttentionSpec(_Strict):
         "then have a projection of their own (`attn.q`) and keys and values a fused one (`attn.kv`). "
         "Omit for one key/value head per query head, all three fused.",
     )
-    qkv_layout: Literal["stacked", "per_head", "per_group"] = Field(
+    qkv_layout: Literal["stacked", "per_head", "per_group", "per_shard"] = Field(
         "stacked",
         description="Where `attn.q`, `attn.k` and `attn.v` name one checkpoint key, the order of its rows. "
         "`stacked`: all queries, then all keys, then all values (GPT-2's `c_attn`), as the generated "
@@ -569,7 +569,17 @@ class AttentionSpec(_Strict):
         "`query_key_value`); the loader regroups them and export restores the checkpoint's order. "
         "`per_group`: with `num_kv_heads`, each key/value head's rows together: the queries of the "
         "`num_heads / num_kv_heads` heads it serves, then its key, then its value (Falcon-40B's "
-        "`query_key_value`); regrouped and restored the same way.",
+        "`query_key_value`); regrouped and restored the same way. `per_shard`: the rows fall in "
+        "`qkv_shards` equal shards, each holding the queries, keys and values (in `qkv_order`) of its "
+        "`num_heads / qkv_shards` heads (CodeGen's `qkv_proj`, four shards of q, v, k); regrouped and "
+        "restored the same way.",
+    )
+    qkv_shards: str | None = Field(
+        None, description="With `qkv_layout: per_shard`: an int size symbol, the number of shards."
+    )
+    qkv_order: Literal["qkv", "qvk"] = Field(
+        "qkv",
+        description="With `qkv_layout: per_shard`: the order of a shard's parts (CodeGen's `qvk`).",
     )
     qk_norm: bool | Switch = Field(
         False,

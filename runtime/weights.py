@@ -21,7 +21,8 @@ named operation:
   together), the parameter ``(parts, groups, n)``; loading reorders them (a copy),
   export restores the checkpoint's order. With ``"heads": <size symbol>`` instead of
   ``parts``, each group holds ``heads / groups`` query rows, then a key's and a value's
-  (q/k/v grouped per key/value head, Falcon-40B's);
+  (q/k/v grouped per key/value head, Falcon-40B's); with ``"order"``, the parameter's part ``i``
+  is the checkpoint's part ``order[i]`` within a group (CodeGen's shards hold q, v, k);
 * ``tie``: the parameter *is* another parameter (the MLM decoder and the word
   embedding); a tied copy in the checkpoint is accepted if it is equal;
 * ``ignore``: a key the loader accepts and drops, with its reason; with ``same_as``
@@ -284,14 +285,15 @@ def _regroup(tensor: torch.Tensor, regroup: dict, back: bool) -> torch.Tensor:
     ``heads``, each group's parts are ``heads / groups`` query rows, a key's and a value's."""
     groups = regroup["groups"]
     sizes = [regroup["heads"] // groups, 1, 1] if "heads" in regroup else [1] * regroup["parts"]
+    order = regroup.get("order", list(range(len(sizes))))  # the checkpoint's part of each of ours
     width = tensor.shape[0] // (groups * sum(sizes))  # rows of one part of one group
     rest = tensor.shape[1:]
     if back:  # parameter order: each part's groups -> checkpoint order: each group's parts
-        parts = tensor.split([groups * size * width for size in sizes])
-        rows = torch.cat([p.reshape(groups, size, width, *rest) for p, size in zip(parts, sizes)], dim=1)
-        return rows.reshape(tensor.shape)
-    rows = tensor.reshape(groups, sum(sizes), width, *rest)
-    return torch.cat([part.reshape(-1, *rest) for part in rows.split(sizes, dim=1)])
+        ours = tensor.split([groups * sizes[i] * width for i in order])
+        stored = [ours[order.index(i)].reshape(groups, size, width, *rest) for i, size in enumerate(sizes)]
+        return torch.cat(stored, dim=1).reshape(tensor.shape)
+    parts = tensor.reshape(groups, sum(sizes), width, *rest).split(sizes, dim=1)
+    return torch.cat([parts[i].reshape(-1, *rest) for i in order])
 
 
 def _stored(shape, entry: dict) -> tuple[int, ...]:

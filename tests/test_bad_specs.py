@@ -730,6 +730,26 @@ CASES = [
         count=2,  # and the family's heads may cross-attend, which neither is built with
     ),
     Case(
+        "qkv-order-without-shards",
+        {"bad.yaml": delta("attention: {qkv_order: qvk}\n")},
+        path="attention.qkv_order",
+        line=BODY_LINE,
+        column=13,
+        message="'qkv_order' says how a 'qkv_layout: per_shard' key's rows fall: set that layout",
+    ),
+    Case(
+        "shards-without-a-count",
+        {
+            "bad.yaml": delta(
+                "attention: {qkv_layout: per_shard}\nkeys: {attn.q: qkv, attn.k: qkv, attn.v: qkv}\n"
+            )
+        },
+        path="attention.qkv_layout",
+        line=BODY_LINE,
+        column=13,
+        message="'qkv_layout: per_shard' needs 'qkv_shards', the shard count",
+    ),
+    Case(
         "group-score-without-groups",
         {
             "bad.yaml": delta(

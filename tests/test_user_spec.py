@@ -336,6 +336,11 @@ def gptj_config(draw, heads: int) -> dict:
     }
 
 
+def codegen_config(draw, heads: int) -> dict:
+    """GPT-J's sizes with four to sixteen heads: its reference splits q/k/v into four shards of heads."""
+    return gptj_config(draw, 4 * heads)
+
+
 def alibi_config(draw, heads: int, layers: str, heads_key: str, width: str) -> dict:
     """BLOOM's and MPT's drawn sizes, under their config.json names."""
     heads += draw(st.sampled_from([0, 1, 2, 4]))  # counts past a power of two take the extra slopes
@@ -1348,6 +1353,7 @@ SPECS = {
     "phi": UserSpec(phi_config, "hidden_act", "gelu_new", 0),
     "gpt_neox": UserSpec(gpt_neox_config, "hidden_act", "gelu", 0),
     "gptj": UserSpec(gptj_config, "activation_function", "gelu_new", 0),
+    "codegen": UserSpec(codegen_config, "activation_function", "gelu_new", 0),
     "albert": UserSpec(albert_config, "hidden_act", "gelu_new", 0),
     "bloom": UserSpec(bloom_config, None, "gelu_tanh", 0),  # BLOOM's FFN has no activation key
     "phi3": UserSpec(phi3_config, "hidden_act", "silu", 0),
@@ -1418,6 +1424,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
                     "glm4_moe_lite",
                     "youtu",
                     "dbrx",
+                    "codegen",
                     "dots1",
                     "flex_olmo",
                     "solar_open",
