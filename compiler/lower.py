@@ -846,8 +846,8 @@ def switches(spec: ArchSpec) -> list[tuple[tuple, Switch]]:
     ]
     if spec.ffn.experts is not None:
         knobs.append((("ffn", "experts", "normalize"), spec.ffn.experts.normalize))
-    if spec.attention.latent is not None:
-        knobs.append((("attention", "latent", "interleaved"), spec.attention.latent.interleaved))
+    if spec.embeddings.position.kind == "rotary":
+        knobs.append((("embeddings", "position", "rotary_pairs"), spec.embeddings.position.rotary_pairs))
     if spec.block.bottleneck is not None:
         b = spec.block.bottleneck
         knobs += [
@@ -871,11 +871,6 @@ def _check_latent(spec: ArchSpec, err: Callable, check_bool_symbol: Callable) ->
         err(
             where,
             "latent attention rotates a part of each head: set position 'kind: rotary' and its 'rotary_dim'",
-        )
-    elif position.rotary_pairs != "halves":
-        err(
-            ("embeddings", "position", "rotary_pairs"),
-            "latent attention says its pairs with 'latent.interleaved': leave 'rotary_pairs' at 'halves'",
         )
     if latent.q_rank_when is not None:
         check_bool_symbol(where + ("q_rank_when",), latent.q_rank_when)
@@ -1331,6 +1326,11 @@ def load_arch(path: Path | str) -> ArchIR:
         check_bool_symbol(("ffn", "experts", "shared", "when"), shared.when)
     if spec.attention.latent is not None:
         _check_latent(spec, err, check_bool_symbol)
+    elif isinstance(emb.position.rotary_pairs, Switch):
+        err(
+            ("embeddings", "position", "rotary_pairs"),
+            "a pairing switched by config.json is built for latent attention ('attention.latent')",
+        )
     if spec.attention.window_sides != "past" and spec.attention.sliding_window is None:
         err(("attention", "window_sides"), "'window_sides' says where a 'sliding_window' reaches: set one")
     if windows is not None and windows.full_at != "last" and windows.period is None:

@@ -71,16 +71,9 @@ def _latent_text(latent) -> str:
         if latent.q_rank
         else "queries by one projection"
     )
-    pairs = (
-        f", rotated pairs adjacent when config `{latent.interleaved.switch}`"
-        if isinstance(latent.interleaved, Switch)
-        else ", rotated pairs adjacent"
-        if latent.interleaved
-        else ""
-    )
     return (
         f"latent (keys and values from a `{latent.kv_rank}`-wide latent plus a rotated key part shared "
-        f"by the heads, `{latent.value_dim}` value features per head; {query}{pairs}), "
+        f"by the heads, `{latent.value_dim}` value features per head; {query}), "
     )
 
 
@@ -167,7 +160,13 @@ def _features(s: ArchSpec) -> list[str]:
             if pos.rotary_dim
             else ""
         )
-        + (", adjacent features paired" if pos.rotary_pairs == "adjacent" else "")
+        + (
+            f", adjacent features paired when config `{pos.rotary_pairs.switch}`"
+            if isinstance(pos.rotary_pairs, Switch)
+            else ", adjacent features paired"
+            if pos.rotary_pairs == "adjacent"
+            else ""
+        )
         + (", pairs turned by minus their angles" if pos.rotary_direction == "reversed" else "")
         + (f", each layer at its theta in config `{pos.theta_layers}` (0: none)" if pos.theta_layers else "")
         + (
@@ -781,12 +780,13 @@ def render_module(ir: ArchIR) -> str:
         else None,
         rotary=rotary,
         partial_rotary=s.embeddings.position.rotary_dim if rotary else None,
-        adjacent_pairs=rotary and s.embeddings.position.rotary_pairs == "adjacent",
+        # latent attention turns adjacent pairs as halves, permuting its rotated parts (`interleaved`)
+        adjacent_pairs=rotary and s.embeddings.position.rotary_pairs == "adjacent" and not s.attention.latent,
         reversed_rotary=rotary and s.embeddings.position.rotary_direction == "reversed",
         scaling=s.embeddings.position.scaling if rotary else None,
         gqa=s.attention.num_kv_heads,
         latent=s.attention.latent,
-        interleaved=s.attention.latent is not None and s.attention.latent.interleaved is not False,
+        interleaved=s.attention.latent is not None and s.embeddings.position.rotary_pairs != "halves",
         window=s.attention.sliding_window,
         window_sides=s.attention.window_sides,
         two_masks=s.attention.masked_rows == "two_masks",

@@ -319,11 +319,12 @@ class PositionSpec(_Strict):
         "included (MPT). The two differ only where a mask has holes: ALiBi is shift-invariant, so "
         "left padding alone changes nothing.",
     )
-    rotary_pairs: Literal["halves", "adjacent"] = Field(
+    rotary_pairs: Literal["halves", "adjacent"] | Switch = Field(
         "halves",
         description="For `rotary`: which features turn together. `halves`: `(i, i + r/2)` of the `r` rotated "
         "features (Llama, GPT-NeoX). `adjacent`: `(2i, 2i + 1)` (GPT-J, CodeGen). Pair `i` turns at "
-        "`position * theta ** (-2i / r)` either way.",
+        "`position * theta ** (-2i / r)` either way. Under `attention.latent`, also a switch over a "
+        "`bool` symbol, `adjacent` when it is true (DeepSeek's `rope_interleave`).",
     )
     theta_layers: str | None = Field(
         None,
@@ -463,7 +464,7 @@ class LatentSpec(_Strict):
     its `value_dim` value features; the last `r` are one rotated key part that every head shares.
     Each head's query (`attn.q`, or the low-rank `attn.q_a` -> `attn.q_a_norm` -> `attn.q_b`) has
     `head_dim` features: the unrotated ones, then the `r` rotated ones. Rotary positions turn the
-    rotated parts only, in pairs `(i, i + r/2)`, or `(2i, 2i + 1)` where `interleaved`. Scores
+    rotated parts only, in the pairs `position.rotary_pairs` says (a switch there too). Scores
     are scaled by `attention.scale` (1/sqrt(head_dim) by default); the heads' `value_dim`-wide
     outputs are joined and projected by `attn.o`. `attention.bias` applies to `attn.q_a`,
     `attn.kv_a` and `attn.o` (DeepSeek's `attention_bias`); `attn.q`, `attn.q_b` and `attn.kv_b`
@@ -482,11 +483,6 @@ class LatentSpec(_Strict):
         description="With `q_rank`: a `bool` size symbol; the queries take the low-rank path only when "
         "it is true, and one projection `attn.q` otherwise (DeepSeek-V2-Lite's `q_lora_rank: null`, as "
         "`q_lora_rank > 0`). Default: always the low-rank path.",
-    )
-    interleaved: bool | Switch = Field(
-        False,
-        description="The rotated features turn in adjacent pairs `(2i, 2i + 1)` rather than halves "
-        "(DeepSeek's `rope_interleave`); or a switch over a `bool` symbol.",
     )
     norm_eps: str | None = Field(
         None,

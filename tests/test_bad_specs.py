@@ -764,6 +764,21 @@ CASES = [
         count=2,  # and the family's heads may cross-attend, which experts are not built with
     ),
     Case(
+        "switched-rotary-pairs-without-latent-attention",
+        {
+            "bad.yaml": delta(
+                "sizes: {rope_theta: {value: 10000.0, kind: float}, adj: {value: true, kind: bool}}\n"
+                "embeddings: {position: {kind: rotary, ids: sequential, rotary_pairs: {switch: adj}}}\n"
+                "keys: {embeddings.position: null}\nheads: {causal_lm: null}\n"
+            )
+        },
+        path="embeddings.position.rotary_pairs",
+        line=BODY_LINE + 1,
+        column=56,
+        message="a pairing switched by config.json is built for latent attention ('attention.latent')",
+        count=6,  # and, without a causal head, the family's five cross-attention keys are unknown
+    ),
+    Case(
         "latent-attention-without-a-rotated-part",
         {
             "bad.yaml": delta(
