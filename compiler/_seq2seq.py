@@ -165,7 +165,7 @@ def seq2seq_table_entries(ir: ArchIR, head: HeadIR) -> list[dict]:
     """The weight-mapping entries of an `encoder_decoder` head."""
     s = ir.spec
     assert s.decoder is not None
-    prefix = f"{head.base_prefix or s.base_prefix}." if head.spec.prefixed else ""
+    prefix = f"{head.base_prefix or s.base_prefix}." if head.prefixed else ""
     word = "backbone.encoder.embeddings.word.weight"
     entries = _stack_entries(s, backbone_slots(s, cross_attention=False), s.keys, prefix, "backbone.encoder")
     dkeys = decoder_keys(s)
@@ -188,6 +188,8 @@ def seq2seq_table_entries(ir: ArchIR, head: HeadIR) -> list[dict]:
                 entries.append(
                     {"op": "rename", "param": f"{layer.name}.{p}", "key": f"{head.keys[layer.name]}.{p}"}
                 )
+        elif layer.op == "bias":  # a bare tensor, under its key itself
+            entries.append({"op": "rename", "param": layer.name, "key": head.keys[layer.name]})
         elif layer.op == "lm_decoder":
             entries += lm_decoder_entries(layer, head, word)
     for ign in tuple(s.ignore) + tuple(s.decoder.ignore) + head.ignore:
@@ -247,11 +249,10 @@ def seq2seq_head_code(ir: ArchIR, head: HeadIR, norm) -> str:
     if hs.loss == "sequence_classification":
         args.append("problem_type: str | None = None")
     init = ["self.backbone = EncoderDecoder(config)"]
+    if hs.decoder_input != "given" and dec.shift == "start_token":
+        init.append(f"self.start_token_id = config.{dec.start_token}")
     if hs.decoder_input != "given":
-        init += [
-            f"self.start_token_id = config.{dec.start_token}",
-            f"self.pad_token_id = config.{s.pad_token}",
-        ]
+        init.append(f"self.pad_token_id = config.{s.pad_token}")
     if head.input == "last_eos":
         init.append(f"self.eos_token_id = config.{s.eos_token}")
     if hs.loss == "sequence_classification":
@@ -274,10 +275,16 @@ def seq2seq_head_code(ir: ArchIR, head: HeadIR, norm) -> str:
     body: list[str] = []
     if hs.decoder_input != "given":
         source = "labels" if hs.decoder_input == "labels" else "input_ids"
-        body += [
-            f"if decoder_input_ids is None:  # {source} shifted right behind the start token",
-            f"    decoder_input_ids = shift_right({source}, self.start_token_id, self.pad_token_id)  # (b, u)",
-        ]
+        if dec.shift == "last_kept":
+            body += [
+                f"if decoder_input_ids is None:  # {source} shifted right behind each row's last kept token",
+                f"    decoder_input_ids = shift_right({source}, self.pad_token_id)  # (b, u)",
+            ]
+        else:
+            body += [
+                f"if decoder_input_ids is None:  # {source} shifted right behind the start token",
+                f"    decoder_input_ids = shift_right({source}, self.start_token_id, self.pad_token_id)  # (b, u)",
+            ]
     body += [
         "if decoder_attention_mask is None:",
         "    decoder_attention_mask = torch.ones_like(decoder_input_ids)",

@@ -63,6 +63,7 @@ class HeadIR:
     keys: dict[str, str]
     ignore: tuple[IgnoredKey, ...]
     base_prefix: str | None = None  # this head's, where it differs from the architecture's
+    prefixed: bool = True  # the backbone's keys sit under the base prefix in this head's checkpoints
 
     @property
     def name(self) -> str:
@@ -1429,7 +1430,10 @@ def load_arch(path: Path | str) -> ArchIR:
         any_cross = any_cross or head_spec.cross_attention_config is not None
         suffix = (override.class_suffix if override else None) or head_spec.class_suffix
         prefix = override.base_prefix if override else None
-        head_ir = HeadIR(head_spec, spec.class_prefix + suffix, layers, head_input, keys, ignore, prefix)
+        prefixed = head_spec.prefixed if override is None or override.prefixed is None else override.prefixed
+        head_ir = HeadIR(
+            head_spec, spec.class_prefix + suffix, layers, head_input, keys, ignore, prefix, prefixed
+        )
         _check_head(head_ir, spec, loc, err, check_symbol)
         heads.append(head_ir)
 
@@ -1579,7 +1583,7 @@ def _check_head(head: HeadIR, spec: ArchSpec, loc: tuple, err, check_symbol) -> 
     for n, (lloc, layer) in enumerate(located):
         # the layer before, in the same pipeline (the main one or a branch's)
         previous = located[n - 1][1] if lloc[-1] > 0 else None
-        needs_name = layer.op in ("linear", "norm", "lm_decoder")
+        needs_name = layer.op in ("linear", "norm", "lm_decoder", "bias")
         if needs_name and not layer.name:
             err(lloc, f"a {layer.op!r} layer needs a 'name'")
         if layer.op == "linear":
@@ -1663,11 +1667,16 @@ def _check_shapes(spec: ArchSpec, heads: list[HeadIR], tiny: dict, merged: Locat
 
 
 def decoder_slots(spec: ArchSpec) -> dict[str, str]:
-    """The slots of an encoder-decoder's decoder stack: the word embedding's tied copy, the layer
+    """The slots of an encoder-decoder's decoder stack: the word embedding's tied copy, the
+    embeddings' other slots where the decoder has its own (`decoder.embeddings: own`), the layer
     slots (with cross-attention) and the final norm."""
-    slots = {"embeddings.word": "embedding"}
+    assert spec.decoder is not None
+    own = spec.decoder.embeddings == "own"
+    slots = {}
     for slot, kind in backbone_slots(spec, cross_attention=True).items():
-        if slot.startswith(("attn", "cross", "ffn")) or slot in ("layer", "final_norm"):
+        if slot == "embeddings.word" or (own and slot.startswith("embeddings.")):
+            slots[slot] = kind
+        elif slot.startswith(("attn", "cross", "ffn")) or slot in ("layer", "final_norm"):
             slots[slot] = kind
     return slots
 
@@ -1689,7 +1698,11 @@ def decoder_keys(spec: ArchSpec) -> dict[str, str]:
     """The decoder stack's checkpoint key of every slot: `decoder.keys` over the encoder's layer keys."""
     assert spec.decoder is not None
     slots = decoder_slots(spec)
-    keys = {slot: key for slot, key in spec.keys.items() if slot in slots and slot not in _DECODER_OWN}
+    keys = {
+        slot: key
+        for slot, key in spec.keys.items()
+        if slot in slots and slot not in _DECODER_OWN and not slot.startswith("embeddings.")
+    }
     keys.update(spec.decoder.keys)
     return keys
 
@@ -1771,8 +1784,8 @@ def _check_seq2seq_knobs(spec: ArchSpec, heads: list[HeadIR], err, check_symbol)
                     f"unknown decoder slot {slot!r}; slots: {', '.join(slots)}",
                     f"did you mean {guess!r}?" if guess else None,
                 )
-        for slot in _DECODER_OWN:
-            if slot in slots and slot not in dec.keys:
+        for slot in slots:
+            if (slot in _DECODER_OWN or slot.startswith("embeddings.")) and slot not in dec.keys:
                 err(("decoder", "keys"), f"no checkpoint key for decoder slot {slot!r}")
         if "layer" in dec.keys and "{i}" not in dec.keys["layer"]:
             err(("decoder", "keys", "layer"), "the layer prefix must contain '{i}' (the layer index)")

@@ -597,6 +597,9 @@ def _pipeline(
         elif layer.op == "norm":
             init.append(f"self.{layer.name} = {norm(cur, kind=layer.norm_kind)}")
             body.append(f"{var} = self.{layer.name}({var})")
+        elif layer.op == "bias":
+            init.append(f"self.{layer.name} = nn.Parameter(torch.zeros(1, {cur}))  # stored (1, width)")
+            body.append(f"{var} = {var} + self.{layer.name}")
         elif layer.op == "lm_decoder" and (not layer.bias or layer.scale_when_tied or layer.scale_when):
             lm_init, lm_body = _s2s.lm_decoder_code(layer, cur, f"config.{s.vocab}", word_weight, width)
             init += lm_init
@@ -1237,7 +1240,7 @@ def table_entries(ir: ArchIR, head: HeadIR) -> list[dict]:
     s = ir.spec
     if head.spec.encoder_decoder:
         return _s2s.seq2seq_table_entries(ir, head)
-    prefix = f"{head.base_prefix or s.base_prefix}." if head.spec.prefixed else ""
+    prefix = f"{head.base_prefix or s.base_prefix}." if head.prefixed else ""
     has_cross = head.spec.attention == "causal" and head.spec.cross_attention_config is not None
     slots = backbone_slots(s, cross_attention=has_cross)
     entries: list[dict] = []
@@ -1266,6 +1269,8 @@ def table_entries(ir: ArchIR, head: HeadIR) -> list[dict]:
                 entries.append(
                     {"op": "rename", "param": f"{layer.name}.{p}", "key": f"{head.keys[layer.name]}.{p}"}
                 )
+        elif layer.op == "bias":  # a bare tensor, under its key itself
+            entries.append({"op": "rename", "param": layer.name, "key": head.keys[layer.name]})
         elif layer.op == "norm":
             for p in _norm_params(s, layer.norm_kind):
                 entries.append(

@@ -1067,12 +1067,12 @@ class IgnoredKey(_Strict):
 
 
 class DecoderSpec(_Strict):
-    """The decoder of an encoder-decoder architecture (T5 family).
+    """The decoder of an encoder-decoder architecture (T5 and BART families).
 
     The backbone described by the rest of the spec is the encoder. The decoder
     has the same layers with causal self-attention (and a KV cache when
     generating), a cross-attention to the encoder output after it, its own
-    final norm, and shares the encoder's word embedding. Heads with
+    final norm, and shares the encoder's word embedding (`embeddings`). Heads with
     `encoder_decoder: true` run both stacks."""
 
     num_layers: str = Field("num_decoder_layers", description="Size symbol of the number of decoder layers.")
@@ -1089,19 +1089,37 @@ class DecoderSpec(_Strict):
     ignore: list[IgnoredKey] = Field(
         default_factory=list, description="Decoder keys accepted and dropped (by heads that run the decoder)."
     )
+    shift: Literal["start_token", "last_kept"] = Field(
+        "start_token",
+        description="How a head that derives the decoder's input from `labels` or `input_ids` shifts them "
+        "right. `start_token`: behind `start_token` (T5, BART). `last_kept`: behind each row's last "
+        "non-padding token, its language code (mBART's `shift_tokens_right`); generation still starts "
+        "with `start_token`.",
+    )
+    embeddings: Literal["shared", "own"] = Field(
+        "shared",
+        description="`shared`: the decoder embeds its tokens with the encoder's embeddings module (T5: a "
+        "word table and nothing else). `own`: the decoder has embeddings of its own, built as `embeddings` "
+        "says (position table, embedding norm, scale), whose word table alone is the encoder's (BART's "
+        "`decoder.embed_positions` and `decoder.layernorm_embedding`); their slots, `embeddings.position`, "
+        "`embeddings.norm` and the rest but the word table, then need `decoder.keys`. The decoder's position "
+        "ids count from the first decoder token, across cached steps.",
+    )
 
 
 class HeadLayer(_Strict):
     """One step of a head's layer pipeline."""
 
-    op: Literal["linear", "activation", "norm", "lm_decoder", "squeeze", "scale", "softcap"] = Field(
+    op: Literal["linear", "activation", "norm", "lm_decoder", "squeeze", "scale", "softcap", "bias"] = Field(
         description="`linear`: a dense layer. `activation`: apply `fn`. `norm`: the backbone's norm. "
         "`lm_decoder`: a projection onto the vocabulary whose weight is tied to the word embedding when "
         "`tie_config` says so, plus its own bias. `squeeze`: drop the last dimension, which the layer "
         "before (a `linear` with `out: 1`) made one wide: one logit per token (ELECTRA's discriminator). "
         "`scale`: multiply by the float size symbol `by` (Cohere's `logit_scale`), or divide with "
         "`divide: true` (Granite's `logits_scaling`). `softcap`: `c * tanh(x / c)` for the float size "
-        "symbol `by` (Gemma 2's `final_logit_softcapping`), nothing when it is 0 (config.json null)."
+        "symbol `by` (Gemma 2's `final_logit_softcapping`), nothing when it is 0 (config.json null). "
+        "`bias`: add a learned row as wide as the layer before's output, stored `(1, width)` under its key "
+        "itself (BART's `final_logits_bias`, added to the LM logits)."
     )
     name: str | None = Field(None, description="Parameter name; required for layers with weights.")
     out: str | int | None = Field(
@@ -1284,6 +1302,11 @@ class HeadOverride(_Strict):
         None,
         description="The backbone's key prefix in this head's checkpoints, where it is not the "
         "architecture's `base_prefix` (Llama's question answering keeps its backbone under `transformer`).",
+    )
+    prefixed: bool | None = Field(
+        None,
+        description="Replace the head's `prefixed`: whether this architecture's checkpoints of the head keep "
+        "the backbone under `base_prefix` (BART's LM and question answering do, T5's do not).",
     )
     attention: Literal["bidirectional", "causal"] | None = Field(
         None,

@@ -264,11 +264,15 @@ class ArchgenModel:
         cache_dir: str | os.PathLike | None = None,
         reporter: Reporter | None = None,
         aliases: dict[str, torch.Tensor] | None = None,
+        generation_config: dict | None = None,
     ):
         self.module = module.eval()
         self.ir = ir
         self.head = head
         self.config = config
+        # the checkpoint's generation_config.json (empty without one): generation settings such as
+        # forced tokens, read from there as the reference reads them, else from config.json
+        self.generation_config = generation_config or {}
         self.sizes = sizes
         self.flags = flags
         self.table = table
@@ -519,7 +523,8 @@ class ArchgenModel:
     # ---------------------------------------------------------- saving
 
     def save_pretrained(self, directory: str | os.PathLike) -> None:
-        """Write config.json + model.safetensors in the reference layout (atomically)."""
+        """Write config.json + model.safetensors in the reference layout (atomically), and the
+        generation_config.json the checkpoint came with, if any."""
         if any(isinstance(m, P.Int8Linear) for m in self.module.modules()):
             raise ValueError(
                 "an int8-quantized model cannot be saved: load the checkpoint without quantize= to save"
@@ -531,7 +536,10 @@ class ArchgenModel:
         tensors = W.export(self.plan, params, self.aliases)
         config = dict(self.config)
         config["architectures"] = [self.head.class_name]
-        for name, data in ((directory / "model.safetensors", None), (directory / "config.json", config)):
+        files = [(directory / "model.safetensors", None), (directory / "config.json", config)]
+        if self.generation_config:  # written back as it was read
+            files.append((directory / "generation_config.json", self.generation_config))
+        for name, data in files:
             tmp = name.with_name(name.name + ".tmp")
             if data is None:
                 save_file(tensors, str(tmp), metadata={"format": "pt"})
@@ -1000,6 +1008,8 @@ def load(
     if not config_path.exists():
         raise FileNotFoundError(f"{directory} has no config.json")
     config = json.loads(config_path.read_text(encoding="utf-8"))
+    generation_path = directory / "generation_config.json"
+    generation = json.loads(generation_path.read_text(encoding="utf-8")) if generation_path.exists() else {}
     spec_path = Path(spec) if spec is not None else find_spec(config.get("model_type", "<none>"))
     ir = load_arch(spec_path)
     head_ir = _select_head(ir, config, head)
@@ -1062,4 +1072,5 @@ def load(
         cache_dir=cache_dir,
         reporter=reporter,
         aliases=aliases,
+        generation_config=generation,
     )

@@ -83,6 +83,14 @@ def check_inputs(model: ArchgenModel, inputs: dict) -> None:
     if derived is None:
         source = {"labels": labels, "input_ids": ids}.get(model.head.spec.decoder_input)
         derived = source if isinstance(source, torch.Tensor) else None
+    if dec is None and derived is not None and s.decoder.shift == "last_kept":
+        pad = model.sizes[s.pad_token]
+        rows = ((derived == pad) | (derived == -100)).all(1).nonzero().flatten().tolist()
+        if rows:
+            raise InputError(
+                f"{model.head.spec.decoder_input} rows {rows} hold only padding: the decoder's input starts "
+                "with each row's last token that is not padding (its language code)"
+            )
     dmask = inputs.get("decoder_attention_mask")
     if dmask is not None:
         if (
@@ -236,6 +244,19 @@ class _Request:
         if not isinstance(self.eos, int) or isinstance(self.eos, bool):
             raise InputError(f"an encoder-decoder head stops at one eos_token_id (an int), got {self.eos!r}")
         self.start = model.sizes[s.decoder.start_token]
+        # The forced first and last tokens (BART's eos, mBART-50's target language), which the reference's
+        # generate applies: from generation_config.json, or config.json where the checkpoint has none.
+        # On a one-step request the last one wins, as the reference's processors run in this order.
+        settings = model.generation_config or model.config
+        self.forced: dict[int, list[int]] = {}
+        for position, key in ((0, "forced_bos_token_id"), (max_new_tokens - 1, "forced_eos_token_id")):
+            if ids := _token_ids(settings, key):
+                vocab = model.sizes[s.vocab]
+                if not all(isinstance(i, int) and 0 <= i < vocab for i in ids):
+                    raise InputError(
+                        f"the checkpoint's {key} {ids} holds ids outside the vocabulary (0..{vocab - 1})"
+                    )
+                self.forced[position] = ids
         self.steps = max_new_tokens
         self.num_beams = num_beams
         self.do_sample = do_sample
@@ -248,10 +269,18 @@ class _Request:
             )
 
     def warper(self, temperature: float, top_k: int | None, top_p: float) -> Callable:
+        """``(scores, position) -> scores``: the forced token of that position, if any, then the
+        sampling warpers (the reference's order: logits processors, then warpers)."""
         keep = 2 if self.num_beams > 1 else 1
-        if not self.do_sample:
-            return lambda scores: scores
-        return lambda scores: _warp(scores, temperature, top_k, top_p, keep=keep)
+
+        def process(scores: torch.Tensor, position: int) -> torch.Tensor:
+            forced = self.forced.get(position)
+            if forced:  # every other token's score -inf, the forced ones' 0
+                scores = torch.full_like(scores, -float("inf"))
+                scores[:, forced] = 0
+            return _warp(scores, temperature, top_k, top_p, keep=keep) if self.do_sample else scores
+
+        return process
 
     def _start(self) -> Callable[[torch.Tensor, int], torch.Tensor]:
         """Encode the input once, preallocate the cache; returns the step function ``(tokens, position) -> logits``."""
@@ -297,7 +326,7 @@ class _Request:
         unfinished = torch.ones(b, dtype=torch.bool)
         for position in range(self.steps):
             logits = step(token[:, None], position)
-            scores = warp(logits)
+            scores = warp(logits, position)
             if self.do_sample:
                 probs = F.softmax(scores, dim=-1)
                 token = torch.multinomial(probs, num_samples=1, generator=generator).squeeze(1)
@@ -344,6 +373,12 @@ class _Request:
 # (batch, beams); its helpers keep the reference's names so the two read side by side.
 
 
+def _token_ids(config: dict, key: str) -> list[int]:
+    """config.json's token id (or list of ids) at ``key``; empty where it is absent or null."""
+    value = config.get(key)
+    return [] if value is None else [value] if isinstance(value, int) else list(value)
+
+
 def _gather_beams(tensor: torch.Tensor, beam_indices: torch.Tensor) -> torch.Tensor:
     while beam_indices.dim() < tensor.dim():
         beam_indices = beam_indices.unsqueeze(-1)
@@ -384,7 +419,7 @@ def _beam_search(
     beam_indices = running_beam_indices.clone()
     tokens = running_sequences[:, :, :1].reshape(b * num_beams, 1)
     while True:
-        log_probs = warp(F.log_softmax(step(tokens, cur_len - 1), dim=-1))  # (b * beams, vocab)
+        log_probs = warp(F.log_softmax(step(tokens, cur_len - 1), dim=-1), cur_len - 1)  # (b * beams, vocab)
         vocab = log_probs.shape[-1]
         log_probs = (log_probs.view(b, num_beams, vocab) + running_beam_scores[:, :, None]).view(b, -1)
 

@@ -114,3 +114,69 @@ def t5_reference(name: str, head: str, config: dict, *, attn: str = "eager", tie
         if hasattr(stack, part):
             getattr(stack, part).embed_tokens = stack.shared
     return model
+
+
+ATOL = 1e-5
+
+
+def seq2seq_labels(head: str, config: dict, inputs: dict, gen: torch.Generator, target: int) -> dict:
+    """Labels for an encoder-decoder head: targets of `target` tokens, tags, spans or classes."""
+    ids, b = inputs["input_ids"], inputs["input_ids"].shape[0]
+    if head == "conditional_generation":
+        labels = torch.randint(0, config["vocab_size"], (b, target), generator=gen)
+        return {"labels": torch.where(torch.rand(b, target, generator=gen) < 0.3, -100, labels)}
+    if head == "token_classification":
+        labels = torch.randint(0, config["num_labels"], ids.shape, generator=gen)
+        return {"labels": torch.where(torch.rand(ids.shape, generator=gen) < 0.3, -100, labels)}
+    if head == "seq2seq_question_answering":
+        hi = ids.shape[1] + 3  # positions past the end are clamped and ignored
+        return {
+            "start_positions": torch.randint(0, hi, (b,), generator=gen),
+            "end_positions": torch.randint(0, hi, (b,), generator=gen),
+        }
+    if head == "seq2seq_classification":
+        n = config["num_labels"]
+        problem = config.get("problem_type") or ("regression" if n == 1 else "single_label_classification")
+        if problem == "regression":
+            return {"labels": torch.randn((b, n) if n > 1 else (b,), generator=gen)}
+        if problem == "single_label_classification":
+            return {"labels": torch.randint(0, n, (b,), generator=gen)}
+        return {"labels": torch.randint(0, 2, (b, n), generator=gen).float()}
+    return {}
+
+
+# FLOAT64: the property tests compare in float64. A random-init T5 model has std-1 activations
+# and unscaled attention, which amplify last-bit kernel differences: in fp32 the reference's own
+# eager and sdpa paths differ by ~1e-5 on |logits| ~ 5-25, so an fp32 bound of 1e-5 is a coin
+# flip for any implementation. In float64 the same 1e-5 bound is strict (differences ~1e-12)
+# and checks the semantics; fp32 agreement is measured by `archgen verify umt5 mt5`.
+
+
+def compare_seq2seq(ours, ref, other, what: str) -> None:
+    """Every output both sides have agrees within 1e-5, or within the reference's own spread.
+
+    Where outputs are large (an unscaled LM head over std-1 embeddings gives |logits| ~ 25,
+    so 1e-5 is ~5 ulp) the reference's eager and sdpa paths differ from each other by more
+    than 1e-5; there the bound is that spread (``other`` is the reference's other path)."""
+    compared = 0
+    for key, value in ours.items():
+        expected, second = getattr(ref, key, None), getattr(other, key, None)
+        if expected is None:
+            continue
+        if isinstance(value, tuple):
+            assert len(value) == len(expected), (
+                f"{what}: {key} has {len(value)} entries, reference {len(expected)}"
+            )
+        triples = zip(value, expected, second) if isinstance(value, tuple) else [(value, expected, second)]
+        for i, (a, b, c) in enumerate(triples):
+            spread = float((b - c).abs().nan_to_num().max()) if c is not None else 0.0
+            torch.testing.assert_close(
+                a,
+                b,
+                atol=max(ATOL, spread),
+                rtol=0,
+                equal_nan=True,
+                msg=lambda m, k=key, i=i, s=spread: f"{what} {k}[{i}] (reference spread {s:.1e}): {m}",
+            )
+        compared += 1
+    assert compared >= 2, f"{what}: only {compared} outputs compared"

@@ -1,0 +1,218 @@
+"""The BART family from user specs (tests/fixtures): BART, mBART, PLBART, MVP and Blenderbot.
+
+Each is a spec outside specs/ that the encoder-decoder knobs express: a decoder with its own
+embeddings (`decoder.embeddings: own`), a learned bias row on the LM logits (a `bias` head
+layer), the decoder input shifted behind each row's last kept token (`decoder.shift:
+last_kept`), and config.json's forced first and last tokens in generation. Every head is
+compared with `transformers` on drawn configs and inputs (float64, as the T5 family's: see
+FLOAT64 in support_t5), generation with the reference's `generate`, and every checkpoint is
+exported again bitwise.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import torch
+import torch._dynamo
+from hypothesis import given
+from hypothesis import strategies as st
+from safetensors.torch import load_file
+from support import arch, save, spec_path
+from support_t5 import compare_seq2seq, seq2seq_labels, t5_batch
+
+import archgen
+from archgen.runtime.reference import build_reference
+
+#: The family's specs; each row names what its config draws differently.
+FAMILY = ["bart", "mbart", "plbart", "mvp", "blenderbot"]
+
+
+def _heads(name: str) -> list[str]:
+    return [head.name for head in arch(name).heads]
+
+
+CASES = [(name, head) for name in FAMILY for head in _heads(name)]
+
+
+@st.composite
+def bart_configs(draw, head: str) -> dict:
+    """Small configs over the knobs config.json sets: widths, layer counts, special ids (below 4,
+    which drawn inputs never hold but where placed), scaled embeddings, tying, forced tokens."""
+    heads = draw(st.integers(1, 4))
+    ffn = draw(st.integers(4, 48))
+    eos = draw(st.sampled_from([2, 3]))
+    cfg = {
+        "vocab_size": draw(st.integers(30, 200)),
+        "d_model": heads * draw(st.integers(1, 8)),
+        "encoder_layers": draw(st.integers(1, 3)),
+        "decoder_layers": draw(st.integers(1, 3)),
+        "encoder_attention_heads": heads,
+        "decoder_attention_heads": heads,
+        "encoder_ffn_dim": ffn,
+        "decoder_ffn_dim": ffn,
+        "max_position_embeddings": draw(st.integers(16, 40)),
+        "pad_token_id": draw(st.sampled_from([0, 1])),
+        "bos_token_id": 0,
+        "eos_token_id": eos,
+        "decoder_start_token_id": draw(st.sampled_from([eos, 0])),
+        "scale_embedding": draw(st.booleans()),
+        "tie_word_embeddings": draw(st.booleans()) if head == "conditional_generation" else True,
+        "num_labels": 2 if head.endswith("question_answering") else draw(st.integers(1, 5)),
+        "dropout": 0.0,
+        "attention_dropout": 0.0,
+    }
+    if head == "seq2seq_classification":
+        cfg["problem_type"] = draw(
+            st.sampled_from([None, "regression", "single_label_classification", "multi_label_classification"])
+        )
+        if cfg["problem_type"] == "regression":
+            cfg["num_labels"] = draw(st.integers(1, 3))
+        elif cfg["problem_type"] is not None:
+            cfg["num_labels"] = draw(st.integers(2, 5))
+    return cfg
+
+
+def _reference(name: str, head: str, config: dict, *, attn: str = "eager", seed: int = 0):
+    """The reference model. Untied (`tie_word_embeddings: false`), `transformers` 5 also unties the
+    stacks' word tables from `shared`; both stacks then read `shared` again, as BART's checkpoints
+    are made (one word table; the LM head alone has its own)."""
+    ir = arch(name)
+    model = build_reference(ir, ir.head(head), config, seed=seed, attn_implementation=attn)
+    for part in (model.get_encoder(), model.get_decoder()):
+        part.embed_tokens = model.get_input_embeddings()
+    return model
+
+
+@pytest.mark.parametrize(("name", "head"), CASES)
+@given(data=st.data())
+def test_matches_reference(name: str, head: str, data) -> None:
+    config = data.draw(bart_configs(head), label="config")
+    ref = _reference(name, head, config).double()
+    # MVP's reference has no sdpa path: its eager one stands in for both
+    ref_sdpa = _reference(name, head, config, attn="eager" if name == "mvp" else "sdpa").double()
+    model = archgen.load(save(ref), dtype=torch.float64, spec=spec_path(name))
+    if head == "conditional_generation":
+        tied = model.module.lm_head.weight is model.module.backbone.encoder.embeddings.word.weight
+        assert tied == config["tie_word_embeddings"]
+    inputs = data.draw(t5_batch(config, eos_rows=head == "seq2seq_classification"), label="inputs")
+    gen = torch.Generator().manual_seed(data.draw(st.integers(0, 2**31 - 1), label="seed"))
+    target = data.draw(st.integers(1, 8), label="target_len")
+    if head == "seq2seq_model":
+        b = inputs["input_ids"].shape[0]
+        inputs["decoder_input_ids"] = torch.randint(0, config["vocab_size"], (b, target), generator=gen)
+        if data.draw(st.booleans(), label="decoder_mask"):  # right padding in the decoder
+            keep = torch.arange(target)[None, :] < torch.randint(1, target + 1, (b, 1), generator=gen)
+            inputs["decoder_attention_mask"] = keep.long()
+    inputs.update(seq2seq_labels(head, config, inputs, gen, target))
+    if head == "conditional_generation" and arch(name).spec.decoder.shift == "last_kept":
+        inputs["labels"][:, -1] = config["eos_token_id"]  # the decoder starts with it: kept in every row
+    with torch.no_grad():
+        expected = ref(**inputs, output_hidden_states=True)
+        expected_sdpa = ref_sdpa(**inputs, output_hidden_states=True)
+    ours = model(**inputs, output_hidden_states=True)
+    if any(k in inputs for k in ("labels", "start_positions")):
+        assert "loss" in ours
+    compare_seq2seq(ours, expected, expected_sdpa, "eager")
+    compare_seq2seq(ours, expected_sdpa, expected, "sdpa")
+
+
+def _prompts(seed: int, pad: int, vocab: int = 99) -> tuple[torch.Tensor, torch.Tensor]:
+    """Three prompts: one full, one left-padded, one right-padded."""
+    ids = torch.randint(4, vocab, (3, 7), generator=torch.Generator().manual_seed(seed))
+    mask = torch.ones_like(ids)
+    ids[1, :3], mask[1, :3] = pad, 0
+    ids[2, 5:], mask[2, 5:] = pad, 0
+    return ids, mask
+
+
+#: Forced tokens: none; eos last (BART's config.json); eos last and bos first (mBART-50's
+#: generation_config.json, where `transformers` 5 keeps a forced bos).
+GENERATION = [(None, None), (2, None), (2, 7)]
+
+
+@pytest.mark.parametrize("forced", range(len(GENERATION)))
+@pytest.mark.parametrize("name", FAMILY)
+def test_greedy_and_beam_search_equal_the_reference_generate(name: str, forced: int) -> None:
+    """Generation equals the reference's `generate`, forced tokens included. Both stacks have two
+    layers: the reference's generate sizes its cache from the encoder's layer count."""
+    eos, bos = GENERATION[forced]
+    config = {"encoder_layers": 2, "decoder_layers": 2, "scale_embedding": True, "forced_eos_token_id": eos}
+    ref = _reference(name, "conditional_generation", config, seed=forced)
+    ref.generation_config.forced_eos_token_id = eos
+    ref.generation_config.forced_bos_token_id = bos
+    model = archgen.load(save(ref), spec=spec_path(name))
+    ids, mask = _prompts(forced, ref.config.pad_token_id)
+    for steps in (1, 10):
+        for beams in (1, 3):
+            with torch.no_grad():
+                expected = ref.generate(
+                    input_ids=ids, attention_mask=mask, max_new_tokens=steps, num_beams=beams, do_sample=False
+                )
+            got = model.generate(ids, mask, max_new_tokens=steps, num_beams=beams)
+            assert torch.equal(got, expected), (steps, beams, got, expected)
+            if bos is not None and steps > 1:
+                assert (got[:, 1] == bos).all()  # the forced first token
+
+
+def test_rows_without_a_token_to_start_the_decoder_are_refused_before_compute() -> None:
+    ref = _reference("mbart", "conditional_generation", {})
+    model = archgen.load(save(ref), spec=spec_path("mbart"))
+    ids, mask = _prompts(0, 1)
+    labels = torch.tensor([[5, 6, 2], [-100, -100, -100], [1, -100, 1]])
+    with pytest.raises(archgen.runtime.InputError, match=r"labels rows \[1, 2\] hold only padding"):
+        model(ids, mask, labels=labels)
+
+
+def test_forced_tokens_outside_the_vocabulary_are_refused_before_compute() -> None:
+    ref = _reference("bart", "conditional_generation", {"forced_eos_token_id": 500})
+    model = archgen.load(save(ref), spec=spec_path("bart"))
+    ids, mask = _prompts(0, 1)
+    with pytest.raises(archgen.runtime.InputError, match="forced_eos_token_id"):
+        model.generate(ids, mask, max_new_tokens=3)
+
+
+@pytest.mark.parametrize("name", FAMILY)
+def test_cached_decoding_reads_the_decoders_own_positions(name: str) -> None:
+    """Each cached step reads the decoder's position table at its own slot: the scores equal a
+    full recomputation's over the whole decoder input, step by step."""
+    ref = _reference(name, "conditional_generation", {"decoder_layers": 3})
+    model = archgen.load(save(ref), spec=spec_path(name))
+    ids, mask = _prompts(3, ref.config.pad_token_id)
+    cached, scores = model.generate(ids, mask, max_new_tokens=8, eos_token_id=-1, output_scores=True)
+    for step in range(8):
+        logits = model(ids, mask, decoder_input_ids=cached[:, : step + 1]).logits[:, -1]
+        torch.testing.assert_close(scores[step], logits, atol=1e-5, rtol=0, msg=lambda m, s=step: f"{s}: {m}")
+
+
+@pytest.mark.parametrize(("name", "head"), CASES)
+def test_save_reload_bitwise(name: str, head: str, tmp_path: Path) -> None:
+    ref = _reference(name, head, {"tie_word_embeddings": head != "conditional_generation"})
+    source = save(ref)
+    model = archgen.load(source, spec=spec_path(name))
+    model.save_pretrained(tmp_path)
+    ours, theirs = load_file(tmp_path / "model.safetensors"), load_file(source / "model.safetensors")
+    assert sorted(ours) == sorted(theirs)
+    for key in theirs:
+        assert torch.equal(ours[key], theirs[key]), key
+    ours, theirs = tmp_path / "generation_config.json", source / "generation_config.json"
+    assert ours.exists() == theirs.exists() == (head == "conditional_generation")
+    if theirs.exists():  # written back as it was read
+        assert json.loads(ours.read_text()) == json.loads(theirs.read_text())
+    backbone = archgen.load(tmp_path, spec=spec_path(name)).module.backbone
+    assert backbone.decoder.embeddings.word.weight is backbone.encoder.embeddings.word.weight
+    assert backbone.decoder.embeddings is not backbone.encoder.embeddings  # positions of its own
+
+
+def test_decode_step_has_no_graph_breaks() -> None:
+    ref = _reference("bart", "conditional_generation", {"decoder_layers": 2})
+    model = archgen.load(save(ref), spec=spec_path("bart"))
+    module = model.module
+    ids, mask = _prompts(4, 1)
+    module.setup_cache(3, 4)
+    memory = module.encode(ids, mask)
+    inputs = (torch.full((3, 1), 2), torch.ones(3, 4, dtype=torch.long), torch.tensor([0]), memory, mask)
+    explanation = torch._dynamo.explain(module.decode)(*inputs)
+    assert explanation.graph_break_count == 0, explanation.break_reasons
