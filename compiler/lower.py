@@ -1789,6 +1789,12 @@ def _check_seq2seq_knobs(spec: ArchSpec, heads: list[HeadIR], err, check_symbol)
                 err(("decoder", "keys"), f"no checkpoint key for decoder slot {slot!r}")
         if "layer" in dec.keys and "{i}" not in dec.keys["layer"]:
             err(("decoder", "keys", "layer"), "the layer prefix must contain '{i}' (the layer index)")
+        if dec.embeddings == "shared" and spec.embeddings.position.kind in ("learned", "sinusoidal"):
+            err(
+                ("decoder", "embeddings"),
+                "a decoder sharing the encoder's embeddings has no positions of its own: with a position "
+                "table, set 'embeddings: own' (and the decoder's keys of its embeddings)",
+            )
 
     for head in heads:
         loc = ("heads", head.name)
@@ -1840,7 +1846,8 @@ def _check_seq2seq_knobs(spec: ArchSpec, heads: list[HeadIR], err, check_symbol)
             if layer.op == "lm_decoder" and layer.bias and hs.encoder_decoder:
                 err(
                     loc + ("layers", i),
-                    "an 'lm_decoder' of an 'encoder_decoder' head has no bias: set 'bias: false'",
+                    "an 'lm_decoder' of an 'encoder_decoder' head has no bias: set 'bias: false' (a 'bias' "
+                    "layer after it adds a learned row, BART's final_logits_bias)",
                 )
         if hs.encoder_decoder and any(layer.op == "lm_decoder" for layer in head.layers):
             check_symbol(("eos_token",), spec.eos_token)  # generation stops at it

@@ -616,6 +616,7 @@ CASES = [
         line=BODY_LINE,
         column=25,
         message="sinusoidal positions: built for plain (not bottleneck) layers without a 'decoder' section",
+        count=2,  # and a decoder sharing the encoder's embeddings would have no positions of its own
     ),
     Case(
         "theta-per-layer-on-learned-positions",
@@ -1623,6 +1624,65 @@ CASES = [
         line=BODY_LINE,
         column=13,
         message="size 'hidden_size': config.json 'hidden_size' is 'wide', expected an integer",
+    ),
+    Case(
+        "a-position-table-in-a-decoder-sharing-the-encoders-embeddings",
+        {
+            "bad.yaml": delta(
+                "embeddings: {position: {kind: learned, size: num_buckets}}\n"
+                "keys: {embeddings.position: pos}\n"
+                "decoder: {embeddings: shared}\n",
+                extends="umt5",
+            )
+        },
+        path="decoder.embeddings",
+        line=BODY_LINE + 2,
+        column=11,
+        message="a decoder sharing the encoder's embeddings has no positions of its own",
+    ),
+    Case(
+        "own-decoder-embeddings-without-their-keys",
+        {
+            "bad.yaml": delta(
+                "embeddings: {position: {kind: learned, size: num_buckets}}\n"
+                "keys: {embeddings.position: pos}\n"
+                "decoder: {embeddings: own, keys: {cross_norm: layer.1.layer_norm}}\n",
+                extends="umt5",
+            )
+        },
+        path="decoder.keys",
+        line=BODY_LINE + 2,
+        column=28,
+        message="no checkpoint key for decoder slot 'embeddings.position'",
+    ),
+    Case(
+        "a-bias-layer-without-a-name",
+        {
+            "bad.yaml": delta(
+                """\
+                heads:
+                  seq2seq_model:
+                  conditional_generation:
+                    layers:
+                      - {op: lm_decoder, name: lm_head, bias: false}
+                      - {op: bias}
+                """,
+                extends="umt5",
+            )
+        },
+        path="heads.conditional_generation.layers[1]",
+        line=BODY_LINE + 5,
+        column=9,
+        message="a 'bias' layer needs a 'name'",
+    ),
+    Case(
+        "a-misspelt-decoder-shift",
+        {"bad.yaml": delta("decoder: {shift: last_kep}\n", extends="umt5")},
+        path="decoder.shift",
+        line=BODY_LINE,
+        column=11,
+        message="expected one of 'start_token' or 'last_kept', got 'last_kep'",
+        hint="did you mean 'last_kept'?",
     ),
 ]
 
