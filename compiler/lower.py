@@ -1055,7 +1055,6 @@ def load_arch(path: Path | str) -> ArchIR:
         for on, where, what in (
             (emb.position.kind == "rotary", ("embeddings", "position", "kind"), "rotary positions"),
             (emb.position.kind == "alibi", ("embeddings", "position", "kind"), "ALiBi positions"),
-            (emb.position.kind == "sinusoidal", ("embeddings", "position", "kind"), "sinusoidal positions"),
             (
                 spec.attention.num_kv_heads is not None,
                 ("attention", "num_kv_heads"),
@@ -1122,6 +1121,13 @@ def load_arch(path: Path | str) -> ArchIR:
             ("embeddings", "position", "offset"),
             "'offset' is for 'kind: learned' or 'sinusoidal' positions with 'ids: sequential'",
         )
+    if emb.position.kind == "sinusoidal" and spec.block.bottleneck is not None:
+        err(
+            ("embeddings", "position", "kind"),
+            "sinusoidal positions: built for plain (not bottleneck) layers",
+        )
+    if emb.position.sinusoid != "fairseq" and emb.position.kind != "sinusoidal":
+        err(("embeddings", "position", "sinusoid"), "'sinusoid' is for 'kind: sinusoidal' positions")
     if emb.position.kind != "alibi" and emb.position.alibi_positions != "kept_tokens":
         err(("embeddings", "position", "alibi_positions"), "'alibi_positions' is for 'kind: alibi' positions")
     if emb.scale != "none" and (emb.trigram is not False or emb.transform is not False):

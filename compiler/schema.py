@@ -295,6 +295,14 @@ class PositionSpec(_Strict):
         "bottleneck, `decoder` section or cross-attention), as for `rotary`. `none`: no position table "
         "(relative schemes live in attention)."
     )
+    sinusoid: Literal["fairseq", "transformer"] = Field(
+        "fairseq",
+        description="For `sinusoidal`: which computed table. `fairseq`: as `kind` says (fairseq's, XGLM's and "
+        "M2M100's, in fp32). `transformer`: the original Transformer's frequencies "
+        "`w_k = 10000 ** (-2k / width)`; row r is `sin(r * w_k)` for the `ceil(width / 2)` first, then "
+        "`cos(r * w_k)` for the `width // 2` first, computed in float64 and rounded once (Marian's and "
+        "Pegasus's); no padding row, whatever `padding_row` says of the word table.",
+    )
     ids: Literal["sequential", "padding_offset"] = Field(
         "sequential",
         description="`sequential`: ids 0..n-1 (BERT). `padding_offset`: padding-aware ids "

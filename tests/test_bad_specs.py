@@ -606,17 +606,17 @@ CASES = [
         count=6,  # and, without a causal head, the family's five cross-attention keys are unknown
     ),
     Case(
-        "sinusoidal-positions-in-an-encoder-decoder",
+        "sinusoidal-positions-with-a-bottleneck",
         {
             "bad.yaml": delta(
-                "embeddings: {position: {kind: sinusoidal, size: num_buckets}}\n", extends="umt5"
+                "embeddings: {position: {kind: sinusoidal}}\nkeys: {embeddings.position: null}\n",
+                extends="mobilebert",
             )
         },
         path="embeddings.position.kind",
         line=BODY_LINE,
         column=25,
-        message="sinusoidal positions: built for plain (not bottleneck) layers without a 'decoder' section",
-        count=2,  # and a decoder sharing the encoder's embeddings would have no positions of its own
+        message="sinusoidal positions: built for plain (not bottleneck) layers",
     ),
     Case(
         "theta-per-layer-on-learned-positions",
@@ -1674,6 +1674,14 @@ CASES = [
         line=BODY_LINE + 5,
         column=9,
         message="a 'bias' layer needs a 'name'",
+    ),
+    Case(
+        "a-sinusoid-on-learned-positions",
+        {"bad.yaml": delta("embeddings: {position: {sinusoid: transformer}}\n")},
+        path="embeddings.position.sinusoid",
+        line=BODY_LINE,
+        column=25,
+        message="'sinusoid' is for 'kind: sinusoidal' positions",
     ),
     Case(
         "a-misspelt-decoder-shift",

@@ -27,7 +27,7 @@ import archgen
 from archgen.runtime.reference import build_reference
 
 #: The family's specs; each row names what its config draws differently.
-FAMILY = ["bart", "mbart", "plbart", "mvp", "blenderbot"]
+FAMILY = ["bart", "mbart", "plbart", "mvp", "blenderbot", "marian", "pegasus", "m2m_100"]
 
 
 def _heads(name: str) -> list[str]:
@@ -38,15 +38,17 @@ CASES = [(name, head) for name in FAMILY for head in _heads(name)]
 
 
 @st.composite
-def bart_configs(draw, head: str) -> dict:
+def bart_configs(draw, name: str, head: str) -> dict:
     """Small configs over the knobs config.json sets: widths, layer counts, special ids (below 4,
-    which drawn inputs never hold but where placed), scaled embeddings, tying, forced tokens."""
+    which drawn inputs never hold but where placed), scaled embeddings, tying, the activation."""
     heads = draw(st.integers(1, 4))
+    # fairseq's table divides by d_model // 2 - 1: M2M100 is refused below 4 wide, as its reference fails
+    narrowest = -(-4 // heads) if name == "m2m_100" else 1
     ffn = draw(st.integers(4, 48))
     eos = draw(st.sampled_from([2, 3]))
     cfg = {
         "vocab_size": draw(st.integers(30, 200)),
-        "d_model": heads * draw(st.integers(1, 8)),
+        "d_model": heads * draw(st.integers(narrowest, 8)),
         "encoder_layers": draw(st.integers(1, 3)),
         "decoder_layers": draw(st.integers(1, 3)),
         "encoder_attention_heads": heads,
@@ -59,6 +61,7 @@ def bart_configs(draw, head: str) -> dict:
         "eos_token_id": eos,
         "decoder_start_token_id": draw(st.sampled_from([eos, 0])),
         "scale_embedding": draw(st.booleans()),
+        "activation_function": draw(st.sampled_from(["gelu", "relu", "swish", "gelu_new"])),
         "tie_word_embeddings": draw(st.booleans()) if head == "conditional_generation" else True,
         "num_labels": 2 if head.endswith("question_answering") else draw(st.integers(1, 5)),
         "dropout": 0.0,
@@ -82,14 +85,14 @@ def _reference(name: str, head: str, config: dict, *, attn: str = "eager", seed:
     ir = arch(name)
     model = build_reference(ir, ir.head(head), config, seed=seed, attn_implementation=attn)
     for part in (model.get_encoder(), model.get_decoder()):
-        part.embed_tokens = model.get_input_embeddings()
+        part.embed_tokens = model.base_model.shared
     return model
 
 
 @pytest.mark.parametrize(("name", "head"), CASES)
 @given(data=st.data())
 def test_matches_reference(name: str, head: str, data) -> None:
-    config = data.draw(bart_configs(head), label="config")
+    config = data.draw(bart_configs(name, head), label="config")
     ref = _reference(name, head, config).double()
     # MVP's reference has no sdpa path: its eager one stands in for both
     ref_sdpa = _reference(name, head, config, attn="eager" if name == "mvp" else "sdpa").double()
@@ -216,3 +219,29 @@ def test_decode_step_has_no_graph_breaks() -> None:
     inputs = (torch.full((3, 1), 2), torch.ones(3, 4, dtype=torch.long), torch.tensor([0]), memory, mask)
     explanation = torch._dynamo.explain(module.decode)(*inputs)
     assert explanation.graph_break_count == 0, explanation.break_reasons
+
+
+def test_config_json_picks_the_ffn_activation() -> None:
+    """`activation_function` picks the FFN (a variant each). gelu and its tanh approximation differ by
+    too little for the drawn models to tell apart, so each FFN is compared with the reference's
+    `fc2(act(fc1(x)))` here, on inputs large enough to separate them."""
+    x = torch.randn(2, 5, 32, generator=torch.Generator().manual_seed(0)) * 30
+    for value, cls in (
+        ("gelu", "GeluFFN"),
+        ("relu", "ReluFFN"),
+        ("swish", "SwishFFN"),
+        ("gelu_new", "GeluNewFFN"),
+    ):
+        ref = _reference("bart", "seq2seq_model", {"activation_function": value})
+        model = archgen.load(save(ref), spec=spec_path("bart"))
+        ffn = model.module.backbone.encoder.layers[0].ffn
+        assert type(ffn).__name__ == cls
+        theirs = ref.get_encoder().layers[0]
+        with torch.no_grad():
+            expected = theirs.fc2(theirs.activation_fn(theirs.fc1(x)))
+            torch.testing.assert_close(
+                ffn(x), expected, atol=1e-5, rtol=1e-5, msg=lambda m, v=value: f"{v}: {m}"
+            )
+    ref = _reference("bart", "seq2seq_model", {"activation_function": "quick_gelu"})
+    with pytest.raises(ValueError, match="quick_gelu"):
+        archgen.load(save(ref), spec=spec_path("bart"))
