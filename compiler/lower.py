@@ -1128,6 +1128,12 @@ def load_arch(path: Path | str) -> ArchIR:
         )
     if emb.position.sinusoid != "fairseq" and emb.position.kind != "sinusoidal":
         err(("embeddings", "position", "sinusoid"), "'sinusoid' is for 'kind: sinusoidal' positions")
+    if emb.token_dropout is not None:
+        check_symbol(("embeddings", "token_dropout", "token"), emb.token_dropout.token)
+        if emb.token_dropout.when is not None:
+            check_bool_symbol(("embeddings", "token_dropout", "when"), emb.token_dropout.when)
+        if not 0 <= emb.token_dropout.ratio < 1:
+            err(("embeddings", "token_dropout", "ratio"), "'ratio' is a share of tokens: at least 0, below 1")
     if emb.position.kind != "alibi" and emb.position.alibi_positions != "kept_tokens":
         err(("embeddings", "position", "alibi_positions"), "'alibi_positions' is for 'kind: alibi' positions")
     if emb.scale != "none" and (emb.trigram is not False or emb.transform is not False):
@@ -1443,6 +1449,9 @@ def load_arch(path: Path | str) -> ArchIR:
         _check_head(head_ir, spec, loc, err, check_symbol)
         heads.append(head_ir)
 
+    for n, spelling in enumerate(spec.key_spellings):
+        if not spelling.written or spelling.written == spelling.reads_as:
+            err(("key_spellings", n, "written"), "'written' is another spelling: not empty, not 'reads_as'")
     for n, ign in enumerate(spec.ignore):
         if ign.prefix and (ign.same_as or ign.keep):
             err(("ignore", n, "prefix"), "a 'prefix' drops every key it starts: not with 'same_as' or 'keep'")

@@ -197,7 +197,9 @@ def _features(s: ArchSpec) -> list[str]:
         f"positions: {pos_text}",
         f"embeddings: word{token_text}"
         f"{' + position' if pos.kind in ('learned', 'sinusoidal') else ''}{', then norm' if s.embeddings.norm else ''}"
-        f"{', then transform' if s.embeddings.transform_at == 'sum' else ''}",
+        f"{', then transform' if s.embeddings.transform_at == 'sum' else ''}"
+        f"{'; token dropout scales each sequence by its share of mask tokens' if s.embeddings.token_dropout else ''}"
+        f"{'; padding enters the layers as zeros' if s.embeddings.zero_padding else ''}",
         "attention: "
         + (
             _latent_text(s.attention.latent)
@@ -821,6 +823,10 @@ def render_module(ir: ArchIR) -> str:
         switched=switched,
         cond=cond,
         trigram=s.embeddings.trigram is not False,
+        # the embeddings read the attention mask: trigram input, token dropout, zeroed padding
+        embed_mask=s.embeddings.trigram is not False
+        or s.embeddings.token_dropout is not None
+        or s.embeddings.zero_padding,
         first_tokens=s.pooler is not None
         or any(h.reads_first_token and not h.spec.encoder_decoder for h in ir.heads),
         last_tokens=any(h.input == "last_token" for h in ir.heads),

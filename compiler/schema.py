@@ -422,11 +422,32 @@ class EmbeddingsSpec(_Strict):
         description="A float size symbol the word embeddings are multiplied by (Granite's "
         "`embedding_multiplier`); not with `scale: sqrt_width`.",
     )
+    token_dropout: TokenDropoutSpec | None = Field(
+        None, description="Token dropout's inference-time scaling of the word embeddings (ESM); see below."
+    )
+    zero_padding: bool = Field(
+        False,
+        description="The embeddings of padding (slots the attention mask drops) enter the layers as zeros "
+        "(ESM multiplies them by the mask); outputs at padding then match the reference's too.",
+    )
     padding_row: bool = Field(
         True,
         description="The word (and learned position) table reserves `pad_token_id` as its padding row; "
         "documentary for inference, recorded in the generated module, except in a `sinusoidal` table, "
         "whose row `pad_token_id` is zero.",
+    )
+
+
+class TokenDropoutSpec(_Strict):
+    """Token dropout's inference-time scaling (ESM's `token_dropout`). Trained with a share `ratio` of
+    tokens replaced by the mask token, the model embeds every mask token as zeros and scales each
+    sequence's word embeddings by `(1 - ratio) / (1 - m)`, m the sequence's share of mask tokens
+    (mask tokens over the tokens its attention mask keeps), before positions are added."""
+
+    token: str = Field(description="The int size symbol of the mask token's id (`mask_token_id`).")
+    ratio: float = Field(description="The share of tokens masked in training (ESM: 0.15 * 0.8 = 0.12).")
+    when: str | None = Field(
+        None, description="A bool size symbol (config.json `token_dropout`); without it, always."
     )
 
 
@@ -1074,6 +1095,16 @@ class IgnoredKey(_Strict):
     )
 
 
+class KeySpelling(_Strict):
+    """Another spelling of checkpoint keys that the reference reads as well (`transformers`' legacy
+    renames: TF-era `LayerNorm.gamma` for `LayerNorm.weight`)."""
+
+    written: str = Field(
+        description="The part of a key as some checkpoints write it, e.g. `LayerNorm.gamma`."
+    )
+    reads_as: str = Field(description="What it stands for in the keys `keys` names, e.g. `LayerNorm.weight`.")
+
+
 class DecoderSpec(_Strict):
     """The decoder of an encoder-decoder architecture (T5 and BART families).
 
@@ -1408,6 +1439,14 @@ class ArchSpec(_Strict):
         "`nn.Linear`'s `(out, in)` (GPT-2's `Conv1D`): loaded as a transposed view, exported transposed back.",
     )
     ignore: list[IgnoredKey] = Field(default_factory=list, description="Backbone keys accepted and dropped.")
+    key_spellings: list[KeySpelling] = Field(
+        default_factory=list,
+        description="Other spellings of checkpoint keys, read as the keys they stand for (a key holding "
+        "`written` is read as the key with `reads_as` in its place); a checkpoint holding both spellings of "
+        "one key is refused, naming both. `save_pretrained` writes each key as the checkpoint spelled it "
+        "(ESM: `transformers` 5 saves its `LayerNorm` weights as `gamma` and `beta`, older checkpoints as "
+        "`weight` and `bias`).",
+    )
     reference: ReferenceSpec | None = Field(
         None, description="How to build a reference model for verification."
     )

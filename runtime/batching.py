@@ -115,6 +115,10 @@ def packing_blocker(model: ArchgenModel) -> str | None:
         return "an encoder-decoder head runs its decoder per sequence"
     if head.choices:
         return "a multiple-choice head takes (batch, choices, seq) inputs"
+    if model.ir.spec.embeddings.token_dropout is not None and head.attention == "causal":
+        return (
+            "token dropout's share of mask tokens is a sequence's, which a causal row's mask does not bound"
+        )
     if model.head.input == "last_token":
         return "the head finds each row's last token by its padding"
     pooling = model.head.input_for(model.sizes)

@@ -265,6 +265,7 @@ class ArchgenModel:
         reporter: Reporter | None = None,
         aliases: dict[str, torch.Tensor] | None = None,
         generation_config: dict | None = None,
+        spelled: dict[str, str] | None = None,
     ):
         self.module = module.eval()
         self.ir = ir
@@ -280,6 +281,8 @@ class ArchgenModel:
         #: Checkpoint tensors of ``alias`` entries (kept but unused by the reference), as ``load``
         #: read them: :meth:`save_pretrained` writes them back as they were.
         self.aliases: dict[str, torch.Tensor] = aliases or {}
+        # keys the checkpoint spelled otherwise (`key_spellings`): table key -> the checkpoint's key
+        self.spelled: dict[str, str] = spelled or {}
         # Forward calls and generation's steps run AOTInductor packages cached on disk (see
         # .artifacts): a later process loads them and traces nothing.
         self.compile = compile
@@ -534,6 +537,8 @@ class ArchgenModel:
         params = dict(self.module.named_parameters(remove_duplicate=False))
         params |= unpacked_weights(self.module)
         tensors = W.export(self.plan, params, self.aliases)
+        for key, written in self.spelled.items():  # each key as the checkpoint spelled it
+            tensors[written] = tensors.pop(key)
         config = dict(self.config)
         config["architectures"] = [self.head.class_name]
         files = [(directory / "model.safetensors", None), (directory / "config.json", config)]
@@ -1030,15 +1035,17 @@ def load(
         for key in e.get("keys", [e.get("key")])
     }
 
+    spelled = respell(ckpt.keys(), ir.spec.key_spellings)
+    keys = (set(ckpt.keys()) - set(spelled.values())) | set(spelled)
     with reporter.bar(len(ckpt.keys()), "reading weights") as advance:
 
         def read(key: str) -> torch.Tensor:
-            t = ckpt.read(key, copy=key in copied)
+            t = ckpt.read(spelled.get(key, key), copy=key in copied)
             advance()
             return t.to(dtype) if t.is_floating_point() else t
 
         aliases: dict[str, torch.Tensor] = {}
-        state = W.gather(model_plan, ckpt.keys(), read, shapes, kept=aliases)
+        state = W.gather(model_plan, keys, read, shapes, kept=aliases)
     for name in relaid:  # each row-major copy is freed as its input-major one is made
         state[name] = state[name].t().contiguous().t()
     tied = W.ties(model_plan)
@@ -1073,4 +1080,21 @@ def load(
         reporter=reporter,
         aliases=aliases,
         generation_config=generation,
+        spelled=spelled,
     )
+
+
+def respell(keys, spellings) -> dict[str, str]:
+    """The checkpoint keys written in another spelling (`key_spellings`): the key each stands for ->
+    the key as written. A checkpoint holding both spellings of one key is refused, naming both."""
+    spelled: dict[str, str] = {}
+    present = set(keys)
+    for key in sorted(present):
+        for spelling in spellings:
+            if spelling.written in key:
+                spelled[key.replace(spelling.written, spelling.reads_as)] = key
+                break
+    both = sorted(f"{written} and {key}" for key, written in spelled.items() if key in present)
+    if both:
+        raise W.CheckpointError("checkpoint holds one tensor under two spellings: " + ", ".join(both))
+    return spelled

@@ -75,10 +75,16 @@ def _draw_vectors(model: torch.nn.Module, seed: int) -> None:
     weight about 1 +- 0.1), and a shared parameter stays shared. A norm weight of
     several dimensions (Cohere's, one row per head) gets its noise too, so that its rows
     differ. So does a buffer the checkpoint holds (GLM-4.5's expert selection bias, zeros
-    as built), after the parameters."""
+    as built), after the parameters, except rotary frequencies (`inv_freq`, which ESM's
+    checkpoints hold): they follow from config.json, and noise would set the reference
+    against its own config."""
     gen = torch.Generator().manual_seed(seed + 1)
     saved = model.state_dict().keys()
-    buffers = [(name, b) for name, b in sorted(model.named_buffers()) if name in saved]
+    buffers = [
+        (name, b)
+        for name, b in sorted(model.named_buffers())
+        if name in saved and not name.endswith("inv_freq")
+    ]
     with torch.no_grad():
         for _, param in [*sorted(model.named_parameters()), *buffers]:
             constant = param.numel() > 1 and bool((param == param.flatten()[0]).all())

@@ -1684,6 +1684,26 @@ CASES = [
         message="'sinusoid' is for 'kind: sinusoidal' positions",
     ),
     Case(
+        "token-dropout-switched-by-an-int",
+        {
+            "bad.yaml": delta(
+                "embeddings: {token_dropout: {token: pad_token_id, ratio: 0.12, when: vocab_size}}\n"
+            )
+        },
+        path="embeddings.token_dropout.when",
+        line=BODY_LINE,
+        column=64,
+        message="'when' reads a bool size symbol; 'vocab_size' is int",
+    ),
+    Case(
+        "a-key-spelling-that-spells-nothing-new",
+        {"bad.yaml": delta("key_spellings:\n  - {written: LayerNorm.weight, reads_as: LayerNorm.weight}\n")},
+        path="key_spellings[0].written",
+        line=BODY_LINE + 1,
+        column=6,
+        message="'written' is another spelling: not empty, not 'reads_as'",
+    ),
+    Case(
         "a-misspelt-decoder-shift",
         {"bad.yaml": delta("decoder: {shift: last_kep}\n", extends="umt5")},
         path="decoder.shift",

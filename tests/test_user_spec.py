@@ -975,6 +975,22 @@ def rotary_bert_config(draw, heads: int, thetas: tuple[float, float], head_dim: 
     return rope_scaling(draw, config, heads)
 
 
+def esm_config(draw, heads: int) -> dict:
+    """ESM-2: rotary positions over an even head width, token dropout on or off; the mask token is
+    one of the low ids, which the drawn batches hold now and then."""
+    return {
+        "num_hidden_layers": draw(st.integers(1, 3)),
+        "num_attention_heads": heads,
+        "hidden_size": heads * 2 * draw(st.integers(2, 8)),
+        "intermediate_size": draw(st.integers(4, 48)),
+        "position_embedding_type": "rotary",
+        "rope_theta": draw(st.sampled_from([10000.0, 1000.0])),
+        "mask_token_id": draw(st.sampled_from([2, 3])),
+        "token_dropout": draw(st.booleans()),
+        "layer_norm_eps": draw(st.sampled_from([1e-5, 1e-12])),
+    }
+
+
 def nomic_bert_config(draw, heads: int) -> dict:
     return rotary_bert_config(draw, heads, (1000.0, 10000.0)) | {
         "hidden_act": draw(st.sampled_from(["silu", "gelu"])),
@@ -1341,6 +1357,7 @@ SPECS = {
     "megatron_bert": UserSpec(megatron_bert_config, "hidden_act", "gelu", 0),
     "ernie": UserSpec(ernie_config, "hidden_act", "gelu", 0),
     "nomic_bert": UserSpec(nomic_bert_config, "hidden_act", "silu", 0),
+    "esm": UserSpec(esm_config, None, "gelu", 1),  # its reference has no activation key
     "gte": UserSpec(gte_config, "hidden_act", "gelu", 1),
     "jina_embeddings_v3": UserSpec(jina_embeddings_v3_config, "hidden_act", "gelu", 1),
     "eurobert": UserSpec(eurobert_config, "hidden_act", "silu", 0),
@@ -1491,6 +1508,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
                 )
                 for name in ("nomic_bert", "eurobert", "gte")
             },
+            "esm": sorted(["base", "masked_lm", "sequence_classification", "token_classification"]),
             "jina_embeddings_v3": sorted(
                 ["base", "masked_lm", *encoder[2:5]]
             ),  # no causal LM, multiple choice
@@ -2483,3 +2501,66 @@ def test_a_dense_layers_copy_of_the_expert_output_norm_is_accepted_and_dropped()
     with tempfile.TemporaryDirectory() as out:
         model.save_pretrained(out)
         assert extra not in load_file(Path(out) / "model.safetensors")
+
+
+def test_esm_scales_each_sequence_by_its_share_of_mask_tokens() -> None:
+    """Token dropout at inference: rows with different shares of mask tokens, and padding (whose
+    embeddings enter the layers as zeros, whatever its ids), equal the reference at every position; packed rows, whose
+    sequences share a row, equal each sequence alone (the share is each sequence's own)."""
+    ir = load_arch(FIXTURES / "esm.yaml")
+    config = {"vocab_size": 33, "mask_token_id": 32, "token_dropout": True, "pad_token_id": 1}
+    ref = build_reference(ir, ir.head("masked_lm"), config)
+    model = archgen.load(save(ref), spec=FIXTURES / "esm.yaml")
+    ids = torch.randint(4, 30, (3, 10), generator=torch.Generator().manual_seed(0))
+    mask = torch.ones_like(ids)
+    ids[0, [2, 5]] = 32  # 2 of 10 masked
+    ids[1, 1], ids[1, 7:], mask[1, 7:] = 32, 1, 0  # 1 of 7 kept tokens masked, then padding
+    mask[2, 8:] = 0  # padding slots that hold tokens: their embeddings enter the layers as zeros
+    with torch.no_grad():
+        expected = ref(input_ids=ids, attention_mask=mask).logits
+    torch.testing.assert_close(model(ids, mask)["logits"], expected, atol=1e-5, rtol=0)
+    sequences = [ids[0].tolist(), ids[1, :7].tolist(), ids[2, :4].tolist()]
+    packed = model.run_batch(sequences, pack=True, batch_tokens=64)
+    for sequence, out in zip(sequences, packed):
+        alone = model(torch.tensor([sequence]), torch.ones(1, len(sequence), dtype=torch.long))["logits"][0]
+        torch.testing.assert_close(out["logits"], alone, atol=1e-5, rtol=0)
+    config["token_dropout"] = False  # off: mask tokens embed as any other
+    ref = build_reference(ir, ir.head("masked_lm"), config)
+    with torch.no_grad():
+        expected = ref(input_ids=ids, attention_mask=mask).logits
+    model = archgen.load(save(ref), spec=FIXTURES / "esm.yaml")
+    torch.testing.assert_close(model(ids, mask)["logits"], expected, atol=1e-5, rtol=0)
+
+
+def test_esm_reads_layer_norm_weights_in_either_spelling_and_writes_them_as_read(tmp_path: Path) -> None:
+    """`transformers` 5 writes ESM's `LayerNorm` weights as `gamma`/`beta`; older checkpoints as
+    `weight`/`bias`. Both load to the same model, each exports in its own spelling, and a checkpoint
+    with both spellings of one tensor is refused, naming both."""
+    ir = load_arch(FIXTURES / "esm.yaml")
+    source = save(build_reference(ir, ir.head("masked_lm"), {}))
+    tensors = load_file(source / "model.safetensors")
+    assert any(k.endswith("LayerNorm.gamma") for k in tensors)
+    renamed = {
+        k.replace("LayerNorm.gamma", "LayerNorm.weight").replace("LayerNorm.beta", "LayerNorm.bias"): v
+        for k, v in tensors.items()
+    }
+    older = tmp_path / "older"
+    older.mkdir()
+    (older / "config.json").write_text((source / "config.json").read_text())
+    save_file(renamed, str(older / "model.safetensors"), metadata={"format": "pt"})
+    ids = torch.tensor([[5, 6, 7, 8]])
+    a = archgen.load(source, spec=FIXTURES / "esm.yaml")
+    b = archgen.load(older, spec=FIXTURES / "esm.yaml")
+    torch.testing.assert_close(a(ids)["logits"], b(ids)["logits"], atol=0, rtol=0)
+    for model, original in ((a, tensors), (b, renamed)):
+        out = tmp_path / f"out{len(list(tmp_path.iterdir()))}"
+        model.save_pretrained(out)
+        written = load_file(out / "model.safetensors")
+        assert sorted(written) == sorted(original)
+        assert all(torch.equal(written[k], original[k]) for k in original)
+    both = dict(tensors)
+    key = next(k for k in tensors if k.endswith("LayerNorm.gamma"))
+    both[key.replace("gamma", "weight")] = tensors[key].clone()
+    save_file(both, str(older / "model.safetensors"), metadata={"format": "pt"})
+    with pytest.raises(CheckpointError, match=f"{key} and {key.replace('gamma', 'weight')}"):
+        archgen.load(older, spec=FIXTURES / "esm.yaml")
