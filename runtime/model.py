@@ -380,6 +380,17 @@ class ArchgenModel:
                 raise InputError(
                     f"{name} must lie in [0, {bound}); got values in [{int(value.min())}, {int(value.max())}]"
                 )
+        dropout = s.embeddings.token_dropout
+        if dropout is not None and (dropout.when is None or self.sizes[dropout.when]):
+            # token dropout divides by each row's share of tokens that are not the mask token
+            kept = inputs["attention_mask"].bool()
+            only_masks = ((ids == self.sizes[dropout.token]) | ~kept).all(-1) & kept.any(-1)
+            if bool(only_masks.any()):
+                raise InputError(
+                    f"rows {only_masks.nonzero().flatten().tolist()} hold only the mask token "
+                    f"({self.sizes[dropout.token]}): token dropout scales a row by 1 / (1 - its share of "
+                    "mask tokens), infinite for them"
+                )
         has_cross = bool(self.head.spec.cross_attention_config) and self.flags.get("cross_attention", False)
         if has_cross and inputs.get("encoder_hidden_states") is None:
             # The reference silently skips cross-attention then; a decoder built to
