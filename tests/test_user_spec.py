@@ -975,6 +975,24 @@ def rotary_bert_config(draw, heads: int, thetas: tuple[float, float], head_dim: 
     return rope_scaling(draw, config, heads)
 
 
+def rembert_config(draw, heads: int) -> dict:
+    """BERT's draws with decoupled input and output embedding widths."""
+    return bert_config(draw, heads) | {
+        "input_embedding_size": draw(st.integers(4, 24)),
+        "output_embedding_size": draw(st.integers(4, 24)),
+    }
+
+
+def ctrl_config(draw, heads: int) -> dict:
+    return {
+        "n_layer": draw(st.integers(1, 3)),
+        "n_head": heads,
+        "n_embd": heads * draw(st.integers(2, 12)),  # the computed table takes an odd width too
+        "dff": draw(st.integers(4, 48)),
+        "n_positions": 32,
+    }
+
+
 def esm_config(draw, heads: int) -> dict:
     """ESM-2: rotary positions over an even head width, token dropout on or off; the mask token is
     one of the low ids, which the drawn batches hold now and then."""
@@ -1362,6 +1380,9 @@ SPECS = {
     "megatron_bert": UserSpec(megatron_bert_config, "hidden_act", "gelu", 0),
     "ernie": UserSpec(ernie_config, "hidden_act", "gelu", 0),
     "nomic_bert": UserSpec(nomic_bert_config, "hidden_act", "silu", 0),
+    "rembert": UserSpec(rembert_config, "hidden_act", "gelu", 0),
+    "bert_generation": UserSpec(bert_config, "hidden_act", "gelu", 0),
+    "ctrl": UserSpec(ctrl_config, None, "relu", 0),  # its reference has no activation key
     "esm": UserSpec(esm_config, None, "gelu", 1),  # its reference has no activation key
     "esm1b": UserSpec(esm1b_config, None, "gelu", 1),
     "gte": UserSpec(gte_config, "hidden_act", "gelu", 1),
@@ -1421,6 +1442,9 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
         offered
         == {
             "bert": sorted(["base", *encoder]),
+            "rembert": sorted(["base", *encoder]),
+            "bert_generation": sorted(["encoder_model", "causal_lm"]),
+            "ctrl": sorted(["encoder_model", "causal_lm", "sequence_classification"]),
             "distilbert": sorted(["encoder_model", *encoder[:1], *encoder[2:]]),  # no causal LM
             "electra": sorted(["encoder_model", *encoder, "replaced_token_detection"]),
             "xlm_roberta_xl": sorted(["base", *encoder]),
