@@ -132,7 +132,7 @@ def _stack_entries(
             continue
         in_layer = _r.in_layer(s, slot)
         relative = keys[slot]
-        full = prefix + (f"{layer_prefix}.{relative}" if in_layer else relative)
+        full = prefix + (_r.layer_key(layer_prefix, relative) if in_layer else relative)
         special = special_slot_entries(s, slot, full, relative, root, decoder=decoder)
         if special is not None:
             entries += special

@@ -1554,8 +1554,19 @@ def load_arch(path: Path | str) -> ArchIR:
                 "one key for q, k and v loads into one fused projection, which a bottleneck block does "
                 "not have: give them keys of their own",
             )
-    if "layer" in spec.keys and "{i}" not in spec.keys["layer"]:
+    if spec.keys.get("layer") == "":  # sublayers grouped by kind: each layer slot's key holds `{i}`
+        for slot, key in spec.keys.items():
+            if _in_layer_slot(slot) and key and "{i}" not in key:
+                err(("keys", slot), "with an empty 'layer' prefix, each layer slot's key must contain '{i}'")
+    elif "layer" in spec.keys and "{i}" not in spec.keys["layer"]:
         err(("keys", "layer"), "the layer prefix must contain '{i}' (the layer index)")
+    if spec.embeddings.zero_padding or spec.block.zero_padding:
+        where = ("embeddings", "zero_padding") if spec.embeddings.zero_padding else ("block", "zero_padding")
+        if spec.decoder is not None or any(h.spec.attention == "causal" for h in heads):
+            err(
+                where,
+                "zeroed padding is built for bidirectional stacks: no causal head, no 'decoder' section",
+            )
     _check_seq2seq_knobs(spec, heads, err, check_symbol)
 
     if spec.reference is not None and not diags:
@@ -1679,6 +1690,14 @@ def _check_shapes(spec: ArchSpec, heads: list[HeadIR], tiny: dict, merged: Locat
 
 
 # ------------------------------------- relative bias, FFN variants, encoder-decoder
+
+
+#: Slot prefixes whose checkpoint keys are relative to the layer prefix (`keys.layer`).
+IN_LAYER_SLOTS = ("attn", "cross", "ffn", "bottleneck")
+
+
+def _in_layer_slot(slot: str) -> bool:
+    return slot.startswith(IN_LAYER_SLOTS)
 
 
 def decoder_slots(spec: ArchSpec) -> dict[str, str]:

@@ -15,7 +15,7 @@ from pathlib import Path
 import jinja2
 
 from . import _seq2seq as _s2s
-from .lower import ArchIR, HeadIR, all_layers, backbone_slots
+from .lower import IN_LAYER_SLOTS, ArchIR, HeadIR, all_layers, backbone_slots
 from .schema import ArchSpec, Switch
 
 __all__ = ["render_module", "render_table", "format_source", "GENERATOR"]
@@ -981,7 +981,9 @@ def _slot_params(spec: ArchSpec, slot: str, kind: str) -> list[str]:
     return ["weight"]
 
 
-_IN_LAYER = ("attn", "cross", "ffn", "bottleneck")
+def layer_key(layer: str, key: str) -> str:
+    """A layer slot's checkpoint key under the layer prefix, which may be empty (XLM's lists)."""
+    return f"{layer}.{key}" if layer else key
 
 
 def in_layer(s: ArchSpec, slot: str) -> bool:
@@ -990,7 +992,7 @@ def in_layer(s: ArchSpec, slot: str) -> bool:
     rel = s.attention.relative_bias
     if slot == "attn.relative_bias" and rel is not None and rel.key_at == "backbone":
         return False
-    return slot.startswith(_IN_LAYER)
+    return slot.startswith(IN_LAYER_SLOTS)
 
 
 # Where a layer slot lives in the generated module when its path is not the slot itself.
@@ -1037,7 +1039,7 @@ def _placements(
     if slot == "pooler":
         on = _cond(s.pooler.dense)
         return [("pooler.dense", None, {"when": on} if on else {})]
-    if not slot.startswith(_IN_LAYER):
+    if not slot.startswith(IN_LAYER_SLOTS):
         return [(f"{root}.{slot}", None, {})]
     layer = f"{root}.layers.{{i}}."
     if slot.startswith("cross"):
@@ -1254,9 +1256,9 @@ def table_entries(ir: ArchIR, head: HeadIR) -> list[dict]:
 
     def key_of(slot: str) -> str:
         if slot.startswith("ffn_stack."):
-            return f"{prefix}{s.keys['layer']}.{s.keys['ffn_stack']}.{s.keys[slot]}"
-        if in_layer(s, slot):
-            return f"{prefix}{s.keys['layer']}.{s.keys[slot]}"
+            return f"{prefix}{layer_key(s.keys['layer'], s.keys['ffn_stack'])}.{s.keys[slot]}"
+        if in_layer(s, slot):  # an empty layer prefix: the slot's key holds `{i}` itself
+            return f"{prefix}{layer_key(s.keys['layer'], s.keys[slot])}"
         return prefix + s.keys[slot]
 
     for slot, kind in slots.items():

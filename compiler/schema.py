@@ -428,7 +428,8 @@ class EmbeddingsSpec(_Strict):
     zero_padding: bool = Field(
         False,
         description="The embeddings of padding (slots the attention mask drops) enter the layers as zeros "
-        "(ESM multiplies them by the mask); outputs at padding then match the reference's too.",
+        "(ESM multiplies them by the mask); outputs at padding then match the reference's too. For "
+        "bidirectional stacks: no causal head, no `decoder` section.",
     )
     padding_row: bool = Field(
         True,
@@ -1019,6 +1020,12 @@ class BlockSpec(_Strict):
         "`h = attn_norm(x)`, and there is no `ffn_norm` slot (Phi, GPT-J).",
     )
     final_norm: bool = Field(False, description="Apply the backbone's norm after the last layer.")
+    zero_padding: bool = Field(
+        False,
+        description="Padding (slots the attention mask drops) leaves every layer as zeros (XLM multiplies "
+        "each layer's output by the mask); outputs at padding then match the reference's too. For "
+        "bidirectional stacks, as `embeddings.zero_padding`.",
+    )
     first_attn_norm: bool = Field(
         True,
         description="With `placement: pre`: layer 0 norms its input before attention. `false`: layer 0's "
@@ -1425,7 +1432,9 @@ class ArchSpec(_Strict):
     )
     keys: dict[str, str] = Field(
         description="Checkpoint key (without `.weight`/`.bias`, relative to `base_prefix`) for each backbone "
-        "slot. `layer` is the layer prefix containing `{i}`; slots under a layer are relative to it. "
+        "slot. `layer` is the layer prefix containing `{i}`; slots under a layer are relative to it. An empty "
+        "`layer` says the checkpoint groups each kind of sublayer in a list of its own (XLM's "
+        "`attentions.{i}`, `ffns.{i}`): every layer slot's key then holds `{i}` itself. "
         "`attn.q`, `attn.k` and `attn.v` may name one key: it then holds the three concatenated, in that "
         "order (GPT-2's `c_attn`; with grouped-query attention, all queries, then the key heads, then the "
         "value heads, as Phi-3's `qkv_proj` and GPT-BigCode's multi-query `c_attn`). `ffn.gate` and `ffn.up` "

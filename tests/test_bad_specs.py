@@ -1704,6 +1704,23 @@ CASES = [
         message="'written' is another spelling: not empty, not 'reads_as'",
     ),
     Case(
+        "a-layer-slot-without-its-index-under-an-empty-layer-prefix",
+        {"bad.yaml": delta('keys: {layer: "", attn.q: attentions.q}\n')},
+        path="keys.attn.q",
+        line=BODY_LINE,
+        column=19,
+        message="with an empty 'layer' prefix, each layer slot's key must contain '{i}'",
+        count=13,  # and each of the family's twelve other layer slots
+    ),
+    Case(
+        "zeroed-padding-beside-a-causal-head",
+        {"bad.yaml": delta("block: {zero_padding: true}\n")},
+        path="block.zero_padding",
+        line=BODY_LINE,
+        column=9,
+        message="zeroed padding is built for bidirectional stacks: no causal head, no 'decoder' section",
+    ),
+    Case(
         "a-misspelt-decoder-shift",
         {"bad.yaml": delta("decoder: {shift: last_kep}\n", extends="umt5")},
         path="decoder.shift",

@@ -993,6 +993,18 @@ def ctrl_config(draw, heads: int) -> dict:
     }
 
 
+def xlm_config(draw, heads: int) -> dict:
+    return {
+        "n_layers": draw(st.integers(1, 3)),
+        "n_heads": heads,
+        "emb_dim": heads * draw(st.integers(2, 12)),
+        "layer_norm_eps": draw(st.sampled_from([1e-5, 1e-12])),
+        "pad_index": 2,
+        "dropout": 0.0,
+        "attention_dropout": 0.0,
+    }
+
+
 def esm_config(draw, heads: int) -> dict:
     """ESM-2: rotary positions over an even head width, token dropout on or off; the mask token is
     one of the low ids, which the drawn batches hold now and then."""
@@ -1384,6 +1396,8 @@ SPECS = {
     "bert_generation": UserSpec(bert_config, "hidden_act", "gelu", 0),
     "ctrl": UserSpec(ctrl_config, None, "relu", 0),  # its reference has no activation key
     "esm": UserSpec(esm_config, None, "gelu", 1),  # its reference has no activation key
+    "xlm": UserSpec(xlm_config, None, "gelu", 2),  # gelu_activation: a bool, held true by a constraint
+    "flaubert": UserSpec(xlm_config, None, "gelu", 2),
     "esm1b": UserSpec(esm1b_config, None, "gelu", 1),
     "gte": UserSpec(gte_config, "hidden_act", "gelu", 1),
     "jina_embeddings_v3": UserSpec(jina_embeddings_v3_config, "hidden_act", "gelu", 1),
@@ -1445,6 +1459,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
             "rembert": sorted(["base", *encoder]),
             "bert_generation": sorted(["encoder_model", "causal_lm"]),
             "ctrl": sorted(["encoder_model", "causal_lm", "sequence_classification"]),
+            **{name: sorted(["encoder_model", "masked_lm", *encoder[2:]]) for name in ("xlm", "flaubert")},
             "distilbert": sorted(["encoder_model", *encoder[:1], *encoder[2:]]),  # no causal LM
             "electra": sorted(["encoder_model", *encoder, "replaced_token_detection"]),
             "xlm_roberta_xl": sorted(["base", *encoder]),
