@@ -1,4 +1,6 @@
-"""Helpers for the T5-family tests: drawn configs, inputs and reference models for umt5 and mt5.
+"""Helpers for the encoder-decoder tests: drawn configs, inputs and reference models for umt5 and
+mt5, and the drawn batches, labels and comparisons the BART family's tests share
+(tests/test_bart_family.py).
 
 `umt5` has a relative bias table in every layer; `mt5` (a delta over it) only in layer 0,
 shared by all layers; `t5`, a spec outside specs/ (tests/fixtures/t5.yaml), is mT5 with an LM
@@ -180,3 +182,32 @@ def compare_seq2seq(ours, ref, other, what: str) -> None:
             )
         compared += 1
     assert compared >= 2, f"{what}: only {compared} outputs compared"
+
+
+def draw_seq2seq_inputs(data, config: dict, head: str) -> dict:
+    """A drawn batch for an encoder-decoder head: inputs (with equal eos counts for the classifier),
+    decoder inputs for the bare model (right-padded or not), and the head's labels."""
+    inputs = data.draw(t5_batch(config, eos_rows=head == "seq2seq_classification"), label="inputs")
+    gen = torch.Generator().manual_seed(data.draw(st.integers(0, 2**31 - 1), label="seed"))
+    target = data.draw(st.integers(1, 8), label="target_len")
+    if head == "seq2seq_model":
+        b = inputs["input_ids"].shape[0]
+        inputs["decoder_input_ids"] = torch.randint(0, config["vocab_size"], (b, target), generator=gen)
+        if data.draw(st.booleans(), label="decoder_mask"):  # right padding in the decoder
+            keep = torch.arange(target)[None, :] < torch.randint(1, target + 1, (b, 1), generator=gen)
+            inputs["decoder_attention_mask"] = keep.long()
+    inputs.update(seq2seq_labels(head, config, inputs, gen, target))
+    return inputs
+
+
+def assert_matches_both(model, ref, ref_sdpa, inputs: dict) -> None:
+    """The model's outputs (every hidden state included, and the loss where labels are given) agree
+    with the reference's eager and sdpa paths, each within the other's spread."""
+    with torch.no_grad():
+        expected = ref(**inputs, output_hidden_states=True)
+        expected_sdpa = ref_sdpa(**inputs, output_hidden_states=True)
+    ours = model(**inputs, output_hidden_states=True)
+    if any(k in inputs for k in ("labels", "start_positions")):
+        assert "loss" in ours
+    compare_seq2seq(ours, expected, expected_sdpa, "eager")
+    compare_seq2seq(ours, expected_sdpa, expected, "sdpa")

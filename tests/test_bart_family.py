@@ -21,7 +21,7 @@ from hypothesis import given
 from hypothesis import strategies as st
 from safetensors.torch import load_file
 from support import arch, save, spec_path
-from support_t5 import compare_seq2seq, seq2seq_labels, t5_batch
+from support_t5 import assert_matches_both, draw_seq2seq_inputs
 
 import archgen
 from archgen.runtime.reference import build_reference
@@ -100,26 +100,10 @@ def test_matches_reference(name: str, head: str, data) -> None:
     if head == "conditional_generation":
         tied = model.module.lm_head.weight is model.module.backbone.encoder.embeddings.word.weight
         assert tied == config["tie_word_embeddings"]
-    inputs = data.draw(t5_batch(config, eos_rows=head == "seq2seq_classification"), label="inputs")
-    gen = torch.Generator().manual_seed(data.draw(st.integers(0, 2**31 - 1), label="seed"))
-    target = data.draw(st.integers(1, 8), label="target_len")
-    if head == "seq2seq_model":
-        b = inputs["input_ids"].shape[0]
-        inputs["decoder_input_ids"] = torch.randint(0, config["vocab_size"], (b, target), generator=gen)
-        if data.draw(st.booleans(), label="decoder_mask"):  # right padding in the decoder
-            keep = torch.arange(target)[None, :] < torch.randint(1, target + 1, (b, 1), generator=gen)
-            inputs["decoder_attention_mask"] = keep.long()
-    inputs.update(seq2seq_labels(head, config, inputs, gen, target))
+    inputs = draw_seq2seq_inputs(data, config, head)
     if head == "conditional_generation" and arch(name).spec.decoder.shift == "last_kept":
         inputs["labels"][:, -1] = config["eos_token_id"]  # the decoder starts with it: kept in every row
-    with torch.no_grad():
-        expected = ref(**inputs, output_hidden_states=True)
-        expected_sdpa = ref_sdpa(**inputs, output_hidden_states=True)
-    ours = model(**inputs, output_hidden_states=True)
-    if any(k in inputs for k in ("labels", "start_positions")):
-        assert "loss" in ours
-    compare_seq2seq(ours, expected, expected_sdpa, "eager")
-    compare_seq2seq(ours, expected_sdpa, expected, "sdpa")
+    assert_matches_both(model, ref, ref_sdpa, inputs)
 
 
 def _prompts(seed: int, pad: int, vocab: int = 99) -> tuple[torch.Tensor, torch.Tensor]:

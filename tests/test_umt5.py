@@ -22,8 +22,9 @@ from support_t5 import (
     ATOL,
     T5_ARCHS,
     T5_HEADS,
+    assert_matches_both,
     compare_seq2seq,
-    seq2seq_labels,
+    draw_seq2seq_inputs,
     t5_batch,
     t5_configs,
     t5_reference,
@@ -45,24 +46,7 @@ def test_matches_reference(name: str, head: str, data) -> None:
     ref = t5_reference(name, head, config).double()
     ref_sdpa = t5_reference(name, head, config, attn="sdpa").double()
     model = archgen.load(save(ref), dtype=torch.float64, spec=spec_path(name))
-    inputs = data.draw(t5_batch(config, eos_rows=head == "seq2seq_classification"), label="inputs")
-    gen = torch.Generator().manual_seed(data.draw(st.integers(0, 2**31 - 1), label="seed"))
-    target = data.draw(st.integers(1, 8), label="target_len")
-    if head == "seq2seq_model":
-        b = inputs["input_ids"].shape[0]
-        inputs["decoder_input_ids"] = torch.randint(0, config["vocab_size"], (b, target), generator=gen)
-        if data.draw(st.booleans(), label="decoder_mask"):  # right padding in the decoder
-            keep = torch.arange(target)[None, :] < torch.randint(1, target + 1, (b, 1), generator=gen)
-            inputs["decoder_attention_mask"] = keep.long()
-    inputs.update(seq2seq_labels(head, config, inputs, gen, target))
-    with torch.no_grad():
-        expected = ref(**inputs, output_hidden_states=True)
-        expected_sdpa = ref_sdpa(**inputs, output_hidden_states=True)
-    ours = model(**inputs, output_hidden_states=True)
-    if any(k in inputs for k in ("labels", "start_positions")):
-        assert "loss" in ours
-    compare_seq2seq(ours, expected, expected_sdpa, "eager")
-    compare_seq2seq(ours, expected_sdpa, expected, "sdpa")
+    assert_matches_both(model, ref, ref_sdpa, draw_seq2seq_inputs(data, config, head))
 
 
 @pytest.mark.parametrize("name", T5_ARCHS)
