@@ -217,9 +217,13 @@ def ignore_entry(ign, prefix: str) -> dict:
 def lm_decoder_code(
     layer: HeadLayer, cur: str, vocab: str, word: str, width: str
 ) -> tuple[list[str], list[str]]:
-    """Constructor and forward lines of an `lm_decoder`, with the bias and tied-scale knobs."""
+    """Constructor and forward lines of an `lm_decoder`, with the bias (none, or switched) and tied-scale
+    knobs."""
     name = layer.name
-    init = [f"self.{name} = nn.Linear({cur}, {vocab}{'' if layer.bias else ', bias=False'})"]
+    bias = (
+        "" if layer.bias is True else f", bias=config.{layer.bias.switch}" if layer.bias else ", bias=False"
+    )
+    init = [f"self.{name} = nn.Linear({cur}, {vocab}{bias})"]
     if layer.scale_when_tied:
         init.append(
             "# Tied: the hidden state is scaled by width**-0.5 before the projection (T5); untied: 1."

@@ -1256,6 +1256,26 @@ def load_arch(path: Path | str) -> ArchIR:
             err(("ffn", "experts", "groups"), "group-limited routing needs both 'groups' and 'top_groups'")
         if spec.ffn.experts.group_score != "top_two" and spec.ffn.experts.groups is None:
             err(("ffn", "experts", "group_score"), "'group_score' scores the groups of 'groups': set it")
+        experts = spec.ffn.experts
+        if experts.scores == "sparsemixer":
+            if experts.jitter is None:
+                err(
+                    ("ffn", "experts", "jitter"), "'scores: sparsemixer' needs 'jitter' (a float size symbol)"
+                )
+            else:
+                check_symbol(("ffn", "experts", "jitter"), experts.jitter)
+            for on, knob in (
+                (experts.normalize is not False, "normalize"),
+                (experts.groups is not None, "groups"),
+                (experts.selection_bias is not None, "selection_bias"),
+            ):
+                if on:
+                    err(
+                        ("ffn", "experts", knob),
+                        f"'scores: sparsemixer' weighs its two experts as it chooses them: no '{knob}'",
+                    )
+        elif experts.jitter is not None:
+            err(("ffn", "experts", "jitter"), "'jitter' is for 'scores: sparsemixer'")
         if spec.ffn.experts.normalize_min and spec.ffn.experts.normalize is False:
             err(
                 ("ffn", "experts", "normalize_min"),
@@ -1619,6 +1639,17 @@ def _check_head(head: HeadIR, spec: ArchSpec, loc: tuple, err, check_symbol) -> 
                 check_symbol(lloc + ("out",), layer.out)
         if layer.op == "activation" and layer.fn is None:
             err(lloc, "an 'activation' layer needs 'fn'")
+        if isinstance(layer.bias, Switch):
+            if layer.op != "lm_decoder":
+                err(lloc + ("bias",), "a switched bias is built for an 'lm_decoder'")
+            else:
+                check_symbol(lloc + ("bias", "switch"), layer.bias.switch)
+                size = spec.sizes.get(layer.bias.switch)
+                if size is not None and size.kind != "bool":
+                    err(
+                        lloc + ("bias", "switch"),
+                        f"a bias switch reads a bool size symbol; {layer.bias.switch!r} is {size.kind}",
+                    )
         if layer.op in ("scale", "softcap"):
             if layer.by is None:
                 err(lloc, f"a {layer.op!r} layer needs 'by' (a float size symbol)")

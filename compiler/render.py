@@ -602,7 +602,9 @@ def _pipeline(
         elif layer.op == "bias":
             init.append(f"self.{layer.name} = nn.Parameter(torch.zeros(1, {cur}))  # stored (1, width)")
             body.append(f"{var} = {var} + self.{layer.name}")
-        elif layer.op == "lm_decoder" and (not layer.bias or layer.scale_when_tied or layer.scale_when):
+        elif layer.op == "lm_decoder" and (
+            layer.bias is not True or layer.scale_when_tied or layer.scale_when
+        ):
             lm_init, lm_body = _s2s.lm_decoder_code(layer, cur, f"config.{s.vocab}", word_weight, width)
             init += lm_init
             body += [line.replace("x = ", f"{var} = ", 1).replace("(x", f"({var}", 1) for line in lm_body]
@@ -1284,8 +1286,13 @@ def table_entries(ir: ArchIR, head: HeadIR) -> list[dict]:
                 entries.append(
                     {"op": "rename", "param": f"{layer.name}.{p}", "key": f"{head.keys[layer.name]}.{p}"}
                 )
-        elif layer.op == "lm_decoder" and not layer.bias:
+        elif layer.op == "lm_decoder" and layer.bias is not True:
             entries += _s2s.lm_decoder_entries(layer, head, "backbone.embeddings.word.weight")
+            if isinstance(layer.bias, Switch):  # its own bias, where config.json switches it on
+                key = f"{head.keys[layer.name]}.bias"
+                entries.append(
+                    {"op": "rename", "param": f"{layer.name}.bias", "key": key, **bias_when(layer.bias)}
+                )
         elif layer.op == "lm_decoder":
             # Tied: the weight is the word embedding and the bias sits at `<name>.bias`
             # (the decoder's own `.bias` key is the same tensor). Untied: the decoder

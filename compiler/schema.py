@@ -823,11 +823,19 @@ class ExpertsSpec(_Strict):
     shared: SharedExpertSpec | None = Field(
         None, description="An expert every token goes through besides the routed ones (see SharedExpertSpec)."
     )
-    scores: Literal["softmax", "sigmoid"] = Field(
+    scores: Literal["softmax", "sigmoid", "sparsemixer"] = Field(
         "softmax",
         description="Each expert's score from the router's logits, in fp32: `softmax` over the experts "
         "(Mixtral), or the `sigmoid` of its own logit (GLM-4.5's, DeepSeek-V3's). The chosen experts are "
-        "weighted by their scores.",
+        "weighted by their scores. `sparsemixer` (PhiMoE's routing at inference, two experts): the best "
+        "expert, weighted by its softmax among the experts whose logit l is within `2 * jitter` of the "
+        "best logit m, relatively (`(m - l) / max(|l|, m) <= 2 * jitter`); then the best of the rest, "
+        "weighted likewise against the second best logit. Not normalized, without groups or a "
+        "selection bias.",
+    )
+    jitter: str | None = Field(
+        None,
+        description="For `scores: sparsemixer`: the float size symbol of its `jitter` (`router_jitter_noise`).",
     )
     selection_bias: SelectionBiasSpec | None = Field(
         None,
@@ -1174,7 +1182,11 @@ class HeadLayer(_Strict):
     fn: Activation | Literal["model"] | None = Field(
         None, description="For `activation`: the function, or `model` for the FFN's activation."
     )
-    bias: bool = Field(True, description="For `linear` and `lm_decoder`: carry a bias.")
+    bias: bool | Switch = Field(
+        True,
+        description="For `linear` and `lm_decoder`: carry a bias. For `lm_decoder`, a switch too: a bias of "
+        "its own only when config.json says so (PhiMoE's `lm_head_bias`).",
+    )
     by: str | None = Field(None, description="For `scale` and `softcap`: the float size symbol.")
     divide: bool = Field(False, description="For `scale`: divide by `by` instead of multiplying.")
     scale_when_tied: bool = Field(

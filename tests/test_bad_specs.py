@@ -42,6 +42,12 @@ def delta(body: str = "", *, name: str = "bad", extends: str = "roberta_family")
 
 FAMILY = (SPECS_DIR / "roberta_family.yaml").read_text(encoding="utf-8")
 
+# Mixtral and the user specs it extends (tests/fixtures), for cases that are deltas of them.
+MIXTRAL = {
+    f"{name}.yaml": (Path(__file__).parent / "fixtures" / f"{name}.yaml").read_text(encoding="utf-8")
+    for name in ("llama", "mistral", "mixtral")
+}
+
 
 def family_copy(old: str = "", new: str = "") -> str:
     """A full copy of ``roberta_family.yaml`` renamed to ``bad``, with ``old`` replaced by ``new``."""
@@ -1719,6 +1725,36 @@ CASES = [
         line=BODY_LINE,
         column=9,
         message="zeroed padding is built for bidirectional stacks: no causal head, no 'decoder' section",
+    ),
+    Case(
+        "a-sparse-mixer-without-its-jitter",
+        {
+            "bad.yaml": delta("ffn: {experts: {scores: sparsemixer, normalize: false}}\n", extends="mixtral"),
+            **MIXTRAL,
+        },
+        path="ffn.experts.jitter",
+        line=BODY_LINE,
+        column=7,
+        message="'scores: sparsemixer' needs 'jitter' (a float size symbol)",
+    ),
+    Case(
+        "a-switched-bias-on-a-linear-layer",
+        {
+            "bad.yaml": delta(
+                """\
+                heads:
+                  sequence_classification:
+                    layers:
+                      - {op: linear, name: score, out: num_labels, bias: {switch: attention_bias}}
+                """,
+                extends="llama",
+            ),
+            **MIXTRAL,
+        },
+        path="heads.sequence_classification.layers[0].bias",
+        line=BODY_LINE + 3,
+        column=52,
+        message="a switched bias is built for an 'lm_decoder'",
     ),
     Case(
         "a-misspelt-decoder-shift",

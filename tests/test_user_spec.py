@@ -440,6 +440,25 @@ def phi3_config(draw, heads: int) -> dict:
     return config
 
 
+def phimoe_config(draw, heads: int) -> dict:
+    """Mixtral's draws with two experts per token (the sparse mixer's), a jitter that lets one to all
+    of the other experts into each softmax, switched attention and LM head biases."""
+    config = mixtral_config(draw, heads)
+    config["rope_parameters"] = {
+        "rope_type": "default",
+        "rope_theta": config["rope_parameters"]["rope_theta"],
+    }
+    count = draw(st.integers(2, 6))
+    return config | {
+        "num_local_experts": count,
+        "num_experts_per_tok": 2,
+        "router_jitter_noise": draw(st.sampled_from([0.01, 0.3, 5.0])),
+        "attention_bias": draw(st.booleans()),
+        "lm_head_bias": draw(st.booleans()),
+        "tie_word_embeddings": False,
+    }
+
+
 def starcoder2_config(draw, heads: int) -> dict:
     return mistral_config(draw, heads) | {"hidden_act": draw(st.sampled_from(["gelu_pytorch_tanh", "silu"]))}
 
@@ -1342,6 +1361,7 @@ SPECS = {
     "qwen2": UserSpec(qwen2_config, "hidden_act", "silu", 0),
     "mistral": UserSpec(mistral_config, "hidden_act", "silu", 0),
     "mixtral": UserSpec(mixtral_config, "hidden_act", "silu", 0),
+    "phimoe": UserSpec(phimoe_config, "hidden_act", "silu", 0),
     "olmo": UserSpec(olmo_config, "hidden_act", "silu", 1),
     "olmoe": UserSpec(olmoe_config, "hidden_act", "silu", 0),
     "qwen3_moe": UserSpec(qwen3_moe_config, "hidden_act", "silu", 0),
@@ -1459,6 +1479,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
             "rembert": sorted(["base", *encoder]),
             "bert_generation": sorted(["encoder_model", "causal_lm"]),
             "ctrl": sorted(["encoder_model", "causal_lm", "sequence_classification"]),
+            "phimoe": sorted(["encoder_model", "causal_lm", "sequence_classification"]),
             **{name: sorted(["encoder_model", "masked_lm", *encoder[2:]]) for name in ("xlm", "flaubert")},
             "distilbert": sorted(["encoder_model", *encoder[:1], *encoder[2:]]),  # no causal LM
             "electra": sorted(["encoder_model", *encoder, "replaced_token_detection"]),
@@ -2623,3 +2644,20 @@ def test_esm_reads_layer_norm_weights_in_either_spelling_and_writes_them_as_read
     save_file(both, str(older / "model.safetensors"), metadata={"format": "pt"})
     with pytest.raises(CheckpointError, match=f"{key} and {key.replace('gamma', 'weight')}"):
         archgen.load(older, spec=FIXTURES / "esm.yaml")
+
+
+def test_phimoe_refuses_a_scaled_rope_it_does_not_build(tmp_path: Path) -> None:
+    """PhiMoE's scaled RoPE multiplies cos and sin by config.json's own mscales: a checkpoint that
+    asks for one is refused by name, whether config.json writes `rope_parameters` or the older
+    `rope_scaling`."""
+    ir = load_arch(FIXTURES / "phimoe.yaml")
+    source = save(build_reference(ir, ir.head("causal_lm"), {}))
+    shutil.copy(source / "model.safetensors", tmp_path / "model.safetensors")
+    config = json.loads((source / "config.json").read_text())
+    for key in ("rope_parameters", "rope_scaling"):
+        edited = dict(config, **{key: {"rope_type": "longrope", "type": "longrope", "rope_theta": 10000.0}})
+        if key == "rope_scaling":
+            edited.pop("rope_parameters")
+        (tmp_path / "config.json").write_text(json.dumps(edited))
+        with pytest.raises(ValueError, match="rope_type: default"):
+            archgen.load(tmp_path, spec=FIXTURES / "phimoe.yaml")
