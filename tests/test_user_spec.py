@@ -2661,3 +2661,37 @@ def test_phimoe_refuses_a_scaled_rope_it_does_not_build(tmp_path: Path) -> None:
         (tmp_path / "config.json").write_text(json.dumps(edited))
         with pytest.raises(ValueError, match="rope_type: default"):
             archgen.load(tmp_path, spec=FIXTURES / "phimoe.yaml")
+
+
+def test_a_bias_layer_adds_its_row_to_an_encoder_heads_logits(tmp_path: Path) -> None:
+    """A `bias` head layer (BART's `final_logits_bias`) on a head that is not an encoder-decoder's: a
+    BERT masked LM whose checkpoint also holds a `(1, vocab)` row adds it to the reference's logits,
+    and writes it back as read."""
+    (tmp_path / "specs").mkdir()
+    shutil.copy(FIXTURES / "bert.yaml", tmp_path / "specs")  # the spec below extends it
+    spec = tmp_path / "specs" / "biased.yaml"
+    spec.write_text(
+        "spec_version: 1\nname: biased\nextends: bert\ntitle: Biased BERT\nmodel_types: [biased]\n"
+        "class_prefix: Bert\nheads:\n  masked_lm:\n    layers:\n"
+        "      - {op: linear, name: dense, out: hidden_size}\n"
+        "      - {op: activation, fn: model}\n"
+        "      - {op: norm, name: layer_norm}\n"
+        "      - {op: lm_decoder, name: decoder}\n"
+        "      - {op: bias, name: final_logits_bias}\n"
+        "    keys: {final_logits_bias: final_logits_bias}\n"
+    )
+    ir = load_arch(FIXTURES / "bert.yaml")
+    ref = build_reference(ir, ir.head("masked_lm"), {"hidden_act": "gelu"})
+    source = save(ref)
+    row = torch.randn(1, ref.config.vocab_size, generator=torch.Generator().manual_seed(0))
+    tensors = load_file(source / "model.safetensors") | {"final_logits_bias": row}
+    checkpoint = tmp_path / "checkpoint"
+    checkpoint.mkdir()
+    shutil.copy(source / "config.json", checkpoint / "config.json")
+    save_file(tensors, str(checkpoint / "model.safetensors"), metadata={"format": "pt"})
+    model = archgen.load(checkpoint, spec=spec)
+    ids = torch.tensor([[5, 6, 7, 8]])
+    with torch.no_grad():
+        expected = ref(input_ids=ids).logits + row
+    torch.testing.assert_close(model(ids)["logits"], expected, atol=1e-5, rtol=0)
+    assert_exports_as_read(model, checkpoint, tmp_path / "out")
