@@ -374,7 +374,8 @@ class _Request:
 
 
 def _token_ids(config: dict, key: str) -> list[int]:
-    """config.json's token id (or list of ids) at ``key``; empty where it is absent or null."""
+    """The token id (or list of ids) at ``key`` of a generation_config.json or config.json mapping;
+    empty where it is absent or null."""
     value = config.get(key)
     return [] if value is None else [value] if isinstance(value, int) else list(value)
 
