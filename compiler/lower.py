@@ -1138,6 +1138,11 @@ def load_arch(path: Path | str) -> ArchIR:
         err(("embeddings", "position", "alibi_positions"), "'alibi_positions' is for 'kind: alibi' positions")
     if emb.scale != "none" and (emb.trigram is not False or emb.transform is not False):
         err(("embeddings", "scale"), "a scaled word embedding is built without 'trigram' or 'transform'")
+    if not emb.transform_bias and emb.transform is False:
+        err(
+            ("embeddings", "transform_bias"),
+            "'transform_bias' says whether the transform has a bias; set 'transform'",
+        )
     if emb.transform_at == "sum":
         if emb.transform is False:
             err(("embeddings", "transform_at"), "'transform_at: sum' places a transform; set 'transform'")

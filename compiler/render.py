@@ -959,6 +959,8 @@ def _slot_bias(spec: ArchSpec, slot: str) -> bool | Switch:
         return spec.attention.bias
     if slot == "ffn.router":
         return spec.ffn.experts.router_bias
+    if slot == "embeddings.transform":
+        return spec.embeddings.transform_bias
     if slot in ("ffn.shared_gate", "attn.gate"):
         return False
     if slot.startswith("ffn.") and slot.endswith(".down"):

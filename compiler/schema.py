@@ -393,6 +393,9 @@ class EmbeddingsSpec(_Strict):
         description="A linear map from `input_width` (3 * it with `trigram`) to `width`. A switch that is "
         "off keeps the weights, unused, as the reference does (unless it says `unused: false`).",
     )
+    transform_bias: bool = Field(
+        True, description="The `transform` projection has a bias (OPT-350m's `project_in` has none)."
+    )
     transform_at: Literal["words", "sum"] = Field(
         "words",
         description="Where `transform` applies. `words`: to the (trigram) word vectors, before token "

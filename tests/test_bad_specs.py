@@ -1757,6 +1757,14 @@ CASES = [
         message="a switched bias is built for an 'lm_decoder'",
     ),
     Case(
+        "a-transform-bias-without-a-transform",
+        {"bad.yaml": delta("embeddings: {transform_bias: false}\n")},
+        path="embeddings.transform_bias",
+        line=BODY_LINE,
+        column=14,
+        message="'transform_bias' says whether the transform has a bias; set 'transform'",
+    ),
+    Case(
         "a-misspelt-decoder-shift",
         {"bad.yaml": delta("decoder: {shift: last_kep}\n", extends="umt5")},
         path="decoder.shift",

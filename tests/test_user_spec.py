@@ -173,6 +173,16 @@ def opt_config(draw, heads: int) -> dict:
     }
 
 
+def opt_350m_config(draw, heads: int) -> dict:
+    """OPT's draws in OPT-350m's layout: post-norm layers, a word table narrower than the layers."""
+    config = opt_config(draw, heads)
+    return config | {
+        "do_layer_norm_before": False,
+        "word_embed_proj_dim": draw(st.integers(2, config["hidden_size"] - 1)),
+        "tie_word_embeddings": draw(st.booleans()),
+    }
+
+
 def biogpt_config(draw, heads: int) -> dict:
     return bert_config(draw, heads) | {"scale_embedding": draw(st.booleans())}
 
@@ -1355,6 +1365,7 @@ SPECS = {
     "distilbert": UserSpec(distilbert_config, "activation", "gelu", 0),
     "electra": UserSpec(electra_config, "hidden_act", "gelu", 0),
     "opt": UserSpec(opt_config, "activation_function", "relu", 1),
+    "opt_350m": UserSpec(opt_350m_config, "activation_function", "relu", 1),
     "gpt2": UserSpec(gpt2_config, "activation_function", "gelu_new", 0),
     "xlm_roberta_xl": UserSpec(bert_config, "hidden_act", "gelu", 1),
     "llama": UserSpec(llama_config, "hidden_act", "silu", 0),
@@ -1485,6 +1496,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
             "electra": sorted(["encoder_model", *encoder, "replaced_token_detection"]),
             "xlm_roberta_xl": sorted(["base", *encoder]),
             "opt": sorted(["encoder_model", "causal_lm", "sequence_classification", "question_answering"]),
+            "opt_350m": sorted(["causal_lm", "sequence_classification", "question_answering"]),
             "gptj": sorted(["encoder_model", "causal_lm", "sequence_classification", "question_answering"]),
             "albert": sorted(
                 ["base", *encoder[:1], "sentence_order_pretraining", *encoder[2:]]
