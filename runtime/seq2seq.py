@@ -83,6 +83,11 @@ def check_inputs(model: ArchgenModel, inputs: dict) -> None:
     if derived is None:
         source = {"labels": labels, "input_ids": ids}.get(model.head.spec.decoder_input)
         derived = source if isinstance(source, torch.Tensor) else None
+    if derived is not None and s.decoder.embeddings == "own" and derived.shape[1] > model.max_length:
+        raise InputError(
+            f"the decoder's input holds {derived.shape[1]} tokens; its position table admits at most "
+            f"{model.max_length}"
+        )
     if dec is None and derived is not None and s.decoder.shift == "last_kept":
         pad = model.sizes[s.pad_token]
         rows = ((derived == pad) | (derived == -100)).all(1).nonzero().flatten().tolist()
@@ -244,6 +249,12 @@ class _Request:
         if not isinstance(self.eos, int) or isinstance(self.eos, bool):
             raise InputError(f"an encoder-decoder head stops at one eos_token_id (an int), got {self.eos!r}")
         self.start = model.sizes[s.decoder.start_token]
+        if s.decoder.embeddings == "own" and max_new_tokens > model.max_length:
+            # the decoder reads the start token and each new token but the last, at positions 0..new - 1
+            raise InputError(
+                f"max_new_tokens ({max_new_tokens}) is past the decoder's position table, which admits "
+                f"{model.max_length} tokens"
+            )
         # The forced first and last tokens (BART's eos, mBART-50's target language), which the reference's
         # generate applies: from generation_config.json, or config.json where the checkpoint has none.
         # On a one-step request the last one wins, as the reference's processors run in this order.

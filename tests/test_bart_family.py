@@ -152,6 +152,22 @@ def test_rows_without_a_token_to_start_the_decoder_are_refused_before_compute() 
         model(ids, mask, labels=labels)
 
 
+@pytest.mark.parametrize("name", ["bart", "m2m_100"])
+def test_decoder_inputs_past_the_position_table_are_refused_before_compute(name: str) -> None:
+    """The decoder's own position table bounds its input and the tokens it generates: one past it is
+    an InputError before any compute, one within it runs."""
+    ref = _reference(name, "conditional_generation", {"max_position_embeddings": 16})
+    model = archgen.load(save(ref), spec=spec_path(name))
+    ids, mask = _prompts(0, ref.config.pad_token_id)
+    limit = model.max_length
+    with pytest.raises(archgen.runtime.InputError, match=f"admits at most {limit}"):
+        model(ids, mask, decoder_input_ids=torch.full((3, limit + 1), 5))
+    with pytest.raises(archgen.runtime.InputError, match=f"admits {limit} tokens"):
+        model.generate(ids, mask, max_new_tokens=limit + 1)
+    assert model.generate(ids, mask, max_new_tokens=limit, eos_token_id=-1).shape == (3, limit + 1)
+    model(ids, mask, decoder_input_ids=torch.full((3, limit), 5))
+
+
 def test_forced_tokens_outside_the_vocabulary_are_refused_before_compute() -> None:
     ref = _reference("bart", "conditional_generation", {"forced_eos_token_id": 500})
     model = archgen.load(save(ref), spec=spec_path("bart"))
