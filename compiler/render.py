@@ -193,7 +193,8 @@ def _features(s: ArchSpec) -> list[str]:
     )
     lines = [
         f"norm: {_knob(s.norm.kind)}{'' if s.norm.affine else ' without parameters'}, {placement(s)}"
-        + (", final norm" if s.block.final_norm else ""),
+        + (", final norm" if s.block.final_norm else "")
+        + ("; padding zeroed after every layer" if s.block.zero_padding else ""),
         f"positions: {pos_text}",
         f"embeddings: word{token_text}"
         f"{' + position' if pos.kind in ('learned', 'sinusoidal') else ''}{', then norm' if s.embeddings.norm else ''}"
