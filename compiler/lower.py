@@ -1859,6 +1859,20 @@ def _check_seq2seq_knobs(spec: ArchSpec, heads: list[HeadIR], err, check_symbol)
                 err(("decoder", "keys"), f"no checkpoint key for decoder slot {slot!r}")
         if "layer" in dec.keys and "{i}" not in dec.keys["layer"]:
             err(("decoder", "keys", "layer"), "the layer prefix must contain '{i}' (the layer index)")
+        for knob, changed, needs in (
+            ("word_multiplier", not dec.word_multiplier, spec.embeddings.multiplier is not None),
+            ("norm_at", dec.norm_at != "sum", spec.embeddings.norm),
+        ):
+            if changed and (dec.embeddings != "own" or not needs):
+                err(
+                    ("decoder", knob),
+                    f"'{knob}' changes the decoder's own embeddings: set 'embeddings: own', "
+                    + (
+                        "and an 'embeddings.multiplier'"
+                        if knob == "word_multiplier"
+                        else "and 'embeddings.norm'"
+                    ),
+                )
         if dec.embeddings == "shared" and spec.embeddings.position.kind in ("learned", "sinusoidal"):
             err(
                 ("decoder", "embeddings"),

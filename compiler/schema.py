@@ -1153,6 +1153,16 @@ class DecoderSpec(_Strict):
         "non-padding token, its language code (mBART's `shift_tokens_right`); generation still starts "
         "with `start_token`.",
     )
+    word_multiplier: bool = Field(
+        True,
+        description="With `embeddings: own`: `false` leaves the decoder's word embeddings unmultiplied, "
+        "whatever `embeddings.multiplier` does to the encoder's (BlenderbotSmall's decoder).",
+    )
+    norm_at: Literal["sum", "words"] = Field(
+        "sum",
+        description="With `embeddings: own` and an embedding norm: `words` norms the decoder's word "
+        "embeddings before positions are added, not their sum (BlenderbotSmall's decoder).",
+    )
     embeddings: Literal["shared", "own"] = Field(
         "shared",
         description="`shared`: the decoder embeds its tokens with the encoder's embeddings module (T5: a "

@@ -1765,6 +1765,14 @@ CASES = [
         message="'transform_bias' says whether the transform has a bias; set 'transform'",
     ),
     Case(
+        "a-decoder-norm-placement-on-shared-embeddings",
+        {"bad.yaml": delta("decoder: {norm_at: words}\n", extends="umt5")},
+        path="decoder.norm_at",
+        line=BODY_LINE,
+        column=11,
+        message="'norm_at' changes the decoder's own embeddings: set 'embeddings: own', and 'embeddings.norm'",
+    ),
+    Case(
         "a-misspelt-decoder-shift",
         {"bad.yaml": delta("decoder: {shift: last_kep}\n", extends="umt5")},
         path="decoder.shift",

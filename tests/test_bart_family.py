@@ -26,7 +26,7 @@ import archgen
 from archgen.runtime.reference import build_reference
 
 #: The family's specs; each row names what its config draws differently.
-FAMILY = ["bart", "mbart", "plbart", "mvp", "blenderbot", "marian", "pegasus", "m2m_100"]
+FAMILY = ["bart", "mbart", "plbart", "mvp", "blenderbot", "blenderbot_small", "marian", "pegasus", "m2m_100"]
 
 
 def _heads(name: str) -> list[str]:
