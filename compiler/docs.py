@@ -19,6 +19,7 @@ _ORDER = [
     schema.EmbeddingsSpec,
     schema.PositionSpec,
     schema.RopeScalingSpec,
+    schema.LongRopeSpec,
     schema.AttentionSpec,
     schema.WindowLayersSpec,
     schema.RelativeBiasSpec,

@@ -23,7 +23,17 @@ from pydantic import BaseModel, ValidationError
 
 from ._source import Located, deep_merge, load_yaml
 from .errors import Diagnostic, SpecError, closest, format_path
-from .schema import SPEC_VERSION, ArchSpec, HeadLayer, HeadSpec, IgnoredKey, NormKind, SizeSpec, Switch
+from .schema import (
+    SPEC_VERSION,
+    ArchSpec,
+    HeadLayer,
+    HeadSpec,
+    IgnoredKey,
+    LongRopeSpec,
+    NormKind,
+    SizeSpec,
+    Switch,
+)
 
 __all__ = [
     "SPECS_DIR",
@@ -1106,6 +1116,11 @@ def load_arch(path: Path | str) -> ArchIR:
             err(("embeddings", "position", "scaling"), "'scaling' is for 'kind: rotary' positions")
         if len(set(emb.position.scaling.types)) != len(emb.position.scaling.types):
             err(("embeddings", "position", "scaling", "types"), "each scaling type once")
+        if "longrope" not in emb.position.scaling.types and emb.position.scaling.longrope != LongRopeSpec():
+            err(
+                ("embeddings", "position", "scaling", "longrope"),
+                "'longrope' is for a 'types' list with longrope",
+            )
         for alias, law in emb.position.scaling.aliases.items():
             if alias in emb.position.scaling.types or alias == "default":
                 err(("embeddings", "position", "scaling", "aliases", alias), f"{alias!r} is a law's own name")

@@ -172,6 +172,25 @@ class NormSpec(_Strict):
 RopeScalingType = Literal["linear", "llama3", "yarn", "longrope", "ntk_alpha"]
 
 
+class LongRopeSpec(_Strict):
+    """How a `longrope` law reads its parameters, where a reference departs from Phi-3's."""
+
+    factors: Literal["by_length", "short"] = Field(
+        "by_length",
+        description="`by_length`: a call whose largest position id reaches `original` rotates by the "
+        "`long_factor` frequencies, another by the `short_factor` ones (Phi-3). `short`: every call "
+        "rotates by the short ones (PhiMoE's reference computes its frequencies without the call's "
+        "length; `long_factor` must still be there, one per pair).",
+    )
+    scale: Literal["attention_factor", "mscale"] = Field(
+        "attention_factor",
+        description="What cos and sin are scaled by. `attention_factor`: the mapping's `attention_factor`, "
+        "else `sqrt(1 + log(factor) / log(original))` (Phi-3). `mscale`: the mapping's `short_mscale`, or "
+        "its `long_mscale` for a call whose largest position id reaches `original` (PhiMoE; both keys "
+        "required).",
+    )
+
+
 class RopeScalingSpec(_Strict):
     """RoPE scaling: how a checkpoint's config.json stretches rotary positions past the
     length it was pretrained at. Which law applies is the checkpoint's choice (its
@@ -226,6 +245,11 @@ class RopeScalingSpec(_Strict):
         {},
         description="Other `rope_type` values config.json may hold, each read as one of `types` (Phi-3: "
         "`{su: longrope, yarn: longrope}`, older names of its LongRoPE).",
+    )
+    longrope: LongRopeSpec = Field(
+        default_factory=LongRopeSpec,
+        description="For `longrope`: which frequencies a call rotates by and what scales cos and sin "
+        "(see LongRopeSpec); the default is Phi-3's LongRoPE.",
     )
     original_max: str | None = Field(
         None,

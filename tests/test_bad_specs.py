@@ -1069,6 +1069,34 @@ CASES = [
         hint="did you mean 'llama3'?",
     ),
     Case(
+        "longrope-knobs-without-longrope",
+        {
+            "bad.yaml": delta(
+                "sizes: {rp: {config: rope_parameters, kind: mapping}}\n"
+                "embeddings: {position: {scaling: {params: rp, types: [linear], longrope: {scale: mscale}}}}\n"
+            )
+        },
+        path="embeddings.position.scaling.longrope",
+        line=BODY_LINE + 1,
+        column=64,
+        message="'longrope' is for a 'types' list with longrope",
+        count=2,  # and learned positions take no scaling
+    ),
+    Case(
+        "longrope-scale-typo",
+        {
+            "bad.yaml": delta(
+                "sizes: {rp: {config: rope_parameters, kind: mapping}}\n"
+                "embeddings: {position: {kind: rotary, scaling: {params: rp, longrope: {scale: mscal}}}}\n"
+            )
+        },
+        path="embeddings.position.scaling.longrope.scale",
+        line=BODY_LINE + 1,
+        column=72,
+        message="expected one of 'attention_factor' or 'mscale', got 'mscal'",
+        hint="did you mean 'mscale'?",
+    ),
+    Case(
         "window-layers-without-a-window",
         {
             "bad.yaml": delta(

@@ -452,12 +452,16 @@ def phi3_config(draw, heads: int) -> dict:
 
 def phimoe_config(draw, heads: int) -> dict:
     """Mixtral's draws with two experts per token (the sparse mixer's), a jitter that lets one to all
-    of the other experts into each softmax, switched attention and LM head biases."""
+    of the other experts into each softmax, switched attention and LM head biases, and RoPE plain or
+    LongRoPE with its own cos and sin scales (short and long differ, as Phi-3.5-MoE's need not)."""
     config = mixtral_config(draw, heads)
-    config["rope_parameters"] = {
-        "rope_type": "default",
-        "rope_theta": config["rope_parameters"]["rope_theta"],
-    }
+    config["rope_parameters"] = {"rope_theta": config["rope_parameters"]["rope_theta"]}
+    config = rope_scaling(draw, config, heads, ("default", "longrope"))
+    if config["rope_parameters"]["rope_type"] == "longrope":
+        config["rope_parameters"] |= {
+            "short_mscale": 1.25,
+            "long_mscale": draw(st.sampled_from([1.25, 0.75])),
+        }
     count = draw(st.integers(2, 6))
     return config | {
         "num_local_experts": count,
@@ -2658,21 +2662,38 @@ def test_esm_reads_layer_norm_weights_in_either_spelling_and_writes_them_as_read
         archgen.load(older, spec=FIXTURES / "esm.yaml")
 
 
-def test_phimoe_refuses_a_scaled_rope_it_does_not_build(tmp_path: Path) -> None:
-    """PhiMoE's scaled RoPE multiplies cos and sin by config.json's own mscales: a checkpoint that
-    asks for one is refused by name, whether config.json writes `rope_parameters` or the older
-    `rope_scaling`."""
+def test_phimoe_longrope_scales_by_its_own_mscales(tmp_path: Path) -> None:
+    """PhiMoE's LongRoPE as its reference computes it, at lengths on both sides of the pretraining
+    length: the short factors always, cos and sin scaled by `short_mscale` or `long_mscale` by the
+    call's length. Its config.json may write `rope_parameters` or the older `rope_scaling`."""
     ir = load_arch(FIXTURES / "phimoe.yaml")
-    source = save(build_reference(ir, ir.head("causal_lm"), {}))
-    shutil.copy(source / "model.safetensors", tmp_path / "model.safetensors")
+    head_dim = 8
+    params = {
+        "rope_type": "longrope",
+        "rope_theta": 10000.0,
+        "original_max_position_embeddings": 6,
+        "short_factor": [1.0, 1.5, 4.0, 16.0],
+        "long_factor": [16.0, 4.0, 2.0, 1.0],
+        "short_mscale": 1.3,
+        "long_mscale": 0.7,
+    }
+    overrides = {"hidden_size": 2 * head_dim, "num_attention_heads": 2, "num_key_value_heads": 1}
+    reference = build_reference(ir, ir.head("causal_lm"), overrides | {"rope_parameters": params})
+    source = save(reference)
     config = json.loads((source / "config.json").read_text())
-    for key in ("rope_parameters", "rope_scaling"):
-        edited = dict(config, **{key: {"rope_type": "longrope", "type": "longrope", "rope_theta": 10000.0}})
-        if key == "rope_scaling":
-            edited.pop("rope_parameters")
-        (tmp_path / "config.json").write_text(json.dumps(edited))
-        with pytest.raises(ValueError, match="rope_type: default"):
-            archgen.load(tmp_path, spec=FIXTURES / "phimoe.yaml")
+    legacy = dict(config, rope_scaling=dict(params, type="longrope"))
+    legacy.pop("rope_parameters")
+    shutil.copy(source / "model.safetensors", tmp_path / "model.safetensors")
+    (tmp_path / "config.json").write_text(json.dumps(legacy))
+    for checkpoint in (source, tmp_path):
+        model = archgen.load(checkpoint, spec=FIXTURES / "phimoe.yaml")
+        for length in (4, 6, 7, 12):  # within, at and past the pretraining length
+            ids = torch.randint(
+                0, config["vocab_size"], (2, length), generator=torch.Generator().manual_seed(length)
+            )
+            with torch.no_grad():
+                expected = reference(input_ids=ids).logits
+            torch.testing.assert_close(model(ids)["logits"], expected, atol=1e-5, rtol=1e-5)
 
 
 def test_a_bias_layer_adds_its_row_to_an_encoder_heads_logits(tmp_path: Path) -> None:
