@@ -1493,8 +1493,8 @@ def load_arch(path: Path | str) -> ArchIR:
         if not spelling.written or spelling.written == spelling.reads_as:
             err(("key_spellings", n, "written"), "'written' is another spelling: not empty, not 'reads_as'")
     for n, ign in enumerate(spec.ignore):
-        if ign.prefix and (ign.same_as or ign.keep):
-            err(("ignore", n, "prefix"), "a 'prefix' drops every key it starts: not with 'same_as' or 'keep'")
+        if ign.prefix and ign.same_as:
+            err(("ignore", n, "prefix"), "a 'prefix' accepts every key it starts: not with 'same_as'")
         if ign.prefix:
             for name in re.findall(r"\{(\w+)\}", ign.key):
                 if name != "i":

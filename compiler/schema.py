@@ -1133,7 +1133,9 @@ class IgnoredKey(_Strict):
         description="`key` is a prefix: every checkpoint key that starts with it is dropped, however "
         "many there are, none included (multi-token prediction layers the model never runs, Mellum's "
         "`mtp.`, as `transformers` drops them); `{symbol}` in it is an int size's value (GLM-4.5's "
-        "`layers.{num_layers}.`, the layer stored after the last). Not with `same_as` or `keep`.",
+        "`layers.{num_layers}.`, the layer stored after the last), `{i}` each layer. With `keep`, each "
+        "such key is kept and written back (a decoder-only BART's unused cross-attention, "
+        "`layers.{i}.encoder_attn`). Not with `same_as`.",
     )
 
 

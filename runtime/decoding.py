@@ -17,7 +17,7 @@ from collections.abc import Iterator
 
 import torch
 
-__all__ = ["SYNC_EVERY", "Step", "collect", "until_finished"]
+__all__ = ["SYNC_EVERY", "Step", "collect", "force", "until_finished"]
 
 #: Steps between two host reads of the stopping flag when generating a whole batch.
 SYNC_EVERY = 8
@@ -48,6 +48,14 @@ def collect(
     done = list(until_finished(steps, every))
     sequences = torch.cat([prefix] + [token[:, None] for token, _ in done], dim=1)
     return (sequences, [logits for _, logits in done]) if output_scores else sequences
+
+
+def force(scores: torch.Tensor, ids: list[int]) -> torch.Tensor:
+    """``scores`` (batch, vocab) of a step whose token is forced: every other token's -inf, the
+    forced ones' 0 (the reference's forced-token processors; several ids: the first wins a greedy pick)."""
+    forced = torch.full_like(scores, -float("inf"))
+    forced[:, ids] = 0
+    return forced
 
 
 def _settle(pending: list[Step]) -> tuple[list[tuple[torch.Tensor, torch.Tensor]], bool]:

@@ -44,7 +44,7 @@ from ..compiler.render import render_module, render_table
 from . import precision as P
 from . import weights as W
 from .artifacts import AotForward, default_cache_dir
-from .decoding import SYNC_EVERY, Step, collect, until_finished
+from .decoding import SYNC_EVERY, Step, collect, force, until_finished
 from .memory import reuse_freed_memory
 from .orientation import WEIGHT_FIRST_ROWS, weight_first_layers
 from .packed import kernels_available, pack_linears, packable, unpacked_weights
@@ -565,6 +565,28 @@ class ArchgenModel:
 
     # ---------------------------------------------------------- generation
 
+    def forced_tokens(self, steps: int, first: bool) -> dict[int, list[int]]:
+        """``{step: token ids}``: the tokens the reference's ``generate`` forces in a request of
+        ``steps`` new tokens, read from generation_config.json, or config.json where the checkpoint
+        has none. ``forced_eos_token_id`` at the last step (BART's eos); ``forced_bos_token_id`` at
+        the first where ``first`` (mBART-50's target language: the reference forces it when the
+        sequence so far is one token, an encoder-decoder's start token or a one-token prompt). On a
+        one-step request the last one wins, as the reference's processors run in this order."""
+        settings = self.generation_config or self.config
+        forced: dict[int, list[int]] = {}
+        vocab = self.sizes[self.ir.spec.vocab]
+        for step, key in ((0 if first else None, "forced_bos_token_id"), (steps - 1, "forced_eos_token_id")):
+            value = settings.get(key)
+            ids = [] if value is None else [value] if isinstance(value, int) else list(value)
+            if step is None or not ids:
+                continue
+            if not all(isinstance(i, int) and not isinstance(i, bool) and 0 <= i < vocab for i in ids):
+                raise InputError(
+                    f"the checkpoint's {key} {ids} holds ids outside the vocabulary (0..{vocab - 1})"
+                )
+            forced[step] = ids
+        return forced
+
     def generate(
         self,
         input_ids: torch.Tensor,
@@ -764,6 +786,7 @@ class ArchgenModel:
             later = positions[:, -1:] + torch.arange(1, max_new_tokens, dtype=positions.dtype)  # (b, n - 1)
             step_positions = later.T.contiguous()[:, :, None].unbind(0)
         step_slots = torch.arange(t, t + max_new_tokens - 1)[:, None].unbind(0)
+        forced = self.forced_tokens(max_new_tokens, first=t == 1)
         finished = torch.zeros((), dtype=torch.bool)  # stays false without an eos token
         done = torch.zeros(b, dtype=torch.bool)
         stops = torch.tensor(
@@ -780,6 +803,8 @@ class ArchgenModel:
         logits = self._method("forward", prefill, caches=True)(**prefill)["logits"][:, -1]
         decode = None  # found (or compiled) after the first token is out
         for step in range(max_new_tokens):
+            if step in forced:
+                logits = force(logits, forced[step])
             token = logits.argmax(-1)  # (b,)
             if eos_token_id is not None:
                 token = torch.where(done, pad, token)

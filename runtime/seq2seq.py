@@ -22,7 +22,7 @@ from typing import TYPE_CHECKING
 import torch
 import torch.nn.functional as F
 
-from .decoding import SYNC_EVERY, Step, collect, until_finished
+from .decoding import SYNC_EVERY, Step, collect, force, until_finished
 from .model import InputError
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -255,19 +255,8 @@ class _Request:
                 f"max_new_tokens ({max_new_tokens}) is past the decoder's position table, which admits "
                 f"{model.max_length} tokens"
             )
-        # The forced first and last tokens (BART's eos, mBART-50's target language), which the reference's
-        # generate applies: from generation_config.json, or config.json where the checkpoint has none.
-        # On a one-step request the last one wins, as the reference's processors run in this order.
-        settings = model.generation_config or model.config
-        self.forced: dict[int, list[int]] = {}
-        for position, key in ((0, "forced_bos_token_id"), (max_new_tokens - 1, "forced_eos_token_id")):
-            if ids := _token_ids(settings, key):
-                vocab = model.sizes[s.vocab]
-                if not all(isinstance(i, int) and 0 <= i < vocab for i in ids):
-                    raise InputError(
-                        f"the checkpoint's {key} {ids} holds ids outside the vocabulary (0..{vocab - 1})"
-                    )
-                self.forced[position] = ids
+        # the decoder's first step reads the start token alone: a forced first token applies there
+        self.forced = model.forced_tokens(max_new_tokens, first=True)
         self.steps = max_new_tokens
         self.num_beams = num_beams
         self.do_sample = do_sample
@@ -285,10 +274,8 @@ class _Request:
         keep = 2 if self.num_beams > 1 else 1
 
         def process(scores: torch.Tensor, position: int) -> torch.Tensor:
-            forced = self.forced.get(position)
-            if forced:  # every other token's score -inf, the forced ones' 0
-                scores = torch.full_like(scores, -float("inf"))
-                scores[:, forced] = 0
+            if position in self.forced:
+                scores = force(scores, self.forced[position])
             return _warp(scores, temperature, top_k, top_p, keep=keep) if self.do_sample else scores
 
         return process
@@ -382,13 +369,6 @@ class _Request:
 
 # The beam search below is the reference's (`GenerationMixin._beam_search`), vectorised over
 # (batch, beams); its helpers keep the reference's names so the two read side by side.
-
-
-def _token_ids(config: dict, key: str) -> list[int]:
-    """The token id (or list of ids) at ``key`` of a generation_config.json or config.json mapping;
-    empty where it is absent or null."""
-    value = config.get(key)
-    return [] if value is None else [value] if isinstance(value, int) else list(value)
 
 
 def _gather_beams(tensor: torch.Tensor, beam_indices: torch.Tensor) -> torch.Tensor:

@@ -28,7 +28,8 @@ named operation:
 * ``ignore``: a key the loader accepts and drops, with its reason; with ``same_as``
   it is a tied copy of another key, and must equal it; with ``prefix``, every key that
   starts with it (where ``{<size symbol>}`` is that size's value: GLM-4.5's multi-token
-  prediction layer, stored after the last layer);
+  prediction layer, stored after the last layer); with ``keep``, the tensors are kept
+  aside (``kept``) and written back on export, as read;
 * ``alias``: a key the reference keeps but does not use: the loader keeps its
   tensor aside (``kept``), and export writes it back as it was, or, when the
   checkpoint had none, as a copy of ``param``.
@@ -195,7 +196,10 @@ def gather(
     for e in p.entries:
         op = e["op"]
         if op == "ignore" and e.get("prefix"):  # every key that starts with it
-            used.update(k for k in keys if k.startswith(e["key"]))
+            starting = [k for k in keys if k.startswith(e["key"])]
+            used.update(starting)
+            if e.get("keep") and kept is not None:
+                kept.update((k, read(k)) for k in starting)
         elif op in ("ignore", "alias"):
             used.add(e["key"])
             if (op == "alias" or e.get("keep")) and kept is not None and e["key"] in keys:
@@ -324,6 +328,8 @@ def export(
             tensor = params[e["param"]].detach()
             tensor = _regroup(tensor, e["regroup"], back=True) if "regroup" in e else tensor
             out[e["key"]] = (tensor.t() if e.get("transpose") else tensor).contiguous()
+        elif e["op"] == "ignore" and e.get("keep") and e.get("prefix"):  # each key it kept, as read
+            out.update((k, t.contiguous()) for k, t in (kept or {}).items() if k.startswith(e["key"]))
         elif e["op"] == "ignore" and e.get("keep") and e["key"] in (kept or {}):  # as it was read
             out[e["key"]] = kept[e["key"]].contiguous()
         elif e["op"] == "alias":  # its own storage: safetensors refuses shared tensors

@@ -1288,12 +1288,16 @@ CASES = [
         count=2,  # and the family's heads may cross-attend, which experts are not built with
     ),
     Case(
-        "ignore-prefix-that-is-kept",
-        {"bad.yaml": delta("ignore:\n  - {key: mtp., prefix: true, keep: true, reason: never run}\n")},
+        "ignore-prefix-that-is-a-tied-copy",
+        {
+            "bad.yaml": delta(
+                "ignore:\n  - {key: mtp., prefix: true, same_as: lm_head.weight, reason: tied}\n"
+            )
+        },
         path="ignore[0].prefix",
         line=BODY_LINE + 1,
         column=17,
-        message="a 'prefix' drops every key it starts: not with 'same_as' or 'keep'",
+        message="a 'prefix' accepts every key it starts: not with 'same_as'",
     ),
     Case(
         "expert-groups-without-top-groups",

@@ -183,6 +183,22 @@ def opt_350m_config(draw, heads: int) -> dict:
     }
 
 
+def bart_causal_config(draw, heads: int) -> dict:
+    """A BART-family config.json for its decoder alone: the decoder's sizes (the encoder's as many layers,
+    which its reference sizes the KV cache by), the activation config.json picks, scaled words."""
+    layers = draw(st.integers(1, 3))
+    return {
+        "d_model": heads * draw(st.integers(1, 8)),
+        "decoder_layers": layers,
+        "encoder_layers": layers,
+        "decoder_attention_heads": heads,
+        "encoder_attention_heads": heads,
+        "decoder_ffn_dim": draw(st.integers(4, 48)),
+        "activation_function": draw(st.sampled_from(["gelu", "relu", "swish", "gelu_new"])),
+        "scale_embedding": draw(st.booleans()),
+    }
+
+
 def biogpt_config(draw, heads: int) -> dict:
     return bert_config(draw, heads) | {"scale_embedding": draw(st.booleans())}
 
@@ -1430,6 +1446,16 @@ SPECS = {
     "rembert": UserSpec(rembert_config, "hidden_act", "gelu", 0),
     "bert_generation": UserSpec(bert_config, "hidden_act", "gelu", 0),
     "ctrl": UserSpec(ctrl_config, None, "relu", 0),  # its reference has no activation key
+    # BART's family, each decoder alone; config.json picks the activation
+    "bart_causal": UserSpec(bart_causal_config, None, "gelu", 1),
+    "mbart_causal": UserSpec(bart_causal_config, None, "gelu", 1),
+    "plbart_causal": UserSpec(bart_causal_config, None, "gelu", 1),
+    "mvp_causal": UserSpec(bart_causal_config, None, "gelu", 1),
+    "blenderbot_causal": UserSpec(bart_causal_config, None, "gelu", 0),
+    "marian_causal": UserSpec(
+        bart_causal_config, None, "swish", 3
+    ),  # its default pad id lies past small vocabularies
+    "pegasus_causal": UserSpec(bart_causal_config, None, "gelu", 0),
     "esm": UserSpec(esm_config, None, "gelu", 1),  # its reference has no activation key
     "xlm": UserSpec(xlm_config, None, "gelu", 2),  # gelu_activation: a bool, held true by a constraint
     "flaubert": UserSpec(xlm_config, None, "gelu", 2),
@@ -1494,6 +1520,10 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
             "rembert": sorted(["base", *encoder]),
             "bert_generation": sorted(["encoder_model", "causal_lm"]),
             "ctrl": sorted(["encoder_model", "causal_lm", "sequence_classification"]),
+            **{
+                f"{name}_causal": ["causal_lm"]
+                for name in ("bart", "mbart", "plbart", "mvp", "blenderbot", "marian", "pegasus")
+            },
             "phimoe": sorted(["encoder_model", "causal_lm", "sequence_classification"]),
             **{name: sorted(["encoder_model", "masked_lm", *encoder[2:]]) for name in ("xlm", "flaubert")},
             "distilbert": sorted(["encoder_model", *encoder[:1], *encoder[2:]]),  # no causal LM
@@ -2694,6 +2724,28 @@ def test_phimoe_longrope_scales_by_its_own_mscales(tmp_path: Path) -> None:
             with torch.no_grad():
                 expected = reference(input_ids=ids).logits
             torch.testing.assert_close(model(ids)["logits"], expected, atol=1e-5, rtol=1e-5)
+
+
+def test_a_decoder_only_lm_forces_the_tokens_its_reference_forces() -> None:
+    """BART's decoder alone generates as its reference's `generate`, the forced tokens of its
+    generation_config.json included: the last token (`forced_eos_token_id`) in every request, the
+    first (`forced_bos_token_id`) only after a one-token prompt, as the reference forces it when the
+    sequence so far is one token; one step gets the last's."""
+    ir = load_arch(FIXTURES / "bart_causal.yaml")
+    ref = build_reference(ir, ir.head("causal_lm"), dict(ir.spec.reference.tiny), seed=2)
+    ref.generation_config.forced_bos_token_id = 7
+    ref.generation_config.forced_eos_token_id = 3
+    ref.generation_config.eos_token_id = None  # every requested token, none stopping a row
+    model = archgen.load(save(ref), spec=FIXTURES / "bart_causal.yaml")
+    for prompt in ([5], [5, 9, 11, 4]):
+        ids = torch.tensor([prompt])
+        for steps in (1, 6):
+            with torch.no_grad():
+                expected = ref.generate(input_ids=ids, max_new_tokens=steps, do_sample=False)
+            got = model.generate(ids, max_new_tokens=steps)
+            assert torch.equal(got, expected), (prompt, steps, got, expected)
+            assert got[0, -1] == 3
+            assert (got[0, len(prompt)] == 7) == (len(prompt) == 1 and steps > 1)
 
 
 def test_a_bias_layer_adds_its_row_to_an_encoder_heads_logits(tmp_path: Path) -> None:
