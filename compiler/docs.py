@@ -23,6 +23,7 @@ _ORDER = [
     schema.AttentionSpec,
     schema.WindowLayersSpec,
     schema.RelativeBiasSpec,
+    schema.DisentangledSpec,
     schema.FFNSpec,
     schema.ExpertsSpec,
     schema.FFNVariant,

@@ -389,7 +389,8 @@ def _expr_symbols(expr: str) -> list[str]:
 
 
 _ALLOWED = (
-    "+ - * / // **, `int(x)`, `sqrt(x)`, `log(x)`, comparisons, and/or/not, `A if C else B` and parentheses"
+    "+ - * / // **, `int(x)`, `sqrt(x)`, `log(x)`, comparisons, `in` and `not in`, and/or/not, "
+    "`A if C else B` and parentheses"
 )
 #: Functions a size expression may call: `int` truncates a float toward zero, as Python's
 #: does (Phi's `int(head_dim * partial_rotary_factor)`); `sqrt` is `math.sqrt` (BioGPT's
@@ -403,7 +404,23 @@ _CMP = {
     ast.LtE: lambda a, b: a <= b,
     ast.Gt: lambda a, b: a > b,
     ast.GtE: lambda a, b: a >= b,
+    ast.In: lambda a, b: a in b,  # an entry of a list symbol (`'c2p' in pos_att_type`), or a substring
+    ast.NotIn: lambda a, b: a not in b,
 }
+
+
+def _membership_lists(expr: str, wholes: dict[str, str]) -> set[str]:
+    """The list symbols ``expr`` reads only as the right side of `in` or `not in`."""
+    tree = ast.parse(expr, mode="eval")
+    right = {
+        id(side)
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Compare)
+        for op, side in zip(node.ops, node.comparators)
+        if isinstance(op, ast.In | ast.NotIn)
+    }
+    names = [n for n in ast.walk(tree) if isinstance(n, ast.Name) and wholes.get(n.id) == "list"]
+    return {n.id for n in names} - {n.id for n in names if id(n) not in right}
 
 
 def _expr_unsupported(expr: str) -> str | None:
@@ -560,6 +577,8 @@ def bind_sizes(sizes: dict[str, SizeSpec], config: dict[str, Any]) -> dict[str, 
             raise ValueError(
                 f"config.json has no {size.config!r} (needed for size {name!r}) and the spec gives no default"
             )
+        if size.kind == "list" and size.split and isinstance(value, str):  # one string, its entries joined
+            value = [entry.strip().lower() for entry in value.split(size.split)]
         if size.kind in ("mapping", "list"):
             if not isinstance(value, dict if size.kind == "mapping" else list):
                 raise ValueError(
@@ -672,6 +691,16 @@ def backbone_slots(spec: ArchSpec, *, cross_attention: bool = True) -> dict[str,
         slots |= {"attn.kv_a": "linear", "attn.kv_a_norm": "norm", "attn.kv_b": "linear", "attn.o": "linear"}
     if spec.attention.relative_bias is not None:
         slots["attn.relative_bias"] = "embedding"
+    disentangled = spec.attention.disentangled
+    if disentangled is not None:  # the shared position table, and each layer's projections of it
+        slots["rel_table"] = "embedding"
+        if disentangled.table_norm is not False:
+            slots["rel_table_norm"] = "norm"
+        if disentangled.shared_projections is not True:
+            if disentangled.c2p is not False:
+                slots["attn.pos_k"] = "linear"
+            if disentangled.p2c is not False:
+                slots["attn.pos_q"] = "linear"
     if spec.attention.qk_norm is not False:
         slots["attn.q_norm"] = "norm"
         slots["attn.k_norm"] = "norm"
@@ -820,6 +849,13 @@ def _size_refs(spec: ArchSpec) -> list[tuple[tuple, str]]:
         ]
     if spec.ffn.clamped_glu is not None:
         refs += [(("ffn", "clamped_glu", k), getattr(spec.ffn.clamped_glu, k)) for k in ("limit", "alpha")]
+    disentangled = spec.attention.disentangled
+    if disentangled is not None:
+        refs += [
+            (("attention", "disentangled", knob), getattr(disentangled, knob))
+            for knob in ("span", "buckets", "max_distance")
+            if getattr(disentangled, knob) is not None
+        ]
     latent = spec.attention.latent
     if latent is not None:
         refs += [
@@ -868,6 +904,12 @@ def switches(spec: ArchSpec) -> list[tuple[tuple, Switch]]:
         ]
     if spec.pooler is not None:
         knobs.append((("pooler", "dense"), spec.pooler.dense))
+    if spec.attention.disentangled is not None:
+        d = spec.attention.disentangled
+        knobs += [
+            (("attention", "disentangled", knob), getattr(d, knob))
+            for knob in ("c2p", "p2c", "shared_projections", "table_norm")
+        ]
     return [(loc, k) for loc, k in knobs if isinstance(k, Switch)]
 
 
@@ -904,6 +946,43 @@ def _check_latent(spec: ArchSpec, err: Callable, check_bool_symbol: Callable) ->
     for knob in ("rotary_layers", "theta_layers"):
         if getattr(position, knob) is not None:
             err(("embeddings", "position", knob), f"latent attention is built without '{knob}'")
+
+
+def _check_disentangled(spec: ArchSpec, heads: list[HeadIR], err: Callable) -> None:
+    """Disentangled attention: its bucket knobs, and what it is built without."""
+    d, attention = spec.attention.disentangled, spec.attention
+    where = ("attention", "disentangled")
+    if (d.buckets is None) != (d.max_distance is None):
+        err(
+            where + ("buckets" if d.max_distance is None else "max_distance",),
+            "'buckets' and 'max_distance' come together: log-spaced buckets reach 'max_distance'",
+        )
+    if d.c2p is False and d.p2c is False:
+        err(where, "disentangled attention adds 'c2p', 'p2c' or both: not neither")
+    if spec.decoder is not None or any(h.spec.attention == "causal" for h in heads):
+        err(
+            where,
+            "disentangled attention is built for bidirectional stacks: no causal head, no 'decoder' section",
+        )
+    if spec.embeddings.position.kind not in ("none", "learned"):
+        err(
+            ("embeddings", "position", "kind"),
+            "disentangled attention is built beside no positions or a learned table",
+        )
+    unbuilt = [
+        ("num_kv_heads", attention.num_kv_heads is not None),
+        ("latent", attention.latent is not None),
+        ("relative_bias", attention.relative_bias is not None),
+        ("softcap", attention.softcap is not None),
+        ("sinks", attention.sinks),
+        ("sliding_window", attention.sliding_window is not None),
+        ("qkv_layout", attention.qkv_layout != "stacked"),
+    ]
+    for knob, on in unbuilt:
+        if on:
+            err(("attention", knob), f"disentangled attention is built without '{knob}'")
+    if spec.block.bottleneck is not None or spec.block.layer_groups is not None:
+        err(where, "disentangled attention is built for plain layers: no bottleneck, no shared layers")
 
 
 def load_arch(path: Path | str) -> ArchIR:
@@ -1018,8 +1097,18 @@ def load_arch(path: Path | str) -> ArchIR:
             used = set(_expr_symbols(expr)) & set(wholes)
         except SyntaxError:
             continue  # reported with the expression
-        for sym in sorted(used):
-            err(loc, f"{sym!r} is a {wholes[sym]} symbol: expressions read numbers, booleans and strings")
+        for sym in sorted(used - _membership_lists(expr, wholes)):
+            err(
+                loc,
+                f"{sym!r} is a {wholes[sym]} symbol: expressions read numbers, booleans and strings "
+                "(a list only on the right of 'in' or 'not in')",
+            )
+    for name, size in spec.sizes.items():
+        if size.split is not None and (size.kind != "list" or not size.split):
+            err(
+                ("sizes", name, "split"),
+                "'split' reads a string into a list: a non-empty separator, kind: list",
+            )
     for loc, knob in switches(spec):
         check_symbol(loc + ("switch",), knob.switch)
         size = spec.sizes.get(knob.switch)
@@ -1607,6 +1696,15 @@ def load_arch(path: Path | str) -> ArchIR:
                 where,
                 "zeroed padding is built for bidirectional stacks: no causal head, no 'decoder' section",
             )
+    if spec.attention.disentangled is not None:
+        _check_disentangled(spec, heads, err)
+    if spec.attention.padded_queries != "attend" and (
+        spec.decoder is not None or any(h.spec.attention == "causal" for h in heads)
+    ):
+        err(
+            ("attention", "padded_queries"),
+            "'padded_queries' is built for bidirectional stacks: no causal head, no 'decoder' section",
+        )
     _check_seq2seq_knobs(spec, heads, err, check_symbol)
 
     if spec.reference is not None and not diags:

@@ -142,6 +142,35 @@ def placement(s: ArchSpec) -> str:
     return f"{s.block.placement}-norm" + ("" if s.block.first_attn_norm else " (layer 0 without `attn_norm`)")
 
 
+def _disentangled_text(d) -> str:
+    """Disentangled attention in words, for the generated docstrings."""
+    terms = [name for name in ("c2p", "p2c") if getattr(d, name) is not False]
+    switched = [
+        f"{name} when config `{getattr(d, name).switch}`"
+        for name in terms
+        if isinstance(getattr(d, name), Switch)
+    ]
+    return (
+        f", disentangled relative positions ({' and '.join(switched or terms)}) from a shared table of "
+        f"2 * `{d.span}` rows"
+        + (f", log-bucketed by `{d.buckets}`" if d.buckets else "")
+        + (
+            f", normed when config `{d.table_norm.switch}`"
+            if isinstance(d.table_norm, Switch)
+            else ", normed"
+            if d.table_norm
+            else ""
+        )
+        + (
+            f", projected by each layer's q and k when config `{d.shared_projections.switch}`"
+            if isinstance(d.shared_projections, Switch)
+            else ", projected by each layer's q and k"
+            if d.shared_projections
+            else ""
+        )
+    )
+
+
 def _features(s: ArchSpec) -> list[str]:
     pos = s.embeddings.position
     pos_text = {
@@ -240,6 +269,12 @@ def _features(s: ArchSpec) -> list[str]:
             + (" (after rotary positions)" if s.attention.qk_norm_at == "after_rotary" else "")
         )
         + (f", scores capped by `{s.attention.softcap}`" if s.attention.softcap else "")
+        + (_disentangled_text(s.attention.disentangled) if s.attention.disentangled else "")
+        + (
+            ", a padding slot's query blocked from every key"
+            if s.attention.padded_queries == "blocked"
+            else ""
+        )
         + (", a learned sink logit per head in the softmax" if s.attention.sinks else "")
         + (", the joined heads normed before the output projection" if s.attention.sub_norm else "")
         + (", the joined heads gated by `sigmoid(gate(x))`" if s.attention.output_gate else "")
@@ -737,6 +772,8 @@ def _per_layer_arg(s: ArchSpec, per_layer: bool) -> str:
     pos = s.embeddings.position
     if per_layer:
         return ", buckets"
+    if s.attention.disentangled is not None:
+        return ", rel"
     if pos.kind != "rotary":
         return ""
     if pos.theta_layers:  # each layer's theta's cos and sin, none for a theta of 0
@@ -755,6 +792,7 @@ def render_module(ir: ArchIR) -> str:
     rel = s.attention.relative_bias
     per_layer = rel is not None and rel.per_layer
     rotary = s.embeddings.position.kind == "rotary"
+    dis = s.attention.disentangled
     ffn_classes, ffn_variants = _s2s.ffn_classes(s)
     # what a layer's attention gets from the rotary module: cos and sin, and each position's
     # query scale where the spec has one
@@ -766,11 +804,16 @@ def render_module(ir: ArchIR) -> str:
         s=s,
         rel=rel,
         per_layer=per_layer,
+        dis=dis,
+        # layers project the table themselves (`attn.pos_k`, `attn.pos_q`) unless always shared
+        dis_own_projections=dis is not None and dis.shared_projections is not True,
         # the per-layer argument a layer passes to its attention: a bias table's buckets, or
         # rotary cos/sin (the two are exclusive, checked)
-        layer_arg=", buckets" if per_layer else ", rotary" if rotary else "",
+        layer_arg=", buckets" if per_layer else ", rotary" if rotary else ", rel" if dis else "",
         layer_param=", buckets: torch.Tensor"
         if per_layer
+        else ", rel: tuple[torch.Tensor, torch.Tensor]"
+        if dis
         else f", rotary: {rotary_type} | None"
         if rotary and (s.embeddings.position.rotary_layers or s.embeddings.position.theta_layers)
         else f", rotary: {rotary_type}"
@@ -1044,6 +1087,16 @@ def _placements(
     if slot == "pooler":
         on = _cond(s.pooler.dense)
         return [("pooler.dense", None, {"when": on} if on else {})]
+    dis = s.attention.disentangled
+    if slot in ("rel_table", "rel_table_norm"):  # the table's module
+        on = _cond(dis.table_norm) if slot == "rel_table_norm" else None
+        path = {"rel_table": "rel.table", "rel_table_norm": "rel.norm"}[slot]
+        return [(f"{root}.{path}", None, {"when": on} if on else {})]
+    if slot in ("attn.pos_k", "attn.pos_q"):  # each layer's projection of the table, unless shared
+        conds = {"when": _cond(dis.c2p if slot == "attn.pos_k" else dis.p2c)}
+        if isinstance(dis.shared_projections, Switch):
+            conds["unless"] = [dis.shared_projections.switch]
+        return [(f"{root}.layers.{{i}}.{slot}", None, {k: v for k, v in conds.items() if v})]
     if not slot.startswith(IN_LAYER_SLOTS):
         return [(f"{root}.{slot}", None, {})]
     layer = f"{root}.layers.{{i}}."

@@ -83,6 +83,13 @@ class SizeSpec(_Strict):
         description="config.json may hold a list at `config` (Llama 3's `eos_token_id`): the symbol is its "
         "first entry (an empty list reads as absent). Without it a list where a number is expected is refused.",
     )
+    split: str | None = Field(
+        None,
+        description="For a `list` symbol: config.json may write the list as one string, its entries "
+        'joined by this separator (DeBERTa\'s `pos_att_type: "p2c|c2p"`, `norm_rel_ebd: "layer_norm"`): '
+        "the string is split at it, each entry stripped of spaces and lower-cased, as the reference reads it. "
+        "A list is read as it is.",
+    )
     count_of: str | None = Field(
         None,
         description="Fallback: the symbol is the number of entries of this config.json mapping or list "
@@ -107,7 +114,8 @@ class SizeSpec(_Strict):
         "(a `fallback` to another symbol of its kind may follow), no expression reads it, and only "
         "`position.scaling.params` (a mapping), `attention.window_layers.types`, "
         "`position.rotary_layers.types`, `position.scaling.layer_types`, `ffn.experts.layers.skip` and `ffn.experts.layers.types` (lists) name one; `count_of` "
-        "counts a list's entries as a number.",
+        "counts a list's entries as a number. An expression reads a list only on the right of `in` or "
+        "`not in` (`'c2p' in pos_att_type`).",
     )
 
 
@@ -512,6 +520,53 @@ class RelativeBiasSpec(_Strict):
     )
 
 
+class DisentangledSpec(_Strict):
+    """DeBERTa-v2's disentangled attention: beside the content scores `q_i . k_j`, each pair of
+    query i and key j adds a content-to-position term `q_i . Pk[r]` (`c2p`) and a
+    position-to-content term `k_j . Pq[r]` (`p2c`), where `r` is the row of their relative
+    position `i - j` in a table of `2 * span` learned position embeddings shared by every layer
+    (slot `rel_table`, normed by `rel_table_norm` where `table_norm` says), projected to each
+    layer's keys `Pk` and queries `Pq` by the layer's own `attn.pos_k` and `attn.pos_q`, or by
+    its key and query projections (`shared_projections`). The row of a relative position `d` is
+    `clamp(bucket(d) + span, 0, 2 * span - 1)`: `bucket(d) = d` where `buckets` is unnamed or
+    not positive; otherwise distances within `buckets / 2` are exact and farther ones
+    log-spaced up to `max_distance`, computed as the reference does (`make_log_bucket_position`).
+    All three terms are scaled together by `attention.scale` (DeBERTa's
+    `1 / sqrt(head_dim * (1 + c2p + p2c))`, a size expression). Relative positions count slots,
+    so they hold inside packed rows. Bidirectional self-attention only (no causal head, no
+    `decoder`), multi-head (no `num_kv_heads`, `latent`, `relative_bias`, `softcap`, `sinks`),
+    without rotary positions."""
+
+    span: str = Field(
+        description="An int size symbol: half the table's rows (DeBERTa: `position_buckets` where "
+        "positive, else `max_relative_positions`, itself `max_position_embeddings` where below 1)."
+    )
+    buckets: str | None = Field(
+        None,
+        description="An int size symbol: the bucket count of log-spaced relative positions "
+        "(`position_buckets`); 0 or below: exact distances. Unnamed: exact distances.",
+    )
+    max_distance: str | None = Field(
+        None, description="With `buckets`: an int size symbol, the distance the log-spaced buckets reach."
+    )
+    c2p: bool | Switch = Field(
+        True, description="Add the content-to-position term (`'c2p' in pos_att_type`); a switch too."
+    )
+    p2c: bool | Switch = Field(
+        True, description="Add the position-to-content term (`'p2c' in pos_att_type`); a switch too."
+    )
+    shared_projections: bool | Switch = Field(
+        False,
+        description="Project the table by the layer's own key and query projections, biases included, "
+        "in place of `attn.pos_k` and `attn.pos_q` (`share_att_key`); a switch too.",
+    )
+    table_norm: bool | Switch = Field(
+        False,
+        description="Norm the table with a norm of the model's kind (slot `rel_table_norm`) before any "
+        "layer projects it (`norm_rel_ebd: layer_norm`); a switch too.",
+    )
+
+
 class LatentSpec(_Strict):
     """Multi-head latent attention (DeepSeek-V2/V3's MLA): keys and values come from a narrow latent.
 
@@ -726,6 +781,19 @@ class AttentionSpec(_Strict):
         None,
         description="A bucketed relative position bias in self-attention (slot `attn.relative_bias`); "
         "omit for none. Cross-attention never has one.",
+    )
+    disentangled: DisentangledSpec | None = Field(
+        None,
+        description="DeBERTa-v2's disentangled attention (see DisentangledSpec): relative position terms "
+        "from a shared table, computed from each layer's queries and keys. Default: none.",
+    )
+    padded_queries: Literal["attend", "blocked"] = Field(
+        "attend",
+        description="How a padding slot attends as a query in a bidirectional stack. `attend`: as any "
+        "other query, to the real keys. `blocked`: every key is blocked for it (DeBERTa's mask, the "
+        "padding mask times its transpose), so it attends uniformly over every slot, as the reference "
+        "whose masked scores are all dtype-min computes. Real tokens attend alike either way; only the "
+        "outputs at padding slots differ.",
     )
     latent: LatentSpec | None = Field(
         None,

@@ -1322,6 +1322,66 @@ CASES = [
         message="'{e}' is an expert's index: the FFN has no 'experts'",
     ),
     Case(
+        "list-symbol-read-outside-in",
+        {"bad.yaml": delta("sizes:\n  lt: {config: layer_types, kind: list}\n  n: {expr: lt + 1}\n")},
+        path="sizes.n.expr",
+        line=BODY_LINE + 2,
+        column=7,
+        message="'lt' is a list symbol: expressions read numbers, booleans and strings (a list only on the right of 'in' or 'not in')",
+    ),
+    Case(
+        "split-on-a-str-symbol",
+        {"bad.yaml": delta("sizes:\n  kinds: {config: pos_att_type, kind: str, split: '|'}\n")},
+        path="sizes.kinds.split",
+        line=BODY_LINE + 1,
+        column=44,
+        message="'split' reads a string into a list: a non-empty separator, kind: list",
+    ),
+    Case(
+        "disentangled-attention-beside-a-causal-head",
+        {
+            "bad.yaml": delta(
+                "attention: {disentangled: {span: max_positions, shared_projections: true}}\n"
+                "keys: {rel_table: encoder.rel_embeddings}\n"
+            )
+        },
+        path="attention.disentangled",
+        line=BODY_LINE,
+        column=13,
+        message="disentangled attention is built for bidirectional stacks: no causal head, no 'decoder' section",
+    ),
+    Case(
+        "disentangled-buckets-without-their-reach",
+        {
+            "bad.yaml": delta(
+                "attention: {disentangled: {span: max_positions, buckets: max_positions, shared_projections: true}}\n"
+                "keys: {rel_table: encoder.rel_embeddings}\n"
+            )
+        },
+        path="attention.disentangled.buckets",
+        line=BODY_LINE,
+        column=49,
+        message="'buckets' and 'max_distance' come together: log-spaced buckets reach 'max_distance'",
+        count=2,  # and the family's causal LM head
+    ),
+    Case(
+        "disentangled-term-typo",
+        {"bad.yaml": delta("attention: {disentangled: {span: max_positions, c2q: true}}\n")},
+        path="attention.disentangled.c2q",
+        line=BODY_LINE,
+        column=49,
+        message="unknown key 'c2q'",
+        hint="did you mean 'c2p'?",
+    ),
+    Case(
+        "padded-queries-blocked-beside-a-causal-head",
+        {"bad.yaml": delta("attention: {padded_queries: blocked}\n")},
+        path="attention.padded_queries",
+        line=BODY_LINE,
+        column=13,
+        message="'padded_queries' is built for bidirectional stacks: no causal head, no 'decoder' section",
+    ),
+    Case(
         "mapping-symbol-in-an-expression",
         {"bad.yaml": delta("sizes:\n  rp: {config: rope_parameters, kind: mapping}\n  n: {expr: rp + 1}\n")},
         path="sizes.n.expr",
@@ -1424,7 +1484,7 @@ CASES = [
         path="sizes.head_dim.expr",
         line=BODY_LINE + 1,
         column=20,
-        message="unsupported expression element 'hidden_size % num_heads'; use + - * / // **, `int(x)`, `sqrt(x)`, `log(x)`, comparisons, and/or/not, `A if C else B` and parentheses",
+        message="unsupported expression element 'hidden_size % num_heads'; use + - * / // **, `int(x)`, `sqrt(x)`, `log(x)`, comparisons, `in` and `not in`, and/or/not, `A if C else B` and parentheses",
     ),
     Case(
         "size-expr-cycle",

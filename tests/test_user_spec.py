@@ -127,6 +127,27 @@ def bert_config(draw, heads: int) -> dict:
     }
 
 
+def deberta_v2_config(draw, heads: int) -> dict:
+    """BERT's draws with DeBERTa-v2's disentangled attention: either or both position terms (a list,
+    or a `|`-joined string as released config.json files write it), the table projected by each
+    layer's own or its query and key projections, normed or not, log buckets on or off (half of
+    them reached by the drawn lengths or not), a span from `max_relative_positions` or the position
+    size, token types or none."""
+    config = bert_config(draw, heads)
+    kinds = draw(st.sampled_from([["c2p"], ["p2c"], ["p2c", "c2p"], "p2c|c2p", "c2p | P2C"]))
+    return config | {
+        "relative_attention": True,
+        "position_biased_input": False,
+        "pos_att_type": kinds,
+        "share_att_key": draw(st.booleans()),
+        "norm_rel_ebd": draw(st.sampled_from(["layer_norm", "none"])),
+        "position_buckets": draw(st.sampled_from([-1, 4, 6, 16, 64])),
+        "max_relative_positions": draw(st.sampled_from([-1, 3, 8, 24])),
+        "type_vocab_size": draw(st.sampled_from([0, 2])),
+        "layer_norm_eps": 1e-7,
+    }
+
+
 def distilbert_config(draw, heads: int) -> dict:
     return {
         "n_layers": draw(st.integers(1, 3)),
@@ -1383,6 +1404,7 @@ class UserSpec:
 SPECS = {
     "bert": UserSpec(bert_config, "hidden_act", "gelu", 0),
     "distilbert": UserSpec(distilbert_config, "activation", "gelu", 0),
+    "deberta_v2": UserSpec(deberta_v2_config, "hidden_act", "gelu", 0),
     "electra": UserSpec(electra_config, "hidden_act", "gelu", 0),
     "opt": UserSpec(opt_config, "activation_function", "relu", 1),
     "opt_350m": UserSpec(opt_350m_config, "activation_function", "relu", 1),
@@ -1519,6 +1541,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
             "bert": sorted(["base", *encoder]),
             "rembert": sorted(["base", *encoder]),
             "bert_generation": sorted(["encoder_model", "causal_lm"]),
+            "deberta_v2": sorted(["encoder_model", "masked_lm", *encoder[2:]]),
             "ctrl": sorted(["encoder_model", "causal_lm", "sequence_classification"]),
             **{
                 f"{name}_causal": ["causal_lm"]
@@ -1759,6 +1782,8 @@ def test_a_user_spec_generates_as_the_reference(name: str) -> None:
         ("modernbert", "sequence_classification"),  # first tokens of packed sequences (`cls` pooling)
         ("mpnet", "token_classification"),  # a relative bias by slot inside packed rows
         ("opt", "encoder_model"),
+        ("deberta_v2", "token_classification"),  # relative positions by slot inside packed rows
+        ("deberta_v2", "sequence_classification"),
     ],
 )
 def test_a_user_spec_runs_batches_as_each_sequence_alone(name: str, head: str) -> None:
@@ -2746,6 +2771,42 @@ def test_a_decoder_only_lm_forces_the_tokens_its_reference_forces() -> None:
             assert torch.equal(got, expected), (prompt, steps, got, expected)
             assert got[0, -1] == 3
             assert (got[0, len(prompt)] == 7) == (len(prompt) == 1 and steps > 1)
+
+
+@pytest.mark.parametrize(("buckets", "max_relative"), [(-1, 8), (6, 8), (16, 24), (256, -1)])
+def test_deberta_relative_rows_equal_the_references(buckets: int, max_relative: int) -> None:
+    """Each (query, key) pair's row in DeBERTa-v2's position table, exact and log-bucketed, at lengths
+    within and far past the distances the buckets reach (where rows saturate at the table's ends),
+    equals the row the reference's attention gathers: `build_relative_position`, moved by the span
+    and clamped."""
+    from transformers.models.deberta_v2.modeling_deberta_v2 import build_relative_position
+
+    ir = load_arch(FIXTURES / "deberta_v2.yaml")
+    tiny = dict(ir.spec.reference.tiny) | {
+        "position_buckets": buckets,
+        "max_relative_positions": max_relative,
+    }
+    ref = build_reference(ir, ir.head("encoder_model"), tiny)
+    model = archgen.load(save(ref), spec=FIXTURES / "deberta_v2.yaml")
+    span = ref.encoder.layer[0].attention.self.pos_ebd_size
+    limit = ref.encoder.max_relative_positions
+    for length in (1, 7, 40, 600):
+        states = torch.zeros(1, length, 1)
+        relative = build_relative_position(states, states, bucket_size=buckets, max_position=limit)[0]
+        expected = torch.clamp(relative + span, 0, 2 * span - 1)
+        _, rows = model.module.backbone.rel(length, length)
+        assert torch.equal(rows, expected), length
+
+
+def test_deberta_refuses_one_bucket(tmp_path: Path) -> None:
+    """One position bucket, which its reference divides by half of (and fails), is refused by name."""
+    ir = load_arch(FIXTURES / "deberta_v2.yaml")
+    source = save(build_reference(ir, ir.head("encoder_model"), dict(ir.spec.reference.tiny)))
+    shutil.copy(source / "model.safetensors", tmp_path / "model.safetensors")
+    config = json.loads((source / "config.json").read_text()) | {"position_buckets": 1}
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    with pytest.raises(ValueError, match="position_buckets must be 0 or below"):
+        archgen.load(tmp_path, spec=FIXTURES / "deberta_v2.yaml")
 
 
 def test_a_bias_layer_adds_its_row_to_an_encoder_heads_logits(tmp_path: Path) -> None:
