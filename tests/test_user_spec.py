@@ -145,6 +145,7 @@ def deberta_v2_config(draw, heads: int) -> dict:
         "max_relative_positions": draw(st.sampled_from([-1, 3, 8, 24])),
         "type_vocab_size": draw(st.sampled_from([0, 2])),
         "layer_norm_eps": 1e-7,
+        "legacy": draw(st.booleans()),  # the masked LM's key layout
     }
 
 
@@ -2796,6 +2797,34 @@ def test_deberta_relative_rows_equal_the_references(buckets: int, max_relative: 
         expected = torch.clamp(relative + span, 0, 2 * span - 1)
         _, rows = model.module.backbone.rel(length, length)
         assert torch.equal(rows, expected), length
+
+
+def test_deberta_masked_lm_loads_as_released_checkpoints_write_it(tmp_path: Path) -> None:
+    """A masked LM in the newer layout (`legacy: false`, `lm_predictions.lm_head.*`, as released
+    DeBERTa-v3 checkpoints hold it) with their replaced-token detection head and unused absolute
+    position table beside it: it loads, predicts as its reference, and writes its keys back as
+    read, without the two its reference drops."""
+    ir = load_arch(FIXTURES / "deberta_v2.yaml")
+    ref = build_reference(ir, ir.head("masked_lm"), dict(ir.spec.reference.tiny) | {"legacy": False})
+    source = save(ref)
+    tensors = load_file(source / "model.safetensors")
+    assert any(key.startswith("lm_predictions.lm_head.") for key in tensors)
+    extra = {
+        "mask_predictions.dense.weight": torch.ones(2, 2),
+        "deberta.embeddings.position_embeddings.weight": torch.ones(3, 2),
+    }
+    save_file(tensors | extra, str(tmp_path / "model.safetensors"), metadata={"format": "pt"})
+    shutil.copy(source / "config.json", tmp_path / "config.json")
+    model = archgen.load(tmp_path, spec=FIXTURES / "deberta_v2.yaml")
+    ids = torch.tensor([[5, 6, 7, 8], [9, 10, 0, 0]])
+    mask = (ids != 0).long()
+    with torch.no_grad():
+        expected = ref(input_ids=ids, attention_mask=mask).logits
+    torch.testing.assert_close(model(ids, mask)["logits"], expected, atol=1e-5, rtol=0)
+    model.save_pretrained(tmp_path / "out")
+    written = load_file(tmp_path / "out" / "model.safetensors")
+    assert sorted(written) == sorted(tensors)
+    assert all(torch.equal(written[key], tensors[key]) for key in tensors)
 
 
 def test_deberta_refuses_one_bucket(tmp_path: Path) -> None:
