@@ -691,6 +691,9 @@ def backbone_slots(spec: ArchSpec, *, cross_attention: bool = True) -> dict[str,
         slots |= {"attn.kv_a": "linear", "attn.kv_a_norm": "norm", "attn.kv_b": "linear", "attn.o": "linear"}
     if spec.attention.relative_bias is not None:
         slots["attn.relative_bias"] = "embedding"
+    if spec.attention.bias_parts == "qv":  # query and value biases apart from their projections
+        slots["attn.q_bias"] = "tensor"
+        slots["attn.v_bias"] = "tensor"
     disentangled = spec.attention.disentangled
     if disentangled is not None:  # the shared position table, and each layer's projections of it
         slots["rel_table"] = "embedding"
@@ -976,7 +979,6 @@ def _check_disentangled(spec: ArchSpec, heads: list[HeadIR], err: Callable) -> N
         ("softcap", attention.softcap is not None),
         ("sinks", attention.sinks),
         ("sliding_window", attention.sliding_window is not None),
-        ("qkv_layout", attention.qkv_layout != "stacked"),
     ]
     for knob, on in unbuilt:
         if on:
@@ -1698,6 +1700,17 @@ def load_arch(path: Path | str) -> ArchIR:
             )
     if spec.attention.disentangled is not None:
         _check_disentangled(spec, heads, err)
+    if spec.attention.bias_parts != "qkv":
+        if spec.attention.bias is not True:
+            err(
+                ("attention", "bias_parts"),
+                "'bias_parts' says which projections carry the biases: set 'bias: true'",
+            )
+        if spec.attention.num_kv_heads is not None or spec.attention.latent is not None:
+            err(
+                ("attention", "bias_parts"),
+                "'bias_parts: qv' is built for fused multi-head attention: no 'num_kv_heads' or 'latent'",
+            )
     if spec.attention.padded_queries != "attend" and (
         spec.decoder is not None or any(h.spec.attention == "causal" for h in heads)
     ):

@@ -246,7 +246,9 @@ def _features(s: ArchSpec) -> list[str]:
             "size": f"scaled by `{s.attention.scale_size}`",
         }[s.attention.scale]
         + (
-            f", biases: {'q_a/kv_a' if s.attention.latent else 'q/k/v'} {_bias_text(s.attention.bias)}, "
+            ", query and value biases (none on the keys), an output bias"
+            if s.attention.bias_parts == "qv"
+            else f", biases: {'q_a/kv_a' if s.attention.latent else 'q/k/v'} {_bias_text(s.attention.bias)}, "
             f"output {_bias_text(out_bias(s))}"
             if isinstance(s.attention.bias, Switch) or isinstance(out_bias(s), Switch)
             else ", with biases"
@@ -807,6 +809,8 @@ def render_module(ir: ArchIR) -> str:
         dis=dis,
         # layers project the table themselves (`attn.pos_k`, `attn.pos_q`) unless always shared
         dis_own_projections=dis is not None and dis.shared_projections is not True,
+        pos_k_bias="" if dis is None or dis.key_bias else ", bias=False",
+        pos_q_bias="" if dis is None or dis.query_bias else ", bias=False",
         # the per-layer argument a layer passes to its attention: a bias table's buckets, or
         # rotary cos/sin (the two are exclusive, checked)
         layer_arg=", buckets" if per_layer else ", rotary" if rotary else ", rel" if dis else "",
@@ -846,7 +850,7 @@ def render_module(ir: ArchIR) -> str:
         head_weights=s.attention.qk_norm is not False and s.attention.qk_norm_scope == "head_weights",
         alibi=s.embeddings.position.kind == "alibi",
         layer_count=s.block.layer_groups or s.block.num_layers,
-        qkv_bias=bias_code(s.attention.bias),
+        qkv_bias=bias_code(s.attention.bias if s.attention.bias_parts == "qkv" else False),
         out_bias=bias_code(out_bias(s)),
         ffn_bias=bias_code(s.ffn.bias),
         down_bias=bias_code(down_bias(s)),
@@ -999,6 +1003,11 @@ def _slot_bias(spec: ArchSpec, slot: str) -> bool | Switch:
         return out_bias(spec)
     if slot in ("attn.q_b", "attn.kv_b") or (slot == "attn.q" and spec.attention.latent):
         return False  # latent attention: only the projections from the input (and `o`) may have one
+    if slot in ("attn.q", "attn.k", "attn.v") and spec.attention.bias_parts == "qv":
+        return False  # the query and value biases are tensors of their own
+    if slot in ("attn.pos_k", "attn.pos_q"):
+        d = spec.attention.disentangled
+        return d.key_bias if slot == "attn.pos_k" else d.query_bias
     if slot.startswith(("attn.", "cross.")):
         return spec.attention.bias
     if slot == "ffn.router":

@@ -565,6 +565,11 @@ class DisentangledSpec(_Strict):
         description="Norm the table with a norm of the model's kind (slot `rel_table_norm`) before any "
         "layer projects it (`norm_rel_ebd: layer_norm`); a switch too.",
     )
+    key_bias: bool = Field(
+        True,
+        description="`attn.pos_k` has a bias (DeBERTa-v2's `pos_key_proj`; DeBERTa's `pos_proj` has none).",
+    )
+    query_bias: bool = Field(True, description="`attn.pos_q` has a bias (both DeBERTas' do).")
 
 
 class LatentSpec(_Strict):
@@ -652,6 +657,14 @@ class AttentionSpec(_Strict):
         True,
         description="q/k/v/o projections carry a bias. Or a switch over a `bool` symbol: the biases exist "
         "when config.json turns it on (Llama's `attention_bias`, StableLM's `use_qkv_bias`).",
+    )
+    bias_parts: Literal["qkv", "qv"] = Field(
+        "qkv",
+        description="With `bias: true`, which of the projections from the input carry a bias. `qkv`: each "
+        "of q, k and v, as their linear layers. `qv`: the queries and values only, each a bare "
+        "`(num_heads * head_dim,)` tensor added after the projection (slots `attn.q_bias`, `attn.v_bias`: "
+        "DeBERTa's `q_bias` and `v_bias`); the keys have none. Fused multi-head attention only (no "
+        "`num_kv_heads` or `latent`).",
     )
     out_bias: bool | Switch | None = Field(
         None,

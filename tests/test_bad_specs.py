@@ -1374,6 +1374,27 @@ CASES = [
         hint="did you mean 'c2p'?",
     ),
     Case(
+        "query-and-value-biases-without-biases",
+        {
+            "bad.yaml": delta(
+                "attention: {bias: false, bias_parts: qv}\nkeys: {attn.q_bias: self.q_bias, attn.v_bias: self.v_bias}\n"
+            )
+        },
+        path="attention.bias_parts",
+        line=BODY_LINE,
+        column=26,
+        message="'bias_parts' says which projections carry the biases: set 'bias: true'",
+    ),
+    Case(
+        "query-and-value-biases-typo",
+        {"bad.yaml": delta("attention: {bias_parts: q_v}\n")},
+        path="attention.bias_parts",
+        line=BODY_LINE,
+        column=13,
+        message="expected one of 'qkv' or 'qv', got 'q_v'",
+        hint="did you mean 'qv'?",
+    ),
+    Case(
         "padded-queries-blocked-beside-a-causal-head",
         {"bad.yaml": delta("attention: {padded_queries: blocked}\n")},
         path="attention.padded_queries",

@@ -149,6 +149,14 @@ def deberta_v2_config(draw, heads: int) -> dict:
     }
 
 
+def deberta_config(draw, heads: int) -> dict:
+    """DeBERTa-v2's draws without what DeBERTa lacks (buckets, a table norm, shared projections)."""
+    config = deberta_v2_config(draw, heads)
+    for key in ("share_att_key", "norm_rel_ebd", "position_buckets"):
+        del config[key]
+    return config
+
+
 def distilbert_config(draw, heads: int) -> dict:
     return {
         "n_layers": draw(st.integers(1, 3)),
@@ -1406,6 +1414,7 @@ SPECS = {
     "bert": UserSpec(bert_config, "hidden_act", "gelu", 0),
     "distilbert": UserSpec(distilbert_config, "activation", "gelu", 0),
     "deberta_v2": UserSpec(deberta_v2_config, "hidden_act", "gelu", 0),
+    "deberta": UserSpec(deberta_config, "hidden_act", "gelu", 0),
     "electra": UserSpec(electra_config, "hidden_act", "gelu", 0),
     "opt": UserSpec(opt_config, "activation_function", "relu", 1),
     "opt_350m": UserSpec(opt_350m_config, "activation_function", "relu", 1),
@@ -1543,6 +1552,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
             "rembert": sorted(["base", *encoder]),
             "bert_generation": sorted(["encoder_model", "causal_lm"]),
             "deberta_v2": sorted(["encoder_model", "masked_lm", *encoder[2:]]),
+            "deberta": sorted(["encoder_model", "masked_lm", *encoder[2:-1]]),  # no multiple choice
             "ctrl": sorted(["encoder_model", "causal_lm", "sequence_classification"]),
             **{
                 f"{name}_causal": ["causal_lm"]
@@ -1785,6 +1795,7 @@ def test_a_user_spec_generates_as_the_reference(name: str) -> None:
         ("opt", "encoder_model"),
         ("deberta_v2", "token_classification"),  # relative positions by slot inside packed rows
         ("deberta_v2", "sequence_classification"),
+        ("deberta", "token_classification"),
     ],
 )
 def test_a_user_spec_runs_batches_as_each_sequence_alone(name: str, head: str) -> None:
