@@ -28,6 +28,7 @@ _ORDER = [
     schema.ExpertsSpec,
     schema.FFNVariant,
     schema.BlockSpec,
+    schema.FirstLayerConvSpec,
     schema.BottleneckSpec,
     schema.PoolerSpec,
     schema.DecoderSpec,

@@ -25,6 +25,7 @@ from ._source import Located, deep_merge, load_yaml
 from .errors import Diagnostic, SpecError, closest, format_path
 from .schema import (
     SPEC_VERSION,
+    Activation,
     ArchSpec,
     HeadLayer,
     HeadSpec,
@@ -759,6 +760,9 @@ def backbone_slots(spec: ArchSpec, *, cross_attention: bool = True) -> dict[str,
         slots["ffn_out_norm"] = "norm"
     if spec.block.final_norm:
         slots["final_norm"] = "norm"
+    if spec.block.first_layer_conv is not None:
+        slots["conv"] = "conv"
+        slots["conv_norm"] = "norm"
     if spec.pooler is not None and spec.pooler.dense is not False:
         slots["pooler"] = "linear"
     if parameter_free(spec):
@@ -852,6 +856,13 @@ def _size_refs(spec: ArchSpec) -> list[tuple[tuple, str]]:
         ]
     if spec.ffn.clamped_glu is not None:
         refs += [(("ffn", "clamped_glu", k), getattr(spec.ffn.clamped_glu, k)) for k in ("limit", "alpha")]
+    conv = spec.block.first_layer_conv
+    if conv is not None:
+        refs += [
+            (("block", "first_layer_conv", knob), getattr(conv, knob))
+            for knob in ("kernel", "groups")
+            if getattr(conv, knob) is not None
+        ]
     disentangled = spec.attention.disentangled
     if disentangled is not None:
         refs += [
@@ -907,6 +918,8 @@ def switches(spec: ArchSpec) -> list[tuple[tuple, Switch]]:
         ]
     if spec.pooler is not None:
         knobs.append((("pooler", "dense"), spec.pooler.dense))
+    if spec.block.first_layer_conv is not None:
+        knobs.append((("block", "first_layer_conv", "activation"), spec.block.first_layer_conv.activation))
     if spec.attention.disentangled is not None:
         d = spec.attention.disentangled
         knobs += [
@@ -1700,6 +1713,28 @@ def load_arch(path: Path | str) -> ArchIR:
             )
     if spec.attention.disentangled is not None:
         _check_disentangled(spec, heads, err)
+    conv = spec.block.first_layer_conv
+    if conv is not None:
+        where = ("block", "first_layer_conv")
+        if conv.when is not None:
+            check_bool_symbol(where + ("when",), conv.when)
+        if spec.decoder is not None or any(h.spec.attention == "causal" for h in heads):
+            err(
+                where,
+                "a convolution beside the first layer is built for bidirectional stacks: no causal head, no 'decoder' section",
+            )
+        if spec.block.bottleneck is not None or spec.block.layer_groups is not None:
+            err(
+                where,
+                "a convolution beside the first layer is built for plain layers: no bottleneck, no shared layers",
+            )
+        if isinstance(conv.activation, Switch):
+            for value, fn in (conv.activation.cases or {}).items():
+                if fn not in get_args(Activation):
+                    err(
+                        where + ("activation", "cases", value),
+                        f"expected an activation ({', '.join(get_args(Activation))}), got {fn!r}",
+                    )
     if spec.attention.bias_parts != "qkv":
         if spec.attention.bias is not True:
             err(

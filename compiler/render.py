@@ -807,6 +807,7 @@ def render_module(ir: ArchIR) -> str:
         rel=rel,
         per_layer=per_layer,
         dis=dis,
+        first_conv=s.block.first_layer_conv,
         # layers project the table themselves (`attn.pos_k`, `attn.pos_q`) unless always shared
         dis_own_projections=dis is not None and dis.shared_projections is not True,
         pos_k_bias="" if dis is None or dis.key_bias else ", bias=False",
@@ -1035,6 +1036,8 @@ def _slot_params(spec: ArchSpec, slot: str, kind: str) -> list[str]:
         return _norm_params(spec)
     if kind == "tensor":  # a bare tensor: its key names it whole
         return [""]
+    if kind == "conv":
+        return ["weight", "bias"]
     return ["weight"]
 
 
@@ -1096,6 +1099,10 @@ def _placements(
     if slot == "pooler":
         on = _cond(s.pooler.dense)
         return [("pooler.dense", None, {"when": on} if on else {})]
+    if slot in ("conv", "conv_norm"):  # the convolution beside the first layer
+        when = s.block.first_layer_conv.when
+        path = f"{root}.first_conv.{'conv' if slot == 'conv' else 'norm'}"
+        return [(path, None, {"when": [when]} if when else {})]
     dis = s.attention.disentangled
     if slot in ("rel_table", "rel_table_norm"):  # the table's module
         on = _cond(dis.table_norm) if slot == "rel_table_norm" else None

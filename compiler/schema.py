@@ -1110,6 +1110,31 @@ class BottleneckSpec(_Strict):
     )
 
 
+class FirstLayerConvSpec(_Strict):
+    """A convolution beside the first layer (DeBERTa-v2-xlarge's `ConvLayer`): the stack's input
+    (the embeddings) goes through a 1-D convolution over the slots (`kernel` wide, padded to keep
+    the length, in `groups`), padding slots zeroed, then `activation`; the sum of that and the
+    first layer's output is normed by a norm of the model's kind (slot `conv_norm`, the convolution
+    slot `conv`) and padding zeroed again; the other layers read that. A convolution reads the
+    slots beside each token, so such a model runs `run_batch` in length buckets, never packed rows.
+    Bidirectional stacks only (no causal head, no `decoder`)."""
+
+    when: str | None = Field(
+        None,
+        description="A `bool` size symbol: the convolution exists only when it is true (DeBERTa-v2: "
+        "`conv_kernel_size > 0`). Default: always.",
+    )
+    kernel: str = Field(description="An int size symbol: the kernel width, odd (`conv_kernel_size`).")
+    groups: str | None = Field(
+        None, description="An int size symbol: the convolution's groups (`conv_groups`). Default: 1."
+    )
+    activation: Activation | Switch = Field(
+        "tanh",
+        description="The activation after the convolution, or a switch over a `str` symbol whose cases "
+        "name activations (DeBERTa-v2's `conv_act`: `{switch: conv_act, cases: {gelu: gelu, tanh: tanh}}`).",
+    )
+
+
 class BlockSpec(_Strict):
     """One transformer layer: where norms sit around attention and FFN."""
 
@@ -1136,6 +1161,9 @@ class BlockSpec(_Strict):
         "`h = attn_norm(x)`, and there is no `ffn_norm` slot (Phi, GPT-J).",
     )
     final_norm: bool = Field(False, description="Apply the backbone's norm after the last layer.")
+    first_layer_conv: FirstLayerConvSpec | None = Field(
+        None, description="A convolution beside the first layer (see FirstLayerConvSpec). Default: none."
+    )
     zero_padding: bool = Field(
         False,
         description="Padding (slots the attention mask drops) leaves every layer as zeros (XLM multiplies "

@@ -119,6 +119,8 @@ def packing_blocker(model: ArchgenModel) -> str | None:
         return (
             "token dropout's share of mask tokens is a sequence's, which a causal row's mask does not bound"
         )
+    if model.ir.spec.block.first_layer_conv is not None and model.module.backbone.first_conv is not None:
+        return "a convolution reads the slots beside each token, across packed sequences' bounds"
     if model.head.input == "last_token":
         return "the head finds each row's last token by its padding"
     pooling = model.head.input_for(model.sizes)

@@ -203,8 +203,8 @@ CASES = [
         path="block.placment",
         line=BODY_LINE,
         column=9,
-        message="unknown key 'placment'; expected one of: bottleneck, ffn_norm_eps, ffn_stack, final_norm, first_attn_norm, layer_groups, num_layers, output_norms, parallel, "
-        "placement, residual_scale, shared_norm",
+        message="unknown key 'placment'; expected one of: bottleneck, ffn_norm_eps, ffn_stack, final_norm, first_attn_norm, first_layer_conv, "
+        "layer_groups, num_layers, output_norms, parallel, placement, residual_scale, shared_norm",
         hint="did you mean 'placement'?",
     ),
     Case(
@@ -1393,6 +1393,34 @@ CASES = [
         column=13,
         message="expected one of 'qkv' or 'qv', got 'q_v'",
         hint="did you mean 'qv'?",
+    ),
+    Case(
+        "first-layer-conv-beside-a-causal-head",
+        {
+            "bad.yaml": delta(
+                "block: {placement: post, first_layer_conv: {kernel: num_layers}}\n"
+                "keys: {conv: encoder.conv.conv, conv_norm: encoder.conv.LayerNorm}\n"
+            )
+        },
+        path="block.first_layer_conv",
+        line=BODY_LINE,
+        column=26,
+        message="a convolution beside the first layer is built for bidirectional stacks: no causal head, no 'decoder' section",
+    ),
+    Case(
+        "first-layer-conv-activation-case-not-an-activation",
+        {
+            "bad.yaml": delta(
+                "sizes: {act: {config: conv_act, kind: str}}\n"
+                "block: {placement: post, first_layer_conv: {kernel: num_layers, activation: {switch: act, cases: {gelu: gleu}}}}\n"
+                "heads: {causal_lm: null}\n"
+                "keys: {conv: encoder.conv.conv, conv_norm: encoder.conv.LayerNorm, cross.q: null, cross.k: null, cross.v: null, cross.o: null, cross_norm: null}\n"
+            )
+        },
+        path="block.first_layer_conv.activation.cases.gelu",
+        line=BODY_LINE + 1,
+        column=99,
+        message="expected an activation (gelu, gelu_tanh, relu, tanh, silu, relu2), got 'gleu'",
     ),
     Case(
         "padded-queries-blocked-beside-a-causal-head",

@@ -146,13 +146,24 @@ def deberta_v2_config(draw, heads: int) -> dict:
         "type_vocab_size": draw(st.sampled_from([0, 2])),
         "layer_norm_eps": 1e-7,
         "legacy": draw(st.booleans()),  # the masked LM's key layout
+        # the convolution beside the first layer (DeBERTa-v2-xlarge's), or none
+        "conv_kernel_size": draw(st.sampled_from([0, 1, 3, 5])),
+        "conv_groups": draw(st.sampled_from([1, heads])),
+        "conv_act": draw(st.sampled_from(["gelu", "tanh"])),
     }
 
 
 def deberta_config(draw, heads: int) -> dict:
     """DeBERTa-v2's draws without what DeBERTa lacks (buckets, a table norm, shared projections)."""
     config = deberta_v2_config(draw, heads)
-    for key in ("share_att_key", "norm_rel_ebd", "position_buckets"):
+    for key in (
+        "share_att_key",
+        "norm_rel_ebd",
+        "position_buckets",
+        "conv_kernel_size",
+        "conv_groups",
+        "conv_act",
+    ):
         del config[key]
     return config
 
@@ -2836,6 +2847,30 @@ def test_deberta_masked_lm_loads_as_released_checkpoints_write_it(tmp_path: Path
     written = load_file(tmp_path / "out" / "model.safetensors")
     assert sorted(written) == sorted(tensors)
     assert all(torch.equal(written[key], tensors[key]) for key in tensors)
+
+
+def test_deberta_v2_convolution_beside_the_first_layer() -> None:
+    """DeBERTa-v2-xlarge's convolution (grouped, GELU) on padded rows, left and right, equals the
+    reference; `run_batch` runs such a model in length buckets (a convolution reads across packed
+    sequences' bounds), each output equal to the reference on its sequence alone."""
+    from archgen.runtime.batching import packing_blocker
+
+    ir = load_arch(FIXTURES / "deberta_v2.yaml")
+    tiny = dict(ir.spec.reference.tiny) | {"conv_kernel_size": 3, "conv_groups": 2, "conv_act": "gelu"}
+    ref = build_reference(ir, ir.head("token_classification"), tiny | {"num_labels": 3}, seed=2)
+    model = archgen.load(save(ref), spec=FIXTURES / "deberta_v2.yaml")
+    assert model.module.backbone.first_conv is not None
+    ids = torch.tensor([[5, 6, 7, 8, 9], [0, 0, 10, 11, 12], [13, 14, 15, 0, 0]])
+    mask = (ids != 0).long()
+    with torch.no_grad():
+        expected = ref(input_ids=ids, attention_mask=mask).logits
+    torch.testing.assert_close(model(ids, mask)["logits"], expected, atol=1e-5, rtol=0)
+    assert "convolution" in packing_blocker(model)
+    sequences = [[5, 6, 7], [8, 9, 10, 11, 12, 13], [14, 15]]
+    for sequence, out in zip(sequences, model.run_batch(sequences)):
+        with torch.no_grad():
+            alone = ref(input_ids=torch.tensor([sequence])).logits[0]
+        torch.testing.assert_close(out["logits"], alone, atol=1e-5, rtol=0)
 
 
 def test_deberta_refuses_one_bucket(tmp_path: Path) -> None:
