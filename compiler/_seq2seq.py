@@ -166,21 +166,25 @@ def seq2seq_table_entries(ir: ArchIR, head: HeadIR) -> list[dict]:
     s = ir.spec
     assert s.decoder is not None
     prefix = f"{head.base_prefix or s.base_prefix}." if head.prefixed else ""
-    word = "backbone.encoder.embeddings.word.weight"
     entries = _stack_entries(s, backbone_slots(s, cross_attention=False), s.keys, prefix, "backbone.encoder")
     dkeys = decoder_keys(s)
-    dslots = {slot: kind for slot, kind in decoder_slots(s).items() if slot != "embeddings.word"}
+    own_words = s.decoder.vocab is not None  # a word table of the decoder's own, read like any slot
+    dslots = {slot: kind for slot, kind in decoder_slots(s).items() if own_words or slot != "embeddings.word"}
     entries += _stack_entries(
         s, dslots, dkeys, prefix, "backbone.decoder", decoder=True, layers=s.decoder.num_layers
     )
-    entries.append(
-        {
-            "op": "tie",
-            "param": "backbone.decoder.embeddings.word.weight",
-            "to": word,
-            "key": f"{prefix}{dkeys['embeddings.word']}.weight",
-        }
+    word = (
+        f"backbone.{'decoder' if own_words else 'encoder'}.embeddings.word.weight"  # what the LM head ties to
     )
+    if not own_words:
+        entries.append(
+            {
+                "op": "tie",
+                "param": "backbone.decoder.embeddings.word.weight",
+                "to": word,
+                "key": f"{prefix}{dkeys['embeddings.word']}.weight",
+            }
+        )
     for layer in head.layers:
         if layer.op in ("linear", "norm"):
             params = _r._linear_params(layer.bias) if layer.op == "linear" else _r._PARAMS["norm"](s)
@@ -245,7 +249,9 @@ def seq2seq_head_code(ir: ArchIR, head: HeadIR, norm) -> str:
     hs = head.spec
     dec = s.decoder
     assert dec is not None
-    word = "self.backbone.encoder.embeddings.word.weight"
+    word = (
+        f"self.backbone.{'decoder' if dec.vocab else 'encoder'}.embeddings.word.weight"  # the LM head's tie
+    )
     generates = any(layer.op == "lm_decoder" for layer in head.layers)
     args = ["self", "config: Config"]
     if generates:
@@ -255,13 +261,15 @@ def seq2seq_head_code(ir: ArchIR, head: HeadIR, norm) -> str:
     init = ["self.backbone = EncoderDecoder(config)"]
     if hs.decoder_input != "given" and dec.shift == "start_token":
         init.append(f"self.start_token_id = config.{dec.start_token}")
-    if hs.decoder_input != "given":
+    if hs.decoder_input != "given" or dec.mask_padding:
         init.append(f"self.pad_token_id = config.{s.pad_token}")
     if head.input == "last_eos":
         init.append(f"self.eos_token_id = config.{s.eos_token}")
     if hs.loss == "sequence_classification":
         init += ["self.num_labels = config.num_labels", "self.problem_type = problem_type"]
-    layer_init, layer_body = _r._pipeline(head.layers, "x", f"config.{s.embeddings.width}", s, norm, word)
+    layer_init, layer_body = _r._pipeline(
+        head.layers, "x", f"config.{s.embeddings.width}", s, norm, word, vocab=dec.vocab or s.vocab
+    )
     init += layer_init
 
     fwd = ["self", "input_ids: torch.Tensor", "attention_mask: torch.Tensor"]
@@ -289,9 +297,18 @@ def seq2seq_head_code(ir: ArchIR, head: HeadIR, norm) -> str:
                 f"if decoder_input_ids is None:  # {source} shifted right behind the start token",
                 f"    decoder_input_ids = shift_right({source}, self.start_token_id, self.pad_token_id)  # (b, u)",
             ]
+    body += (
+        [
+            "if decoder_attention_mask is None:  # the decoder's pad tokens are masked",
+            "    decoder_attention_mask = (decoder_input_ids != self.pad_token_id).long()",
+        ]
+        if dec.mask_padding
+        else [
+            "if decoder_attention_mask is None:",
+            "    decoder_attention_mask = torch.ones_like(decoder_input_ids)",
+        ]
+    )
     body += [
-        "if decoder_attention_mask is None:",
-        "    decoder_attention_mask = torch.ones_like(decoder_input_ids)",
         "x, states, memory, encoder_states = self.backbone(",
         "    input_ids, attention_mask, decoder_input_ids, decoder_attention_mask",
         ")  # x: (b, u, d), memory: (b, t, d)",

@@ -1570,6 +1570,10 @@ def load_arch(path: Path | str) -> ArchIR:
             head_spec = head_spec.model_copy(update={"cross_attention_config": None})
         if override and override.attention:
             head_spec = head_spec.model_copy(update={"attention": override.attention})
+        if override and override.decoder_input:
+            if not head_spec.encoder_decoder:
+                err(("heads", head_name, "decoder_input"), "'decoder_input' is for encoder_decoder heads")
+            head_spec = head_spec.model_copy(update={"decoder_input": override.decoder_input})
         layers = (
             tuple(override.layers) if override and override.layers is not None else tuple(head_spec.layers)
         )
@@ -1753,6 +1757,10 @@ def load_arch(path: Path | str) -> ArchIR:
             ("attention", "padded_queries"),
             "'padded_queries' is built for bidirectional stacks: no causal head, no 'decoder' section",
         )
+    if spec.decoder is not None and spec.decoder.vocab is not None:
+        check_symbol(("decoder", "vocab"), spec.decoder.vocab)
+        if spec.decoder.embeddings != "own":
+            err(("decoder", "vocab"), "a word table of the decoder's own comes with 'embeddings: own'")
     _check_seq2seq_knobs(spec, heads, err, check_symbol)
 
     if spec.reference is not None and not diags:

@@ -605,13 +605,21 @@ def _head_code(ir: ArchIR, head: HeadIR, norm, has_cross: bool) -> str:
 
 
 def _pipeline(
-    layers, var: str, width: str, s: ArchSpec, norm, word_weight: str = "self.backbone.embeddings.word.weight"
+    layers,
+    var: str,
+    width: str,
+    s: ArchSpec,
+    norm,
+    word_weight: str = "self.backbone.embeddings.word.weight",
+    vocab: str | None = None,
 ) -> tuple[list[str], list[str]]:
     """Constructor and forward lines for a head's layer pipeline applied to ``var``;
-    ``word_weight`` is the word embedding a tied `lm_decoder` shares."""
+    ``word_weight`` is the word embedding a tied `lm_decoder` shares, ``vocab`` the size symbol an
+    `lm_decoder` projects onto (the spec's `vocab` unless named)."""
     init: list[str] = []
     body: list[str] = []
     cur = width
+    vocab = vocab or s.vocab
     for layer in layers:
         if layer.op == "linear":
             out_w = str(layer.out) if isinstance(layer.out, int) else f"config.{layer.out}"
@@ -643,28 +651,26 @@ def _pipeline(
         elif layer.op == "lm_decoder" and (
             layer.bias is not True or layer.scale_when_tied or layer.scale_when
         ):
-            lm_init, lm_body = _s2s.lm_decoder_code(layer, cur, f"config.{s.vocab}", word_weight, width)
+            lm_init, lm_body = _s2s.lm_decoder_code(layer, cur, f"config.{vocab}", word_weight, width)
             init += lm_init
             body += [line.replace("x = ", f"{var} = ", 1).replace("(x", f"({var}", 1) for line in lm_body]
-            cur = f"config.{s.vocab}"
+            cur = f"config.{vocab}"
         elif layer.op == "lm_decoder":
             word = f"config.{s.embeddings.input_width or s.embeddings.width}"
             name = layer.name
-            init.append(f"self.{name} = nn.Linear({word if layer.extra_rows else cur}, config.{s.vocab})")
+            init.append(f"self.{name} = nn.Linear({word if layer.extra_rows else cur}, config.{vocab})")
             init.append("if tie_word_embeddings:")
             init.append(f"    self.{name}.weight = {word_weight}")
             if layer.extra_rows:
                 init.append(f"# rows of the projection beyond the word embedding's width ({cur} - {word})")
-                init.append(
-                    f"self.{name}_extra = nn.Parameter(torch.zeros({cur} - {word}, config.{s.vocab}))"
-                )
+                init.append(f"self.{name}_extra = nn.Parameter(torch.zeros({cur} - {word}, config.{vocab}))")
                 body.append(
                     f"weight = torch.cat([self.{name}.weight.t(), self.{name}_extra], dim=0)  # (d, vocab)"
                 )
                 body.append(f"{var} = {var} @ weight + self.{name}.bias  # (b, t, vocab)")
             else:
                 body.append(f"{var} = self.{name}({var})  # (b, t, vocab)")
-            cur = f"config.{s.vocab}"
+            cur = f"config.{vocab}"
     return init, body
 
 

@@ -1298,6 +1298,19 @@ class DecoderSpec(_Strict):
         description="With `embeddings: own` and an embedding norm: `words` norms the decoder's word "
         "embeddings before positions are added, not their sum (BlenderbotSmall's decoder).",
     )
+    mask_padding: bool = Field(
+        False,
+        description="Where a call gives no decoder attention mask, the pad tokens of the decoder's input "
+        "are masked as keys (`decoder_input_ids != pad_token_id`; FSMT's reference, as fairseq). Default: "
+        "every decoder token is attended.",
+    )
+    vocab: str | None = Field(
+        None,
+        description="With `embeddings: own`: a size symbol, the rows of a word table of the decoder's own "
+        "(FSMT's `tgt_vocab_size`; its key is `embeddings.word` in `keys`), apart from the encoder's "
+        "(`vocab`). Decoder inputs and labels are ids of it, an LM head projects onto it (tied to it, "
+        "where tied), and generation writes its ids. Unnamed: the decoder reads the encoder's table.",
+    )
     embeddings: Literal["shared", "own"] = Field(
         "shared",
         description="`shared`: the decoder embeds its tokens with the encoder's embeddings module (T5: a "
@@ -1518,6 +1531,11 @@ class HeadOverride(_Strict):
         None,
         description="Replace the head's attention: a decoder-only architecture's bare model and "
         "classifiers attend causally (OPT).",
+    )
+    decoder_input: Literal["given", "input_ids", "labels"] | None = Field(
+        None,
+        description="Replace an `encoder_decoder` head's `decoder_input`: what its decoder reads when no "
+        "`decoder_input_ids` are passed (FSMT's LM reads `input_ids` shifted, as its reference does).",
     )
     cross_attention: bool = Field(
         True,

@@ -466,11 +466,11 @@ class ArchgenModel:
     def __call__(
         self, input_ids: torch.Tensor, attention_mask: torch.Tensor | None = None, **kwargs
     ) -> ModelOutput:
+        inputs = self._check({"input_ids": input_ids, "attention_mask": attention_mask, **kwargs})
         if self.head.spec.encoder_decoder:
             from .seq2seq import require_decoder_input
 
-            require_decoder_input(self, kwargs)
-        inputs = self._check({"input_ids": input_ids, "attention_mask": attention_mask, **kwargs})
+            require_decoder_input(self, inputs)
         inputs = {k: v for k, v in inputs.items() if v is not None}
         if "encoder_hidden_states" in inputs and "encoder_attention_mask" not in inputs:
             enc = inputs["encoder_hidden_states"]
@@ -574,7 +574,10 @@ class ArchgenModel:
         one-step request the last one wins, as the reference's processors run in this order."""
         settings = self.generation_config or self.config
         forced: dict[int, list[int]] = {}
-        vocab = self.sizes[self.ir.spec.vocab]
+        s = self.ir.spec
+        vocab = (
+            self.sizes[s.decoder.vocab or s.vocab] if self.head.spec.encoder_decoder else self.sizes[s.vocab]
+        )
         for step, key in ((0 if first else None, "forced_bos_token_id"), (steps - 1, "forced_eos_token_id")):
             value = settings.get(key)
             ids = [] if value is None else [value] if isinstance(value, int) else list(value)

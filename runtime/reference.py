@@ -113,6 +113,8 @@ def random_inputs(
     """Random ids avoiding the pad token, with the given padding per row, and token types."""
     s = ir.spec
     vocab, pad = sizes[s.vocab], sizes[s.pad_token]
+    if head.spec.encoder_decoder and head.spec.decoder_input == "input_ids" and s.decoder.vocab:
+        vocab = min(vocab, sizes[s.decoder.vocab])  # the decoder reads them too, in its own vocabulary
     ids = torch.randint(0, vocab, (batch, length), generator=generator)
     ids = torch.where(ids == pad, (ids + 1) % vocab, ids)
     mask = torch.ones_like(ids)
@@ -134,7 +136,8 @@ def random_inputs(
         ids[torch.arange(batch), last] = eos
     out = {"input_ids": ids, "attention_mask": mask}
     if head.spec.encoder_decoder and head.spec.decoder_input != "input_ids":  # the decoder reads its own ids
-        target = torch.randint(0, vocab, (batch, max(1, length // 2)), generator=generator)
+        target_vocab = sizes[s.decoder.vocab or s.vocab]  # the decoder's own vocabulary, where it has one
+        target = torch.randint(0, target_vocab, (batch, max(1, length // 2)), generator=generator)
         target[:, 0] = sizes[s.decoder.start_token]
         out["decoder_input_ids"] = target
     if types := token_types(s, sizes):  # the rows of its token-type table, if it has one

@@ -46,6 +46,14 @@ def require_decoder_input(model: ArchgenModel, inputs: dict) -> None:
         )
     if mode == "labels" and inputs.get("labels") is None:
         raise InputError("pass decoder_input_ids or labels (the decoder reads the labels shifted right)")
+    s = model.ir.spec
+    vocab = model.sizes[s.decoder.vocab or s.vocab]
+    ids = inputs["input_ids"]  # checked already
+    if mode == "input_ids" and int(ids.max()) >= vocab:
+        raise InputError(
+            f"the decoder reads input_ids shifted when no decoder_input_ids are given, and its vocabulary "
+            f"holds {vocab} ids; input_ids reach {int(ids.max())}: pass decoder_input_ids"
+        )
 
 
 def check_inputs(model: ArchgenModel, inputs: dict) -> None:
@@ -53,7 +61,7 @@ def check_inputs(model: ArchgenModel, inputs: dict) -> None:
     s = model.ir.spec
     ids = inputs["input_ids"]
     b = ids.shape[0]
-    vocab = model.sizes[s.vocab]
+    vocab = model.sizes[s.decoder.vocab or s.vocab]  # the decoder's ids: its own vocabulary where it has one
     dec = inputs.get("decoder_input_ids")
     if dec is not None:
         if not isinstance(dec, torch.Tensor) or dec.dtype not in (torch.int64, torch.int32) or dec.dim() != 2:

@@ -112,9 +112,12 @@ def verify_pair(ir: ArchIR, head: HeadIR, *, seed: int = 0, batch: int = 2, leng
     # the sdpa reference at real tokens only (see the README: fully masked rows); a decoder's
     # outputs are not the encoder mask's shape
     real = None if head.spec.encoder_decoder else (inputs["attention_mask"], head.per_token_outputs)
+    # an encoder-decoder reference runs without its cache: FSMT's decoder attends both ways when given
+    # decoder inputs with its cache on (its default), causally without (as with labels, and generating)
+    reference_inputs = inputs | {"use_cache": False} if head.spec.encoder_decoder else inputs
     with torch.no_grad():
-        expected = ref(**inputs)
-        expected_sdpa = ref_sdpa(**inputs) if ref_sdpa is not None else None
+        expected = ref(**reference_inputs)
+        expected_sdpa = ref_sdpa(**reference_inputs) if ref_sdpa is not None else None
     ours = model(**inputs)
     # The runtime compiles through torch.export, which traces data-dependent sizes (the tokens a
     # mixture of experts routes to each expert) into its graph; dynamo does so with these flags.

@@ -1423,6 +1423,22 @@ CASES = [
         message="expected an activation (gelu, gelu_tanh, relu, tanh, silu, relu2), got 'gleu'",
     ),
     Case(
+        "decoder-vocabulary-without-its-own-embeddings",
+        {"bad.yaml": delta("decoder: {vocab: vocab_size}\n", extends="umt5")},
+        path="decoder.vocab",
+        line=BODY_LINE,
+        column=11,
+        message="a word table of the decoder's own comes with 'embeddings: own'",
+    ),
+    Case(
+        "decoder-input-override-on-an-encoder-head",
+        {"bad.yaml": delta("heads: {masked_lm: {decoder_input: labels}}\n")},
+        path="heads.masked_lm.decoder_input",
+        line=BODY_LINE,
+        column=21,
+        message="'decoder_input' is for encoder_decoder heads",
+    ),
+    Case(
         "padded-queries-blocked-beside-a-causal-head",
         {"bad.yaml": delta("attention: {padded_queries: blocked}\n")},
         path="attention.padded_queries",

@@ -2746,15 +2746,7 @@ def test_phimoe_longrope_scales_by_its_own_mscales(tmp_path: Path) -> None:
     call's length. Its config.json may write `rope_parameters` or the older `rope_scaling`."""
     ir = load_arch(FIXTURES / "phimoe.yaml")
     head_dim = 8
-    params = {
-        "rope_type": "longrope",
-        "rope_theta": 10000.0,
-        "original_max_position_embeddings": 6,
-        "short_factor": [1.0, 1.5, 4.0, 16.0],
-        "long_factor": [16.0, 4.0, 2.0, 1.0],
-        "short_mscale": 1.3,
-        "long_mscale": 0.7,
-    }
+    params = LONGROPE | {"short_mscale": 1.3, "long_mscale": 0.7}  # pretrained at 8 positions
     overrides = {"hidden_size": 2 * head_dim, "num_attention_heads": 2, "num_key_value_heads": 1}
     reference = build_reference(ir, ir.head("causal_lm"), overrides | {"rope_parameters": params})
     source = save(reference)
@@ -2765,7 +2757,7 @@ def test_phimoe_longrope_scales_by_its_own_mscales(tmp_path: Path) -> None:
     (tmp_path / "config.json").write_text(json.dumps(legacy))
     for checkpoint in (source, tmp_path):
         model = archgen.load(checkpoint, spec=FIXTURES / "phimoe.yaml")
-        for length in (4, 6, 7, 12):  # within, at and past the pretraining length
+        for length in (4, 8, 9, 12):  # within, at and past the pretraining length
             ids = torch.randint(
                 0, config["vocab_size"], (2, length), generator=torch.Generator().manual_seed(length)
             )
