@@ -896,6 +896,7 @@ def switches(spec: ArchSpec) -> list[tuple[tuple, Switch]]:
         (("norm", "kind"), spec.norm.kind),
         (("embeddings", "trigram"), spec.embeddings.trigram),
         (("embeddings", "transform"), spec.embeddings.transform),
+        (("embeddings", "norm"), spec.embeddings.norm),
         (("embeddings", "token_type"), spec.embeddings.token_type),
         (("attention", "qk_norm"), spec.attention.qk_norm),
         (("attention", "bias"), spec.attention.bias),

@@ -142,6 +142,13 @@ def placement(s: ArchSpec) -> str:
     return f"{s.block.placement}-norm" + ("" if s.block.first_attn_norm else " (layer 0 without `attn_norm`)")
 
 
+def _norm_text(knob: bool | Switch) -> str:
+    """The embedding norm in words: none, always, or when a config switch is on."""
+    if isinstance(knob, Switch):
+        return f", then norm when config `{knob.switch}`"
+    return ", then norm" if knob else ""
+
+
 def _disentangled_text(d) -> str:
     """Disentangled attention in words, for the generated docstrings."""
     terms = [name for name in ("c2p", "p2c") if getattr(d, name) is not False]
@@ -226,7 +233,7 @@ def _features(s: ArchSpec) -> list[str]:
         + ("; padding zeroed after every layer" if s.block.zero_padding else ""),
         f"positions: {pos_text}",
         f"embeddings: word{token_text}"
-        f"{' + position' if pos.kind in ('learned', 'sinusoidal') else ''}{', then norm' if s.embeddings.norm else ''}"
+        f"{' + position' if pos.kind in ('learned', 'sinusoidal') else ''}{_norm_text(s.embeddings.norm)}"
         f"{', then transform' if s.embeddings.transform_at == 'sum' else ''}"
         f"{'; token dropout scales each sequence by its share of mask tokens' if s.embeddings.token_dropout else ''}"
         f"{'; padding enters the layers as zeros' if s.embeddings.zero_padding else ''}",
@@ -1102,6 +1109,8 @@ def _placements(
                 else []
             )
         return [(f"{root}.embeddings.transform", None, {})]
+    if slot == "embeddings.norm" and isinstance(s.embeddings.norm, Switch):
+        return [(f"{root}.embeddings.norm", None, {"when": _cond(s.embeddings.norm)})]
     if slot == "pooler":
         on = _cond(s.pooler.dense)
         return [("pooler.dense", None, {"when": on} if on else {})]

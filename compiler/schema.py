@@ -446,7 +446,11 @@ class EmbeddingsSpec(_Strict):
     )
     token_type_size: str = Field("type_vocab_size", description="Size symbol of the token-type table rows.")
     position: PositionSpec = Field(description="The position scheme.")
-    norm: bool = Field(True, description="Normalise the summed embeddings with the backbone's norm.")
+    norm: bool | Switch = Field(
+        True,
+        description="Normalise the summed embeddings with the backbone's norm; a switch too (TrOCR's "
+        "`layernorm_embedding`: without it, no norm and no key).",
+    )
     scale: Literal["none", "sqrt_width"] = Field(
         "none",
         description="`sqrt_width`: the word embeddings are multiplied by `sqrt(width)`, rounded to the "

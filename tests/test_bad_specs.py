@@ -1439,6 +1439,14 @@ CASES = [
         message="'decoder_input' is for encoder_decoder heads",
     ),
     Case(
+        "embedding-norm-switched-by-a-float",
+        {"bad.yaml": delta("embeddings: {norm: {switch: eps}}\n")},
+        path="embeddings.norm.switch",
+        line=BODY_LINE,
+        column=21,
+        message="switch 'eps' must be a bool size symbol (kind: bool), it is float",
+    ),
+    Case(
         "padded-queries-blocked-beside-a-causal-head",
         {"bad.yaml": delta("attention: {padded_queries: blocked}\n")},
         path="attention.padded_queries",

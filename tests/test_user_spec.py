@@ -226,7 +226,8 @@ def opt_350m_config(draw, heads: int) -> dict:
 
 def bart_causal_config(draw, heads: int) -> dict:
     """A BART-family config.json for its decoder alone: the decoder's sizes (the encoder's as many layers,
-    which its reference sizes the KV cache by), the activation config.json picks, scaled words."""
+    which its reference sizes the KV cache by), the activation config.json picks, scaled words, the LM
+    head tied or not."""
     layers = draw(st.integers(1, 3))
     return {
         "d_model": heads * draw(st.integers(1, 8)),
@@ -237,7 +238,13 @@ def bart_causal_config(draw, heads: int) -> dict:
         "decoder_ffn_dim": draw(st.integers(4, 48)),
         "activation_function": draw(st.sampled_from(["gelu", "relu", "swish", "gelu_new"])),
         "scale_embedding": draw(st.booleans()),
+        "tie_word_embeddings": draw(st.booleans()),
     }
+
+
+def trocr_config(draw, heads: int) -> dict:
+    """BART's decoder draws, with the embedding norm switched."""
+    return bart_causal_config(draw, heads) | {"layernorm_embedding": draw(st.booleans())}
 
 
 def biogpt_config(draw, heads: int) -> dict:
@@ -1499,6 +1506,7 @@ SPECS = {
         bart_causal_config, None, "swish", 3
     ),  # its default pad id lies past small vocabularies
     "pegasus_causal": UserSpec(bart_causal_config, None, "gelu", 0),
+    "trocr": UserSpec(trocr_config, None, "gelu", 1),
     "esm": UserSpec(esm_config, None, "gelu", 1),  # its reference has no activation key
     "xlm": UserSpec(xlm_config, None, "gelu", 2),  # gelu_activation: a bool, held true by a constraint
     "flaubert": UserSpec(xlm_config, None, "gelu", 2),
@@ -1569,6 +1577,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
                 f"{name}_causal": ["causal_lm"]
                 for name in ("bart", "mbart", "plbart", "mvp", "blenderbot", "marian", "pegasus")
             },
+            "trocr": ["causal_lm"],
             "phimoe": sorted(["encoder_model", "causal_lm", "sequence_classification"]),
             **{name: sorted(["encoder_model", "masked_lm", *encoder[2:]]) for name in ("xlm", "flaubert")},
             "distilbert": sorted(["encoder_model", *encoder[:1], *encoder[2:]]),  # no causal LM
