@@ -211,3 +211,28 @@ def assert_matches_both(model, ref, ref_sdpa, inputs: dict) -> None:
         assert "loss" in ours
     compare_seq2seq(ours, expected, expected_sdpa, "eager")
     compare_seq2seq(ours, expected_sdpa, expected, "sdpa")
+
+
+def three_prompts(seed: int, pad: int, vocab: int = 99) -> tuple[torch.Tensor, torch.Tensor]:
+    """Three prompts: one full, one left-padded, one right-padded."""
+    ids = torch.randint(4, vocab, (3, 7), generator=torch.Generator().manual_seed(seed))
+    mask = torch.ones_like(ids)
+    ids[1, :3], mask[1, :3] = pad, 0
+    ids[2, 5:], mask[2, 5:] = pad, 0
+    return ids, mask
+
+
+def assert_generates_as_reference(model, ref, ids: torch.Tensor, mask: torch.Tensor) -> list[torch.Tensor]:
+    """Greedy and beam search (3 beams), one and ten new tokens, each equal to the reference's
+    `generate`; returns the outputs."""
+    outputs = []
+    for steps in (1, 10):
+        for beams in (1, 3):
+            with torch.no_grad():
+                expected = ref.generate(
+                    input_ids=ids, attention_mask=mask, max_new_tokens=steps, num_beams=beams, do_sample=False
+                )
+            got = model.generate(ids, mask, max_new_tokens=steps, num_beams=beams)
+            assert torch.equal(got, expected), (steps, beams, got, expected)
+            outputs.append(got)
+    return outputs
