@@ -1718,6 +1718,10 @@ def load_arch(path: Path | str) -> ArchIR:
             )
     if spec.attention.disentangled is not None:
         _check_disentangled(spec, heads, err)
+    if emb.position.when is not None:
+        check_bool_symbol(("embeddings", "position", "when"), emb.position.when)
+        if emb.position.kind != "learned":
+            err(("embeddings", "position", "when"), "'when' switches a learned table: set 'kind: learned'")
     conv = spec.block.first_layer_conv
     if conv is not None:
         where = ("block", "first_layer_conv")

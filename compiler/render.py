@@ -182,7 +182,8 @@ def _features(s: ArchSpec) -> list[str]:
     pos = s.embeddings.position
     pos_text = {
         "none": "none",
-        "learned": f"learned absolute, {pos.ids.replace('_', ' ')} ids",
+        "learned": f"learned absolute, {pos.ids.replace('_', ' ')} ids"
+        + (f", when config `{pos.when}`" if pos.when else ""),
         "sinusoidal": f"sinusoidal absolute (a computed table), {pos.ids.replace('_', ' ')} ids",
         "rotary": (
             f"rotary in the layers config `{pos.rotary_layers.types}` marks `{pos.rotary_layers.roped}`, "
@@ -1109,6 +1110,8 @@ def _placements(
                 else []
             )
         return [(f"{root}.embeddings.transform", None, {})]
+    if slot == "embeddings.position" and s.embeddings.position.when:
+        return [(f"{root}.embeddings.position", None, {"when": [s.embeddings.position.when]})]
     if slot == "embeddings.norm" and isinstance(s.embeddings.norm, Switch):
         return [(f"{root}.embeddings.norm", None, {"when": _cond(s.embeddings.norm)})]
     if slot == "pooler":

@@ -351,6 +351,12 @@ class PositionSpec(_Strict):
         "max_positions",
         description="The size symbol holding the number of table rows (for `rotary`: the longest sequence).",
     )
+    when: str | None = Field(
+        None,
+        description="For `learned` positions: a `bool` size symbol; the table exists, is added and bounds "
+        "a call's length only when it is true (DeBERTa-v2's `position_biased_input`, beside its relative "
+        "terms). Default: always.",
+    )
     theta: str = Field("rope_theta", description="For `rotary`: the size symbol holding the base `theta`.")
     alibi_positions: Literal["kept_tokens", "slots"] = Field(
         "kept_tokens",

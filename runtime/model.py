@@ -309,7 +309,7 @@ class ArchgenModel:
         """The longest sequence the position table admits."""
         s = self.ir.spec
         pos = s.embeddings.position
-        if pos.kind in ("none", "alibi"):  # no table: no limit
+        if pos.kind in ("none", "alibi") or (pos.when and not self.sizes[pos.when]):  # no table: no limit
             return 1 << 30
         rows = self.sizes[pos.size]
         return rows - self.sizes[s.pad_token] - 1 if pos.ids == "padding_offset" else rows - pos.offset

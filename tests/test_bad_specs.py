@@ -1447,6 +1447,19 @@ CASES = [
         message="switch 'eps' must be a bool size symbol (kind: bool), it is float",
     ),
     Case(
+        "position-table-switch-without-a-table",
+        {
+            "bad.yaml": delta(
+                "sizes: {flag: {value: true, kind: bool}}\n"
+                "embeddings: {position: {kind: none, when: flag}}\nkeys: {embeddings.position: null}\n"
+            )
+        },
+        path="embeddings.position.when",
+        line=BODY_LINE + 1,
+        column=37,
+        message="'when' switches a learned table: set 'kind: learned'",
+    ),
+    Case(
         "padded-queries-blocked-beside-a-causal-head",
         {"bad.yaml": delta("attention: {padded_queries: blocked}\n")},
         path="attention.padded_queries",

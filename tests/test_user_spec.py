@@ -137,7 +137,7 @@ def deberta_v2_config(draw, heads: int) -> dict:
     kinds = draw(st.sampled_from([["c2p"], ["p2c"], ["p2c", "c2p"], "p2c|c2p", "c2p | P2C"]))
     return config | {
         "relative_attention": True,
-        "position_biased_input": False,
+        "position_biased_input": draw(st.booleans()),  # an absolute table beside the relative terms
         "pos_att_type": kinds,
         "share_att_key": draw(st.booleans()),
         "norm_rel_ebd": draw(st.sampled_from(["layer_norm", "none"])),
@@ -2872,6 +2872,25 @@ def test_deberta_v2_convolution_beside_the_first_layer() -> None:
         with torch.no_grad():
             alone = ref(input_ids=torch.tensor([sequence])).logits[0]
         torch.testing.assert_close(out["logits"], alone, atol=1e-5, rtol=0)
+
+
+def test_deberta_position_table_bounds_calls_only_where_switched_on() -> None:
+    """DeBERTa-v2's absolute table (`position_biased_input`) bounds a call's length where config.json
+    switches it on (one past it refused before compute); without it the relative terms reach any
+    length, as its reference's."""
+    ir = load_arch(FIXTURES / "deberta_v2.yaml")
+    for on in (True, False):
+        tiny = dict(ir.spec.reference.tiny) | {"position_biased_input": on, "max_position_embeddings": 8}
+        ref = build_reference(ir, ir.head("encoder_model"), tiny)
+        model = archgen.load(save(ref), spec=FIXTURES / "deberta_v2.yaml")
+        assert (model.module.backbone.embeddings.position is not None) == on
+        ids = torch.arange(5, 5 + (8 if on else 12))[None]
+        with torch.no_grad():
+            expected = ref(input_ids=ids).last_hidden_state
+        torch.testing.assert_close(model(ids)["last_hidden_state"], expected, atol=1e-5, rtol=0)
+        if on:
+            with pytest.raises(InputError, match="exceeds the position table"):
+                model(torch.arange(5, 14)[None])
 
 
 def test_deberta_refuses_one_bucket(tmp_path: Path) -> None:
