@@ -692,6 +692,8 @@ def backbone_slots(spec: ArchSpec, *, cross_attention: bool = True) -> dict[str,
         slots |= {"attn.kv_a": "linear", "attn.kv_a_norm": "norm", "attn.kv_b": "linear", "attn.o": "linear"}
     if spec.attention.relative_bias is not None:
         slots["attn.relative_bias"] = "embedding"
+    if spec.attention.last_out_bias:  # the last layer's output bias, a tensor of its own
+        slots["attn.last_out_bias"] = "tensor"
     if spec.attention.bias_parts == "qv":  # query and value biases apart from their projections
         slots["attn.q_bias"] = "tensor"
         slots["attn.v_bias"] = "tensor"
@@ -1744,6 +1746,13 @@ def load_arch(path: Path | str) -> ArchIR:
                         where + ("activation", "cases", value),
                         f"expected an activation ({', '.join(get_args(Activation))}), got {fn!r}",
                     )
+    if spec.attention.last_out_bias and (
+        spec.attention.out_bias is not False
+        and (spec.attention.out_bias is not None or spec.attention.bias is not False)
+    ):
+        err(("attention", "last_out_bias"), "'last_out_bias' is the only output bias: set 'out_bias: false'")
+    if spec.attention.last_out_bias and (spec.decoder is not None or spec.block.layer_groups is not None):
+        err(("attention", "last_out_bias"), "'last_out_bias' is built for one stack of layers of their own")
     if spec.attention.bias_parts != "qkv":
         if spec.attention.bias is not True:
             err(

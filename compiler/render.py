@@ -1117,6 +1117,8 @@ def _placements(
     if slot == "pooler":
         on = _cond(s.pooler.dense)
         return [("pooler.dense", None, {"when": on} if on else {})]
+    if slot == "attn.last_out_bias":  # the last layer's output projection's bias
+        return [(f"{root}.layers.{{i}}.attn.o.bias", None, {"only_last": True})]
     if slot in ("conv", "conv_norm"):  # the convolution beside the first layer
         when = s.block.first_layer_conv.when
         path = f"{root}.first_conv.{'conv' if slot == 'conv' else 'norm'}"

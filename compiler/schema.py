@@ -668,6 +668,12 @@ class AttentionSpec(_Strict):
         description="q/k/v/o projections carry a bias. Or a switch over a `bool` symbol: the biases exist "
         "when config.json turns it on (Llama's `attention_bias`, StableLM's `use_qkv_bias`).",
     )
+    last_out_bias: bool = Field(
+        False,
+        description="The last layer's output projection alone has a bias, a bare `(width,)` tensor under "
+        "that layer's prefix (slot `attn.last_out_bias`: GPT-NeoX-Japanese's `dense_bias`); needs "
+        "`out_bias: false` for the others.",
+    )
     bias_parts: Literal["qkv", "qv"] = Field(
         "qkv",
         description="With `bias: true`, which of the projections from the input carry a bias. `qkv`: each "

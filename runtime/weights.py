@@ -38,7 +38,7 @@ named operation:
 on or off; ``{i}`` expands over the layers (over the size symbol ``layers`` names,
 for an entry of a stack with its own layer count; from layer ``from_layer`` where an
 entry says, as a slot layer 0 lacks; over the layers with experts, or those without, where
-``layers_where`` gives `ffn.experts.layers`' rules), and ``{e}`` over the experts of a mixture
+``layers_where`` gives `ffn.experts.layers`' rules; the last layer alone for ``only_last``), and ``{e}`` over the experts of a mixture
 (over the size symbol ``experts`` names). A tied copy in a checkpoint
 (``tie`` key, ``same_as`` key) must equal the tensor it copies. Loading is strict: any missing,
 unexpected or misshapen key raises :class:`CheckpointError` naming all of them.
@@ -124,6 +124,8 @@ def plan(
                 count = (sizes or {})[entry["layers"]] if "layers" in entry else num_layers
             first = entry.get("from_layer", 0) if name == "i" else 0
             numbers = range(first, count)
+            if name == "i" and entry.get("only_last"):  # the last layer's alone
+                numbers = range(count - 1, count)
             if name == "i" and "layers_where" in entry:
                 rule = entry["layers_where"]
                 picked = expert_layers(rule, sizes or {}, count)

@@ -1460,6 +1460,18 @@ CASES = [
         message="'when' switches a learned table: set 'kind: learned'",
     ),
     Case(
+        "last-layer-output-bias-beside-every-layers",
+        {
+            "bad.yaml": delta(
+                "attention: {last_out_bias: true}\nkeys: {attn.last_out_bias: attention.dense_bias}\n"
+            )
+        },
+        path="attention.last_out_bias",
+        line=BODY_LINE,
+        column=13,
+        message="'last_out_bias' is the only output bias: set 'out_bias: false'",
+    ),
+    Case(
         "padded-queries-blocked-beside-a-causal-head",
         {"bad.yaml": delta("attention: {padded_queries: blocked}\n")},
         path="attention.padded_queries",

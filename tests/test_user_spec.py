@@ -390,6 +390,16 @@ def gpt_neox_config(draw, heads: int) -> dict:
     }
 
 
+def gpt_neox_japanese_config(draw, heads: int) -> dict:
+    """Partial rotary draws, its FFN a multiple of the width, tied or not."""
+    config = partial_rotary_config(draw, heads)
+    del config["intermediate_size"]
+    return config | {
+        "intermediate_multiple_size": draw(st.sampled_from([1, 2, 3, 4])),
+        "hidden_act": draw(st.sampled_from(["gelu", "relu"])),
+    }
+
+
 def persimmon_config(draw, heads: int) -> dict:
     return partial_rotary_config(draw, heads) | {
         "hidden_act": draw(st.sampled_from(["relu2", "relu"])),
@@ -1522,6 +1532,7 @@ SPECS = {
     "qwen3": UserSpec(qwen3_config, "hidden_act", "silu", 0),
     "phi": UserSpec(phi_config, "hidden_act", "gelu_new", 0),
     "gpt_neox": UserSpec(gpt_neox_config, "hidden_act", "gelu", 0),
+    "gpt_neox_japanese": UserSpec(gpt_neox_japanese_config, "hidden_act", "gelu", 0),
     "gptj": UserSpec(gptj_config, "activation_function", "gelu_new", 0),
     "codegen": UserSpec(codegen_config, "activation_function", "gelu_new", 0),
     "albert": UserSpec(albert_config, "hidden_act", "gelu_new", 0),
@@ -1578,6 +1589,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
                 for name in ("bart", "mbart", "plbart", "mvp", "blenderbot", "marian", "pegasus")
             },
             "trocr": ["causal_lm"],
+            "gpt_neox_japanese": sorted(["encoder_model", "causal_lm"]),
             "phimoe": sorted(["encoder_model", "causal_lm", "sequence_classification"]),
             **{name: sorted(["encoder_model", "masked_lm", *encoder[2:]]) for name in ("xlm", "flaubert")},
             "distilbert": sorted(["encoder_model", *encoder[:1], *encoder[2:]]),  # no causal LM
