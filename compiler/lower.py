@@ -1720,6 +1720,11 @@ def load_arch(path: Path | str) -> ArchIR:
             )
     if spec.attention.disentangled is not None:
         _check_disentangled(spec, heads, err)
+    if emb.norm_at != "sum" and (emb.norm is False or emb.transform is not False or emb.trigram is not False):
+        err(
+            ("embeddings", "norm_at"),
+            "'norm_at: words' norms the word embeddings as read: with a norm, and no transform or trigram",
+        )
     if emb.position.when is not None:
         check_bool_symbol(("embeddings", "position", "when"), emb.position.when)
         if emb.position.kind != "learned":

@@ -142,11 +142,13 @@ def placement(s: ArchSpec) -> str:
     return f"{s.block.placement}-norm" + ("" if s.block.first_attn_norm else " (layer 0 without `attn_norm`)")
 
 
-def _norm_text(knob: bool | Switch) -> str:
-    """The embedding norm in words: none, always, or when a config switch is on."""
+def _norm_text(knob: bool | Switch, at: str = "sum") -> str:
+    """The embedding norm in words: none, always, or when a config switch is on; of the words alone
+    where ``at`` says so."""
+    what = " (of the words alone, before the rest is added)" if at == "words" else ""
     if isinstance(knob, Switch):
-        return f", then norm when config `{knob.switch}`"
-    return ", then norm" if knob else ""
+        return f", then norm{what} when config `{knob.switch}`"
+    return f", then norm{what}" if knob else ""
 
 
 def _disentangled_text(d) -> str:
@@ -234,7 +236,7 @@ def _features(s: ArchSpec) -> list[str]:
         + ("; padding zeroed after every layer" if s.block.zero_padding else ""),
         f"positions: {pos_text}",
         f"embeddings: word{token_text}"
-        f"{' + position' if pos.kind in ('learned', 'sinusoidal') else ''}{_norm_text(s.embeddings.norm)}"
+        f"{' + position' if pos.kind in ('learned', 'sinusoidal') else ''}{_norm_text(s.embeddings.norm, s.embeddings.norm_at)}"
         f"{', then transform' if s.embeddings.transform_at == 'sum' else ''}"
         f"{'; token dropout scales each sequence by its share of mask tokens' if s.embeddings.token_dropout else ''}"
         f"{'; padding enters the layers as zeros' if s.embeddings.zero_padding else ''}",

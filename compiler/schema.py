@@ -457,6 +457,12 @@ class EmbeddingsSpec(_Strict):
         description="Normalise the summed embeddings with the backbone's norm; a switch too (TrOCR's "
         "`layernorm_embedding`: without it, no norm and no key).",
     )
+    norm_at: Literal["sum", "words"] = Field(
+        "sum",
+        description="Where the embedding norm applies: `sum`, to the summed embeddings; `words`, to the "
+        "word embeddings alone, before token types and positions are added (BlenderbotSmall's decoder; "
+        "`decoder.norm_at` says so for a decoder's own embeddings alone).",
+    )
     scale: Literal["none", "sqrt_width"] = Field(
         "none",
         description="`sqrt_width`: the word embeddings are multiplied by `sqrt(width)`, rounded to the "

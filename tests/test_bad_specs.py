@@ -1472,6 +1472,14 @@ CASES = [
         message="'last_out_bias' is the only output bias: set 'out_bias: false'",
     ),
     Case(
+        "words-normed-without-an-embedding-norm",
+        {"bad.yaml": delta("embeddings: {norm: false, norm_at: words}\nkeys: {embeddings.norm: null}\n")},
+        path="embeddings.norm_at",
+        line=BODY_LINE,
+        column=27,
+        message="'norm_at: words' norms the word embeddings as read: with a norm, and no transform or trigram",
+    ),
+    Case(
         "padded-queries-blocked-beside-a-causal-head",
         {"bad.yaml": delta("attention: {padded_queries: blocked}\n")},
         path="attention.padded_queries",

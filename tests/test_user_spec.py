@@ -1516,6 +1516,7 @@ SPECS = {
         bart_causal_config, None, "swish", 3
     ),  # its default pad id lies past small vocabularies
     "pegasus_causal": UserSpec(bart_causal_config, None, "gelu", 0),
+    "blenderbot_small_causal": UserSpec(bart_causal_config, None, "gelu", 0),
     "trocr": UserSpec(trocr_config, None, "gelu", 1),
     "esm": UserSpec(esm_config, None, "gelu", 1),  # its reference has no activation key
     "xlm": UserSpec(xlm_config, None, "gelu", 2),  # gelu_activation: a bool, held true by a constraint
@@ -1586,7 +1587,16 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
             "ctrl": sorted(["encoder_model", "causal_lm", "sequence_classification"]),
             **{
                 f"{name}_causal": ["causal_lm"]
-                for name in ("bart", "mbart", "plbart", "mvp", "blenderbot", "marian", "pegasus")
+                for name in (
+                    "bart",
+                    "mbart",
+                    "plbart",
+                    "mvp",
+                    "blenderbot",
+                    "blenderbot_small",
+                    "marian",
+                    "pegasus",
+                )
             },
             "trocr": ["causal_lm"],
             "gpt_neox_japanese": sorted(["encoder_model", "causal_lm"]),
