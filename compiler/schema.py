@@ -1625,7 +1625,9 @@ class ArchSpec(_Strict):
     )
     tie_config: str | None = Field(
         "tie_word_embeddings",
-        description="config.json flag (default true) that ties `lm_decoder` weights to the word embedding.",
+        description="config.json flag (default true) that ties `lm_decoder` weights to the word embedding; "
+        "a bool size symbol of the same name decides it where a spec declares one, its own default "
+        "included (FSMT's and RemBERT's configs are untied when they say nothing).",
     )
     heads: dict[str, HeadOverride | None] = Field(
         description="The heads this architecture offers: head spec name -> overrides (or nothing)."

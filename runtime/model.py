@@ -986,9 +986,10 @@ def build(ir: ArchIR, head: HeadIR, config: dict, *, device: str | torch.device 
         raise ValueError(f"config.json does not fit spec {ir.spec_file}: " + "; ".join(broken))
     table = _table(ir)
     # Table conditions name config flags (tying, cross-attention, FFN variants) or bool size
-    # symbols (switches).
-    flags = {name: value for name, value in sizes.items() if isinstance(value, bool)}
-    flags |= {name: _flag(config, f) for name, f in table["flags"].items()}
+    # symbols (switches); a bool size symbol named like a flag decides it, its default included
+    # (FSMT's and RemBERT's configs leave their word tables untied when they say nothing).
+    flags = {name: _flag(config, f) for name, f in table["flags"].items()}
+    flags |= {name: value for name, value in sizes.items() if isinstance(value, bool)}
     _check_structure(ir, head, sizes)
     module_py = _generated_module(ir)
     kwargs: dict[str, Any] = {}

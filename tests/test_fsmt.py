@@ -9,6 +9,9 @@ default, its decoder attends both ways; see the fixture), generation with the re
 
 from __future__ import annotations
 
+import json
+import shutil
+
 import pytest
 import torch
 from hypothesis import given
@@ -110,3 +113,21 @@ def test_exports_as_read_and_refuses_source_ids_the_decoder_cannot_read(tmp_path
         model(ids, mask, decoder_input_ids=torch.full((3, 2), 5))  # given: read as they are
     with pytest.raises(archgen.runtime.InputError, match="pass decoder_input_ids"):
         model(ids, mask)
+
+
+def test_a_config_silent_on_tying_loads_untied(tmp_path) -> None:
+    """FSMT's config class leaves its LM head untied when config.json says nothing: the spec's own
+    `tie_word_embeddings` symbol (default false) decides the tying flag, as its reference."""
+    ref = _reference("conditional_generation", {})
+    source = save(ref)
+    config = json.loads((source / "config.json").read_text())
+    del config["tie_word_embeddings"]
+    (tmp_path / "config.json").write_text(json.dumps(config))
+    shutil.copy(source / "model.safetensors", tmp_path / "model.safetensors")
+    model = archgen.load(tmp_path, spec=spec_path("fsmt"))
+    assert not model.flags["tie_word_embeddings"]
+    ids, mask = three_prompts(2, 1)
+    dec = torch.full((3, 2), 5)
+    with torch.no_grad():
+        expected = ref(input_ids=ids, attention_mask=mask, decoder_input_ids=dec, use_cache=False).logits
+    torch.testing.assert_close(model(ids, mask, decoder_input_ids=dec)["logits"], expected, atol=1e-5, rtol=0)
