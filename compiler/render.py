@@ -142,41 +142,28 @@ def placement(s: ArchSpec) -> str:
     return f"{s.block.placement}-norm" + ("" if s.block.first_attn_norm else " (layer 0 without `attn_norm`)")
 
 
-def _norm_text(knob: bool | Switch, at: str = "sum") -> str:
-    """The embedding norm in words: none, always, or when a config switch is on; of the words alone
-    where ``at`` says so."""
-    what = " (of the words alone, before the rest is added)" if at == "words" else ""
+def _switched_text(knob: bool | Switch, text: str) -> str:
+    """``text`` for a knob that is on, with the config switch that turns it on; '' when off."""
     if isinstance(knob, Switch):
-        return f", then norm{what} when config `{knob.switch}`"
-    return f", then norm{what}" if knob else ""
+        return f"{text} when config `{knob.switch}`"
+    return text if knob else ""
+
+
+def _norm_text(knob: bool | Switch, at: str = "sum") -> str:
+    """The embedding norm in words; of the words alone where ``at`` says so."""
+    what = " (of the words alone, before the rest is added)" if at == "words" else ""
+    return _switched_text(knob, f", then norm{what}")
 
 
 def _disentangled_text(d) -> str:
     """Disentangled attention in words, for the generated docstrings."""
-    terms = [name for name in ("c2p", "p2c") if getattr(d, name) is not False]
-    switched = [
-        f"{name} when config `{getattr(d, name).switch}`"
-        for name in terms
-        if isinstance(getattr(d, name), Switch)
-    ]
+    terms = [_switched_text(getattr(d, name), name) for name in ("c2p", "p2c")]
     return (
-        f", disentangled relative positions ({' and '.join(switched or terms)}) from a shared table of "
-        f"2 * `{d.span}` rows"
+        f", disentangled relative positions ({' and '.join(t for t in terms if t)}) from a shared table "
+        f"of 2 * `{d.span}` rows"
         + (f", log-bucketed by `{d.buckets}`" if d.buckets else "")
-        + (
-            f", normed when config `{d.table_norm.switch}`"
-            if isinstance(d.table_norm, Switch)
-            else ", normed"
-            if d.table_norm
-            else ""
-        )
-        + (
-            f", projected by each layer's q and k when config `{d.shared_projections.switch}`"
-            if isinstance(d.shared_projections, Switch)
-            else ", projected by each layer's q and k"
-            if d.shared_projections
-            else ""
-        )
+        + _switched_text(d.table_norm, ", normed")
+        + _switched_text(d.shared_projections, ", projected by each layer's q and k")
     )
 
 
