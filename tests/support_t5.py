@@ -236,3 +236,21 @@ def assert_generates_as_reference(model, ref, ids: torch.Tensor, mask: torch.Ten
             assert torch.equal(got, expected), (steps, beams, got, expected)
             outputs.append(got)
     return outputs
+
+
+def bart_stacks(draw, min_width: int = 1) -> dict:
+    """The BART-layout sizes of a drawn encoder-decoder config: 1-4 heads, a width of at least
+    ``min_width`` (fairseq's computed table divides by `d_model // 2 - 1`: 4 where a spec has
+    one), layer counts, one FFN width and position count for both stacks."""
+    heads = draw(st.integers(1, 4))
+    ffn = draw(st.integers(4, 48))
+    return {
+        "d_model": heads * draw(st.integers(-(-min_width // heads), 8)),
+        "encoder_layers": draw(st.integers(1, 3)),
+        "decoder_layers": draw(st.integers(1, 3)),
+        "encoder_attention_heads": heads,
+        "decoder_attention_heads": heads,
+        "encoder_ffn_dim": ffn,
+        "decoder_ffn_dim": ffn,
+        "max_position_embeddings": draw(st.integers(16, 40)),
+    }

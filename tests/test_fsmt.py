@@ -17,7 +17,7 @@ import torch
 from hypothesis import given
 from hypothesis import strategies as st
 from support import arch, assert_exports_as_read, save, spec_path
-from support_t5 import assert_generates_as_reference, compare_seq2seq, t5_batch, three_prompts
+from support_t5 import assert_generates_as_reference, bart_stacks, compare_seq2seq, t5_batch, three_prompts
 
 import archgen
 from archgen.runtime.reference import build_reference
@@ -29,20 +29,10 @@ HEADS = ["seq2seq_model", "conditional_generation"]
 def fsmt_configs(draw) -> dict:
     """Small configs over what config.json sets: two vocabularies, widths (at least 4: fairseq's
     table divides by `d_model // 2 - 1`), layer counts, scaled words, the activation."""
-    heads = draw(st.integers(1, 4))
-    ffn = draw(st.integers(4, 48))
-    return {
+    return bart_stacks(draw, 4) | {
         "src_vocab_size": draw(st.integers(30, 200)),
         "tgt_vocab_size": draw(st.integers(30, 200)),
         "langs": ["en", "de"],
-        "d_model": heads * draw(st.integers(-(-4 // heads), 8)),
-        "encoder_layers": draw(st.integers(1, 3)),
-        "decoder_layers": draw(st.integers(1, 3)),
-        "encoder_attention_heads": heads,
-        "decoder_attention_heads": heads,
-        "encoder_ffn_dim": ffn,
-        "decoder_ffn_dim": ffn,
-        "max_position_embeddings": draw(st.integers(16, 40)),
         "scale_embedding": draw(st.booleans()),
         "activation_function": draw(st.sampled_from(["relu", "gelu"])),
         "dropout": 0.0,
