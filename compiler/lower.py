@@ -681,7 +681,9 @@ def backbone_slots(spec: ArchSpec, *, cross_attention: bool = True) -> dict[str,
         slots["bottleneck.output"] = "linear"
         slots["bottleneck.output_norm"] = "norm"
     latent = spec.attention.latent
-    if latent is None:
+    if spec.attention.mixing == "fourier":
+        pass  # a Fourier transform has no weights
+    elif latent is None:
         for proj in ("q", "k", "v", "o"):
             slots[f"attn.{proj}"] = "linear"
     else:  # the query, then keys and values through the latent (see LatentSpec)
@@ -836,8 +838,10 @@ def _size_refs(spec: ArchSpec) -> list[tuple[tuple, str]]:
         (("embeddings", "token_type_size"), spec.embeddings.token_type_size)
         if spec.embeddings.token_type is not False
         else None,
-        (("attention", "head_dim"), spec.attention.head_dim),
-        (("attention", "num_heads"), spec.attention.num_heads),
+        (("attention", "head_dim"), spec.attention.head_dim) if spec.attention.mixing == "softmax" else None,
+        (("attention", "num_heads"), spec.attention.num_heads)
+        if spec.attention.mixing == "softmax"
+        else None,
         (("ffn", "size"), spec.ffn.size),
         (("block", "num_layers"), spec.block.num_layers),
         (("block", "layer_groups"), spec.block.layer_groups) if spec.block.layer_groups else None,
@@ -1001,6 +1005,40 @@ def _check_disentangled(spec: ArchSpec, heads: list[HeadIR], err: Callable) -> N
             err(("attention", knob), f"disentangled attention is built without '{knob}'")
     if spec.block.bottleneck is not None or spec.block.layer_groups is not None:
         err(where, "disentangled attention is built for plain layers: no bottleneck, no shared layers")
+
+
+def _check_fourier(spec: ArchSpec, heads: list[HeadIR], err: Callable) -> None:
+    """Fourier mixing: a bidirectional stack, and none of the knobs of attention's projections and scores."""
+    attention, where = spec.attention, ("attention", "mixing")
+    if spec.decoder is not None or any(h.spec.attention == "causal" for h in heads):
+        err(where, "Fourier mixing reads every slot of a row: no causal head, no 'decoder' section")
+    if spec.embeddings.position.kind not in ("none", "learned", "sinusoidal"):
+        err(
+            ("embeddings", "position", "kind"),
+            "Fourier mixing has no queries or keys to turn or bias: positions 'none', 'learned' or 'sinusoidal'",
+        )
+    unbuilt = [
+        ("num_kv_heads", attention.num_kv_heads is not None),
+        ("latent", attention.latent is not None),
+        ("disentangled", attention.disentangled is not None),
+        ("relative_bias", attention.relative_bias is not None),
+        ("qk_norm", attention.qk_norm is not False),
+        ("softcap", attention.softcap is not None),
+        ("clip", attention.clip is not None),
+        ("sinks", attention.sinks),
+        ("output_gate", attention.output_gate),
+        ("sub_norm", attention.sub_norm),
+        ("last_out_bias", attention.last_out_bias),
+        ("bias_parts", attention.bias_parts != "qkv"),
+        ("sliding_window", attention.sliding_window is not None),
+        ("bidirectional_when", attention.bidirectional_when is not None),
+        ("padded_queries", attention.padded_queries != "attend"),
+    ]
+    for knob, on in unbuilt:
+        if on:
+            err(("attention", knob), f"Fourier mixing has no '{knob}': it has no projections or scores")
+    if spec.block.bottleneck is not None or spec.block.parallel is not False:
+        err(where, "Fourier mixing is built for plain sequential layers: no bottleneck, no parallel layers")
 
 
 def load_arch(path: Path | str) -> ArchIR:
@@ -1720,6 +1758,8 @@ def load_arch(path: Path | str) -> ArchIR:
             )
     if spec.attention.disentangled is not None:
         _check_disentangled(spec, heads, err)
+    if spec.attention.mixing == "fourier":
+        _check_fourier(spec, heads, err)
     if emb.norm_at != "sum" and (emb.norm is False or emb.transform is not False or emb.trigram is not False):
         err(
             ("embeddings", "norm_at"),

@@ -311,6 +311,11 @@ def _features(s: ArchSpec) -> list[str]:
         + (", gate and up rows interleaved in their key" if s.ffn.gate_up_order == "interleaved" else ""),
         "pooler: first token -> dense -> " + s.pooler.activation if s.pooler else "pooler: none",
     ] + _s2s.seq2seq_features(s)
+    if s.attention.mixing == "fourier":
+        lines[3] = (
+            "attention: none; tokens mix through the real part of a 2-D Fourier transform over each row's "
+            "slots and features, padding included"
+        )
     if s.pooler and s.pooler.dense is not True:
         lines[-1] += f" (dense: {_knob(s.pooler.dense)}; else the first token itself)"
     if s.embeddings.input_width:
@@ -845,6 +850,7 @@ def render_module(ir: ArchIR) -> str:
         scaling=s.embeddings.position.scaling if rotary else None,
         gqa=s.attention.num_kv_heads,
         latent=s.attention.latent,
+        fourier=s.attention.mixing == "fourier",
         interleaved=s.attention.latent is not None and s.embeddings.position.rotary_pairs != "halves",
         window=s.attention.sliding_window,
         window_sides=s.attention.window_sides,

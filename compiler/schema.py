@@ -660,6 +660,17 @@ class WindowLayersSpec(_Strict):
 class AttentionSpec(_Strict):
     """Multi-head attention."""
 
+    mixing: Literal["softmax", "fourier"] = Field(
+        "softmax",
+        description="How a layer mixes its tokens. `softmax`: multi-head scaled dot-product attention, as "
+        "the other fields describe. `fourier`: FNet's Fourier transform, the real part of the 2-D discrete "
+        "Fourier transform over a row's slots and features (`torch.fft.fftn(x, dim=(1, 2)).real`), with no "
+        "weights (no `attn.*` slots; `attn_norm` still norms the residual sum) and no mask: every slot of a "
+        "row mixes in, padding too, as its reference computes, so padding changes the real tokens' outputs "
+        "and `run_batch` groups sequences of equal length only. Bidirectional stacks without a `decoder` "
+        "section; the fields about projections and scores (`scale`, `bias`, `num_heads`, `head_dim`) are "
+        "unused and the others refused.",
+    )
     scale: Literal["inverse_sqrt_head_dim", "none", "size"] = Field(
         "inverse_sqrt_head_dim",
         description="`inverse_sqrt_head_dim`: scores are scaled by 1/sqrt(head_dim). `none`: no scaling "

@@ -20,7 +20,10 @@
   eager, 159 compiled) and 4-5% behind rows of 128 at batch 32.
 - **Tight length buckets** (``pack=False``, and where packing cannot be exact):
   consecutive runs of the sorted order whose padding stays under ``max_waste`` of
-  the bucket's tokens, each bucket holding at most ``batch_tokens`` tokens.
+  the bucket's tokens, each bucket holding at most ``batch_tokens`` tokens. A model
+  whose padding changes its real tokens (Fourier mixing, FNet's, reads every slot
+  of a row, as its reference does) runs buckets of equal lengths only, so every
+  sequence's outputs are those of that sequence alone.
 
 Packing needs no token to see another sequence's outside attention either:
 embeddings that mix neighbouring tokens (MobileBERT's trigram input) read the
@@ -40,7 +43,15 @@ import torch
 
 from .model import ArchgenModel, InputError, ModelOutput
 
-__all__ = ["Bucket", "pack_rows", "packing_blocker", "pad_sequences", "plan_buckets", "run_batch"]
+__all__ = [
+    "Bucket",
+    "pack_rows",
+    "packing_blocker",
+    "pad_sequences",
+    "padding_mixes",
+    "plan_buckets",
+    "run_batch",
+]
 
 
 @dataclass(frozen=True)
@@ -108,9 +119,17 @@ def pack_rows(lengths: Sequence[int], row_tokens: int) -> list[list[int]]:
         count += 1
 
 
+def padding_mixes(model: ArchgenModel) -> bool:
+    """Whether a row's padding changes its real tokens' outputs (Fourier mixing reads every slot,
+    as its reference does): such a model runs only sequences of equal length together."""
+    return model.ir.spec.attention.mixing == "fourier"
+
+
 def packing_blocker(model: ArchgenModel) -> str | None:
     """Why ``model`` cannot run packed rows exactly, or None if it can."""
     head = model.head.spec
+    if padding_mixes(model):
+        return "its token mixing reads every slot of a row, so sequences sharing one would mix"
     if head.encoder_decoder:
         return "an encoder-decoder head runs its decoder per sequence"
     if head.choices:
@@ -166,7 +185,7 @@ def run_batch(
     if pack and blocker:
         raise InputError(f"this model cannot pack sequences into rows: {blocker}; pass pack=False")
     if pack is False or blocker:
-        return _run_buckets(model, rows, lengths, batch_tokens, max_waste)
+        return _run_buckets(model, rows, lengths, batch_tokens, 0.0 if padding_mixes(model) else max_waste)
     return _run_packed(model, rows, lengths, batch_tokens, row_tokens)
 
 

@@ -1338,6 +1338,41 @@ CASES = [
         message="'split' reads a string into a list: a non-empty separator, kind: list",
     ),
     Case(
+        "fourier-mixing-beside-a-causal-head",
+        {
+            "bad.yaml": delta(
+                "attention: {mixing: fourier}\nkeys: {attn.q: null, attn.k: null, attn.v: null, attn.o: null}\n"
+            )
+        },
+        path="attention.mixing",
+        line=BODY_LINE,
+        column=13,
+        message="Fourier mixing reads every slot of a row: no causal head, no 'decoder' section",
+    ),
+    Case(
+        "fourier-mixing-with-a-query-key-norm",
+        {
+            "bad.yaml": delta(
+                "attention: {mixing: fourier, qk_norm: true}\nheads: {causal_lm: null}\n"
+                "keys: {attn.q: null, attn.k: null, attn.v: null, attn.o: null}\n"
+            )
+        },
+        path="attention.qk_norm",
+        line=BODY_LINE,
+        column=30,
+        message="Fourier mixing has no 'qk_norm': it has no projections or scores",
+        count=8,  # and the two norms' slots, which it then has no keys for, and the cross-attention keys
+    ),
+    Case(
+        "fourier-mixing-typo",
+        {"bad.yaml": delta("attention: {mixing: fourrier}\n")},
+        path="attention.mixing",
+        line=BODY_LINE,
+        column=13,
+        message="expected one of 'softmax' or 'fourier', got 'fourrier'",
+        hint="did you mean 'fourier'?",
+    ),
+    Case(
         "disentangled-attention-beside-a-causal-head",
         {
             "bad.yaml": delta(

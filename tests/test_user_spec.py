@@ -127,6 +127,18 @@ def bert_config(draw, heads: int) -> dict:
     }
 
 
+def fnet_config(draw, heads: int) -> dict:
+    """FNet: no attention heads (the drawn count only scales the width), FNet's gelu_new or
+    another activation (refused), 2-4 token types."""
+    return {
+        "num_hidden_layers": draw(st.integers(1, 3)),
+        "hidden_size": heads * draw(st.integers(4, 16)),
+        "intermediate_size": draw(st.integers(4, 48)),
+        "hidden_act": draw(st.sampled_from(["gelu_new", "relu"])),
+        "type_vocab_size": draw(st.integers(2, 4)),
+    }
+
+
 def deberta_v2_config(draw, heads: int) -> dict:
     """BERT's draws with DeBERTa-v2's disentangled attention: either or both position terms (a list,
     or a `|`-joined string as released config.json files write it), the table projected by each
@@ -942,6 +954,27 @@ def gpt_oss_config(draw, heads: int) -> dict:
     }
 
 
+def openai_privacy_filter_config(draw, heads: int) -> dict:
+    """GPT-OSS's draws without layer types: every layer's window reaches both sides."""
+    config = gpt_oss_config(draw, heads)
+    del config["layer_types"]
+    return config
+
+
+def cosmos3_edge_text_config(draw, heads: int) -> dict:
+    """Llama's sizes with its squared-ReLU FFN (or silu, refused), at the default RoPE alone (its
+    reference allows no other), each head's pairs split in three M-RoPE sections (text alone
+    gives them one position each)."""
+    config = llama_config(draw, heads, own_head_dim=True)
+    sections = draw(st.lists(st.integers(1, 2), min_size=3, max_size=3))
+    theta = config["rope_parameters"]["rope_theta"]
+    return config | {
+        "head_dim": 2 * sum(sections),
+        "hidden_act": draw(st.sampled_from(["relu2", "silu"])),
+        "rope_parameters": {"rope_type": "default", "rope_theta": theta, "mrope_section": sections},
+    }
+
+
 def dbrx_config(draw, heads: int) -> dict:
     """DBRX's sizes, nested in `attn_config` and `ffn_config`: grouped-query heads, q/k/v clamped
     or not, one to six experts, one to all of them per token, their probabilities divided by
@@ -1477,6 +1510,8 @@ SPECS = {
     "minicpm3": UserSpec(minicpm3_config, "hidden_act", "silu", 0),
     "axk1": UserSpec(axk1_config, "hidden_act", "silu", 0),
     "gpt_oss": UserSpec(gpt_oss_config, "hidden_act", "silu", 0),
+    "openai_privacy_filter": UserSpec(openai_privacy_filter_config, "hidden_act", "silu", 0),
+    "cosmos3_edge_text": UserSpec(cosmos3_edge_text_config, "hidden_act", "relu2", 0),
     "dbrx": UserSpec(dbrx_config, None, "silu", 0),  # its activation key is nested (ffn_config)
     "apertus": UserSpec(apertus_config, "hidden_act", "xielu", 3),
     "youtu": UserSpec(latent_config, "hidden_act", "silu", 0),
@@ -1537,6 +1572,7 @@ SPECS = {
     "gptj": UserSpec(gptj_config, "activation_function", "gelu_new", 0),
     "codegen": UserSpec(codegen_config, "activation_function", "gelu_new", 0),
     "albert": UserSpec(albert_config, "hidden_act", "gelu_new", 0),
+    "fnet": UserSpec(fnet_config, "hidden_act", "gelu_new", 3),
     "bloom": UserSpec(bloom_config, None, "gelu_tanh", 0),  # BLOOM's FFN has no activation key
     "phi3": UserSpec(phi3_config, "hidden_act", "silu", 0),
     "gpt_bigcode": UserSpec(gpt2_config, "activation_function", "gelu_new", 0),
@@ -1690,6 +1726,10 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
                 name: sorted(["base", *encoder, "pretraining", "next_sentence_prediction"])
                 for name in ("megatron_bert", "ernie")
             },
+            "openai_privacy_filter": sorted(["encoder_model", "token_classification"]),
+            "cosmos3_edge_text": ["encoder_model"],  # its LM is multimodal
+            # no causal LM (a Fourier transform reads every slot of a row)
+            "fnet": sorted(["base", *encoder[:1], *encoder[2:], "pretraining", "next_sentence_prediction"]),
             **{
                 name: sorted(
                     ["encoder_model", "masked_lm", "sequence_classification", "token_classification"]
@@ -1838,6 +1878,8 @@ def test_a_user_spec_generates_as_the_reference(name: str) -> None:
         ("deberta_v2", "token_classification"),  # relative positions by slot inside packed rows
         ("deberta_v2", "sequence_classification"),
         ("deberta", "token_classification"),
+        ("fnet", "token_classification"),  # equal lengths only share a bucket: padding would mix in
+        ("fnet", "sequence_classification"),
     ],
 )
 def test_a_user_spec_runs_batches_as_each_sequence_alone(name: str, head: str) -> None:
@@ -1852,7 +1894,7 @@ def test_a_user_spec_runs_batches_as_each_sequence_alone(name: str, head: str) -
     model = archgen.load(save(ref), spec=spec)
     gen = torch.Generator().manual_seed(2)
     sequences = [
-        torch.randint(3, config["vocab_size"], (n,), generator=gen).tolist() for n in (5, 9, 3, 12, 7)
+        torch.randint(3, config["vocab_size"], (n,), generator=gen).tolist() for n in (5, 9, 3, 12, 7, 5)
     ]
     outputs = model.run_batch(sequences, row_tokens=16)
     for sequence, out in zip(sequences, outputs):
@@ -2913,6 +2955,31 @@ def test_deberta_position_table_bounds_calls_only_where_switched_on() -> None:
         if on:
             with pytest.raises(InputError, match="exceeds the position table"):
                 model(torch.arange(5, 14)[None])
+
+
+def test_fnet_mixes_padding_in_and_computes_the_tpu_paths_transform_alike() -> None:
+    """FNet's reference takes no mask: a padded row's real tokens differ from the sequence alone,
+    and archgen's equal the reference's either way. With `use_tpu_fourier_optimizations` the
+    reference multiplies by DFT matrices (rows of `tpu_short_seq_length` only); `fftn` agrees."""
+    spec = FIXTURES / "fnet.yaml"
+    ir = load_arch(spec)
+    for tpu in (False, True):
+        config = dict(ir.spec.reference.tiny) | SPECS["fnet"].fixed
+        config |= {"use_tpu_fourier_optimizations": tpu, "tpu_short_seq_length": 7}
+        ref = build_reference(ir, ir.head("base"), config, seed=1)
+        checkpoint = save(ref)
+        model = archgen.load(checkpoint, spec=spec)
+        with tempfile.TemporaryDirectory() as out:  # the TPU path's matrices written back as read
+            assert_exports_as_read(model, checkpoint, Path(out))
+        ids = torch.randint(4, config["vocab_size"], (2, 7), generator=torch.Generator().manual_seed(2))
+        ids[1, 4:] = 3
+        mask = (ids != 3).long()
+        with torch.no_grad():
+            expected = ref(input_ids=ids, attention_mask=mask).last_hidden_state
+        ours = model(input_ids=ids, attention_mask=mask)["last_hidden_state"]
+        torch.testing.assert_close(ours, expected, atol=1e-5, rtol=0)
+    alone = model(input_ids=ids[1:, :4])["last_hidden_state"]
+    assert not torch.allclose(alone, ours[1:, :4], atol=1e-3)  # the padding mixed in
 
 
 def test_deberta_refuses_one_bucket(tmp_path: Path) -> None:
