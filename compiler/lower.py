@@ -714,6 +714,8 @@ def backbone_slots(spec: ArchSpec, *, cross_attention: bool = True) -> dict[str,
         slots["attn.k_norm"] = "norm"
     if spec.attention.sinks:
         slots["attn.sinks"] = "tensor"
+    if spec.attention.differential:  # each layer's four vectors of its λ
+        slots |= {f"attn.lambda_{v}": "tensor" for v in ("q1", "k1", "q2", "k2")}
     if spec.attention.output_gate:
         slots["attn.gate"] = "linear"
     if spec.attention.sub_norm:
@@ -1007,6 +1009,26 @@ def _check_disentangled(spec: ArchSpec, heads: list[HeadIR], err: Callable) -> N
         err(where, "disentangled attention is built for plain layers: no bottleneck, no shared layers")
 
 
+def _check_differential(spec: ArchSpec, err: Callable) -> None:
+    """Differential attention: plain SDPA attention, nothing else on its scores."""
+    attention = spec.attention
+    unbuilt = [
+        ("latent", attention.latent is not None),
+        ("disentangled", attention.disentangled is not None),
+        ("relative_bias", attention.relative_bias is not None),
+        ("softcap", attention.softcap is not None),
+        ("sinks", attention.sinks),
+        ("output_gate", attention.output_gate),
+        ("sub_norm", attention.sub_norm),
+        ("bias_parts", attention.bias_parts != "qkv"),
+    ]
+    for knob, on in unbuilt:
+        if on:
+            err(("attention", knob), f"differential attention is built without '{knob}'")
+    if spec.embeddings.position.kind == "alibi":
+        err(("embeddings", "position", "kind"), "differential attention is built without ALiBi")
+
+
 def _check_fourier(spec: ArchSpec, heads: list[HeadIR], err: Callable) -> None:
     """Fourier mixing: a bidirectional stack, and none of the knobs of attention's projections and scores."""
     attention, where = spec.attention, ("attention", "mixing")
@@ -1026,6 +1048,7 @@ def _check_fourier(spec: ArchSpec, heads: list[HeadIR], err: Callable) -> None:
         ("softcap", attention.softcap is not None),
         ("clip", attention.clip is not None),
         ("sinks", attention.sinks),
+        ("differential", attention.differential),
         ("output_gate", attention.output_gate),
         ("sub_norm", attention.sub_norm),
         ("last_out_bias", attention.last_out_bias),
@@ -1230,6 +1253,7 @@ def load_arch(path: Path | str) -> ArchIR:
             (spec.ffn.sub_norm, ("ffn", "sub_norm"), "a norm before the FFN's down projection"),
             (spec.attention.output_gate, ("attention", "output_gate"), "a gated attention output"),
             (spec.attention.sinks, ("attention", "sinks"), "attention sinks"),
+            (spec.attention.differential, ("attention", "differential"), "differential attention"),
             (spec.attention.latent is not None, ("attention", "latent"), "latent attention"),
             (spec.ffn.activation == "xielu", ("ffn", "activation"), "xIELU"),
         )
@@ -1760,6 +1784,8 @@ def load_arch(path: Path | str) -> ArchIR:
         _check_disentangled(spec, heads, err)
     if spec.attention.mixing == "fourier":
         _check_fourier(spec, heads, err)
+    if spec.attention.differential:
+        _check_differential(spec, err)
     if emb.norm_at != "sum" and (emb.norm is False or emb.transform is not False or emb.trigram is not False):
         err(
             ("embeddings", "norm_at"),

@@ -275,6 +275,11 @@ def _features(s: ArchSpec) -> list[str]:
             else ""
         )
         + (", a learned sink logit per head in the softmax" if s.attention.sinks else "")
+        + (
+            ", differential (the first half of the heads minus λ times the second, over paired values)"
+            if s.attention.differential
+            else ""
+        )
         + (", the joined heads normed before the output projection" if s.attention.sub_norm else "")
         + (", the joined heads gated by `sigmoid(gate(x))`" if s.attention.output_gate else "")
         + (f", queries, keys and values clamped to `{s.attention.clip}`" if s.attention.clip else "")

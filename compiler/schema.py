@@ -812,6 +812,21 @@ class AttentionSpec(_Strict):
         "`softmax([scores + mask, sink])` without the last column (Flint's, GPT-OSS's `sinks`). SDPA has "
         "no such step, so attention then runs as explicit math, scores and softmax in fp32.",
     )
+    differential: bool = Field(
+        False,
+        description="Differential attention, as `transformers`' DiffLlama computes it: the value heads "
+        "fall in two halves, and each key/value head's values become its half's values beside the "
+        "other half's, `2 * head_dim` wide; each query head attends once over those, and head `p` of "
+        "the first half of the query heads minus `λ` times head `p` of the second is normed (an RMSNorm "
+        "without weights over its `2 * head_dim` features, the backbone's epsilon) and scaled by "
+        "`1 - λ_init`, so the output projection reads `num_heads * head_dim` features as usual. `λ = "
+        "exp(λq1 · λk1) - exp(λq2 · λk2) + λ_init`, from four learned `(head_dim,)` vectors of each "
+        "layer (slots `attn.lambda_q1`, `attn.lambda_k1`, `attn.lambda_q2`, `attn.lambda_k2`, bare "
+        "tensors whose keys are named whole), `λ_init = 0.8 - 0.6 exp(-0.3 l)` in layer `l` (the "
+        "Differential Transformer's schedule). Needs an even count of key/value heads; plain sequential "
+        "self-attention through SDPA (no sinks, softcap, latent, disentangled or relative-bias terms, "
+        "no decoder section).",
+    )
     output_gate: bool = Field(
         False,
         description="The heads' joined outputs are multiplied, feature by feature, by `sigmoid(gate(x))` "

@@ -1364,6 +1364,20 @@ CASES = [
         count=8,  # and the two norms' slots, which it then has no keys for, and the cross-attention keys
     ),
     Case(
+        "differential-attention-with-sinks",
+        {
+            "bad.yaml": delta(
+                "attention: {differential: true, sinks: true}\nheads: {causal_lm: {cross_attention: false}}\n"
+                "keys: {attn.sinks: s, attn.lambda_q1: a, attn.lambda_k1: b, attn.lambda_q2: c, attn.lambda_k2: d}\n"
+            )
+        },
+        path="attention.sinks",
+        line=BODY_LINE,
+        column=33,
+        message="differential attention is built without 'sinks'",
+        count=6,  # and the cross-attention keys of a causal LM that never cross-attends
+    ),
+    Case(
         "fourier-mixing-typo",
         {"bad.yaml": delta("attention: {mixing: fourrier}\n")},
         path="attention.mixing",

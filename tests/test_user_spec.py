@@ -954,6 +954,19 @@ def gpt_oss_config(draw, heads: int) -> dict:
     }
 
 
+def diffllama_config(draw, heads: int) -> dict:
+    """Llama's draws at twice the drawn head count with an even count of key/value heads (its
+    reference refuses an odd one), attention biases or none, and λ vectors drawn at the
+    reference's initial spread or five times it (λ far from its initial value)."""
+    config = llama_config(draw, 2 * heads)
+    kv_heads = [d for d in range(2, 2 * heads + 1, 2) if 2 * heads % d == 0]
+    return config | {
+        "num_key_value_heads": draw(st.sampled_from(kv_heads)),
+        "attention_bias": draw(st.booleans()),
+        "lambda_std_dev": draw(st.sampled_from([0.1, 0.5])),
+    }
+
+
 def openai_privacy_filter_config(draw, heads: int) -> dict:
     """GPT-OSS's draws without layer types: every layer's window reaches both sides."""
     config = gpt_oss_config(draw, heads)
@@ -1511,6 +1524,7 @@ SPECS = {
     "axk1": UserSpec(axk1_config, "hidden_act", "silu", 0),
     "gpt_oss": UserSpec(gpt_oss_config, "hidden_act", "silu", 0),
     "openai_privacy_filter": UserSpec(openai_privacy_filter_config, "hidden_act", "silu", 0),
+    "diffllama": UserSpec(diffllama_config, "hidden_act", "silu", 0),
     "cosmos3_edge_text": UserSpec(cosmos3_edge_text_config, "hidden_act", "relu2", 0),
     "dbrx": UserSpec(dbrx_config, None, "silu", 0),  # its activation key is nested (ffn_config)
     "apertus": UserSpec(apertus_config, "hidden_act", "xielu", 3),
@@ -1728,6 +1742,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
             },
             "openai_privacy_filter": sorted(["encoder_model", "token_classification"]),
             "cosmos3_edge_text": ["encoder_model"],  # its LM is multimodal
+            "diffllama": sorted(with_qa),
             # no causal LM (a Fourier transform reads every slot of a row)
             "fnet": sorted(["base", *encoder[:1], *encoder[2:], "pretraining", "next_sentence_prediction"]),
             **{
@@ -2980,6 +2995,19 @@ def test_fnet_mixes_padding_in_and_computes_the_tpu_paths_transform_alike() -> N
         torch.testing.assert_close(ours, expected, atol=1e-5, rtol=0)
     alone = model(input_ids=ids[1:, :4])["last_hidden_state"]
     assert not torch.allclose(alone, ours[1:, :4], atol=1e-3)  # the padding mixed in
+
+
+def test_differential_attention_refuses_an_odd_count_of_key_value_heads() -> None:
+    spec = FIXTURES / "diffllama.yaml"
+    ir = load_arch(spec)
+    config = dict(ir.spec.reference.tiny) | {"num_key_value_heads": 2}
+    checkpoint = save(build_reference(ir, ir.head("causal_lm"), config, seed=1))
+    config_json = checkpoint / "config.json"
+    config_json.write_text(
+        config_json.read_text().replace('"num_key_value_heads": 2', '"num_key_value_heads": 1')
+    )
+    with pytest.raises(ValueError, match="count must be even"):
+        archgen.load(checkpoint, spec=spec)
 
 
 def test_deberta_refuses_one_bucket(tmp_path: Path) -> None:
