@@ -107,6 +107,8 @@ def special_slot_entries(
                         "param": f"{root}.layers.{{i}}.{slot}.{p}",
                         "key": f"{key}.{p}",
                         "when": [_flag(s, value), *switched],
+                        # a weight stored (in, out) (`transposed:`), as an ordinary slot's
+                        **({"transpose": True} if p == "weight" and slot in s.transposed else {}),
                     }
                 )
         return entries

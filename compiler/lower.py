@@ -832,6 +832,7 @@ def _size_refs(spec: ArchSpec) -> list[tuple[tuple, str]]:
         else None,
         (("attention", "softcap"), spec.attention.softcap) if spec.attention.softcap else None,
         (("attention", "clip"), spec.attention.clip) if spec.attention.clip else None,
+        (("attention", "length_limit"), spec.attention.length_limit) if spec.attention.length_limit else None,
         (("ffn", "experts", "count"), spec.ffn.experts.count) if spec.ffn.experts else None,
         (("ffn", "experts", "top_k"), spec.ffn.experts.top_k) if spec.ffn.experts else None,
         (("ffn", "experts", "shared", "size"), spec.ffn.experts.shared.size)
@@ -941,9 +942,38 @@ def switches(spec: ArchSpec) -> list[tuple[tuple, Switch]]:
 # ----------------------------------------------------------------- the lowerer
 
 
+#: Whether a spec's attention uses each optional knob, for the knobs built without others.
+_ATTENTION_KNOBS: dict[str, Callable[[Any], bool]] = {
+    "num_kv_heads": lambda a: a.num_kv_heads is not None,
+    "latent": lambda a: a.latent is not None,
+    "disentangled": lambda a: a.disentangled is not None,
+    "relative_bias": lambda a: a.relative_bias is not None,
+    "qk_norm": lambda a: a.qk_norm is not False,
+    "softcap": lambda a: a.softcap is not None,
+    "clip": lambda a: a.clip is not None,
+    "sinks": lambda a: a.sinks,
+    "differential": lambda a: a.differential,
+    "output_gate": lambda a: a.output_gate,
+    "sub_norm": lambda a: a.sub_norm,
+    "last_out_bias": lambda a: a.last_out_bias,
+    "bias_parts": lambda a: a.bias_parts != "qkv",
+    "qkv_layout": lambda a: a.qkv_layout != "stacked",
+    "sliding_window": lambda a: a.sliding_window is not None,
+    "bidirectional_when": lambda a: a.bidirectional_when is not None,
+    "padded_queries": lambda a: a.padded_queries != "attend",
+}
+
+
+def _refuse_attention_knobs(spec: ArchSpec, knobs: tuple[str, ...], what: str, err: Callable) -> None:
+    """Refuse each of the attention ``knobs`` the spec uses: ``what`` is built without them."""
+    for knob in knobs:
+        if _ATTENTION_KNOBS[knob](spec.attention):
+            err(("attention", knob), f"{what} is built without '{knob}'")
+
+
 def _check_latent(spec: ArchSpec, err: Callable, check_bool_symbol: Callable) -> None:
     """Latent attention's knobs: its rotated part, and the attention knobs it is built without."""
-    latent, attention, position = spec.attention.latent, spec.attention, spec.embeddings.position
+    latent, position = spec.attention.latent, spec.embeddings.position
     where = ("attention", "latent")
     if position.kind != "rotary" or position.rotary_dim is None:
         err(
@@ -954,20 +984,22 @@ def _check_latent(spec: ArchSpec, err: Callable, check_bool_symbol: Callable) ->
         check_bool_symbol(where + ("q_rank_when",), latent.q_rank_when)
         if latent.q_rank is None:
             err(where + ("q_rank_when",), "'q_rank_when' switches the low-rank query path: set 'q_rank'")
-    unbuilt = [
-        ("num_kv_heads", attention.num_kv_heads is not None),
-        ("qk_norm", attention.qk_norm is not False),
-        ("softcap", attention.softcap is not None),
-        ("clip", attention.clip is not None),
-        ("sinks", attention.sinks),
-        ("output_gate", attention.output_gate),
-        ("sub_norm", attention.sub_norm),
-        ("relative_bias", attention.relative_bias is not None),
-        ("qkv_layout", attention.qkv_layout != "stacked"),
-    ]
-    for knob, on in unbuilt:
-        if on:
-            err(("attention", knob), f"latent attention is built without '{knob}'")
+    _refuse_attention_knobs(
+        spec,
+        (
+            "num_kv_heads",
+            "qk_norm",
+            "softcap",
+            "clip",
+            "sinks",
+            "output_gate",
+            "sub_norm",
+            "relative_bias",
+            "qkv_layout",
+        ),
+        "latent attention",
+        err,
+    )
     for knob in ("rotary_layers", "theta_layers"):
         if getattr(position, knob) is not None:
             err(("embeddings", "position", knob), f"latent attention is built without '{knob}'")
@@ -975,7 +1007,7 @@ def _check_latent(spec: ArchSpec, err: Callable, check_bool_symbol: Callable) ->
 
 def _check_disentangled(spec: ArchSpec, heads: list[HeadIR], err: Callable) -> None:
     """Disentangled attention: its bucket knobs, and what it is built without."""
-    d, attention = spec.attention.disentangled, spec.attention
+    d = spec.attention.disentangled
     where = ("attention", "disentangled")
     if (d.buckets is None) != (d.max_distance is None):
         err(
@@ -994,44 +1026,58 @@ def _check_disentangled(spec: ArchSpec, heads: list[HeadIR], err: Callable) -> N
             ("embeddings", "position", "kind"),
             "disentangled attention is built beside no positions or a learned table",
         )
-    unbuilt = [
-        ("num_kv_heads", attention.num_kv_heads is not None),
-        ("latent", attention.latent is not None),
-        ("relative_bias", attention.relative_bias is not None),
-        ("softcap", attention.softcap is not None),
-        ("sinks", attention.sinks),
-        ("sliding_window", attention.sliding_window is not None),
-    ]
-    for knob, on in unbuilt:
-        if on:
-            err(("attention", knob), f"disentangled attention is built without '{knob}'")
+    _refuse_attention_knobs(
+        spec,
+        ("num_kv_heads", "latent", "relative_bias", "softcap", "sinks", "sliding_window"),
+        "disentangled attention",
+        err,
+    )
     if spec.block.bottleneck is not None or spec.block.layer_groups is not None:
         err(where, "disentangled attention is built for plain layers: no bottleneck, no shared layers")
 
 
 def _check_differential(spec: ArchSpec, err: Callable) -> None:
     """Differential attention: plain SDPA attention, nothing else on its scores."""
-    attention = spec.attention
-    unbuilt = [
-        ("latent", attention.latent is not None),
-        ("disentangled", attention.disentangled is not None),
-        ("relative_bias", attention.relative_bias is not None),
-        ("softcap", attention.softcap is not None),
-        ("sinks", attention.sinks),
-        ("output_gate", attention.output_gate),
-        ("sub_norm", attention.sub_norm),
-        ("bias_parts", attention.bias_parts != "qkv"),
-    ]
-    for knob, on in unbuilt:
-        if on:
-            err(("attention", knob), f"differential attention is built without '{knob}'")
+    _refuse_attention_knobs(
+        spec,
+        (
+            "latent",
+            "disentangled",
+            "relative_bias",
+            "softcap",
+            "sinks",
+            "output_gate",
+            "sub_norm",
+            "bias_parts",
+        ),
+        "differential attention",
+        err,
+    )
     if spec.embeddings.position.kind == "alibi":
         err(("embeddings", "position", "kind"), "differential attention is built without ALiBi")
 
 
+def _check_finite_causal(spec: ArchSpec, heads: list[HeadIR], err: Callable) -> None:
+    """A finite causal fill: explicit attention in causal decoder-only stacks, nothing else on its scores."""
+    where = ("attention", "masked_rows")
+    if spec.decoder is not None or any(h.spec.attention != "causal" for h in heads):
+        err(
+            where,
+            "'masked_rows: finite_causal' fills later keys in causal heads: every head causal, no 'decoder'",
+        )
+    _refuse_attention_knobs(
+        spec,
+        ("sliding_window", "softcap", "sinks", "differential", "latent", "relative_bias", "disentangled"),
+        "'masked_rows: finite_causal'",
+        err,
+    )
+    if spec.embeddings.position.kind == "alibi":
+        err(("embeddings", "position", "kind"), "'masked_rows: finite_causal' is built without ALiBi")
+
+
 def _check_fourier(spec: ArchSpec, heads: list[HeadIR], err: Callable) -> None:
     """Fourier mixing: a bidirectional stack, and none of the knobs of attention's projections and scores."""
-    attention, where = spec.attention, ("attention", "mixing")
+    where = ("attention", "mixing")
     if spec.decoder is not None or any(h.spec.attention == "causal" for h in heads):
         err(where, "Fourier mixing reads every slot of a row: no causal head, no 'decoder' section")
     if spec.embeddings.position.kind not in ("none", "learned", "sinusoidal"):
@@ -1039,27 +1085,29 @@ def _check_fourier(spec: ArchSpec, heads: list[HeadIR], err: Callable) -> None:
             ("embeddings", "position", "kind"),
             "Fourier mixing has no queries or keys to turn or bias: positions 'none', 'learned' or 'sinusoidal'",
         )
-    unbuilt = [
-        ("num_kv_heads", attention.num_kv_heads is not None),
-        ("latent", attention.latent is not None),
-        ("disentangled", attention.disentangled is not None),
-        ("relative_bias", attention.relative_bias is not None),
-        ("qk_norm", attention.qk_norm is not False),
-        ("softcap", attention.softcap is not None),
-        ("clip", attention.clip is not None),
-        ("sinks", attention.sinks),
-        ("differential", attention.differential),
-        ("output_gate", attention.output_gate),
-        ("sub_norm", attention.sub_norm),
-        ("last_out_bias", attention.last_out_bias),
-        ("bias_parts", attention.bias_parts != "qkv"),
-        ("sliding_window", attention.sliding_window is not None),
-        ("bidirectional_when", attention.bidirectional_when is not None),
-        ("padded_queries", attention.padded_queries != "attend"),
-    ]
-    for knob, on in unbuilt:
-        if on:
-            err(("attention", knob), f"Fourier mixing has no '{knob}': it has no projections or scores")
+    _refuse_attention_knobs(
+        spec,
+        (
+            "num_kv_heads",
+            "latent",
+            "disentangled",
+            "relative_bias",
+            "qk_norm",
+            "softcap",
+            "clip",
+            "sinks",
+            "differential",
+            "output_gate",
+            "sub_norm",
+            "last_out_bias",
+            "bias_parts",
+            "sliding_window",
+            "bidirectional_when",
+            "padded_queries",
+        ),
+        "Fourier mixing",
+        err,
+    )
     if spec.block.bottleneck is not None or spec.block.parallel is not False:
         err(where, "Fourier mixing is built for plain sequential layers: no bottleneck, no parallel layers")
 
@@ -1784,6 +1832,8 @@ def load_arch(path: Path | str) -> ArchIR:
         _check_disentangled(spec, heads, err)
     if spec.attention.mixing == "fourier":
         _check_fourier(spec, heads, err)
+    if spec.attention.masked_rows == "finite_causal":
+        _check_finite_causal(spec, heads, err)
     if spec.attention.differential:
         _check_differential(spec, err)
     if emb.norm_at != "sum" and (emb.norm is False or emb.transform is not False or emb.trigram is not False):

@@ -860,6 +860,7 @@ def render_module(ir: ArchIR) -> str:
         window=s.attention.sliding_window,
         window_sides=s.attention.window_sides,
         two_masks=s.attention.masked_rows == "two_masks",
+        finite_causal=s.attention.masked_rows == "finite_causal",
         groups=s.block.layer_groups,
         qk_all=s.attention.qk_norm is not False and s.attention.qk_norm_scope == "all_heads",
         head_weights=s.attention.qk_norm is not False and s.attention.qk_norm_scope == "head_weights",

@@ -777,7 +777,7 @@ class AttentionSpec(_Strict):
         "attends both ways instead (Gemma 3's `use_bidirectional_attention`, EmbeddingGemma's), and such a "
         "model cannot generate (refused before any compute). Not with a `decoder` section.",
     )
-    masked_rows: Literal["all_keys", "two_masks"] = Field(
+    masked_rows: Literal["all_keys", "two_masks", "finite_causal"] = Field(
         "all_keys",
         description="How a causal query attends when every key in its reach is padding (a left-padded "
         "position, or a window holding only padding). `all_keys`: uniformly over every key, as a "
@@ -785,7 +785,11 @@ class AttentionSpec(_Strict):
         "that first sets the scores its causal window blocks to dtype-min, then adds a padding-and-causal "
         "mask of dtype-min (GPT-Neo): keys both block (later keys, padding before the window) are -inf, "
         "so such a query attends uniformly over the padding in its window and the real keys before it. "
-        "Real tokens attend alike either way; with a `past` window only.",
+        "`finite_causal`: as a reference that replaces the scores of later keys by -1e4 and adds "
+        "dtype-min at padding (GPT-1): such a query attends uniformly over the row's real keys (all of "
+        "them later), or over every key in a row of padding alone; SDPA has no such step, so attention "
+        "runs as explicit math (scores, the fill, softmax), with every head causal and no window. Real "
+        "tokens attend alike either way; `two_masks` with a `past` window only.",
     )
     window_layers: WindowLayersSpec | None = Field(
         None,
@@ -811,6 +815,15 @@ class AttentionSpec(_Strict):
         "tensor whose key is named whole) that joins its scores in the softmax and attends to nothing: "
         "`softmax([scores + mask, sink])` without the last column (Flint's, GPT-OSS's `sinks`). SDPA has "
         "no such step, so attention then runs as explicit math, scores and softmax in fp32.",
+    )
+    length_limit: str | None = Field(
+        None,
+        description="An int size symbol: the longest call the model takes where that is less than its "
+        "position table (0: no bound), for attention this spec computes exactly only up to a length. "
+        "BigBird's block-sparse attention is full attention for rows of at most `(5 + 2 * "
+        "num_random_blocks) * block_size` tokens, where its reference falls back to it: its released "
+        "checkpoints (`attention_type: block_sparse`) load, and a longer call is refused by name before "
+        "any compute.",
     )
     differential: bool = Field(
         False,

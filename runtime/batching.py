@@ -179,7 +179,7 @@ def run_batch(
     too_long = [i for i, n in enumerate(lengths) if n > model.max_length]
     if too_long:
         raise InputError(
-            f"sequences {too_long[:5]} exceed the position table ({model.max_length} tokens); truncate or stride them"
+            f"sequences {too_long[:5]} exceed {model.length_bound} ({model.max_length} tokens); truncate or stride them"
         )
     blocker = packing_blocker(model)
     if pack and blocker:

@@ -306,7 +306,21 @@ class ArchgenModel:
 
     @property
     def max_length(self) -> int:
-        """The longest sequence the position table admits."""
+        """The longest sequence the model takes: what its position table admits, or less where
+        the spec's `attention.length_limit` says so."""
+        limit = self.ir.spec.attention.length_limit
+        bound = self.sizes[limit] if limit else 0
+        return min(self._table_length, bound) if bound else self._table_length
+
+    @property
+    def length_bound(self) -> str:
+        """What bounds :attr:`max_length`, for error messages."""
+        if self.max_length < self._table_length:
+            return f"the longest call its attention computes exactly ({self.ir.spec.attention.length_limit})"
+        return "the position table"
+
+    @property
+    def _table_length(self) -> int:
         s = self.ir.spec
         pos = s.embeddings.position
         if pos.kind in ("none", "alibi") or (pos.when and not self.sizes[pos.when]):  # no table: no limit
@@ -333,7 +347,7 @@ class ArchgenModel:
             )
         if ids.shape[-1] > self.max_length and inputs.get("position_ids") is None:
             raise InputError(
-                f"sequence length {ids.shape[-1]} exceeds the position table: at most {self.max_length} tokens"
+                f"sequence length {ids.shape[-1]} exceeds {self.length_bound}: at most {self.max_length} tokens"
             )
 
         def tensor(name: str, shape: tuple, integer: bool = False) -> torch.Tensor:
@@ -738,7 +752,7 @@ class ArchgenModel:
             raise InputError(f"max_new_tokens must be at least 0, got {max_new_tokens}")
         if t + max_new_tokens > self.max_length:
             raise InputError(
-                f"prompt ({t}) + max_new_tokens ({max_new_tokens}) exceeds the position table ({self.max_length})"
+                f"prompt ({t}) + max_new_tokens ({max_new_tokens}) exceeds {self.length_bound} ({self.max_length})"
             )
         extra: dict[str, torch.Tensor] = {}
         if encoder_hidden_states is not None:

@@ -1360,7 +1360,7 @@ CASES = [
         path="attention.qk_norm",
         line=BODY_LINE,
         column=30,
-        message="Fourier mixing has no 'qk_norm': it has no projections or scores",
+        message="Fourier mixing is built without 'qk_norm'",
         count=8,  # and the two norms' slots, which it then has no keys for, and the cross-attention keys
     ),
     Case(
@@ -1376,6 +1376,23 @@ CASES = [
         column=33,
         message="differential attention is built without 'sinks'",
         count=6,  # and the cross-attention keys of a causal LM that never cross-attends
+    ),
+    Case(
+        "finite-causal-fill-beside-bidirectional-heads",
+        {"bad.yaml": delta("attention: {masked_rows: finite_causal}\n")},
+        path="attention.masked_rows",
+        line=BODY_LINE,
+        column=13,
+        message="'masked_rows: finite_causal' fills later keys in causal heads: every head causal, no 'decoder'",
+    ),
+    Case(
+        "length-limit-symbol-typo",
+        {"bad.yaml": delta("attention: {length_limit: max_position}\n")},
+        path="attention.length_limit",
+        line=BODY_LINE,
+        column=13,
+        message="unknown size symbol 'max_position'",
+        hint="did you mean 'max_positions'?",
     ),
     Case(
         "fourier-mixing-typo",

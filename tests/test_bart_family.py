@@ -32,7 +32,18 @@ import archgen
 from archgen.runtime.reference import build_reference
 
 #: The family's specs; each row names what its config draws differently.
-FAMILY = ["bart", "mbart", "plbart", "mvp", "blenderbot", "blenderbot_small", "marian", "pegasus", "m2m_100"]
+FAMILY = [
+    "bart",
+    "mbart",
+    "plbart",
+    "mvp",
+    "blenderbot",
+    "blenderbot_small",
+    "marian",
+    "pegasus",
+    "m2m_100",
+    "bigbird_pegasus",
+]
 
 
 def _heads(name: str) -> list[str]:
@@ -62,6 +73,10 @@ def bart_configs(draw, name: str, head: str) -> dict:
         "dropout": 0.0,
         "attention_dropout": 0.0,
     }
+    if name == "bigbird_pegasus":  # every attention projection's bias, switched; its default block-sparse
+        # attention, which its reference runs as full attention at these lengths, or full attention
+        cfg["use_bias"] = draw(st.booleans())
+        cfg["attention_type"] = draw(st.sampled_from(["block_sparse", "original_full"]))
     if head == "seq2seq_classification":
         cfg["problem_type"] = draw(
             st.sampled_from([None, "regression", "single_label_classification", "multi_label_classification"])
@@ -89,8 +104,9 @@ def _reference(name: str, head: str, config: dict, *, attn: str = "eager", seed:
 def test_matches_reference(name: str, head: str, data) -> None:
     config = data.draw(bart_configs(name, head), label="config")
     ref = _reference(name, head, config).double()
-    # MVP's reference has no sdpa path: its eager one stands in for both
-    ref_sdpa = _reference(name, head, config, attn="eager" if name == "mvp" else "sdpa").double()
+    # MVP's and BigBird-Pegasus's references have no sdpa path: their eager one stands in for both
+    eager_only = name in ("mvp", "bigbird_pegasus")
+    ref_sdpa = _reference(name, head, config, attn="eager" if eager_only else "sdpa").double()
     model = archgen.load(save(ref), dtype=torch.float64, spec=spec_path(name))
     if head == "conditional_generation":
         tied = model.module.lm_head.weight is model.module.backbone.encoder.embeddings.word.weight

@@ -127,6 +127,33 @@ def bert_config(draw, heads: int) -> dict:
     }
 
 
+def openai_config(draw, heads: int) -> dict:
+    """GPT-1: GPT-2's sizes, its FFN always 4 * n_embd, each activation `afn` names."""
+    return {
+        "n_layer": draw(st.integers(1, 3)),
+        "n_head": heads,
+        "n_embd": heads * draw(st.integers(4, 16)),
+        "afn": draw(st.sampled_from(["gelu", "relu", "silu", "swish"])),
+    }
+
+
+def ibert_config(draw, heads: int) -> dict:
+    """BERT's sizes at gelu, the one activation its reference takes, without quant_mode."""
+    return bert_config(draw, heads) | {"hidden_act": "gelu", "quant_mode": False}
+
+
+def big_bird_config(draw, heads: int) -> dict:
+    """BERT's draws with BigBird's switches: q/k/v biases, embeddings scaled by sqrt(width), and
+    block-sparse attention (its default, which its reference runs as full attention at these
+    lengths) or full attention; gelu_new, its default, or relu (refused)."""
+    return bert_config(draw, heads) | {
+        "hidden_act": draw(st.sampled_from(["gelu_new", "relu"])),
+        "use_bias": draw(st.booleans()),
+        "rescale_embeddings": draw(st.booleans()),
+        "attention_type": draw(st.sampled_from(["block_sparse", "original_full"])),
+    }
+
+
 def fnet_config(draw, heads: int) -> dict:
     """FNet: no attention heads (the drawn count only scales the width), FNet's gelu_new or
     another activation (refused), 2-4 token types."""
@@ -1587,6 +1614,9 @@ SPECS = {
     "codegen": UserSpec(codegen_config, "activation_function", "gelu_new", 0),
     "albert": UserSpec(albert_config, "hidden_act", "gelu_new", 0),
     "fnet": UserSpec(fnet_config, "hidden_act", "gelu_new", 3),
+    "openai": UserSpec(openai_config, None, "gelu", 0),  # `afn` picks one of the FFN's variants
+    "ibert": UserSpec(ibert_config, None, "gelu", 1),  # its reference refuses another activation
+    "big_bird": UserSpec(big_bird_config, "hidden_act", "gelu_new", 0),
     "bloom": UserSpec(bloom_config, None, "gelu_tanh", 0),  # BLOOM's FFN has no activation key
     "phi3": UserSpec(phi3_config, "hidden_act", "silu", 0),
     "gpt_bigcode": UserSpec(gpt2_config, "activation_function", "gelu_new", 0),
@@ -1742,6 +1772,10 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
             },
             "openai_privacy_filter": sorted(["encoder_model", "token_classification"]),
             "cosmos3_edge_text": ["encoder_model"],  # its LM is multimodal
+            "openai": sorted(["encoder_model", "causal_lm", "sequence_classification"]),
+            "ibert": sorted(["base", *encoder[:1], *encoder[2:]]),
+            # no question answering (its reference's reads the question's length from the tokens)
+            "big_bird": sorted(["base", *encoder[:-2], "multiple_choice", "pretraining"]),
             "diffllama": sorted(with_qa),
             # no causal LM (a Fourier transform reads every slot of a row)
             "fnet": sorted(["base", *encoder[:1], *encoder[2:], "pretraining", "next_sentence_prediction"]),
@@ -3008,6 +3042,34 @@ def test_differential_attention_refuses_an_odd_count_of_key_value_heads() -> Non
     )
     with pytest.raises(ValueError, match="count must be even"):
         archgen.load(checkpoint, spec=spec)
+
+
+def test_big_bird_block_sparse_checkpoints_run_as_full_attention_up_to_its_bound() -> None:
+    """BigBird's released `attention_type: block_sparse`: its reference runs full attention on rows
+    of at most (5 + 2 * num_random_blocks) * block_size tokens (here 14), so archgen takes those,
+    and refuses a longer call by name before any compute."""
+    spec = FIXTURES / "big_bird.yaml"
+    ir = load_arch(spec)
+    config = dict(ir.spec.reference.tiny) | {"attention_type": "block_sparse", "block_size": 2}
+    config |= {"num_random_blocks": 1, "max_position_embeddings": 32, "hidden_act": "gelu_new"}
+    ref = build_reference(ir, ir.head("token_classification"), config, seed=1)
+    model = archgen.load(save(ref), spec=spec)
+    assert model.max_length == 14
+    ids = torch.randint(3, config["vocab_size"], (2, 14), generator=torch.Generator().manual_seed(2))
+    mask = torch.ones_like(ids)
+    mask[1, 10:] = 0
+    with torch.no_grad():
+        expected = ref(input_ids=ids, attention_mask=mask).logits
+    torch.testing.assert_close(
+        model(input_ids=ids, attention_mask=mask)["logits"], expected, atol=1e-5, rtol=0
+    )
+    longer = torch.cat([ids, ids[:, :1]], dim=1)
+    with pytest.raises(
+        InputError, match="sequence length 15 exceeds the longest call its attention computes"
+    ):
+        model(input_ids=longer)
+    with pytest.raises(InputError, match=r"sequences \[0\] exceed the longest call"):
+        model.run_batch([longer[0].tolist()])
 
 
 def test_deberta_refuses_one_bucket(tmp_path: Path) -> None:
