@@ -1075,6 +1075,16 @@ def _check_finite_causal(spec: ArchSpec, heads: list[HeadIR], err: Callable) -> 
         err(("embeddings", "position", "kind"), "'masked_rows: finite_causal' is built without ALiBi")
 
 
+def _check_bias_free(spec: ArchSpec, slots: dict[str, str], err: Callable) -> None:
+    """`norm.bias_free`: LayerNorms with biases elsewhere, and slots the structure has."""
+    where = ("norm", "bias_free")
+    if spec.norm.kind != "layer_norm" or not spec.norm.bias or not spec.norm.affine:
+        err(where, "'bias_free' drops some norms' biases: set 'kind: layer_norm' with its bias and weight")
+    for index, slot in enumerate(spec.norm.bias_free):
+        if slot not in slots:
+            err(where + (index,), f"'{slot}' is not a norm this structure has")
+
+
 def _check_fourier(spec: ArchSpec, heads: list[HeadIR], err: Callable) -> None:
     """Fourier mixing: a bidirectional stack, and none of the knobs of attention's projections and scores."""
     where = ("attention", "mixing")
@@ -1743,6 +1753,8 @@ def load_arch(path: Path | str) -> ArchIR:
                 )
     # keys: every slot named, no unknown slots
     slots = backbone_slots(spec, cross_attention=any_cross)
+    if spec.norm.bias_free:
+        _check_bias_free(spec, slots, err)
     for slot in slots:
         if slot not in spec.keys:
             # Point at the `slot: null` that deleted it, if a delta spec did.
@@ -2216,8 +2228,12 @@ def _check_seq2seq_knobs(spec: ArchSpec, heads: list[HeadIR], err, check_symbol)
         if hs.encoder_decoder and hs.choices:
             err(loc, "'choices' heads cannot run an encoder-decoder")
         for i, layer in enumerate(head.layers):
-            if layer.op == "lm_decoder" and layer.scale_when_tied and spec.tie_config is None:
-                err(loc + ("layers", i), "'scale_when_tied' needs 'tie_config'")
+            if layer.op == "lm_decoder" and spec.tie_config is None:
+                err(
+                    ("tie_config",),
+                    f"head {head.name!r} has an 'lm_decoder', which ties by 'tie_config': name a config "
+                    "flag (a bool size symbol of its name decides it, `{value: false}` never ties)",
+                )
             if layer.scale_when is not None:
                 where = loc + ("layers", i, "scale_when")
                 if layer.op != "lm_decoder":

@@ -78,8 +78,9 @@ def _latent_text(latent) -> str:
 
 
 def _norm_factory(spec: ArchSpec):
-    def norm(width: str, eps: str | None = None, kind: str | None = None) -> str:
-        """The backbone's norm (or ``kind``) at ``width``; ``eps`` overrides the epsilon symbol."""
+    def norm(width: str, eps: str | None = None, kind: str | None = None, slot: str | None = None) -> str:
+        """The backbone's norm (or ``kind``) at ``width``; ``eps`` overrides the epsilon symbol;
+        ``slot`` names the norm's slot (`norm.bias_free` may list it)."""
         eps_expr = f"config.{eps or spec.norm.eps}"
         if kind is None and isinstance(spec.norm.kind, Switch):
             return f"make_norm(config, {width}, {eps_expr})"
@@ -88,7 +89,7 @@ def _norm_factory(spec: ArchSpec):
             kind or spec.norm.kind,
             width,
             eps_expr,
-            bias=own or spec.norm.bias,
+            bias=own or (spec.norm.bias and slot not in spec.norm.bias_free),
             affine=own or spec.norm.affine,
         )
 
@@ -1048,7 +1049,7 @@ def _slot_params(spec: ArchSpec, slot: str, kind: str) -> list[str]:
     if kind == "linear":
         return _linear_params(_slot_bias(spec, slot) is not False)
     if kind == "norm":
-        return _norm_params(spec)
+        return ["weight"] if slot in spec.norm.bias_free else _norm_params(spec)
     if kind == "tensor":  # a bare tensor: its key names it whole
         return [""]
     if kind == "conv":

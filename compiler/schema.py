@@ -175,6 +175,12 @@ class NormSpec(_Strict):
         "NanoChat's RMSNorm). Its slots then read no checkpoint keys. A head's `norm` layer of the "
         "backbone's kind follows it.",
     )
+    bias_free: list[Literal["final_norm", "attn.q_norm", "attn.k_norm"]] = Field(
+        [],
+        description="Norm slots that have a weight and no bias where the others have both (ESM C: its "
+        "final norm and its query and key norms are bias-free LayerNorms, its layer norms not). With "
+        "`kind: layer_norm` and `bias: true`.",
+    )
 
 
 RopeScalingType = Literal["linear", "llama3", "yarn", "longrope", "ntk_alpha"]

@@ -1395,6 +1395,32 @@ CASES = [
         hint="did you mean 'max_positions'?",
     ),
     Case(
+        "an-lm-decoder-without-a-tie-flag",
+        {"bad.yaml": delta("tie_config: null\n")},
+        path="tie_config",
+        line=BODY_LINE,
+        column=1,
+        message="head 'causal_lm' has an 'lm_decoder', which ties by 'tie_config'",
+        count=2,  # the masked LM's too
+    ),
+    Case(
+        "a-bias-free-norm-the-structure-lacks",
+        {"bad.yaml": delta("norm: {bias_free: [final_norm]}\n")},
+        path="norm.bias_free[0]",
+        line=BODY_LINE,
+        column=20,
+        message="'final_norm' is not a norm this structure has",
+    ),
+    Case(
+        "a-bias-free-norm-typo",
+        {"bad.yaml": delta("norm: {bias_free: [attn.q_nrom]}\n")},
+        path="norm.bias_free[0]",
+        line=BODY_LINE,
+        column=20,
+        message="expected one of 'final_norm', 'attn.q_norm' or 'attn.k_norm', got 'attn.q_nrom'",
+        hint="did you mean 'attn.q_norm'?",
+    ),
+    Case(
         "fourier-mixing-typo",
         {"bad.yaml": delta("attention: {mixing: fourrier}\n")},
         path="attention.mixing",

@@ -994,6 +994,63 @@ def diffllama_config(draw, heads: int) -> dict:
     }
 
 
+def text_mrope(draw, config: dict, pairs: int) -> dict:
+    """`config` at the default RoPE (no scaling law) over M-RoPE sections (t, h, w) of its `pairs`
+    rotated pairs: text alone gives the three one position each, which is plain RoPE."""
+    t = draw(st.integers(1, pairs))
+    h = draw(st.integers(0, pairs - t))
+    params = config["rope_parameters"]
+    kept = {k: params[k] for k in ("rope_theta", "partial_rotary_factor") if k in params}
+    return config | {
+        "rope_parameters": {"rope_type": "default", **kept, "mrope_section": [t, h, pairs - t - h]}
+    }
+
+
+def qwen2_vl_text_config(draw, heads: int) -> dict:
+    """Qwen2's draws (a window from `max_window_layers` on) at hidden_size / heads wide heads."""
+    config = qwen2_config(draw, heads)
+    config.pop("head_dim", None)
+    return text_mrope(draw, config, config["hidden_size"] // heads // 2)
+
+
+def qwen3_vl_text_config(draw, heads: int) -> dict:
+    """Llama's draws at a head width of its own, q/k/v/o biases or none, no window."""
+    config = llama_config(draw, heads, own_head_dim=True) | {"attention_bias": draw(st.booleans())}
+    return text_mrope(draw, config, config["head_dim"] // 2)
+
+
+def glm4v_text_config(draw, heads: int) -> dict:
+    """GLM-4's draws at hidden_size / heads wide heads (GLM-4.1V's), half or all of each head rotated."""
+    config = llama_config(draw, heads)
+    config.pop("head_dim", None)
+    head_dim = config["hidden_size"] // heads
+    factor = draw(st.sampled_from([f for f in (0.5, 1.0) if int(head_dim * f) % 4 == 0] or [1.0]))
+    config["rope_parameters"]["partial_rotary_factor"] = factor
+    return text_mrope(draw, config, int(head_dim * factor) // 2)
+
+
+def aria_text_config(draw, heads: int) -> dict:
+    """Llama's draws with Aria's experts: one to six, one to all of them per token, one or two
+    shared experts' widths in the shared FFN."""
+    count = draw(st.integers(1, 6))
+    return llama_config(draw, heads) | {
+        "moe_num_experts": count,
+        "moe_topk": draw(st.integers(1, count)),
+        "moe_num_shared_experts": draw(st.integers(1, 2)),
+    }
+
+
+def esmc_config(draw, heads: int) -> dict:
+    """Llama's draws at one key/value head per query head and no head width of its own (ESM C's
+    query and key norms span the whole width), layer counts that move its residual scale."""
+    config = llama_config(draw, heads)
+    config.pop("head_dim", None)
+    theta = config["rope_parameters"]["rope_theta"]
+    config["rope_parameters"] = {"rope_type": "default", "rope_theta": theta}
+    config = rope_scaling(draw, config, heads)  # over the whole width's pairs, as drawn now
+    return config | {"num_key_value_heads": heads, "num_hidden_layers": draw(st.integers(1, 4))}
+
+
 def openai_privacy_filter_config(draw, heads: int) -> dict:
     """GPT-OSS's draws without layer types: every layer's window reaches both sides."""
     config = gpt_oss_config(draw, heads)
@@ -1552,6 +1609,12 @@ SPECS = {
     "gpt_oss": UserSpec(gpt_oss_config, "hidden_act", "silu", 0),
     "openai_privacy_filter": UserSpec(openai_privacy_filter_config, "hidden_act", "silu", 0),
     "diffllama": UserSpec(diffllama_config, "hidden_act", "silu", 0),
+    "esmc": UserSpec(esmc_config, "hidden_act", "silu", 1),
+    "qwen2_vl_text": UserSpec(qwen2_vl_text_config, "hidden_act", "silu", 0),
+    "qwen3_vl_text": UserSpec(qwen3_vl_text_config, "hidden_act", "silu", 0),
+    "glm4v_text": UserSpec(glm4v_text_config, "hidden_act", "silu", 0),
+    "emu3_text": UserSpec(llama_config, "hidden_act", "silu", 0),
+    "aria_text": UserSpec(aria_text_config, "hidden_act", "silu", 0),
     "cosmos3_edge_text": UserSpec(cosmos3_edge_text_config, "hidden_act", "relu2", 0),
     "dbrx": UserSpec(dbrx_config, None, "silu", 0),  # its activation key is nested (ffn_config)
     "apertus": UserSpec(apertus_config, "hidden_act", "xielu", 3),
@@ -1777,6 +1840,10 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
             # no question answering (its reference's reads the question's length from the tokens)
             "big_bird": sorted(["base", *encoder[:-2], "multiple_choice", "pretraining"]),
             "diffllama": sorted(with_qa),
+            "esmc": sorted(["encoder_model", "masked_lm", "sequence_classification", "token_classification"]),
+            # multimodal models' text parts: a bare model, and a causal LM where transformers has one
+            **{name: ["encoder_model"] for name in ("qwen2_vl_text", "qwen3_vl_text", "glm4v_text")},
+            **{name: ["causal_lm", "encoder_model"] for name in ("emu3_text", "aria_text")},
             # no causal LM (a Fourier transform reads every slot of a row)
             "fnet": sorted(["base", *encoder[:1], *encoder[2:], "pretraining", "next_sentence_prediction"]),
             **{
