@@ -171,6 +171,11 @@ def mapping(
                 note += f" ({{i}}: layers {'with' if rule['experts'] else 'without'} experts by {rules})"
             if e.get("transpose"):
                 note = "stored (in, out): transposed" + (f"; {note}" if note else "")
+            if "conv" in e:
+                groups = e["conv"]["groups"]
+                groups = ", ".join(groups) if isinstance(groups, list) else groups
+                conv = f"a 1x1 convolution's (out, in / groups, 1), groups {groups}: loaded block-diagonal"
+                note = conv + (f"; {note}" if note else "")
             if "regroup" in e:
                 parts = e["regroup"].get("parts") or f"{e['regroup']['heads']} / {e['regroup']['groups']} + 2"
                 rows = f"rows ({e['regroup']['groups']}, {parts}, n) regrouped by part"

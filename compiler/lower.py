@@ -1783,6 +1783,21 @@ def load_arch(path: Path | str) -> ArchIR:
                 f"{slot!r} is not a linear slot of this structure; linear slots: {', '.join(linear)}",
                 f"did you mean {guess!r}?" if guess else None,
             )
+    for slot, groups in spec.conv_weights.items():
+        where = ("conv_weights", slot)
+        if slots.get(slot) != "linear":
+            linear = [name for name, kind in slots.items() if kind == "linear"]
+            guess = closest(slot, linear)
+            err(
+                where,
+                f"{slot!r} is not a linear slot of this structure",
+                f"did you mean {guess!r}?" if guess else None,
+            )
+        elif slot in spec.transposed or (spec.ffn.experts is not None and slot.startswith("ffn.")):
+            err(where, "a 1x1 convolution's weight is a plain layer's: not 'transposed', not an expert's")
+        elif list(spec.keys.values()).count(spec.keys.get(slot)) > 1:
+            err(where, "a 1x1 convolution's weight is a key of its own, not one split between slots")
+        check_symbol(where, groups)
     layout = spec.attention.qkv_layout
     if layout != "stacked":  # a row order of one fused key; per_group's rows serve key/value heads
         named = {spec.keys.get(slot) for slot in ("attn.q", "attn.k", "attn.v")}

@@ -1265,6 +1265,9 @@ def slot_entries(
     for p in _slot_params(s, slot, kind):
         # a weight stored (in, out) (`transposed:`): fused parts are all or none (checked)
         flag = {"transpose": True} if p == "weight" and slot in s.transposed else {}
+        conv_groups = s.conv_weights.get(slot) if p == "weight" else None
+        if conv_groups is not None:  # a 1x1 convolution's (out, in / groups, 1), loaded block-diagonal
+            flag["conv"] = {"groups": conv_groups}
         if slot in ("attn.q", "attn.k", "attn.v") and s.attention.qkv_layout == "per_head":
             # one key whose q/k/v rows are grouped by head (checked): regrouped by part at load
             flag["regroup"] = {"parts": 3, "groups": s.attention.num_heads}
@@ -1296,8 +1299,12 @@ def slot_entries(
             entry = fused.get(param)
             if entry is None:
                 entry = fused[param] = {"op": "fuse", "param": param, "keys": [], "dim": 0, **conds, **flag}
+                if "conv" in flag:
+                    entry["conv"] = {"groups": []}  # each part's, below
                 entries.append(entry)
             entry["keys"].append(name)
+            if "conv" in flag:
+                entry["conv"]["groups"].append(conv_groups)
     return entries
 
 

@@ -1694,6 +1694,15 @@ class ArchSpec(_Strict):
         description="Linear slots whose checkpoint weight is stored `(in, out)`, the transpose of "
         "`nn.Linear`'s `(out, in)` (GPT-2's `Conv1D`): loaded as a transposed view, exported transposed back.",
     )
+    conv_weights: dict[str, str] = Field(
+        default_factory=dict,
+        description="Linear slots whose checkpoint weight is a 1x1 convolution's, slot -> an int size "
+        "symbol of its `groups`: stored `(out, in / groups, 1)` (SqueezeBERT's `Conv1d` layers, "
+        "`q_groups` and so on). A grouped weight loads as the block-diagonal dense weight it computes "
+        "(`groups` blocks: exact, at `groups` times the grouped form's multiplications) and exports as "
+        "its blocks again; a dense weight with non-zero entries off its blocks is refused on export, "
+        "by key. Plain layers' slots, not split keys, stacked experts or `transposed` slots.",
+    )
     ignore: list[IgnoredKey] = Field(default_factory=list, description="Backbone keys accepted and dropped.")
     key_spellings: list[KeySpelling] = Field(
         default_factory=list,

@@ -23,6 +23,10 @@ named operation:
   ``parts``, each group holds ``heads / groups`` query rows, then a key's and a value's
   (q/k/v grouped per key/value head, Falcon-40B's); with ``"order"``, the parameter's part ``i``
   is the checkpoint's part ``order[i]`` within a group (CodeGen's shards hold q, v, k);
+* ``conv`` (a flag on ``rename`` and ``fuse``: ``{"groups": <size symbol>}``, a list of them for
+  ``fuse``, one per key): the checkpoint stores a 1x1 convolution's weight, ``(out, in / groups,
+  1)``; it loads as the block-diagonal dense weight it computes, and exports as its blocks again
+  (refused, by key, where the dense weight has entries off its blocks);
 * ``tie``: the parameter *is* another parameter (the MLM decoder and the word
   embedding); a tied copy in the checkpoint is accepted if it is equal;
 * ``ignore``: a key the loader accepts and drops, with its reason; with ``same_as``
@@ -105,6 +109,10 @@ def plan(
         if "regroup" in entry:
             named = {k: (sizes or {})[v] for k, v in entry["regroup"].items() if k in ("groups", "heads")}
             entry["regroup"] = {**entry["regroup"], **named}
+        if "conv" in entry:  # a 1x1 convolution's groups (one per key of a fuse)
+            groups = entry["conv"]["groups"]
+            named = [(sizes or {})[g] for g in groups] if isinstance(groups, list) else (sizes or {})[groups]
+            entry["conv"] = {"groups": named}
         if entry["op"] == "ignore" and entry.get("prefix"):  # `{symbol}`: a size's value
             for name, value in (sizes or {}).items():
                 if isinstance(value, int) and not isinstance(value, bool):
@@ -211,6 +219,8 @@ def gather(
                 used.add(e["key"])
         elif op == "rename":
             tensor = one_key(e, expected_shapes[e["param"]])
+            if tensor is not None and "conv" in e:
+                tensor = _block_diagonal(tensor, e["conv"]["groups"])
             if tensor is not None:
                 state[e["param"]] = _regroup(tensor, e["regroup"], back=False) if "regroup" in e else tensor
         elif op == "fuse":
@@ -222,17 +232,20 @@ def gather(
             parts = [read(k) for k in e["keys"]]
             part_want = list(expected_shapes[e["param"]])
             part_want[e["dim"]] //= len(parts)
-            part_want = list(_stored(part_want, e))
+            groups = e["conv"]["groups"] if "conv" in e else [None] * len(parts)
+            wants = [list(_stored(part_want, e, g)) for g in groups]
             bad = [
-                f"{k}: expected {tuple(part_want)}, got {tuple(t.shape)}"
-                for k, t in zip(e["keys"], parts)
-                if list(t.shape) != part_want
+                f"{k}: expected {tuple(want)}, got {tuple(t.shape)}"
+                for k, t, want in zip(e["keys"], parts, wants)
+                if list(t.shape) != want
             ]
             if bad:
                 misshapen.extend(bad)
                 continue
             if e.get("transpose"):
                 parts = [t.t() for t in parts]
+            if "conv" in e:
+                parts = [_block_diagonal(t, g) for t, g in zip(parts, groups)]
             state[e["param"]] = torch.cat(parts, dim=e["dim"])
         elif op == "split":
             rows = [expected_shapes[p][e["dim"]] for p in e["params"]]
@@ -302,9 +315,35 @@ def _regroup(tensor: torch.Tensor, regroup: dict, back: bool) -> torch.Tensor:
     return torch.cat([parts[i].reshape(-1, *rest) for i in order])
 
 
-def _stored(shape, entry: dict) -> tuple[int, ...]:
-    """The shape a checkpoint stores a parameter of ``shape`` in: transposed for ``transpose``."""
+def _stored(shape, entry: dict, groups: int | None = None) -> tuple[int, ...]:
+    """The shape a checkpoint stores a parameter of ``shape`` in: transposed for ``transpose``; a
+    1x1 convolution's ``(out, in / groups, 1)`` for ``conv`` (``groups``: a fused part's)."""
+    if "conv" in entry:
+        groups = entry["conv"]["groups"] if groups is None else groups
+        return (shape[0], shape[1] // groups, 1)
     return tuple(reversed(shape)) if entry.get("transpose") else tuple(shape)
+
+
+def _block_diagonal(weight: torch.Tensor, groups: int) -> torch.Tensor:
+    """A grouped 1x1 convolution's weight ``(out, in / groups, 1)`` as the dense ``(out, in)``
+    weight it computes: group ``g``'s output rows read only its own inputs."""
+    weight = weight[..., 0]
+    rows, width = weight.shape[0] // groups, weight.shape[1]
+    dense = weight.new_zeros(weight.shape[0], width * groups)
+    for g in range(groups):
+        dense[g * rows : (g + 1) * rows, g * width : (g + 1) * width] = weight[g * rows : (g + 1) * rows]
+    return dense
+
+
+def _conv_blocks(dense: torch.Tensor, groups: int, key: str) -> torch.Tensor:
+    """The inverse of :func:`_block_diagonal`; a dense weight with entries off its blocks is refused."""
+    rows, width = dense.shape[0] // groups, dense.shape[1] // groups
+    blocks = torch.cat([dense[g * rows : (g + 1) * rows, g * width : (g + 1) * width] for g in range(groups)])
+    if groups > 1 and not torch.equal(_block_diagonal(blocks[..., None], groups), dense):
+        raise CheckpointError(
+            f"{key}: the weight has entries off its {groups} diagonal blocks, which a grouped convolution cannot store"
+        )
+    return blocks[..., None]
 
 
 def ties(p: Plan) -> list[tuple[str, str]]:
@@ -329,6 +368,7 @@ def export(
         elif e["op"] == "rename":
             tensor = params[e["param"]].detach()
             tensor = _regroup(tensor, e["regroup"], back=True) if "regroup" in e else tensor
+            tensor = _conv_blocks(tensor, e["conv"]["groups"], e["key"]) if "conv" in e else tensor
             out[e["key"]] = (tensor.t() if e.get("transpose") else tensor).contiguous()
         elif e["op"] == "ignore" and e.get("keep") and e.get("prefix"):  # each key it kept, as read
             out.update((k, t.contiguous()) for k, t in (kept or {}).items() if k.startswith(e["key"]))
@@ -344,7 +384,9 @@ def export(
             out[e["key"]] = (whole.t() if e.get("transpose") else whole).contiguous()
         elif e["op"] == "fuse":
             parts = params[e["param"]].detach().chunk(len(e["keys"]), dim=e["dim"])
-            for key, part in zip(e["keys"], parts):
+            groups = e["conv"]["groups"] if "conv" in e else [None] * len(parts)
+            for key, part, g in zip(e["keys"], parts, groups):
+                part = part if g is None else _conv_blocks(part, g, key)
                 out[key] = (part.t() if e.get("transpose") else part).contiguous()
     for key, by_index in slices.items():
         join = torch.cat if key in flat else torch.stack

@@ -1421,6 +1421,23 @@ CASES = [
         hint="did you mean 'attn.q_norm'?",
     ),
     Case(
+        "a-convolution-weight-slot-typo",
+        {"bad.yaml": delta("conv_weights: {ffn.upp: num_heads}\n")},
+        path="conv_weights.ffn.upp",
+        line=BODY_LINE,
+        column=16,
+        message="'ffn.upp' is not a linear slot of this structure",
+        hint="did you mean 'ffn.up'?",
+    ),
+    Case(
+        "a-convolution-weight-of-an-undeclared-group-count",
+        {"bad.yaml": delta("conv_weights: {ffn.up: ffn_groups}\n")},
+        path="conv_weights.ffn.up",
+        line=BODY_LINE,
+        column=16,
+        message="unknown size symbol 'ffn_groups'",
+    ),
+    Case(
         "fourier-mixing-typo",
         {"bad.yaml": delta("attention: {mixing: fourrier}\n")},
         path="attention.mixing",

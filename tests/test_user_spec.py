@@ -994,6 +994,24 @@ def diffllama_config(draw, heads: int) -> dict:
     }
 
 
+def squeezebert_config(draw, heads: int) -> dict:
+    """BERT's draws with each layer projection's groups (1, 2 or 4, dividing the widths they cut)."""
+    config = bert_config(draw, heads)
+    divisors = [d for d in (1, 2, 4) if config["hidden_size"] % d == 0]
+    up, down = draw(st.sampled_from(divisors)), draw(st.sampled_from(divisors))
+    return config | {
+        "embedding_size": config["hidden_size"],
+        "intermediate_size": up * down * draw(st.integers(1, 12)),
+        "q_groups": draw(st.sampled_from(divisors)),
+        "k_groups": draw(st.sampled_from(divisors)),
+        "v_groups": draw(st.sampled_from(divisors)),
+        "post_attention_groups": draw(st.sampled_from(divisors)),
+        "intermediate_groups": up,
+        "output_groups": down,
+        "layer_norm_eps": 1e-12,
+    }
+
+
 def text_mrope(draw, config: dict, pairs: int) -> dict:
     """`config` at the default RoPE (no scaling law) over M-RoPE sections (t, h, w) of its `pairs`
     rotated pairs: text alone gives the three one position each, which is plain RoPE."""
@@ -1610,6 +1628,7 @@ SPECS = {
     "openai_privacy_filter": UserSpec(openai_privacy_filter_config, "hidden_act", "silu", 0),
     "diffllama": UserSpec(diffllama_config, "hidden_act", "silu", 0),
     "esmc": UserSpec(esmc_config, "hidden_act", "silu", 1),
+    "squeezebert": UserSpec(squeezebert_config, "hidden_act", "gelu", 0),
     "qwen2_vl_text": UserSpec(qwen2_vl_text_config, "hidden_act", "silu", 0),
     "qwen3_vl_text": UserSpec(qwen3_vl_text_config, "hidden_act", "silu", 0),
     "glm4v_text": UserSpec(glm4v_text_config, "hidden_act", "silu", 0),
@@ -1841,6 +1860,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
             "big_bird": sorted(["base", *encoder[:-2], "multiple_choice", "pretraining"]),
             "diffllama": sorted(with_qa),
             "esmc": sorted(["encoder_model", "masked_lm", "sequence_classification", "token_classification"]),
+            "squeezebert": sorted(["base", *encoder[:1], *encoder[2:]]),
             # multimodal models' text parts: a bare model, and a causal LM where transformers has one
             **{name: ["encoder_model"] for name in ("qwen2_vl_text", "qwen3_vl_text", "glm4v_text")},
             **{name: ["causal_lm", "encoder_model"] for name in ("emu3_text", "aria_text")},
@@ -3137,6 +3157,26 @@ def test_big_bird_block_sparse_checkpoints_run_as_full_attention_up_to_its_bound
         model(input_ids=longer)
     with pytest.raises(InputError, match=r"sequences \[0\] exceed the longest call"):
         model.run_batch([longer[0].tolist()])
+
+
+def test_a_grouped_convolutions_weight_with_entries_off_its_blocks_is_not_exported(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SqueezeBERT's grouped 1x1 convolutions load block-diagonal; a weight changed off its blocks
+    cannot be written back as a grouped convolution, and export says which key."""
+    monkeypatch.setenv("ARCHGEN_PACKED_GEMM", "0")  # the module's own nn.Linear weights, to edit
+    spec = FIXTURES / "squeezebert.yaml"
+    ir = load_arch(spec)
+    ref = build_reference(ir, ir.head("base"), dict(ir.spec.reference.tiny), seed=1)
+    model = archgen.load(save(ref), spec=spec)
+    down = model.module.backbone.layers[0].ffn.down.weight  # output_groups 2: (32, 48) in two blocks
+    assert torch.count_nonzero(down[:16, 24:]) == 0
+    with torch.no_grad():
+        down[0, 47] = 1.0
+    with pytest.raises(
+        CheckpointError, match=r"encoder\.layers\.0\.output\.conv1d\.weight: the weight has entries off"
+    ):
+        model.save_pretrained(tmp_path)
 
 
 def test_deberta_refuses_one_bucket(tmp_path: Path) -> None:
