@@ -546,8 +546,13 @@ def config_value(config: dict[str, Any], key: str) -> Any:
 
 
 def _first(value: Any, size: SizeSpec) -> Any:
-    """A `first` symbol's value: a list's first entry (None for an empty one); others as they are."""
-    if size.first and isinstance(value, list):
+    """A `first` symbol's value: a list's first entry (None for an empty one); a `same` symbol's:
+    the one value a list repeats; others as they are."""
+    if size.same and isinstance(value, list) and len(set(map(repr, value))) > 1:
+        raise ValueError(
+            f"config.json {size.config!r} is {value!r}: this spec builds one value for every entry"
+        )
+    if (size.first or size.same) and isinstance(value, list):
         return value[0] if value else None
     return value
 
@@ -1172,6 +1177,11 @@ def load_arch(path: Path | str) -> ArchIR:
             err(
                 loc + ("first",),
                 "'first' reads a list's first entry at 'config' into a number, bool or string",
+            )
+        if size.same and (size.config is None or size.kind in ("mapping", "list") or size.first):
+            err(
+                loc + ("same",),
+                "'same' reads the one value a list at 'config' repeats into a number, bool or string (not with 'first')",
             )
         if size.expr is not None:
             try:

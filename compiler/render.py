@@ -270,11 +270,11 @@ def _features(s: ArchSpec) -> list[str]:
         )
         + (f", scores capped by `{s.attention.softcap}`" if s.attention.softcap else "")
         + (_disentangled_text(s.attention.disentangled) if s.attention.disentangled else "")
-        + (
-            ", a padding slot's query blocked from every key"
-            if s.attention.padded_queries == "blocked"
-            else ""
-        )
+        + {
+            "attend": "",
+            "blocked": ", a padding slot's query blocked from every key",
+            "zeroed": ", a padding slot's query attending to nothing (its output zero)",
+        }[s.attention.padded_queries]
         + (", a learned sink logit per head in the softmax" if s.attention.sinks else "")
         + (
             ", differential (the first half of the heads minus λ times the second, over paired values)"

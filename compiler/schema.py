@@ -83,6 +83,12 @@ class SizeSpec(_Strict):
         description="config.json may hold a list at `config` (Llama 3's `eos_token_id`): the symbol is its "
         "first entry (an empty list reads as absent). Without it a list where a number is expected is refused.",
     )
+    same: bool = Field(
+        False,
+        description="config.json may hold a list at `config` whose entries must all be equal (one per "
+        "layer, Longformer's `attention_window`): the symbol is that value, and a list of differing "
+        "entries is refused when the model is built, naming the symbol; a number there is read as it is.",
+    )
     split: str | None = Field(
         None,
         description="For a `list` symbol: config.json may write the list as one string, its entries "
@@ -867,13 +873,14 @@ class AttentionSpec(_Strict):
         description="DeBERTa-v2's disentangled attention (see DisentangledSpec): relative position terms "
         "from a shared table, computed from each layer's queries and keys. Default: none.",
     )
-    padded_queries: Literal["attend", "blocked"] = Field(
+    padded_queries: Literal["attend", "blocked", "zeroed"] = Field(
         "attend",
         description="How a padding slot attends as a query in a bidirectional stack. `attend`: as any "
         "other query, to the real keys. `blocked`: every key is blocked for it (DeBERTa's mask, the "
         "padding mask times its transpose), so it attends uniformly over every slot, as the reference "
-        "whose masked scores are all dtype-min computes. Real tokens attend alike either way; only the "
-        "outputs at padding slots differ.",
+        "whose masked scores are all dtype-min computes. `zeroed`: it attends to nothing, its attention "
+        "output zero before the output projection (Longformer's reference zeroes a padding query's "
+        "weights). Real tokens attend alike either way; only the outputs at padding slots differ.",
     )
     latent: LatentSpec | None = Field(
         None,

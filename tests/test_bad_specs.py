@@ -1438,6 +1438,14 @@ CASES = [
         message="unknown size symbol 'ffn_groups'",
     ),
     Case(
+        "a-same-symbol-that-is-a-list",
+        {"bad.yaml": delta("sizes:\n  windows: {config: attention_window, same: true, kind: list}\n")},
+        path="sizes.windows.same",
+        line=BODY_LINE + 1,
+        column=39,
+        message="'same' reads the one value a list at 'config' repeats into a number, bool or string",
+    ),
+    Case(
         "fourier-mixing-typo",
         {"bad.yaml": delta("attention: {mixing: fourrier}\n")},
         path="attention.mixing",

@@ -994,6 +994,15 @@ def diffllama_config(draw, heads: int) -> dict:
     }
 
 
+def longformer_config(draw, heads: int) -> dict:
+    """BERT's draws with one attention window for every layer (4 to 32 slots: narrower and wider than
+    the drawn rows), written as one number or one per layer, as config.json may."""
+    config = bert_config(draw, heads)
+    window = draw(st.sampled_from([4, 8, 32]))  # its reference fails at 2
+    as_list = draw(st.booleans())
+    return config | {"attention_window": [window] * config["num_hidden_layers"] if as_list else window}
+
+
 def squeezebert_config(draw, heads: int) -> dict:
     """BERT's draws with each layer projection's groups (1, 2 or 4, dividing the widths they cut)."""
     config = bert_config(draw, heads)
@@ -1045,6 +1054,65 @@ def glm4v_text_config(draw, heads: int) -> dict:
     factor = draw(st.sampled_from([f for f in (0.5, 1.0) if int(head_dim * f) % 4 == 0] or [1.0]))
     config["rope_parameters"]["partial_rotary_factor"] = factor
     return text_mrope(draw, config, int(head_dim * factor) // 2)
+
+
+def paddleocr_vl_text_config(draw, heads: int) -> dict:
+    """ERNIE 4.5's draws (q/k/v/o biases or none, a head width of its own) under text M-RoPE."""
+    config = ernie4_5_config(draw, heads)
+    return text_mrope(draw, config, config["head_dim"] // 2)
+
+
+def hunyuan_vl_text_config(draw, heads: int) -> dict:
+    """HunYuan's draws (a head width always written, q/k/v/o biases or none) under text M-RoPE."""
+    config = hunyuan_config(draw, heads)
+    return text_mrope(draw, config, config["head_dim"] // 2)
+
+
+def qwen3_vl_moe_text_config(draw, heads: int) -> dict:
+    """Qwen3-VL's draws with stacked experts: one to six, one to all per token, dense layers among them."""
+    config = (
+        qwen3_vl_text_config(draw, heads)
+        | experts(draw)
+        | {"moe_intermediate_size": draw(st.integers(4, 24))}
+    )
+    return config | dense_layers(draw, config)
+
+
+def glm4v_moe_text_config(draw, heads: int) -> dict:
+    """GLM-4.5's draws (partial rotary, grouped sigmoid-scored experts) without query/key norms,
+    under text M-RoPE over the rotated pairs."""
+    config = glm4_moe_config(draw, heads)
+    del config["use_qk_norm"]
+    params = config["rope_parameters"]
+    head_dim = config["head_dim"] = config["hidden_size"] // heads  # (its example config's is 16)
+    config["rope_parameters"] = {k: params[k] for k in ("rope_type", "rope_theta", "partial_rotary_factor")}
+    config["rope_parameters"]["rope_type"] = "default"
+    return text_mrope(draw, config, int(head_dim * params["partial_rotary_factor"]) // 2)
+
+
+def ernie4_5_vl_moe_text_config(draw, heads: int) -> dict:
+    """Its text experts in the layers `mlp_layer_types` marks (or all but the first without the list),
+    one to six, one to all per token, zero to two shared experts, its reference's M-RoPE sections
+    `[h, h, t]` (t at least 1) over each head's pairs."""
+    config = llama_config(draw, heads, own_head_dim=True)
+    count, layers = draw(st.integers(1, 6)), config["num_hidden_layers"]
+    kinds = st.lists(st.sampled_from(["dense", "sparse"]), min_size=layers, max_size=layers)
+    pairs = config["head_dim"] // 2
+    h = draw(st.integers(0, (pairs - 1) // 2))
+    theta = config["rope_parameters"]["rope_theta"]
+    return config | {
+        "moe_num_experts": count,
+        "moe_k": draw(st.integers(1, count)),
+        "moe_intermediate_size": [draw(st.integers(4, 16)), draw(st.integers(4, 16))],
+        "moe_num_shared_experts": draw(st.integers(0, 2)),
+        "mlp_layer_types": draw(st.one_of(st.none(), kinds)),
+        "use_bias": False,
+        "rope_parameters": {
+            "rope_type": "default",
+            "rope_theta": theta,
+            "mrope_section": [h, h, pairs - 2 * h],
+        },
+    }
 
 
 def aria_text_config(draw, heads: int) -> dict:
@@ -1629,11 +1697,17 @@ SPECS = {
     "diffllama": UserSpec(diffllama_config, "hidden_act", "silu", 0),
     "esmc": UserSpec(esmc_config, "hidden_act", "silu", 1),
     "squeezebert": UserSpec(squeezebert_config, "hidden_act", "gelu", 0),
+    "longformer": UserSpec(longformer_config, "hidden_act", "gelu", 1),
     "qwen2_vl_text": UserSpec(qwen2_vl_text_config, "hidden_act", "silu", 0),
     "qwen3_vl_text": UserSpec(qwen3_vl_text_config, "hidden_act", "silu", 0),
     "glm4v_text": UserSpec(glm4v_text_config, "hidden_act", "silu", 0),
     "emu3_text": UserSpec(llama_config, "hidden_act", "silu", 0),
     "aria_text": UserSpec(aria_text_config, "hidden_act", "silu", 0),
+    "paddleocr_vl_text": UserSpec(paddleocr_vl_text_config, "hidden_act", "silu", 0),
+    "hunyuan_vl_text": UserSpec(hunyuan_vl_text_config, "hidden_act", "silu", 0),
+    "qwen3_vl_moe_text": UserSpec(qwen3_vl_moe_text_config, "hidden_act", "silu", 0),
+    "glm4v_moe_text": UserSpec(glm4v_moe_text_config, "hidden_act", "silu", 0),
+    "ernie4_5_vl_moe_text": UserSpec(ernie4_5_vl_moe_text_config, "hidden_act", "silu", 0),
     "cosmos3_edge_text": UserSpec(cosmos3_edge_text_config, "hidden_act", "relu2", 0),
     "dbrx": UserSpec(dbrx_config, None, "silu", 0),  # its activation key is nested (ffn_config)
     "apertus": UserSpec(apertus_config, "hidden_act", "xielu", 3),
@@ -1861,8 +1935,21 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
             "diffllama": sorted(with_qa),
             "esmc": sorted(["encoder_model", "masked_lm", "sequence_classification", "token_classification"]),
             "squeezebert": sorted(["base", *encoder[:1], *encoder[2:]]),
+            "longformer": sorted(["base", "masked_lm", "token_classification"]),  # no global attention
             # multimodal models' text parts: a bare model, and a causal LM where transformers has one
-            **{name: ["encoder_model"] for name in ("qwen2_vl_text", "qwen3_vl_text", "glm4v_text")},
+            **{
+                name: ["encoder_model"]
+                for name in (
+                    "qwen2_vl_text",
+                    "qwen3_vl_text",
+                    "glm4v_text",
+                    "paddleocr_vl_text",
+                    "hunyuan_vl_text",
+                    "qwen3_vl_moe_text",
+                    "glm4v_moe_text",
+                    "ernie4_5_vl_moe_text",
+                )
+            },
             **{name: ["causal_lm", "encoder_model"] for name in ("emu3_text", "aria_text")},
             # no causal LM (a Fourier transform reads every slot of a row)
             "fnet": sorted(["base", *encoder[:1], *encoder[2:], "pretraining", "next_sentence_prediction"]),
@@ -3177,6 +3264,20 @@ def test_a_grouped_convolutions_weight_with_entries_off_its_blocks_is_not_export
         CheckpointError, match=r"encoder\.layers\.0\.output\.conv1d\.weight: the weight has entries off"
     ):
         model.save_pretrained(tmp_path)
+
+
+def test_longformer_refuses_a_window_per_layer_it_cannot_build() -> None:
+    """`same`: config.json's per-layer windows load where they are one window, and are refused,
+    naming the key, where they differ."""
+    spec = FIXTURES / "longformer.yaml"
+    ir = load_arch(spec)
+    checkpoint = save(build_reference(ir, ir.head("base"), dict(ir.spec.reference.tiny), seed=1))
+    assert archgen.load(checkpoint, spec=spec).sizes["attention_window"] == 4
+    config_json = checkpoint / "config.json"
+    config = json.loads(config_json.read_text())
+    config_json.write_text(json.dumps(config | {"attention_window": [4, 8]}))
+    with pytest.raises(ValueError, match=r"'attention_window' is \[4, 8\]: this spec builds one value"):
+        archgen.load(checkpoint, spec=spec)
 
 
 def test_deberta_refuses_one_bucket(tmp_path: Path) -> None:
