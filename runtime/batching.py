@@ -186,7 +186,8 @@ def run_batch(
         raise InputError(f"this model cannot pack sequences into rows: {blocker}; pass pack=False")
     if pack is False or blocker:
         return _run_buckets(model, rows, lengths, batch_tokens, 0.0 if padding_mixes(model) else max_waste)
-    return _run_packed(model, rows, lengths, batch_tokens, row_tokens)
+    # a packed row is one call: no longer than the model takes (`attention.length_limit`)
+    return _run_packed(model, rows, lengths, batch_tokens, min(row_tokens, model.max_length))
 
 
 def _run_packed(

@@ -345,7 +345,10 @@ class ArchgenModel:
             raise InputError(
                 f"input_ids must lie in [0, {vocab}); got values in [{int(ids.min())}, {int(ids.max())}]"
             )
-        if ids.shape[-1] > self.max_length and inputs.get("position_ids") is None:
+        # given position ids lift the table's bound (they are checked against it below), never a
+        # bound on the call itself (`attention.length_limit`)
+        limited = self.max_length < self._table_length
+        if ids.shape[-1] > self.max_length and (limited or inputs.get("position_ids") is None):
             raise InputError(
                 f"sequence length {ids.shape[-1]} exceeds {self.length_bound}: at most {self.max_length} tokens"
             )

@@ -3238,12 +3238,19 @@ def test_big_bird_block_sparse_checkpoints_run_as_full_attention_up_to_its_bound
         model(input_ids=ids, attention_mask=mask)["logits"], expected, atol=1e-5, rtol=0
     )
     longer = torch.cat([ids, ids[:, :1]], dim=1)
-    with pytest.raises(
-        InputError, match="sequence length 15 exceeds the longest call its attention computes"
-    ):
-        model(input_ids=longer)
+    too_long = "sequence length 15 exceeds the longest call its attention computes"
+    for positions in (None, torch.arange(15)[None].expand(2, -1)):  # position ids lift no such bound
+        with pytest.raises(InputError, match=too_long):
+            model(input_ids=longer, position_ids=positions)
     with pytest.raises(InputError, match=r"sequences \[0\] exceed the longest call"):
         model.run_batch([longer[0].tolist()])
+    sequences = [row[:n].tolist() for row, n in zip(torch.cat([ids, ids]), (14, 13, 9, 14))]
+    for sequence, out in zip(
+        sequences, model.run_batch(sequences, row_tokens=64)
+    ):  # packed: rows of 14 at most
+        with torch.no_grad():
+            alone = ref(input_ids=torch.tensor([sequence])).logits[0]
+        torch.testing.assert_close(out["logits"], alone, atol=1e-5, rtol=0)
 
 
 def test_a_grouped_convolutions_weight_with_entries_off_its_blocks_is_not_exported(
