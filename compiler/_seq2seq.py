@@ -45,6 +45,8 @@ def _variant_class(value: str) -> str:
 
 def ffn_classes(s: ArchSpec) -> tuple[list[dict], dict[str, str]]:
     """The FFN classes to render, and the class of each variant value (empty without variants)."""
+    if s.ffn.kind == "none":
+        return [], {}
     if not s.ffn.variants:
         return [{"name": "FFN", "kind": s.ffn.kind, "activation": s.ffn.activation, "doc": None}], {}
     classes, by_value = [], {}

@@ -33,6 +33,7 @@ from .schema import (
     LongRopeSpec,
     NormKind,
     SizeSpec,
+    StateSpaceSpec,
     Switch,
 )
 
@@ -44,6 +45,7 @@ __all__ = [
     "backbone_slots",
     "all_layers",
     "check_constraints",
+    "state_space",
     "switches",
     "decoder_keys",
     "decoder_slots",
@@ -536,12 +538,21 @@ def _convert(value: Any, kind: str) -> Any:
 
 
 def config_value(config: dict[str, Any], key: str) -> Any:
-    """config.json's value at ``key`` (``a.b``: key ``b`` of the mapping under ``a``), None if absent."""
+    """config.json's value at ``key`` (``a.b``: key ``b`` of the mapping under ``a``), None if absent.
+
+    A float that JSON has no number for, as `transformers` 5 writes it (``{"__float__":
+    "Infinity"}``, Mamba-2's ``time_step_limit``), reads as that float, in a list too."""
     value: Any = config
     for part in key.split("."):
         if not isinstance(value, dict):
             return None
         value = value.get(part)
+    return [_json_float(v) for v in value] if isinstance(value, list) else _json_float(value)
+
+
+def _json_float(value: Any) -> Any:
+    if isinstance(value, dict) and set(value) == {"__float__"} and isinstance(value["__float__"], str):
+        return float(value["__float__"])  # "Infinity", "-Infinity", "NaN"
     return value
 
 
@@ -661,6 +672,13 @@ def parameter_free(spec: ArchSpec) -> bool:
     return spec.norm.kind == "rms_norm" or (spec.norm.kind == "layer_norm" and not spec.norm.bias)
 
 
+def state_space(spec: ArchSpec) -> StateSpaceSpec | None:
+    """The state-space mixing's knobs (their defaults where the spec names none), or None."""
+    if spec.attention.mixing != "state_space":
+        return None
+    return spec.attention.state_space or StateSpaceSpec()
+
+
 def backbone_slots(spec: ArchSpec, *, cross_attention: bool = True) -> dict[str, str]:
     """The backbone's parameter owners: slot name -> kind (linear/embedding/norm).
 
@@ -688,6 +706,10 @@ def backbone_slots(spec: ArchSpec, *, cross_attention: bool = True) -> dict[str,
     latent = spec.attention.latent
     if spec.attention.mixing == "fourier":
         pass  # a Fourier transform has no weights
+    elif spec.attention.mixing == "state_space":  # see StateSpaceSpec
+        slots |= {"attn.in_proj": "linear", "attn.conv": "conv"}
+        slots |= {f"attn.{name}": "tensor" for name in ("dt_bias", "A_log", "D")}
+        slots |= {"attn.norm": "scale", "attn.o": "linear"}  # the gated norm: a weight alone
     elif latent is None:
         for proj in ("q", "k", "v", "o"):
             slots[f"attn.{proj}"] = "linear"
@@ -737,12 +759,14 @@ def backbone_slots(spec: ArchSpec, *, cross_attention: bool = True) -> dict[str,
         for proj in ("q", "k", "v", "o"):
             slots[f"cross.{proj}"] = "linear"
         slots["cross_norm"] = "norm"
-    if spec.ffn.gate_up_order == "up_first":  # the order a key holding both splits in
+    ffn = spec.ffn.kind != "none"
+    if ffn and spec.ffn.gate_up_order == "up_first":  # the order a key holding both splits in
         slots["ffn.up"] = "linear"
     if spec.ffn.kind == "gated" or any(v.kind == "gated" for v in spec.ffn.variants.values()):
         slots["ffn.gate"] = "linear"
-    slots["ffn.up"] = "linear"
-    slots["ffn.down"] = "linear"
+    if ffn:
+        slots["ffn.up"] = "linear"
+        slots["ffn.down"] = "linear"
     if spec.ffn.sub_norm:
         slots["ffn.sub_norm"] = "norm"
     if spec.ffn.activation == "xielu":  # its learned parameters, bare tensors
@@ -765,7 +789,7 @@ def backbone_slots(spec: ArchSpec, *, cross_attention: bool = True) -> dict[str,
                 slots["ffn.dense.gate"] = "linear"
             slots["ffn.dense.up"] = "linear"
             slots["ffn.dense.down"] = "linear"
-    if not spec.block.shared_norm:
+    if ffn and not spec.block.shared_norm:
         slots["ffn_norm"] = "norm"
     if spec.block.placement == "sandwich":
         slots["ffn_out_norm"] = "norm"
@@ -846,11 +870,11 @@ def _size_refs(spec: ArchSpec) -> list[tuple[tuple, str]]:
         (("embeddings", "token_type_size"), spec.embeddings.token_type_size)
         if spec.embeddings.token_type is not False
         else None,
-        (("attention", "head_dim"), spec.attention.head_dim) if spec.attention.mixing == "softmax" else None,
+        (("attention", "head_dim"), spec.attention.head_dim) if spec.attention.mixing != "fourier" else None,
         (("attention", "num_heads"), spec.attention.num_heads)
-        if spec.attention.mixing == "softmax"
+        if spec.attention.mixing != "fourier"
         else None,
-        (("ffn", "size"), spec.ffn.size),
+        (("ffn", "size"), spec.ffn.size) if spec.ffn.kind != "none" else None,
         (("block", "num_layers"), spec.block.num_layers),
         (("block", "layer_groups"), spec.block.layer_groups) if spec.block.layer_groups else None,
         (("block", "residual_scale"), spec.block.residual_scale) if spec.block.residual_scale else None,
@@ -883,6 +907,13 @@ def _size_refs(spec: ArchSpec) -> list[tuple[tuple, str]]:
             (("attention", "disentangled", knob), getattr(disentangled, knob))
             for knob in ("span", "buckets", "max_distance")
             if getattr(disentangled, knob) is not None
+        ]
+    ssm = state_space(spec)
+    if ssm is not None:
+        refs += [
+            (("attention", "state_space", knob), getattr(ssm, knob))
+            for knob in ("state_size", "groups", "conv_kernel", "time_step_limit", "norm_eps")
+            if getattr(ssm, knob) is not None
         ]
     latent = spec.attention.latent
     if latent is not None:
@@ -935,6 +966,8 @@ def switches(spec: ArchSpec) -> list[tuple[tuple, Switch]]:
         knobs.append((("pooler", "dense"), spec.pooler.dense))
     if spec.block.first_layer_conv is not None:
         knobs.append((("block", "first_layer_conv", "activation"), spec.block.first_layer_conv.activation))
+    if state_space(spec) is not None:
+        knobs.append((("attention", "state_space", "conv_bias"), state_space(spec).conv_bias))
     if spec.attention.disentangled is not None:
         d = spec.attention.disentangled
         knobs += [
@@ -966,6 +999,8 @@ _ATTENTION_KNOBS: dict[str, Callable[[Any], bool]] = {
     "sliding_window": lambda a: a.sliding_window is not None,
     "bidirectional_when": lambda a: a.bidirectional_when is not None,
     "padded_queries": lambda a: a.padded_queries != "attend",
+    "masked_rows": lambda a: a.masked_rows != "all_keys",
+    "length_limit": lambda a: a.length_limit is not None,
 }
 
 
@@ -1088,6 +1123,53 @@ def _check_bias_free(spec: ArchSpec, slots: dict[str, str], err: Callable) -> No
     for index, slot in enumerate(spec.norm.bias_free):
         if slot not in slots:
             err(where + (index,), f"'{slot}' is not a norm this structure has")
+
+
+def _check_state_space(spec: ArchSpec, heads: list[HeadIR], err: Callable) -> None:
+    """State-space mixing: a causal stack without positions, none of attention's other knobs."""
+    where = ("attention", "mixing")
+    if spec.decoder is not None or any(h.spec.attention != "causal" for h in heads):
+        err(
+            where,
+            "state-space mixing reads the slots before each token: causal heads only, no 'decoder' section",
+        )
+    if spec.embeddings.position.kind != "none":
+        err(
+            ("embeddings", "position", "kind"),
+            "state-space mixing orders tokens by its recurrence: positions 'none'",
+        )
+    _refuse_attention_knobs(
+        spec,
+        tuple(knob for knob in _ATTENTION_KNOBS if knob != "length_limit"),
+        "state-space mixing",
+        err,
+    )
+    if spec.block.bottleneck is not None or spec.block.parallel is not False:
+        err(
+            where,
+            "state-space mixing is built for plain sequential layers: no bottleneck, no parallel layers",
+        )
+
+
+def _check_no_ffn(spec: ArchSpec, err: Callable) -> None:
+    """Layers without an FFN: plain pre-norm layers, none of the FFN's structure knobs."""
+    ffn, where = spec.ffn, ("ffn", "kind")
+    unbuilt = [
+        ("experts", ffn.experts is not None),
+        ("variants", bool(ffn.variants) or ffn.variant is not None),
+        ("clamped_glu", ffn.clamped_glu is not None),
+        ("sub_norm", ffn.sub_norm),
+    ]
+    for knob, on in unbuilt:
+        if on:
+            err(("ffn", knob), f"layers without an FFN ('kind: none') have no '{knob}'")
+    block = spec.block
+    if block.placement != "pre" or block.parallel is not False or block.shared_norm:
+        err(where, "layers without an FFN are built as plain pre-norm layers: 'placement: pre', not parallel")
+    if block.ffn_stack is not None or block.bottleneck is not None or block.residual_scale is not None:
+        err(where, "layers without an FFN have no 'ffn_stack', 'bottleneck' or 'residual_scale'")
+    if spec.decoder is not None:
+        err(where, "layers without an FFN are built for one stack: no 'decoder' section")
 
 
 def _check_fourier(spec: ArchSpec, heads: list[HeadIR], err: Callable) -> None:
@@ -1230,6 +1312,7 @@ def load_arch(path: Path | str) -> ArchIR:
         ("embeddings", "position", "scaling", "layer_types"): ("list", "'layer_types'"),
         ("ffn", "experts", "layers", "skip"): ("list", "'skip'"),
         ("ffn", "experts", "layers", "types"): ("list", "'types'"),
+        ("attention", "state_space", "time_step_limit"): ("list", "'time_step_limit'"),
     }
     for loc, sym in _size_refs(spec):
         want, knob = readers.get(loc, (None, None))
@@ -1869,6 +1952,17 @@ def load_arch(path: Path | str) -> ArchIR:
         _check_disentangled(spec, heads, err)
     if spec.attention.mixing == "fourier":
         _check_fourier(spec, heads, err)
+    if spec.attention.mixing == "state_space":
+        _check_state_space(spec, heads, err)
+    elif spec.attention.state_space is not None:
+        err(
+            ("attention", "state_space"),
+            "'state_space' sets the state-space mixing's knobs: set 'mixing: state_space'",
+        )
+    if spec.ffn.kind == "none":
+        _check_no_ffn(spec, err)
+    elif spec.ffn.activation is None:
+        err(("ffn", "activation"), f"an FFN of kind {spec.ffn.kind!r} needs its 'activation'")
     if spec.attention.masked_rows == "finite_causal":
         _check_finite_causal(spec, heads, err)
     if spec.attention.differential:

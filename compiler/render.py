@@ -15,7 +15,7 @@ from pathlib import Path
 import jinja2
 
 from . import _seq2seq as _s2s
-from .lower import IN_LAYER_SLOTS, ArchIR, HeadIR, all_layers, backbone_slots
+from .lower import IN_LAYER_SLOTS, ArchIR, HeadIR, all_layers, backbone_slots, state_space
 from .schema import ArchSpec, Switch
 
 __all__ = ["render_module", "render_table", "format_source", "GENERATOR"]
@@ -322,6 +322,17 @@ def _features(s: ArchSpec) -> list[str]:
             "attention: none; tokens mix through the real part of a 2-D Fourier transform over each row's "
             "slots and features, padding included"
         )
+    ssm = state_space(s)
+    if ssm is not None:
+        lines[3] = (
+            f"attention: none; Mamba-2's state-space mixing (`{s.attention.num_heads}` heads of "
+            f"`{s.attention.head_dim}` features, state `{ssm.state_size}`, `{ssm.groups}` groups of B and C, "
+            f"a causal convolution `{ssm.conv_kernel}` wide then {ssm.activation}"
+            + (f", time steps clamped to `{ssm.time_step_limit}`" if ssm.time_step_limit else "")
+            + "), over each token's own sequence"
+        )
+    if s.ffn.kind == "none":
+        lines[4] = "ffn: none (a layer is its mixing sublayer alone)"
     if s.pooler and s.pooler.dense is not True:
         lines[-1] += f" (dense: {_knob(s.pooler.dense)}; else the first token itself)"
     if s.embeddings.input_width:
@@ -353,6 +364,12 @@ def _features(s: ArchSpec) -> list[str]:
 
 
 def _diagram(s: ArchSpec) -> list[str]:
+    if s.ffn.kind == "none":  # plain pre-norm layers (checked)
+        return [
+            "x ──► attn_norm ──► attn ──► (+) ──► out",
+            "│                             ▲",
+            "└─────────────────────────────┘",
+        ]
     if s.block.parallel is True and s.block.shared_norm:
         return [
             "x ──► attn_norm ──► h ──► attn ──► (+) ──► out",
@@ -804,6 +821,7 @@ def render_module(ir: ArchIR) -> str:
     norm = _norm_factory(s)
     has_cross = any(h.spec.cross_attention_config for h in ir.heads)
     template = _ENV.get_template("module.py.j2")
+    ssm = state_space(s)
     kinds = {"int": "int", "float": "float", "bool": "bool", "str": "str", "mapping": "dict", "list": "list"}
     rel = s.attention.relative_bias
     per_layer = rel is not None and rel.per_layer
@@ -857,6 +875,8 @@ def render_module(ir: ArchIR) -> str:
         gqa=s.attention.num_kv_heads,
         latent=s.attention.latent,
         fourier=s.attention.mixing == "fourier",
+        ssm=ssm,
+        conv_bias=bias_code(ssm.conv_bias) if ssm else None,
         interleaved=s.attention.latent is not None and s.embeddings.position.rotary_pairs != "halves",
         window=s.attention.sliding_window,
         window_sides=s.attention.window_sides,
@@ -1018,6 +1038,8 @@ def _slot_bias(spec: ArchSpec, slot: str) -> bool | Switch:
     """The bias knob of a linear slot."""
     if slot in ("attn.o", "cross.o"):
         return out_bias(spec)
+    if slot == "attn.conv":  # a state-space layer's convolution
+        return state_space(spec).conv_bias
     if slot in ("attn.q_b", "attn.kv_b") or (slot == "attn.q" and spec.attention.latent):
         return False  # latent attention: only the projections from the input (and `o`) may have one
     if slot in ("attn.q", "attn.k", "attn.v") and spec.attention.bias_parts == "qv":
@@ -1053,7 +1075,7 @@ def _slot_params(spec: ArchSpec, slot: str, kind: str) -> list[str]:
     if kind == "tensor":  # a bare tensor: its key names it whole
         return [""]
     if kind == "conv":
-        return ["weight", "bias"]
+        return ["weight", "bias"] if slot == "conv" or _slot_bias(spec, slot) is not False else ["weight"]
     return ["weight"]
 
 
@@ -1282,7 +1304,8 @@ def slot_entries(
             # one key whose gate and up rows alternate, feature by feature (checked): regrouped at load
             flag["regroup"] = {"parts": 2, "groups": s.ffn.size}
         # a bias a config switch turns on exists only then
-        switched = bias_when(_slot_bias(s, slot)).get("when", []) if p == "bias" and kind == "linear" else []
+        bias_slot = kind == "linear" or (kind == "conv" and slot != "conv")
+        switched = bias_when(_slot_bias(s, slot)).get("when", []) if p == "bias" and bias_slot else []
         for path, index, conds in _placements(s, slot, root, cross_when):
             if switched:
                 conds = {**conds, "when": [*conds.get("when", []), *switched]}

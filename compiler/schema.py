@@ -119,7 +119,7 @@ class SizeSpec(_Strict):
         "config.json mapping or list read whole (an empty one when the key is absent); it needs `config` "
         "(a `fallback` to another symbol of its kind may follow), no expression reads it, and only "
         "`position.scaling.params` (a mapping), `attention.window_layers.types`, "
-        "`position.rotary_layers.types`, `position.scaling.layer_types`, `ffn.experts.layers.skip` and `ffn.experts.layers.types` (lists) name one; `count_of` "
+        "`position.rotary_layers.types`, `position.scaling.layer_types`, `ffn.experts.layers.skip`, `ffn.experts.layers.types` and `attention.state_space.time_step_limit` (lists) name one; `count_of` "
         "counts a list's entries as a number. An expression reads a list only on the right of `in` or "
         "`not in` (`'c2p' in pos_att_type`).",
     )
@@ -636,6 +636,64 @@ class LatentSpec(_Strict):
     )
 
 
+class StateSpaceSpec(_Strict):
+    """Mamba-2's state-space mixing (SSD), in place of attention.
+
+    Each token's input goes through `attn.in` to `num_heads * head_dim` gate features `z`,
+    then the convolution's `num_heads * head_dim + 2 * groups * state_size` inputs (the values
+    `x`, then `B`, then `C`), then one time step per head `dt`. The convolution inputs pass a
+    causal depthwise convolution over the slots (`attn.conv`, `conv_kernel` wide) and
+    `activation`; then, per head `h` (its `B` and `C` those of its group, the heads falling in
+    `groups` equal groups in order), with `dt = softplus(dt + dt_bias)` clamped to
+    `time_step_limit` and `a = dt * -exp(A_log)`, `y_t = sum_{s <= t} (C_t . B_s) exp(a_{s+1} + ...
+    + a_t) dt_s x_s + D x_t`: a state of `head_dim x state_size` per head that decays by
+    `exp(a_t)` and takes in `dt_t B_t x_t` at each token, read out by `C_t` (the slots
+    `attn.dt_bias`, `attn.A_log` and `attn.D`, bare `(num_heads,)` tensors whose keys are named
+    whole). `y * silu(z)` is normed (an RMSNorm over each group's `num_heads * head_dim / groups`
+    features, slot `attn.norm`) and projected back by `attn.o`. `attention.bias` puts biases on
+    `attn.in` and `attn.o` (Mamba-2's `use_bias`).
+
+    archgen computes the sum over a sequence's slots directly (the state-space model's
+    quadratic, attention-like form) under the same mask as attention: a token reads only the
+    slots of its own sequence, in its convolution window too (slots outside it read as zeros,
+    as for a sequence alone), so padding leaves real tokens' outputs alone and `run_batch`
+    packs rows. Generation caches each slot's convolution inputs, convolved features and time
+    steps (written at the step's slots, as a KV cache), and each step sums over them. The
+    reference runs the same sums in chunks (and its decode steps as a recurrence): equal up to
+    rounding."""
+
+    state_size: str = Field(
+        "state_size", description="An int size symbol: the state's features per head (`state_size`)."
+    )
+    groups: str = Field(
+        "n_groups",
+        description="An int size symbol: the groups of heads that share one `B` and one `C`, which the "
+        "gated norm norms apart too (`n_groups`).",
+    )
+    conv_kernel: str = Field(
+        "conv_kernel", description="An int size symbol: the convolution's width (`conv_kernel`)."
+    )
+    conv_bias: bool | Switch = Field(
+        True, description="The convolution has a bias, or a switch over a `bool` symbol (`use_conv_bias`)."
+    )
+    activation: Activation = Field("silu", description="The activation after the convolution.")
+    activation_config: str | None = Field(
+        None,
+        description="A config.json key that must agree with `activation` (Mamba-2's `hidden_act`), as "
+        "`ffn.activation_config`.",
+    )
+    time_step_limit: str | None = Field(
+        None,
+        description="A `list` size symbol of two floats: the time steps are clamped to `[low, high]` after "
+        "the softplus (`time_step_limit`; `[0.0, inf]`, its default, changes nothing, and so does an "
+        "absent key). Default: no clamp.",
+    )
+    norm_eps: str | None = Field(
+        None,
+        description="A float size symbol: the gated norm's epsilon. Default: the backbone's.",
+    )
+
+
 class WindowLayersSpec(_Strict):
     """Which layers have the sliding window, read from config.json per layer."""
 
@@ -672,7 +730,7 @@ class WindowLayersSpec(_Strict):
 class AttentionSpec(_Strict):
     """Multi-head attention."""
 
-    mixing: Literal["softmax", "fourier"] = Field(
+    mixing: Literal["softmax", "fourier", "state_space"] = Field(
         "softmax",
         description="How a layer mixes its tokens. `softmax`: multi-head scaled dot-product attention, as "
         "the other fields describe. `fourier`: FNet's Fourier transform, the real part of the 2-D discrete "
@@ -681,7 +739,9 @@ class AttentionSpec(_Strict):
         "row mixes in, padding too, as its reference computes, so padding changes the real tokens' outputs "
         "and `run_batch` groups sequences of equal length only. Bidirectional stacks without a `decoder` "
         "section; the fields about projections and scores (`scale`, `bias`, `num_heads`, `head_dim`) are "
-        "unused and the others refused.",
+        "unused and the others refused. `state_space`: Mamba-2's state-space mixing, as `state_space` "
+        "describes (`num_heads` and `head_dim` its heads, `bias` on its projections); causal stacks "
+        "without positions or a `decoder` section, the other fields refused.",
     )
     scale: Literal["inverse_sqrt_head_dim", "none", "size"] = Field(
         "inverse_sqrt_head_dim",
@@ -881,6 +941,11 @@ class AttentionSpec(_Strict):
         "whose masked scores are all dtype-min computes. `zeroed`: it attends to nothing, its attention "
         "output zero before the output projection (Longformer's reference zeroes a padding query's "
         "weights). Real tokens attend alike either way; only the outputs at padding slots differ.",
+    )
+    state_space: StateSpaceSpec | None = Field(
+        None,
+        description="With `mixing: state_space`: its sizes and knobs (see StateSpaceSpec). Default: "
+        "Mamba-2's names.",
     )
     latent: LatentSpec | None = Field(
         None,
@@ -1098,17 +1163,20 @@ class ClampedGluSpec(_Strict):
 class FFNSpec(_Strict):
     """The position-wise feed-forward network."""
 
-    kind: Literal["dense", "gated"] = Field(
+    kind: Literal["dense", "gated", "none"] = Field(
         "dense",
-        description="`dense`: up -> act -> down. `gated`: `act(gate(x)) * up(x)` -> down.",
+        description="`dense`: up -> act -> down. `gated`: `act(gate(x)) * up(x)` -> down. `none`: the layer "
+        "has no FFN, only its mixing sublayer (Mamba-2's layers: `x + mix(norm(x))`, no `ffn.*` or "
+        "`ffn_norm` slots); plain `pre` layers, the other FFN fields unused.",
     )
-    activation: Activation | Literal["xielu"] = Field(
-        description="The activation. `gelu` is exact (erf), `gelu_tanh` the tanh approximation, `relu2` the "
+    activation: Activation | Literal["xielu"] | None = Field(
+        None,
+        description="The activation (required unless `kind: none`). `gelu` is exact (erf), `gelu_tanh` the tanh approximation, `relu2` the "
         "squared relu (Persimmon, Nemotron). `xielu`: xIELU, with learned parameters of each layer's "
         "(Apertus): `where(x > 0, a_p * x^2 + beta * x, a_n * (expm1(min(x, eps)) - x) + beta * x)`, "
         "`a_p = softplus(alpha_p)` and `a_n = beta + softplus(alpha_n)`, its four tensors bare keys in the "
         "slots `ffn.act.alpha_p`, `ffn.act.alpha_n`, `ffn.act.beta` and `ffn.act.eps`; one FFN per "
-        "plain layer (no `experts`, `variants` or `ffn_stack`)."
+        "plain layer (no `experts`, `variants` or `ffn_stack`).",
     )
     activation_config: str | None = Field(
         None,

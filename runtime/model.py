@@ -37,6 +37,7 @@ from ..compiler.lower import (
     config_value,
     discover_specs,
     load_arch,
+    state_space,
     switches,
     token_types,
 )
@@ -985,12 +986,15 @@ def build(ir: ArchIR, head: HeadIR, config: dict, *, device: str | torch.device 
         sizes = bind_sizes(s.sizes, config)
     except ValueError as exc:
         raise ValueError(f"config.json does not fit spec {ir.spec_file}: {exc}") from None
-    if s.ffn.activation_config is not None and s.ffn.activation_config in config:
-        got = config[s.ffn.activation_config]
-        if HF_ACTIVATIONS.get(got) != s.ffn.activation:
+    ssm = state_space(s)
+    fixed = [("ffn.activation", s.ffn.activation_config, s.ffn.activation)]
+    if ssm is not None:
+        fixed.append(("attention.state_space.activation", ssm.activation_config, ssm.activation))
+    for knob, key, activation in fixed:
+        if key is not None and key in config and HF_ACTIVATIONS.get(config[key]) != activation:
             raise ValueError(
-                f"config.json {s.ffn.activation_config}={got!r}, but spec {ir.spec_file} is built for "
-                f"ffn.activation={s.ffn.activation!r}; write a spec that extends it with the activation you need"
+                f"config.json {key}={config[key]!r}, but spec {ir.spec_file} is built for "
+                f"{knob}={activation!r}; write a spec that extends it with the activation you need"
             )
     broken = check_constraints(s, sizes)
     for loc, knob in switches(s):

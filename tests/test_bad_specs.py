@@ -41,6 +41,7 @@ def delta(body: str = "", *, name: str = "bad", extends: str = "roberta_family")
 
 
 FAMILY = (SPECS_DIR / "roberta_family.yaml").read_text(encoding="utf-8")
+MAMBA2 = {"mamba2.yaml": (Path(__file__).parent / "fixtures" / "mamba2.yaml").read_text(encoding="utf-8")}
 
 # Mixtral and the user specs it extends (tests/fixtures), for cases that are deltas of them.
 MIXTRAL = {
@@ -1451,7 +1452,7 @@ CASES = [
         path="attention.mixing",
         line=BODY_LINE,
         column=13,
-        message="expected one of 'softmax' or 'fourier', got 'fourrier'",
+        message="expected one of 'softmax', 'fourier' or 'state_space', got 'fourrier'",
         hint="did you mean 'fourier'?",
     ),
     Case(
@@ -2086,6 +2087,70 @@ CASES = [
         line=BODY_LINE,
         column=11,
         message="'norm_at' changes the decoder's own embeddings: set 'embeddings: own', and 'embeddings.norm'",
+    ),
+    Case(
+        "state-space-mixing-beside-a-bidirectional-head",
+        {
+            "bad.yaml": delta(
+                "attention: {mixing: state_space}\nheads: {encoder_model: {attention: bidirectional}}\n",
+                extends="mamba2",
+            ),
+            **MAMBA2,
+        },
+        path="attention.mixing",
+        line=BODY_LINE,
+        column=13,
+        message="state-space mixing reads the slots before each token: causal heads only, no 'decoder' section",
+    ),
+    Case(
+        "state-space-mixing-with-a-window",
+        {
+            "bad.yaml": delta(
+                "sizes: {window: {value: 4}}\nattention: {mixing: state_space, sliding_window: window}\n",
+                extends="mamba2",
+            ),
+            **MAMBA2,
+        },
+        path="attention.sliding_window",
+        line=BODY_LINE + 1,
+        column=34,
+        message="state-space mixing is built without 'sliding_window'",
+    ),
+    Case(
+        "state-space-knobs-without-state-space-mixing",
+        {"bad.yaml": delta("attention: {state_space: {state_size: hidden_size}}\n")},
+        path="attention.state_space",
+        line=BODY_LINE,
+        column=13,
+        message="'state_space' sets the state-space mixing's knobs: set 'mixing: state_space'",
+    ),
+    Case(
+        "a-time-step-limit-of-a-number",
+        {
+            "bad.yaml": delta("attention: {state_space: {time_step_limit: state_size}}\n", extends="mamba2"),
+            **MAMBA2,
+        },
+        path="attention.state_space.time_step_limit",
+        line=BODY_LINE,
+        column=27,
+        message="'time_step_limit' names a list size symbol (kind: list); 'state_size' is int",
+    ),
+    Case(
+        "post-norm-layers-without-an-ffn",
+        {"bad.yaml": delta("ffn: {kind: none}\n")},
+        path="ffn.kind",
+        line=BODY_LINE,
+        column=7,
+        message="layers without an FFN are built as plain pre-norm layers: 'placement: pre', not parallel",
+        count=4,  # and the FFN's keys, of slots such layers do not have
+    ),
+    Case(
+        "an-ffn-without-its-activation",
+        {"bad.yaml": delta("ffn: {activation: null}\n")},
+        path="ffn.activation",
+        line=BODY_LINE,
+        column=7,
+        message="an FFN of kind 'dense' needs its 'activation'",
     ),
     Case(
         "a-misspelt-decoder-shift",

@@ -631,6 +631,27 @@ def cohere2_config(draw, heads: int) -> dict:
     return config | layer_kinds(draw, config)
 
 
+def cohere_compass_config(draw, heads: int) -> dict:
+    """Cohere's parallel layers without query/key norms, heads hidden_size / heads wide, its
+    layers' kinds drawn one by one, the sliding ones windowed and rotated by their own RoPE
+    parameters, the full ones by theirs or (a null entry) not at all."""
+    config = llama_config(draw, heads)
+    config.pop("head_dim", None)
+    layers = config["num_hidden_layers"]
+    kinds = st.sampled_from(["sliding_attention", "full_attention"])
+    full = {"rope_type": "default", "rope_theta": draw(st.sampled_from([50000.0, 100.0]))}
+    rope = {
+        "sliding_attention": {"rope_type": "default", "rope_theta": draw(st.sampled_from([10000.0, 500.0]))},
+        "full_attention": draw(st.sampled_from([None, full])),
+    }
+    return config | {
+        "logit_scale": draw(st.sampled_from([0.0625, 1.0])),
+        "layer_types": draw(st.lists(kinds, min_size=layers, max_size=layers)),
+        "sliding_window": draw(st.integers(1, 8)),
+        "rope_parameters": rope,
+    }
+
+
 def smollm3_config(draw, heads: int) -> dict:
     config = llama_config(draw, heads)
     layers = config["num_hidden_layers"]
@@ -873,6 +894,32 @@ def latent_config(draw, heads: int) -> dict:
 def deepseek_v3_config(draw, heads: int) -> dict:
     """Multi-head latent attention on GLM-4.5's experts."""
     return latent_config(draw, heads) | sigmoid_experts(draw)
+
+
+def deepseek_v32_config(draw, heads: int, indexer_types: bool = False) -> dict:
+    """DeepSeek-V3's, its queries always through the low rank and its rotary pairs always
+    adjacent, experts in the layers `mlp_layer_types` marks (or after the dense ones), and a
+    sparse-attention indexer that keeps at least as many keys as the drawn calls have (16
+    tokens at most); `indexer_types`: GLM-5's layers that share the last full one's indexer."""
+    config = latent_config(draw, heads) | sigmoid_experts(draw)
+    del config["rope_interleave"]  # not a key of its
+    layers = config["num_hidden_layers"]
+    kinds = ffn_kinds(draw, layers)
+    if kinds is not None:
+        config["mlp_layer_types"] = kinds
+    if indexer_types and draw(st.booleans()):
+        rest = st.lists(st.sampled_from(["full", "shared"]), min_size=layers - 1, max_size=layers - 1)
+        config["indexer_types"] = ["full", *draw(rest)]
+    return config | {
+        "q_lora_rank": draw(st.integers(2, 16)),
+        "index_topk": draw(st.sampled_from([16, 64])),
+        "index_n_heads": draw(st.integers(1, 2)),
+        "index_head_dim": config["qk_rope_head_dim"] + 2 * draw(st.integers(1, 3)),
+    }
+
+
+def glm_moe_dsa_config(draw, heads: int) -> dict:
+    return deepseek_v32_config(draw, heads, indexer_types=True)
 
 
 def deepseek_v2_config(draw, heads: int) -> dict:
@@ -1641,6 +1688,29 @@ def modernbert_config(draw, heads: int) -> dict:
     return config | {"rope_parameters": rope}
 
 
+def mamba2_config(draw, heads: int) -> dict:
+    """Mamba-2's sizes: `heads` state-space heads in groups sharing B and C, a convolution
+    2 to 4 wide, time steps clamped to a window or not."""
+    head_dim, expand = 2 * draw(st.integers(1, 4)), draw(st.sampled_from([1, 2]))
+    config = {
+        "num_hidden_layers": draw(st.integers(1, 3)),
+        "num_heads": heads,
+        "head_dim": head_dim,
+        "expand": expand,
+        "hidden_size": heads * head_dim // expand,
+        "n_groups": draw(st.sampled_from([d for d in range(1, heads + 1) if heads % d == 0])),
+        "state_size": draw(st.integers(1, 8)),
+        "conv_kernel": draw(st.integers(2, 4)),
+        "use_conv_bias": draw(st.booleans()),
+        "hidden_act": draw(st.sampled_from(["silu", "gelu"])),
+        "tie_word_embeddings": draw(st.booleans()),
+        "eos_token_id": 2,
+    }
+    if draw(st.booleans()):  # a window the drawn time steps (about 0.001 to 0.1) fall on both sides of
+        config["time_step_limit"] = [0.005, 0.05]
+    return config
+
+
 @dataclass(frozen=True)
 class UserSpec:
     draw_config: Callable  # (draw, heads) -> config.json values
@@ -1698,6 +1768,12 @@ SPECS = {
     "esmc": UserSpec(esmc_config, "hidden_act", "silu", 1),
     "squeezebert": UserSpec(squeezebert_config, "hidden_act", "gelu", 0),
     "longformer": UserSpec(longformer_config, "hidden_act", "gelu", 1),
+    "mamba2": UserSpec(mamba2_config, "hidden_act", "silu", 0),
+    "cohere_compass_text": UserSpec(cohere_compass_config, "hidden_act", "silu", 0),
+    "deepseek_v32": UserSpec(deepseek_v32_config, "hidden_act", "silu", 0),
+    "glm_moe_dsa": UserSpec(glm_moe_dsa_config, "hidden_act", "silu", 0),
+    "kimi_k25": UserSpec(deepseek_v3_config, "hidden_act", "silu", 0),
+    "exaone4_5_text": UserSpec(exaone4_config, "hidden_act", "silu", 0),
     "qwen2_vl_text": UserSpec(qwen2_vl_text_config, "hidden_act", "silu", 0),
     "qwen3_vl_text": UserSpec(qwen3_vl_text_config, "hidden_act", "silu", 0),
     "glm4v_text": UserSpec(glm4v_text_config, "hidden_act", "silu", 0),
@@ -1966,7 +2042,12 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
             "jina_embeddings_v3": sorted(
                 ["base", "masked_lm", *encoder[2:5]]
             ),  # no causal LM, multiple choice
-            "xglm": sorted(["encoder_model", "causal_lm"]),
+            **{
+                name: sorted(["encoder_model", "causal_lm"])
+                for name in ("xglm", "mamba2", "cohere_compass_text", "deepseek_v32", "glm_moe_dsa")
+            },
+            "kimi_k25": sorted(decoder),  # DeepSeek-V3's
+            "exaone4_5_text": sorted(with_qa),  # EXAONE 4.0's
             "modernbert_decoder": sorted(["encoder_model", "causal_lm", "sequence_classification"]),
             "ultrabert": sorted(["encoder_model", "masked_lm", *encoder[2:5]]),  # no multiple choice
             "arcee": sorted(with_qa),
@@ -2103,6 +2184,7 @@ def test_a_user_spec_generates_as_the_reference(name: str) -> None:
         ("deberta", "token_classification"),
         ("fnet", "token_classification"),  # equal lengths only share a bucket: padding would mix in
         ("fnet", "sequence_classification"),
+        ("mamba2", "encoder_model"),  # state-space sums and convolution windows inside packed rows
     ],
 )
 def test_a_user_spec_runs_batches_as_each_sequence_alone(name: str, head: str) -> None:
@@ -2148,6 +2230,7 @@ LONGROPE = {
         "mixtral",
         "cohere2",
         pytest.param("gemma3_text", marks=pytest.mark.slow),
+        "mamba2",
     ],
 )
 def test_a_user_spec_compiles_and_generates_as_eager(name: str) -> None:
@@ -2157,7 +2240,7 @@ def test_a_user_spec_compiles_and_generates_as_eager(name: str) -> None:
     position ids), Mixtral's (each expert computing the tokens routed to it, a number
     each call decides), Cohere 2's (layers with and without rotary positions) and Gemma 3's
     (RoPE parameters per layer type) run through the compiled artifacts, prefill and decode
-    step alike."""
+    step alike; Mamba-2's state-space layers write and read their caches of slots there too."""
     spec = FIXTURES / f"{name}.yaml"
     ir = load_arch(spec)
     user = SPECS[name]
@@ -3251,6 +3334,30 @@ def test_big_bird_block_sparse_checkpoints_run_as_full_attention_up_to_its_bound
         with torch.no_grad():
             alone = ref(input_ids=torch.tensor([sequence])).logits[0]
         torch.testing.assert_close(out["logits"], alone, atol=1e-5, rtol=0)
+
+
+@pytest.mark.parametrize("name", ["deepseek_v32", "glm_moe_dsa"])
+def test_sparse_attention_checkpoints_run_as_latent_attention_up_to_their_top_k(name: str) -> None:
+    """DeepSeek Sparse Attention keeps each query's `index_topk` best keys: a call of at most that
+    many tokens keeps every key, which archgen computes as latent attention alone; one token more
+    and the reference's indexer drops keys (its outputs then differ from its own with a larger
+    `index_topk`), so archgen refuses that call, and generation that would reach it, by name."""
+    spec = FIXTURES / f"{name}.yaml"
+    ir = load_arch(spec)
+    config = dict(ir.spec.reference.tiny) | {"index_topk": 6}
+    ref = build_reference(ir, ir.head("causal_lm"), config, seed=1)
+    model = archgen.load(save(ref), spec=spec)
+    ids = torch.randint(3, config["vocab_size"], (1, 7), generator=torch.Generator().manual_seed(2))
+    with torch.no_grad():
+        expected = ref(input_ids=ids[:, :6]).logits
+        wider = build_reference(ir, ir.head("causal_lm"), config | {"index_topk": 64}, seed=1)
+        wider.load_state_dict(ref.state_dict())
+        assert not torch.allclose(ref(input_ids=ids).logits, wider(input_ids=ids).logits, atol=1e-5)
+    torch.testing.assert_close(model(input_ids=ids[:, :6])["logits"], expected, atol=1e-5, rtol=0)
+    with pytest.raises(InputError, match="sequence length 7 exceeds the longest call its attention computes"):
+        model(input_ids=ids)
+    with pytest.raises(InputError, match="longest call"):
+        model.generate(ids[:, :4], max_new_tokens=3, eos_token_id=-1)
 
 
 def test_a_grouped_convolutions_weight_with_entries_off_its_blocks_is_not_exported(
