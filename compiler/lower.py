@@ -703,13 +703,13 @@ def backbone_slots(spec: ArchSpec, *, cross_attention: bool = True) -> dict[str,
             slots["bottleneck.qk_norm"] = "norm"
         slots["bottleneck.output"] = "linear"
         slots["bottleneck.output_norm"] = "norm"
-    latent = spec.attention.latent
-    if spec.attention.mixing == "fourier":
-        pass  # a Fourier transform has no weights
-    elif spec.attention.mixing == "state_space":  # see StateSpaceSpec
-        slots |= {"attn.in_proj": "linear", "attn.conv": "conv"}
-        slots |= {f"attn.{name}": "tensor" for name in ("dt_bias", "A_log", "D")}
-        slots |= {"attn.norm": "scale", "attn.o": "linear"}  # the gated norm: a weight alone
+    latent, ssm = spec.attention.latent, state_space(spec)
+    if ssm is not None:  # the state-space layers' slots (see StateSpaceSpec), at `attn.*` in the module
+        slots |= {"ssm.in_proj": "linear", "ssm.conv": "conv"}
+        slots |= {f"ssm.{name}": "tensor" for name in ("dt_bias", "A_log", "D")}
+        slots |= {"ssm.norm": "scale", "ssm.o": "linear"}  # the gated norm: a weight alone
+    if spec.attention.mixing == "fourier" or (ssm is not None and ssm.layers is None):
+        pass  # no attention layers
     elif latent is None:
         for proj in ("q", "k", "v", "o"):
             slots[f"attn.{proj}"] = "linear"
@@ -912,9 +912,23 @@ def _size_refs(spec: ArchSpec) -> list[tuple[tuple, str]]:
     if ssm is not None:
         refs += [
             (("attention", "state_space", knob), getattr(ssm, knob))
-            for knob in ("state_size", "groups", "conv_kernel", "time_step_limit", "norm_eps")
+            for knob in (
+                "state_size",
+                "groups",
+                "conv_kernel",
+                "time_step_limit",
+                "norm_eps",
+                "num_heads",
+                "head_dim",
+            )
             if getattr(ssm, knob) is not None
         ]
+        if ssm.layers is not None:
+            refs += [
+                (("attention", "state_space", "layers", knob), getattr(ssm.layers, knob))
+                for knob in ("types", "attention_at")
+                if getattr(ssm.layers, knob) is not None
+            ]
     latent = spec.attention.latent
     if latent is not None:
         refs += [
@@ -1126,29 +1140,49 @@ def _check_bias_free(spec: ArchSpec, slots: dict[str, str], err: Callable) -> No
 
 
 def _check_state_space(spec: ArchSpec, heads: list[HeadIR], err: Callable) -> None:
-    """State-space mixing: a causal stack without positions, none of attention's other knobs."""
+    """State-space mixing: a causal stack; without `layers`, no positions and none of attention's
+    other knobs; with them (attention layers beside), none of the knobs that change the mask every
+    layer reads or the layers' structure."""
     where = ("attention", "mixing")
+    layers = state_space(spec).layers
     if spec.decoder is not None or any(h.spec.attention != "causal" for h in heads):
         err(
             where,
             "state-space mixing reads the slots before each token: causal heads only, no 'decoder' section",
         )
-    if spec.embeddings.position.kind != "none":
+    if layers is None and spec.embeddings.position.kind != "none":
         err(
             ("embeddings", "position", "kind"),
-            "state-space mixing orders tokens by its recurrence: positions 'none'",
+            "state-space mixing orders tokens by its recurrence: positions 'none' (or attention "
+            "layers beside, 'state_space.layers')",
         )
-    _refuse_attention_knobs(
-        spec,
-        tuple(knob for knob in _ATTENTION_KNOBS if knob != "length_limit"),
-        "state-space mixing",
-        err,
-    )
+    if layers is not None and spec.embeddings.position.kind == "alibi":
+        err(
+            ("embeddings", "position", "kind"),
+            "ALiBi biases the mask state-space layers read: not beside them",
+        )
+    if layers is None:
+        refused = tuple(knob for knob in _ATTENTION_KNOBS if knob != "length_limit")
+    else:  # what the attention layers may have: nothing on the shared mask, no per-layer wiring
+        refused = ("sliding_window", "bidirectional_when", "padded_queries", "masked_rows", "relative_bias")
+        refused += ("disentangled", "latent", "differential", "last_out_bias")
+    _refuse_attention_knobs(spec, refused, "state-space mixing", err)
     if spec.block.bottleneck is not None or spec.block.parallel is not False:
         err(
             where,
             "state-space mixing is built for plain sequential layers: no bottleneck, no parallel layers",
         )
+    if layers is not None:
+        at = ("attention", "state_space", "layers")
+        if (layers.types is None) == (layers.attention_at is None):
+            err(
+                at,
+                "name the state-space layers by 'types' or the attention layers by 'attention_at': one of them",
+            )
+        if spec.ffn.experts is not None and spec.ffn.experts.layers is not None:
+            err(at, "state-space layers beside attention layers are built without 'ffn.experts.layers'")
+        if spec.ffn.kind == "none":
+            err(at, "state-space layers beside attention layers are built with an FFN in every layer")
 
 
 def _check_no_ffn(spec: ArchSpec, err: Callable) -> None:
@@ -1313,6 +1347,8 @@ def load_arch(path: Path | str) -> ArchIR:
         ("ffn", "experts", "layers", "skip"): ("list", "'skip'"),
         ("ffn", "experts", "layers", "types"): ("list", "'types'"),
         ("attention", "state_space", "time_step_limit"): ("list", "'time_step_limit'"),
+        ("attention", "state_space", "layers", "types"): ("list", "'types'"),
+        ("attention", "state_space", "layers", "attention_at"): ("list", "'attention_at'"),
     }
     for loc, sym in _size_refs(spec):
         want, knob = readers.get(loc, (None, None))
@@ -2164,7 +2200,7 @@ def _check_shapes(spec: ArchSpec, heads: list[HeadIR], tiny: dict, merged: Locat
 
 
 #: Slot prefixes whose checkpoint keys are relative to the layer prefix (`keys.layer`).
-IN_LAYER_SLOTS = ("attn", "cross", "ffn", "bottleneck")
+IN_LAYER_SLOTS = ("attn", "ssm", "cross", "ffn", "bottleneck")
 
 
 def _in_layer_slot(slot: str) -> bool:

@@ -876,7 +876,11 @@ def render_module(ir: ArchIR) -> str:
         latent=s.attention.latent,
         fourier=s.attention.mixing == "fourier",
         ssm=ssm,
+        hybrid=ssm.layers if ssm else None,
+        hybrid_marked=repr(tuple(ssm.layers.marked)).replace("'", '"') if ssm and ssm.layers else None,
+        hybrid_key=s.sizes[ssm.layers.types].config if ssm and ssm.layers and ssm.layers.types else None,
         conv_bias=bias_code(ssm.conv_bias) if ssm else None,
+        ssm_proj_bias=bias_code(ssm_bias(s)) if ssm else None,
         interleaved=s.attention.latent is not None and s.embeddings.position.rotary_pairs != "halves",
         window=s.attention.sliding_window,
         window_sides=s.attention.window_sides,
@@ -1038,8 +1042,10 @@ def _slot_bias(spec: ArchSpec, slot: str) -> bool | Switch:
     """The bias knob of a linear slot."""
     if slot in ("attn.o", "cross.o"):
         return out_bias(spec)
-    if slot == "attn.conv":  # a state-space layer's convolution
+    if slot == "ssm.conv":  # a state-space layer's convolution
         return state_space(spec).conv_bias
+    if slot in ("ssm.in_proj", "ssm.o"):
+        return ssm_bias(spec)
     if slot in ("attn.q_b", "attn.kv_b") or (slot == "attn.q" and spec.attention.latent):
         return False  # latent attention: only the projections from the input (and `o`) may have one
     if slot in ("attn.q", "attn.k", "attn.v") and spec.attention.bias_parts == "qv":
@@ -1060,6 +1066,27 @@ def _slot_bias(spec: ArchSpec, slot: str) -> bool | Switch:
     if slot.startswith(("ffn.", "ffn_stack.")):
         return spec.ffn.bias
     return True
+
+
+def _mixing_where(spec: ArchSpec, state_space_slot: bool) -> dict:
+    """The condition on the layers a mixing slot's entry expands over: in a stack whose layers mix
+    by state-space or attend by config.json (`state_space.layers`), those of its kind; else none."""
+    ssm = state_space(spec)
+    if ssm is None or ssm.layers is None:
+        return {}
+    layers = ssm.layers
+    rule = (
+        {"types": layers.types, "marked": layers.marked}
+        if layers.types
+        else {"attention_at": layers.attention_at}
+    )
+    return {"mixing_where": {"state_space": state_space_slot, **rule}}
+
+
+def ssm_bias(spec: ArchSpec) -> bool | Switch:
+    """The bias knob of a state-space layer's projections: its own, else attention's."""
+    own = state_space(spec).bias
+    return spec.attention.bias if own is None else own
 
 
 def bias_when(knob: bool | Switch) -> dict:
@@ -1160,6 +1187,8 @@ def _placements(
     if not slot.startswith(IN_LAYER_SLOTS):
         return [(f"{root}.{slot}", None, {})]
     layer = f"{root}.layers.{{i}}."
+    if slot.startswith("ssm."):  # a state-space layer's mixing sublayer, `attn` in the module
+        return [(layer + "attn." + slot[4:], None, {})]
     if slot.startswith("cross"):
         fused = {"cross.k": 0, "cross.v": 1}
         path = "cross.kv" if slot in fused else slot
@@ -1311,6 +1340,8 @@ def slot_entries(
                 conds = {**conds, "when": [*conds.get("when", []), *switched]}
             if slot == "attn_norm" and not s.block.first_attn_norm:
                 conds = {**conds, "from_layer": 1}  # layer 0 has no norm before attention
+            if slot.startswith(("attn.", "ssm.")):  # in a hybrid stack, the layers of its kind alone
+                conds = {**conds, **_mixing_where(s, slot.startswith("ssm."))}
             # stacked experts whose keys name their tensors whole, their biases `<key>_bias` (`bare_keys`)
             bare = slot in ("ffn.gate", "ffn.up", "ffn.down") and s.ffn.experts is not None
             bare = bare and s.ffn.experts.bare_keys

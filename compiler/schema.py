@@ -636,22 +636,45 @@ class LatentSpec(_Strict):
     )
 
 
+class StateSpaceLayersSpec(_Strict):
+    """Which layers mix by state-space, the others attending as `attention` describes (hybrid
+    stacks: Bamba, GraniteMoeHybrid), read from config.json. Exactly one of `types` and
+    `attention_at`."""
+
+    types: str | None = Field(
+        None,
+        description="A `list` size symbol with one entry per layer (`layer_types`): layer i mixes by "
+        "state-space when entry i is `marked`, and attends otherwise.",
+    )
+    marked: list[str] = Field(
+        ["linear_attention", "mamba"],
+        description="The `types` entries of a state-space layer (`transformers` 5 writes "
+        "`linear_attention`, older config.json files `mamba`).",
+    )
+    attention_at: str | None = Field(
+        None,
+        description="A `list` size symbol of the layer indices that attend (Bamba's "
+        "`attn_layer_indices`); every other layer mixes by state-space.",
+    )
+
+
 class StateSpaceSpec(_Strict):
     """Mamba-2's state-space mixing (SSD), in place of attention.
 
-    Each token's input goes through `attn.in` to `num_heads * head_dim` gate features `z`,
+    Each token's input goes through `ssm.in_proj` to `num_heads * head_dim` gate features `z`,
     then the convolution's `num_heads * head_dim + 2 * groups * state_size` inputs (the values
     `x`, then `B`, then `C`), then one time step per head `dt`. The convolution inputs pass a
-    causal depthwise convolution over the slots (`attn.conv`, `conv_kernel` wide) and
+    causal depthwise convolution over the slots (`ssm.conv`, `conv_kernel` wide) and
     `activation`; then, per head `h` (its `B` and `C` those of its group, the heads falling in
     `groups` equal groups in order), with `dt = softplus(dt + dt_bias)` clamped to
     `time_step_limit` and `a = dt * -exp(A_log)`, `y_t = sum_{s <= t} (C_t . B_s) exp(a_{s+1} + ...
     + a_t) dt_s x_s + D x_t`: a state of `head_dim x state_size` per head that decays by
     `exp(a_t)` and takes in `dt_t B_t x_t` at each token, read out by `C_t` (the slots
-    `attn.dt_bias`, `attn.A_log` and `attn.D`, bare `(num_heads,)` tensors whose keys are named
+    `ssm.dt_bias`, `ssm.A_log` and `ssm.D`, bare `(num_heads,)` tensors whose keys are named
     whole). `y * silu(z)` is normed (an RMSNorm over each group's `num_heads * head_dim / groups`
-    features, slot `attn.norm`) and projected back by `attn.o`. `attention.bias` puts biases on
-    `attn.in` and `attn.o` (Mamba-2's `use_bias`).
+    features, slot `ssm.norm`) and projected back by `ssm.o`. The `ssm.*` slots are the
+    layer's mixing sublayer, `attn` in the generated module (normed before by `attn_norm`); with
+    `layers`, the other layers attend through the `attn.*` slots.
 
     archgen computes the sum over a sequence's slots directly (the state-space model's
     quadratic, attention-like form) under the same mask as attention: a token reads only the
@@ -691,6 +714,26 @@ class StateSpaceSpec(_Strict):
     norm_eps: str | None = Field(
         None,
         description="A float size symbol: the gated norm's epsilon. Default: the backbone's.",
+    )
+    bias: bool | Switch | None = Field(
+        None,
+        description="`ssm.in_proj` and `ssm.o` carry a bias, or a switch over a `bool` symbol (Mamba-2's "
+        "`use_bias`, Bamba's `mamba_proj_bias`). Default: as `attention.bias`.",
+    )
+    num_heads: str | None = Field(
+        None,
+        description="An int size symbol: the state-space heads, where they are not the attention's "
+        "(`mamba_n_heads` beside attention layers). Default: `attention.num_heads`.",
+    )
+    head_dim: str | None = Field(
+        None,
+        description="An int size symbol: each state-space head's features (`mamba_d_head`). Default: "
+        "`attention.head_dim`.",
+    )
+    layers: StateSpaceLayersSpec | None = Field(
+        None,
+        description="Which layers mix by state-space, the others attending (see StateSpaceLayersSpec). "
+        "Default: every layer.",
     )
 
 

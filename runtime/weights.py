@@ -42,7 +42,8 @@ named operation:
 on or off; ``{i}`` expands over the layers (over the size symbol ``layers`` names,
 for an entry of a stack with its own layer count; from layer ``from_layer`` where an
 entry says, as a slot layer 0 lacks; over the layers with experts, or those without, where
-``layers_where`` gives `ffn.experts.layers`' rules; the last layer alone for ``only_last``), and ``{e}`` over the experts of a mixture
+``layers_where`` gives `ffn.experts.layers`' rules; over the state-space layers, or the attending
+ones, where ``mixing_where`` gives `attention.state_space.layers`' rule; the last layer alone for ``only_last``), and ``{e}`` over the experts of a mixture
 (over the size symbol ``experts`` names). A tied copy in a checkpoint
 (``tie`` key, ``same_as`` key) must equal the tensor it copies. Loading is strict: any missing,
 unexpected or misshapen key raises :class:`CheckpointError` naming all of them.
@@ -138,9 +139,23 @@ def plan(
                 rule = entry["layers_where"]
                 picked = expert_layers(rule, sizes or {}, count)
                 numbers = [n for n in numbers if picked[n] == rule["experts"]]
+            if name == "i" and "mixing_where" in entry:
+                rule = entry["mixing_where"]
+                picked = state_space_layers(rule, sizes or {}, count)
+                numbers = [n for n in numbers if picked[n] == rule["state_space"]]
             expanded += [{k: _expand(v, name, n) for k, v in entry.items()} for n in numbers]
         out = expanded
     return Plan(out)
+
+
+def state_space_layers(rule: dict, sizes: dict[str, Any], count: int) -> list[bool]:
+    """Which of ``count`` layers mix by state-space under ``rule`` (`attention.state_space.layers`:
+    the size symbol ``types`` and its ``marked`` entries, or ``attention_at``, the attending layers'
+    indices), as the generated module builds them."""
+    if "types" in rule:
+        return [kind in rule["marked"] for kind in sizes[rule["types"]]]
+    attending = set(sizes[rule["attention_at"]])
+    return [i not in attending for i in range(count)]
 
 
 def expert_layers(rule: dict, sizes: dict[str, Any], count: int) -> list[bool]:

@@ -48,6 +48,10 @@ MIXTRAL = {
     f"{name}.yaml": (Path(__file__).parent / "fixtures" / f"{name}.yaml").read_text(encoding="utf-8")
     for name in ("llama", "mistral", "mixtral")
 }
+BAMBA = {
+    **MIXTRAL,
+    "bamba.yaml": (Path(__file__).parent / "fixtures" / "bamba.yaml").read_text(encoding="utf-8"),
+}
 
 
 def family_copy(old: str = "", new: str = "") -> str:
@@ -2134,6 +2138,21 @@ CASES = [
         line=BODY_LINE,
         column=27,
         message="'time_step_limit' names a list size symbol (kind: list); 'state_size' is int",
+    ),
+    Case(
+        "state-space-layers-named-twice",
+        {
+            "bad.yaml": delta(
+                "sizes: {kinds: {config: layer_types, kind: list}}\n"
+                "attention: {state_space: {layers: {types: kinds}}}\n",
+                extends="bamba",
+            ),
+            **BAMBA,
+        },
+        path="attention.state_space.layers",
+        line=BODY_LINE + 1,
+        column=27,
+        message="name the state-space layers by 'types' or the attention layers by 'attention_at': one of them",
     ),
     Case(
         "post-norm-layers-without-an-ffn",

@@ -631,6 +631,58 @@ def cohere2_config(draw, heads: int) -> dict:
     return config | layer_kinds(draw, config)
 
 
+def mamba_sizes(draw, hidden: int) -> dict:
+    """The sizes of Mamba-2 layers beside attention ones (`mamba_*`), for a model `hidden` wide."""
+    expand = draw(st.sampled_from([1, 2]))
+    ssm_heads = draw(st.sampled_from([n for n in range(1, 9) if expand * hidden % n == 0]))
+    config = {
+        "mamba_expand": expand,
+        "mamba_n_heads": ssm_heads,
+        "mamba_d_head": expand * hidden // ssm_heads,
+        "mamba_n_groups": draw(st.sampled_from([g for g in range(1, ssm_heads + 1) if ssm_heads % g == 0])),
+        "mamba_d_state": draw(st.integers(1, 8)),
+        "mamba_d_conv": draw(st.integers(2, 4)),
+        "mamba_conv_bias": draw(st.booleans()),
+    }
+    if draw(st.booleans()):  # a window the drawn time steps fall on both sides of
+        config["time_step_limit"] = [0.005, 0.05]
+    return config
+
+
+def bamba_config(draw, heads: int) -> dict:
+    """Llama's attention (rotary positions on half of each head's features) in the layers
+    `attn_layer_indices` lists, Mamba-2's state-space mixing of sizes its own in the others."""
+    config = llama_config(draw, heads)
+    layers = config["num_hidden_layers"]
+    # at least one attending layer: its reference's cache fails without one (`get_seq_length`)
+    indices = st.lists(st.integers(0, layers - 1), min_size=1, max_size=layers, unique=True)
+    return (
+        config
+        | mamba_sizes(draw, config["hidden_size"])
+        | {
+            "rope_parameters": {
+                "rope_type": "default",
+                "rope_theta": draw(st.sampled_from([10000.0, 100.0])),
+            },
+            "head_dim": 4 * draw(st.integers(1, 3)),  # its rotated half pairs features: a multiple of 4
+            "attn_layer_indices": sorted(draw(indices)),
+        }
+    )
+
+
+def granitemoehybrid_config(draw, heads: int) -> dict:
+    """GraniteMoeShared's attention layers (without positions) where `layer_types` says, Mamba-2's
+    state-space mixing of sizes its own in the others, experts in every layer."""
+    config = granitemoeshared_config(draw, heads)
+    config.pop("rope_parameters")
+    layers = config["num_hidden_layers"]
+    kinds = draw(
+        st.lists(st.sampled_from(["linear_attention", "full_attention"]), min_size=layers, max_size=layers)
+    )
+    kinds[draw(st.integers(0, layers - 1))] = "full_attention"  # one at least, as for Bamba's reference
+    return config | mamba_sizes(draw, config["hidden_size"]) | {"layer_types": kinds}
+
+
 def cohere_compass_config(draw, heads: int) -> dict:
     """Cohere's parallel layers without query/key norms, heads hidden_size / heads wide, its
     layers' kinds drawn one by one, the sliding ones windowed and rotated by their own RoPE
@@ -1769,6 +1821,8 @@ SPECS = {
     "squeezebert": UserSpec(squeezebert_config, "hidden_act", "gelu", 0),
     "longformer": UserSpec(longformer_config, "hidden_act", "gelu", 1),
     "mamba2": UserSpec(mamba2_config, "hidden_act", "silu", 0),
+    "bamba": UserSpec(bamba_config, "hidden_act", "silu", 0),
+    "granitemoehybrid": UserSpec(granitemoehybrid_config, "hidden_act", "silu", 0),
     "cohere_compass_text": UserSpec(cohere_compass_config, "hidden_act", "silu", 0),
     "deepseek_v32": UserSpec(deepseek_v32_config, "hidden_act", "silu", 0),
     "glm_moe_dsa": UserSpec(glm_moe_dsa_config, "hidden_act", "silu", 0),
@@ -2044,7 +2098,15 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
             ),  # no causal LM, multiple choice
             **{
                 name: sorted(["encoder_model", "causal_lm"])
-                for name in ("xglm", "mamba2", "cohere_compass_text", "deepseek_v32", "glm_moe_dsa")
+                for name in (
+                    "xglm",
+                    "mamba2",
+                    "bamba",
+                    "granitemoehybrid",
+                    "cohere_compass_text",
+                    "deepseek_v32",
+                    "glm_moe_dsa",
+                )
             },
             "kimi_k25": sorted(decoder),  # DeepSeek-V3's
             "exaone4_5_text": sorted(with_qa),  # EXAONE 4.0's
@@ -2185,6 +2247,7 @@ def test_a_user_spec_generates_as_the_reference(name: str) -> None:
         ("fnet", "token_classification"),  # equal lengths only share a bucket: padding would mix in
         ("fnet", "sequence_classification"),
         ("mamba2", "encoder_model"),  # state-space sums and convolution windows inside packed rows
+        ("bamba", "encoder_model"),  # state-space layers beside rotary attention layers, packed
     ],
 )
 def test_a_user_spec_runs_batches_as_each_sequence_alone(name: str, head: str) -> None:
@@ -2230,7 +2293,7 @@ LONGROPE = {
         "mixtral",
         "cohere2",
         pytest.param("gemma3_text", marks=pytest.mark.slow),
-        "mamba2",
+        "bamba",
     ],
 )
 def test_a_user_spec_compiles_and_generates_as_eager(name: str) -> None:
@@ -2240,7 +2303,8 @@ def test_a_user_spec_compiles_and_generates_as_eager(name: str) -> None:
     position ids), Mixtral's (each expert computing the tokens routed to it, a number
     each call decides), Cohere 2's (layers with and without rotary positions) and Gemma 3's
     (RoPE parameters per layer type) run through the compiled artifacts, prefill and decode
-    step alike; Mamba-2's state-space layers write and read their caches of slots there too."""
+    step alike; Bamba's state-space layers write and read their caches of slots there too, beside
+    its attention layers' KV caches."""
     spec = FIXTURES / f"{name}.yaml"
     ir = load_arch(spec)
     user = SPECS[name]
@@ -3358,6 +3422,29 @@ def test_sparse_attention_checkpoints_run_as_latent_attention_up_to_their_top_k(
         model(input_ids=ids)
     with pytest.raises(InputError, match="longest call"):
         model.generate(ids[:, :4], max_new_tokens=3, eos_token_id=-1)
+
+
+def test_granite_hybrid_reads_its_layer_kinds_as_older_config_files_write_them(tmp_path: Path) -> None:
+    """Granite 4.0-H's released config.json files name the list `layers_block_type` and its
+    entries `mamba` and `attention` (`transformers` 5 writes `layer_types`, `linear_attention`,
+    `full_attention`): either way the same layers mix by state-space."""
+    spec = FIXTURES / "granitemoehybrid.yaml"
+    ir = load_arch(spec)
+    directory = save(build_reference(ir, ir.head("causal_lm"), dict(ir.spec.reference.tiny), seed=1))
+    model = archgen.load(directory, spec=spec)
+    assert model.module.backbone.state_space_layers == [True, False, True]
+    legacy = tmp_path / "legacy"
+    shutil.copytree(directory, legacy)
+    config = json.loads((legacy / "config.json").read_text())
+    kinds = config.pop("layer_types")
+    config["layers_block_type"] = [
+        {"linear_attention": "mamba", "full_attention": "attention"}[k] for k in kinds
+    ]
+    (legacy / "config.json").write_text(json.dumps(config))
+    old = archgen.load(legacy, spec=spec)
+    assert old.module.backbone.state_space_layers == [True, False, True]
+    ids = torch.tensor([[3, 4, 5, 6, 7]])
+    torch.testing.assert_close(old(ids)["logits"], model(ids)["logits"], atol=0, rtol=0)
 
 
 def test_a_grouped_convolutions_weight_with_entries_off_its_blocks_is_not_exported(
