@@ -45,6 +45,8 @@ __all__ = [
     "backbone_slots",
     "all_layers",
     "check_constraints",
+    "LAYER_KINDS",
+    "layer_kind_rule",
     "state_space",
     "switches",
     "decoder_keys",
@@ -596,6 +598,14 @@ def bind_sizes(sizes: dict[str, SizeSpec], config: dict[str, Any]) -> dict[str, 
             )
         if size.kind == "list" and size.split and isinstance(value, str):  # one string, its entries joined
             value = [entry.strip().lower() for entry in value.split(size.split)]
+        if size.kind == "list" and size.chars is not None and isinstance(value, str):  # a character each
+            unknown = sorted(set(value) - set(size.chars))
+            if unknown:
+                raise ValueError(
+                    f"size {name!r}: config.json {size.config!r} is {value!r}, whose characters "
+                    f"{', '.join(map(repr, unknown))} name no entry ({', '.join(map(repr, size.chars))} do)"
+                )
+            value = [size.chars[c] for c in value]
         if size.kind in ("mapping", "list"):
             if not isinstance(value, dict if size.kind == "mapping" else list):
                 raise ValueError(
@@ -679,6 +689,27 @@ def state_space(spec: ArchSpec) -> StateSpaceSpec | None:
     return spec.attention.state_space or StateSpaceSpec()
 
 
+#: The kinds a layer of a mixed stack may be (LayerKindsSpec; StateSpaceLayersSpec's two).
+LAYER_KINDS = ("attention", "state_space", "ffn", "experts")
+
+
+def layer_kind_rule(spec: ArchSpec) -> dict | None:
+    """How a stack of mixed layers gives each layer its kind, as the weight table and the generated
+    module read it: ``{"attention_at": symbol}`` (the attending layers' indices, the others
+    state-space), or ``{"types": symbol, "kinds": {kind: [entries]}}`` (a config.json list, each
+    entry naming its layer's kind; ``"other"``: the kind of entries no list names). None where
+    every layer is alike."""
+    kinds = spec.block.layer_kinds
+    if kinds is not None:
+        return {"types": kinds.types, "kinds": {k: getattr(kinds, k) for k in LAYER_KINDS}}
+    ssm = state_space(spec)
+    if ssm is None or ssm.layers is None:
+        return None
+    if ssm.layers.types is None:
+        return {"attention_at": ssm.layers.attention_at}
+    return {"types": ssm.layers.types, "kinds": {"state_space": ssm.layers.marked}, "other": "attention"}
+
+
 def backbone_slots(spec: ArchSpec, *, cross_attention: bool = True) -> dict[str, str]:
     """The backbone's parameter owners: slot name -> kind (linear/embedding/norm).
 
@@ -708,7 +739,7 @@ def backbone_slots(spec: ArchSpec, *, cross_attention: bool = True) -> dict[str,
         slots |= {"ssm.in_proj": "linear", "ssm.conv": "conv"}
         slots |= {f"ssm.{name}": "tensor" for name in ("dt_bias", "A_log", "D")}
         slots |= {"ssm.norm": "scale", "ssm.o": "linear"}  # the gated norm: a weight alone
-    if spec.attention.mixing == "fourier" or (ssm is not None and ssm.layers is None):
+    if spec.attention.mixing == "fourier" or (ssm is not None and layer_kind_rule(spec) is None):
         pass  # no attention layers
     elif latent is None:
         for proj in ("q", "k", "v", "o"):
@@ -784,12 +815,13 @@ def backbone_slots(spec: ArchSpec, *, cross_attention: bool = True) -> dict[str,
             slots["ffn.router_bias"] = "tensor"
         if spec.ffn.experts.output_norm:
             slots["ffn.output_norm"] = "norm"
-        if spec.ffn.experts.layers is not None:  # the dense FFN of the layers without experts
+        if spec.ffn.experts.layers is not None or spec.block.layer_kinds is not None:
+            # the dense FFN of the layers without experts
             if spec.ffn.kind == "gated":
                 slots["ffn.dense.gate"] = "linear"
             slots["ffn.dense.up"] = "linear"
             slots["ffn.dense.down"] = "linear"
-    if ffn and not spec.block.shared_norm:
+    if ffn and not spec.block.shared_norm and spec.block.layer_kinds is None:
         slots["ffn_norm"] = "norm"
     if spec.block.placement == "sandwich":
         slots["ffn_out_norm"] = "norm"
@@ -908,6 +940,11 @@ def _size_refs(spec: ArchSpec) -> list[tuple[tuple, str]]:
             for knob in ("span", "buckets", "max_distance")
             if getattr(disentangled, knob) is not None
         ]
+    kinds = spec.block.layer_kinds
+    if kinds is not None:
+        refs.append((("block", "layer_kinds", "types"), kinds.types))
+        if kinds.dense_size is not None:
+            refs.append((("block", "layer_kinds", "dense_size"), kinds.dense_size))
     ssm = state_space(spec)
     if ssm is not None:
         refs += [
@@ -1144,7 +1181,7 @@ def _check_state_space(spec: ArchSpec, heads: list[HeadIR], err: Callable) -> No
     other knobs; with them (attention layers beside), none of the knobs that change the mask every
     layer reads or the layers' structure."""
     where = ("attention", "mixing")
-    layers = state_space(spec).layers
+    layers = state_space(spec).layers or spec.block.layer_kinds
     if spec.decoder is not None or any(h.spec.attention != "causal" for h in heads):
         err(
             where,
@@ -1172,8 +1209,11 @@ def _check_state_space(spec: ArchSpec, heads: list[HeadIR], err: Callable) -> No
             where,
             "state-space mixing is built for plain sequential layers: no bottleneck, no parallel layers",
         )
-    if layers is not None:
+    if state_space(spec).layers is not None:
+        layers = state_space(spec).layers
         at = ("attention", "state_space", "layers")
+        if spec.block.layer_kinds is not None:
+            err(at, "'block.layer_kinds' names the state-space layers already: not both")
         if (layers.types is None) == (layers.attention_at is None):
             err(
                 at,
@@ -1183,6 +1223,37 @@ def _check_state_space(spec: ArchSpec, heads: list[HeadIR], err: Callable) -> No
             err(at, "state-space layers beside attention layers are built without 'ffn.experts.layers'")
         if spec.ffn.kind == "none":
             err(at, "state-space layers beside attention layers are built with an FFN in every layer")
+
+
+def _check_layer_kinds(spec: ArchSpec, err: Callable) -> None:
+    """Layers of one sublayer each: plain pre-norm layers, kinds named once, what each kind needs."""
+    kinds, where = spec.block.layer_kinds, ("block", "layer_kinds")
+    named: dict[str, str] = {}
+    for kind in LAYER_KINDS:
+        for index, entry in enumerate(getattr(kinds, kind)):
+            if entry in named:
+                err(where + (kind, index), f"{entry!r} names {named[entry]} layers already")
+            named.setdefault(entry, kind)
+    block = spec.block
+    if block.placement != "pre" or block.parallel is not False or block.shared_norm:
+        err(where, "layers of one sublayer each are plain pre-norm layers: 'placement: pre', not parallel")
+    if block.ffn_stack is not None or block.bottleneck is not None or block.layer_groups is not None:
+        err(where, "layers of one sublayer each have no 'ffn_stack', 'bottleneck' or 'layer_groups'")
+    if spec.decoder is not None or spec.attention.mixing == "fourier" or spec.ffn.kind == "none":
+        err(where, "layers of one sublayer each: one stack, attention or state-space mixing, an FFN kind")
+    if spec.ffn.experts is not None and spec.ffn.experts.layers is not None:
+        err(where, "the layers with experts are those 'layer_kinds' names: not 'ffn.experts.layers' too")
+    if kinds.dense_size is not None and spec.ffn.experts is None:
+        err(
+            where + ("dense_size",),
+            "'dense_size' is the dense layers' width beside the experts': set 'ffn.experts'",
+        )
+    _refuse_attention_knobs(
+        spec,
+        ("latent", "differential", "last_out_bias", "disentangled", "relative_bias"),
+        "layers of one sublayer each",
+        err,
+    )
 
 
 def _check_no_ffn(spec: ArchSpec, err: Callable) -> None:
@@ -1348,6 +1419,7 @@ def load_arch(path: Path | str) -> ArchIR:
         ("ffn", "experts", "layers", "types"): ("list", "'types'"),
         ("attention", "state_space", "time_step_limit"): ("list", "'time_step_limit'"),
         ("attention", "state_space", "layers", "types"): ("list", "'types'"),
+        ("block", "layer_kinds", "types"): ("list", "'types'"),
         ("attention", "state_space", "layers", "attention_at"): ("list", "'attention_at'"),
     }
     for loc, sym in _size_refs(spec):
@@ -1374,6 +1446,11 @@ def load_arch(path: Path | str) -> ArchIR:
             err(
                 ("sizes", name, "split"),
                 "'split' reads a string into a list: a non-empty separator, kind: list",
+            )
+        if size.chars is not None and (size.kind != "list" or any(len(c) != 1 for c in size.chars)):
+            err(
+                ("sizes", name, "chars"),
+                "'chars' reads a string of one character per entry into a list: single characters, kind: list",
             )
     for loc, knob in switches(spec):
         check_symbol(loc + ("switch",), knob.switch)
@@ -1995,6 +2072,8 @@ def load_arch(path: Path | str) -> ArchIR:
             ("attention", "state_space"),
             "'state_space' sets the state-space mixing's knobs: set 'mixing: state_space'",
         )
+    if spec.block.layer_kinds is not None:
+        _check_layer_kinds(spec, err)
     if spec.ffn.kind == "none":
         _check_no_ffn(spec, err)
     elif spec.ffn.activation is None:

@@ -15,7 +15,7 @@ from pathlib import Path
 import jinja2
 
 from . import _seq2seq as _s2s
-from .lower import IN_LAYER_SLOTS, ArchIR, HeadIR, all_layers, backbone_slots, state_space
+from .lower import IN_LAYER_SLOTS, ArchIR, HeadIR, all_layers, backbone_slots, layer_kind_rule, state_space
 from .schema import ArchSpec, Switch
 
 __all__ = ["render_module", "render_table", "format_source", "GENERATOR"]
@@ -322,8 +322,24 @@ def _features(s: ArchSpec) -> list[str]:
             "attention: none; tokens mix through the real part of a 2-D Fourier transform over each row's "
             "slots and features, padding included"
         )
-    ssm = state_space(s)
-    if ssm is not None:
+    ssm, rule = state_space(s), layer_kind_rule(s)
+    if ssm is not None and rule is not None:
+        where = (
+            f"in the layers config `{rule['attention_at']}` does not list"
+            if "attention_at" in rule
+            else f"in the layers config `{rule['types']}` marks {', '.join(rule['kinds']['state_space'])}"
+        )
+        lines.append(
+            f"state-space mixing {where} (Mamba-2's: `{ssm.num_heads or s.attention.num_heads}` heads of "
+            f"`{ssm.head_dim or s.attention.head_dim}` features, state `{ssm.state_size}`, a causal convolution "
+            f"`{ssm.conv_kernel}` wide), the other layers attending"
+        )
+    if s.block.layer_kinds is not None:
+        lines.append(
+            f"layers: one sublayer each, of the kind config `{s.block.layer_kinds.types}` names: attention, "
+            "state-space mixing, a dense FFN or the experts"
+        )
+    if ssm is not None and rule is None:
         lines[3] = (
             f"attention: none; Mamba-2's state-space mixing (`{s.attention.num_heads}` heads of "
             f"`{s.attention.head_dim}` features, state `{ssm.state_size}`, `{ssm.groups}` groups of B and C, "
@@ -364,6 +380,12 @@ def _features(s: ArchSpec) -> list[str]:
 
 
 def _diagram(s: ArchSpec) -> list[str]:
+    if s.block.layer_kinds is not None:  # one sublayer per layer: attention, mixing, FFN or experts
+        return [
+            "x ──► attn_norm ──► attn | ffn ──► (+) ──► out",
+            "│                                   ▲",
+            "└───────────────────────────────────┘",
+        ]
     if s.ffn.kind == "none":  # plain pre-norm layers (checked)
         return [
             "x ──► attn_norm ──► attn ──► (+) ──► out",
@@ -876,9 +898,12 @@ def render_module(ir: ArchIR) -> str:
         latent=s.attention.latent,
         fourier=s.attention.mixing == "fourier",
         ssm=ssm,
-        hybrid=ssm.layers if ssm else None,
-        hybrid_marked=repr(tuple(ssm.layers.marked)).replace("'", '"') if ssm and ssm.layers else None,
-        hybrid_key=s.sizes[ssm.layers.types].config if ssm and ssm.layers and ssm.layers.types else None,
+        kind_rule=layer_kind_rule(s),
+        kind_of=_kind_of(s),
+        one_sublayer=s.block.layer_kinds is not None,
+        kinds_key=s.sizes[layer_kind_rule(s)["types"]].config
+        if "types" in (layer_kind_rule(s) or {})
+        else None,
         conv_bias=bias_code(ssm.conv_bias) if ssm else None,
         ssm_proj_bias=bias_code(ssm_bias(s)) if ssm else None,
         interleaved=s.attention.latent is not None and s.embeddings.position.rotary_pairs != "halves",
@@ -1068,19 +1093,39 @@ def _slot_bias(spec: ArchSpec, slot: str) -> bool | Switch:
     return True
 
 
-def _mixing_where(spec: ArchSpec, state_space_slot: bool) -> dict:
-    """The condition on the layers a mixing slot's entry expands over: in a stack whose layers mix
-    by state-space or attend by config.json (`state_space.layers`), those of its kind; else none."""
-    ssm = state_space(spec)
-    if ssm is None or ssm.layers is None:
-        return {}
-    layers = ssm.layers
-    rule = (
-        {"types": layers.types, "marked": layers.marked}
-        if layers.types
-        else {"attention_at": layers.attention_at}
+def _kind_of(spec: ArchSpec) -> str | None:
+    """The generated module's map from a config.json entry to the layer kind it names, as a Python
+    literal: the kinds this model builds (state-space mixing where it has it, experts where it has
+    them)."""
+    rule = layer_kind_rule(spec)
+    if rule is None or "kinds" not in rule:
+        return None
+    built = (
+        {"attention", "ffn"}
+        | ({"state_space"} if state_space(spec) else set())
+        | ({"experts"} if spec.ffn.experts else set())
     )
-    return {"mixing_where": {"state_space": state_space_slot, **rule}}
+    pairs = [(entry, kind) for kind, entries in rule["kinds"].items() if kind in built for entry in entries]
+    return "{" + ", ".join(f'"{entry}": "{kind}"' for entry, kind in pairs) + "}"
+
+
+def _kind_where(spec: ArchSpec, kind: str) -> dict:
+    """The condition on the layers a slot's entry expands over, in a stack of mixed layers
+    (`state_space.layers`, `block.layer_kinds`): those of ``kind``; else none."""
+    rule = layer_kind_rule(spec)
+    return {} if rule is None else {"kind_where": {"kind": kind, **rule}}
+
+
+def _slot_kind(spec: ArchSpec, slot: str) -> str | None:
+    """The layer kind a layer slot belongs to, in a stack of mixed layers (None: every layer's)."""
+    if slot.startswith("attn."):
+        return "attention"
+    if slot.startswith("ssm."):
+        return "state_space"
+    if spec.block.layer_kinds is not None and slot.startswith("ffn."):
+        plain = spec.ffn.experts is None or slot.startswith("ffn.dense.")
+        return "ffn" if plain else "experts"
+    return None
 
 
 def ssm_bias(spec: ArchSpec) -> bool | Switch:
@@ -1340,8 +1385,9 @@ def slot_entries(
                 conds = {**conds, "when": [*conds.get("when", []), *switched]}
             if slot == "attn_norm" and not s.block.first_attn_norm:
                 conds = {**conds, "from_layer": 1}  # layer 0 has no norm before attention
-            if slot.startswith(("attn.", "ssm.")):  # in a hybrid stack, the layers of its kind alone
-                conds = {**conds, **_mixing_where(s, slot.startswith("ssm."))}
+            layer_kind = _slot_kind(s, slot)
+            if layer_kind is not None:  # in a stack of mixed layers, the layers of its kind alone
+                conds = {**conds, **_kind_where(s, layer_kind)}
             # stacked experts whose keys name their tensors whole, their biases `<key>_bias` (`bare_keys`)
             bare = slot in ("ffn.gate", "ffn.up", "ffn.down") and s.ffn.experts is not None
             bare = bare and s.ffn.experts.bare_keys

@@ -96,6 +96,13 @@ class SizeSpec(_Strict):
         "the string is split at it, each entry stripped of spaces and lower-cased, as the reference reads it. "
         "A list is read as it is.",
     )
+    chars: dict[str, str] | None = Field(
+        None,
+        description="For a `list` symbol: config.json may write the list as one string of one character "
+        'per entry (Nemotron-H\'s `hybrid_override_pattern: "M-M*"`): each character reads as the entry '
+        'this mapping gives it (`{M: linear_attention, "*": full_attention}`), a character it lacks '
+        "refused by name. A list is read as it is.",
+    )
     count_of: str | None = Field(
         None,
         description="Fallback: the symbol is the number of entries of this config.json mapping or list "
@@ -709,7 +716,14 @@ class StateSpaceSpec(_Strict):
         None,
         description="A `list` size symbol of two floats: the time steps are clamped to `[low, high]` after "
         "the softplus (`time_step_limit`; `[0.0, inf]`, its default, changes nothing, and so does an "
-        "absent key). Default: no clamp.",
+        "absent key). Default: no clamp. (The reference's one-token decode steps skip the clamp; archgen "
+        "clamps in every call, as the reference's full forward does.)",
+    )
+    time_step_min: str | None = Field(
+        None,
+        description="A float size symbol: the time steps are clamped below at it after the softplus "
+        "(Nemotron-H's reference clamps at `time_step_min`, whatever `time_step_limit` says), beside "
+        "any `time_step_limit`. Default: none.",
     )
     norm_eps: str | None = Field(
         None,
@@ -1320,6 +1334,30 @@ class FirstLayerConvSpec(_Strict):
     )
 
 
+class LayerKindsSpec(_Strict):
+    """Stacks whose every layer is one sublayer between a pre-norm (`attn_norm`) and the residual
+    sum, `x + sublayer(attn_norm(x))`: attention (the `attn.*` slots), state-space mixing
+    (`ssm.*`, with `attention.mixing: state_space`), a dense FFN (`ffn.up`/`ffn.down`, or with
+    experts `ffn.dense.*` at `dense_size`) or the experts (`ffn.*` with `ffn.experts`), by a
+    config.json list with one entry per layer (Nemotron-H's `layers_block_type`). No `ffn_norm`;
+    plain `pre` layers. An entry none of the four lists names is refused when the model is built."""
+
+    types: str = Field(description="A `list` size symbol with one entry per layer.")
+    attention: list[str] = Field(
+        ["full_attention", "attention"], description="The entries of attention layers."
+    )
+    state_space: list[str] = Field(
+        ["linear_attention", "mamba"], description="The entries of state-space layers."
+    )
+    ffn: list[str] = Field(["mlp"], description="The entries of dense FFN layers.")
+    experts: list[str] = Field(["moe"], description="The entries of the experts' layers.")
+    dense_size: str | None = Field(
+        None,
+        description="With `ffn.experts`: an int size symbol, the dense FFN layers' width (`ffn.size` is "
+        "the experts'). Default: `ffn.size`.",
+    )
+
+
 class BlockSpec(_Strict):
     """One transformer layer: where norms sit around attention and FFN."""
 
@@ -1392,6 +1430,11 @@ class BlockSpec(_Strict):
         None, description="Size symbol of the final FFN norm's epsilon, if not the backbone's."
     )
     bottleneck: BottleneckSpec | None = Field(None, description="Run attention and FFNs at a narrower width.")
+    layer_kinds: LayerKindsSpec | None = Field(
+        None,
+        description="Stacks whose every layer is one sublayer of a kind config.json gives (see "
+        "LayerKindsSpec). Default: every layer attention (or state-space mixing) then FFN.",
+    )
 
 
 class PoolerSpec(_Strict):

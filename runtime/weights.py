@@ -42,8 +42,8 @@ named operation:
 on or off; ``{i}`` expands over the layers (over the size symbol ``layers`` names,
 for an entry of a stack with its own layer count; from layer ``from_layer`` where an
 entry says, as a slot layer 0 lacks; over the layers with experts, or those without, where
-``layers_where`` gives `ffn.experts.layers`' rules; over the state-space layers, or the attending
-ones, where ``mixing_where`` gives `attention.state_space.layers`' rule; the last layer alone for ``only_last``), and ``{e}`` over the experts of a mixture
+``layers_where`` gives `ffn.experts.layers`' rules; over the layers of one kind where ``kind_where``
+gives a stack of mixed layers' rule (:func:`layer_kinds`); the last layer alone for ``only_last``), and ``{e}`` over the experts of a mixture
 (over the size symbol ``experts`` names). A tied copy in a checkpoint
 (``tie`` key, ``same_as`` key) must equal the tensor it copies. Loading is strict: any missing,
 unexpected or misshapen key raises :class:`CheckpointError` naming all of them.
@@ -139,23 +139,26 @@ def plan(
                 rule = entry["layers_where"]
                 picked = expert_layers(rule, sizes or {}, count)
                 numbers = [n for n in numbers if picked[n] == rule["experts"]]
-            if name == "i" and "mixing_where" in entry:
-                rule = entry["mixing_where"]
-                picked = state_space_layers(rule, sizes or {}, count)
-                numbers = [n for n in numbers if picked[n] == rule["state_space"]]
+            if name == "i" and "kind_where" in entry:
+                rule = entry["kind_where"]
+                kinds = layer_kinds(rule, sizes or {}, count)
+                numbers = [n for n in numbers if kinds[n] == rule["kind"]]
             expanded += [{k: _expand(v, name, n) for k, v in entry.items()} for n in numbers]
         out = expanded
     return Plan(out)
 
 
-def state_space_layers(rule: dict, sizes: dict[str, Any], count: int) -> list[bool]:
-    """Which of ``count`` layers mix by state-space under ``rule`` (`attention.state_space.layers`:
-    the size symbol ``types`` and its ``marked`` entries, or ``attention_at``, the attending layers'
-    indices), as the generated module builds them."""
-    if "types" in rule:
-        return [kind in rule["marked"] for kind in sizes[rule["types"]]]
-    attending = set(sizes[rule["attention_at"]])
-    return [i not in attending for i in range(count)]
+def layer_kinds(rule: dict, sizes: dict[str, Any], count: int) -> list[str | None]:
+    """Each of ``count`` layers' kind (``attention``, ``state_space``, ``ffn``, ``experts``) under
+    ``rule`` (:func:`archgen.compiler.lower.layer_kind_rule`: the size symbol ``attention_at``, the
+    attending layers' indices, the others state-space; or ``types``, a list whose entries ``kinds``
+    maps to kinds, ``other`` the kind of the rest), as the generated module builds them; None for an
+    entry no kind names (the module refuses it when built)."""
+    if "attention_at" in rule:
+        attending = set(sizes[rule["attention_at"]])
+        return ["attention" if i in attending else "state_space" for i in range(count)]
+    by_entry = {entry: kind for kind, entries in rule["kinds"].items() for entry in entries}
+    return [by_entry.get(entry, rule.get("other")) for entry in sizes[rule["types"]]]
 
 
 def expert_layers(rule: dict, sizes: dict[str, Any], count: int) -> list[bool]:

@@ -209,7 +209,7 @@ CASES = [
         line=BODY_LINE,
         column=9,
         message="unknown key 'placment'; expected one of: bottleneck, ffn_norm_eps, ffn_stack, final_norm, first_attn_norm, first_layer_conv, "
-        "layer_groups, num_layers, output_norms, parallel, placement, residual_scale, shared_norm",
+        "layer_groups, layer_kinds, num_layers, output_norms, parallel, placement, residual_scale, shared_norm",
         hint="did you mean 'placement'?",
     ),
     Case(
@@ -2153,6 +2153,33 @@ CASES = [
         line=BODY_LINE + 1,
         column=27,
         message="name the state-space layers by 'types' or the attention layers by 'attention_at': one of them",
+    ),
+    Case(
+        "a-layer-kind-entry-named-twice",
+        {
+            "bad.yaml": delta("block: {layer_kinds: {types: kinds, experts: [mlp]}}\n", extends="nemotron_h"),
+            **MAMBA2,
+            "nemotron_h.yaml": (Path(__file__).parent / "fixtures" / "nemotron_h.yaml").read_text(
+                encoding="utf-8"
+            ),
+        },
+        path="block.layer_kinds.experts[0]",
+        line=BODY_LINE,
+        column=47,
+        message="'mlp' names ffn layers already",
+    ),
+    Case(
+        "post-norm-layers-of-one-sublayer-each",
+        {
+            "bad.yaml": delta(
+                "sizes: {kinds: {config: layer_types, kind: list}}\nblock: {layer_kinds: {types: kinds}}\n"
+            )
+        },
+        path="block.layer_kinds",
+        line=BODY_LINE + 1,
+        column=9,
+        message="layers of one sublayer each are plain pre-norm layers: 'placement: pre', not parallel",
+        count=2,  # and the FFN norm's key, of a slot such layers do not have
     ),
     Case(
         "post-norm-layers-without-an-ffn",

@@ -683,6 +683,43 @@ def granitemoehybrid_config(draw, heads: int) -> dict:
     return config | mamba_sizes(draw, config["hidden_size"]) | {"layer_types": kinds}
 
 
+def nemotron_h_config(draw, heads: int) -> dict:
+    """Layers of one sublayer each, their kinds drawn (one attending at least, as Bamba's): Mamba-2's
+    state-space mixing of sizes its own, grouped-query attention without positions, a dense
+    squared-ReLU FFN, or squared-ReLU experts routed as DeepSeek-V3's beside a shared expert."""
+    layers = draw(st.integers(1, 4))
+    kinds = st.sampled_from(["linear_attention", "full_attention", "mlp", "moe"])
+    types = draw(st.lists(kinds, min_size=layers, max_size=layers))
+    types[draw(st.integers(0, layers - 1))] = "full_attention"
+    ssm_heads = draw(st.integers(1, 8))
+    experts = sigmoid_experts(draw)
+    del experts["n_shared_experts"], experts["first_k_dense_replace"]
+    config = {
+        "layers_block_type": types,
+        "num_attention_heads": heads,
+        "num_key_value_heads": draw(st.sampled_from([d for d in range(1, heads + 1) if heads % d == 0])),
+        "head_dim": draw(st.integers(1, 8)),
+        "hidden_size": heads * draw(st.integers(2, 8)),
+        "intermediate_size": draw(st.integers(4, 32)),
+        "mlp_hidden_act": draw(st.sampled_from(["relu2", "silu"])),
+        "mamba_num_heads": ssm_heads,
+        "mamba_head_dim": draw(st.integers(1, 8)),
+        "n_groups": draw(st.sampled_from([g for g in range(1, ssm_heads + 1) if ssm_heads % g == 0])),
+        "ssm_state_size": draw(st.integers(1, 8)),
+        "conv_kernel": draw(st.integers(2, 4)),
+        "use_conv_bias": draw(st.booleans()),
+        "attention_bias": draw(st.booleans()),
+        "moe_shared_expert_intermediate_size": draw(st.integers(4, 24)),
+        "tie_word_embeddings": draw(st.booleans()),
+        # a floor the drawn time steps (about 0.001 to 0.1) fall on both sides of, or its default;
+        # a time_step_limit its reference ignores
+        "time_step_min": draw(st.sampled_from([0.001, 0.02])),
+        "time_step_limit": [0.005, 0.05],
+        **experts,
+    }
+    return config
+
+
 def cohere_compass_config(draw, heads: int) -> dict:
     """Cohere's parallel layers without query/key norms, heads hidden_size / heads wide, its
     layers' kinds drawn one by one, the sliding ones windowed and rotated by their own RoPE
@@ -1823,6 +1860,7 @@ SPECS = {
     "mamba2": UserSpec(mamba2_config, "hidden_act", "silu", 0),
     "bamba": UserSpec(bamba_config, "hidden_act", "silu", 0),
     "granitemoehybrid": UserSpec(granitemoehybrid_config, "hidden_act", "silu", 0),
+    "nemotron_h": UserSpec(nemotron_h_config, "mlp_hidden_act", "relu2", 0),
     "cohere_compass_text": UserSpec(cohere_compass_config, "hidden_act", "silu", 0),
     "deepseek_v32": UserSpec(deepseek_v32_config, "hidden_act", "silu", 0),
     "glm_moe_dsa": UserSpec(glm_moe_dsa_config, "hidden_act", "silu", 0),
@@ -2103,6 +2141,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
                     "mamba2",
                     "bamba",
                     "granitemoehybrid",
+                    "nemotron_h",
                     "cohere_compass_text",
                     "deepseek_v32",
                     "glm_moe_dsa",
@@ -2248,6 +2287,7 @@ def test_a_user_spec_generates_as_the_reference(name: str) -> None:
         ("fnet", "sequence_classification"),
         ("mamba2", "encoder_model"),  # state-space sums and convolution windows inside packed rows
         ("bamba", "encoder_model"),  # state-space layers beside rotary attention layers, packed
+        ("nemotron_h", "encoder_model"),  # layers of one sublayer each (experts among them), packed
     ],
 )
 def test_a_user_spec_runs_batches_as_each_sequence_alone(name: str, head: str) -> None:
@@ -3432,7 +3472,7 @@ def test_granite_hybrid_reads_its_layer_kinds_as_older_config_files_write_them(t
     ir = load_arch(spec)
     directory = save(build_reference(ir, ir.head("causal_lm"), dict(ir.spec.reference.tiny), seed=1))
     model = archgen.load(directory, spec=spec)
-    assert model.module.backbone.state_space_layers == [True, False, True]
+    assert model.module.backbone.layer_kinds == ["state_space", "attention", "state_space"]
     legacy = tmp_path / "legacy"
     shutil.copytree(directory, legacy)
     config = json.loads((legacy / "config.json").read_text())
@@ -3442,9 +3482,39 @@ def test_granite_hybrid_reads_its_layer_kinds_as_older_config_files_write_them(t
     ]
     (legacy / "config.json").write_text(json.dumps(config))
     old = archgen.load(legacy, spec=spec)
-    assert old.module.backbone.state_space_layers == [True, False, True]
+    assert old.module.backbone.layer_kinds == ["state_space", "attention", "state_space"]
     ids = torch.tensor([[3, 4, 5, 6, 7]])
     torch.testing.assert_close(old(ids)["logits"], model(ids)["logits"], atol=0, rtol=0)
+
+
+def test_nemotron_h_reads_its_layer_kinds_from_released_patterns(tmp_path: Path) -> None:
+    """Nemotron-H's released config.json files give the layers' kinds as one string, a character
+    each (`hybrid_override_pattern`), beside `num_hidden_layers`: the same model loads from it, and
+    a character no kind reads is refused by name, as is a kind this model does not build."""
+    spec = FIXTURES / "nemotron_h.yaml"
+    ir = load_arch(spec)
+    directory = save(build_reference(ir, ir.head("causal_lm"), dict(ir.spec.reference.tiny), seed=1))
+    model = archgen.load(directory, spec=spec)
+    assert model.module.backbone.layer_kinds == ["state_space", "experts", "attention", "ffn"]
+
+    def rewrite(name: str, **changes) -> Path:
+        target = tmp_path / name
+        shutil.copytree(directory, target)
+        config = json.loads((target / "config.json").read_text())
+        del config["layers_block_type"]
+        (target / "config.json").write_text(json.dumps(config | changes))
+        return target
+
+    released = archgen.load(
+        rewrite("released", hybrid_override_pattern="ME*-", num_hidden_layers=4), spec=spec
+    )
+    assert released.module.backbone.layer_kinds == model.module.backbone.layer_kinds
+    ids = torch.tensor([[3, 4, 5, 6, 7]])
+    torch.testing.assert_close(released(ids)["logits"], model(ids)["logits"], atol=0, rtol=0)
+    with pytest.raises(ValueError, match="characters 'X' name no entry"):
+        archgen.load(rewrite("unknown", hybrid_override_pattern="ME*X", num_hidden_layers=4), spec=spec)
+    with pytest.raises(ValueError, match="has 4 entries for 3 layers"):
+        archgen.load(rewrite("short", hybrid_override_pattern="ME*-", num_hidden_layers=3), spec=spec)
 
 
 def test_a_grouped_convolutions_weight_with_entries_off_its_blocks_is_not_exported(
