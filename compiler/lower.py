@@ -813,6 +813,9 @@ def backbone_slots(spec: ArchSpec, *, cross_attention: bool = True) -> dict[str,
                 slots["ffn.shared_gate"] = "linear"
         if spec.ffn.experts.selection_bias is not None:
             slots["ffn.router_bias"] = "tensor"
+        if spec.ffn.experts.latent is not None:  # the routed experts' width, down and back
+            slots["ffn.latent_in"] = "linear"
+            slots["ffn.latent_out"] = "linear"
         if spec.ffn.experts.output_norm:
             slots["ffn.output_norm"] = "norm"
         if spec.ffn.experts.layers is not None or spec.block.layer_kinds is not None:
@@ -973,7 +976,7 @@ def _size_refs(spec: ArchSpec) -> list[tuple[tuple, str]]:
             for knob in ("kv_rank", "value_dim", "q_rank", "norm_eps")
             if getattr(latent, knob) is not None
         ]
-    for knob in ("normalize_min", "scale", "groups", "top_groups"):
+    for knob in ("normalize_min", "scale", "groups", "top_groups", "latent"):
         if spec.ffn.experts and getattr(spec.ffn.experts, knob):
             refs.append((("ffn", "experts", knob), getattr(spec.ffn.experts, knob)))
     layers = spec.ffn.experts.layers if spec.ffn.experts else None
@@ -2072,6 +2075,14 @@ def load_arch(path: Path | str) -> ArchIR:
             ("attention", "state_space"),
             "'state_space' sets the state-space mixing's knobs: set 'mixing: state_space'",
         )
+    experts = spec.ffn.experts
+    if experts is not None and experts.latent_when is not None:
+        check_bool_symbol(("ffn", "experts", "latent_when"), experts.latent_when)
+        if experts.latent is None:
+            err(
+                ("ffn", "experts", "latent_when"),
+                "'latent_when' switches the latent projections: set 'latent'",
+            )
     if spec.block.layer_kinds is not None:
         _check_layer_kinds(spec, err)
     if spec.ffn.kind == "none":

@@ -1290,8 +1290,12 @@ def _placements(
         return [(layer + "ffn.selection_bias", None, _expert_layers(s, True))]
     if slot == "ffn.output_norm":  # in the layers with experts only
         return [(layer + slot, None, _expert_layers(s, True))]
-    if slot.startswith(("ffn.router", "ffn.shared")):
+    if slot.startswith(("ffn.router", "ffn.shared", "ffn.latent")):
         where = _expert_layers(s, True)
+        if (
+            slot.startswith("ffn.latent") and s.ffn.experts.latent_when
+        ):  # projections config.json may leave out
+            where = where | {"when": [s.ffn.experts.latent_when]}
         if (
             slot.startswith("ffn.shared") and s.ffn.experts.shared.when
         ):  # a shared expert config.json may leave out

@@ -1197,6 +1197,19 @@ class ExpertsSpec(_Strict):
         "dimension, `(experts * rows, cols)`, not stacked on a dimension of their own (DBRX's `w1`, "
         "`(moe_num_experts * ffn_hidden_size, d_model)`); the loader views it as `(experts, rows, cols)`.",
     )
+    latent: str | None = Field(
+        None,
+        description="An int size symbol: the routed experts run at this width, between a projection "
+        "down to it (slot `ffn.latent_in`) and one back (slot `ffn.latent_out`), each with the FFN's "
+        "`bias`; the router and any shared expert read the layer's input as it is (Nemotron-H's "
+        "`moe_latent_size`: `fc1_latent_proj`, `fc2_latent_proj`). Default: the model's width.",
+    )
+    latent_when: str | None = Field(
+        None,
+        description="With `latent`: a `bool` size symbol; the projections exist only when it is true, and "
+        "the routed experts run at the model's width otherwise (Nemotron-H's `moe_latent_size: null`). "
+        "Default: always.",
+    )
     output_norm: bool = Field(
         False,
         description="A norm of the model's kind on the mixture's output (the routed experts' and any "

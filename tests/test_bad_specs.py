@@ -42,6 +42,7 @@ def delta(body: str = "", *, name: str = "bad", extends: str = "roberta_family")
 
 FAMILY = (SPECS_DIR / "roberta_family.yaml").read_text(encoding="utf-8")
 MAMBA2 = {"mamba2.yaml": (Path(__file__).parent / "fixtures" / "mamba2.yaml").read_text(encoding="utf-8")}
+NEMOTRON_H = (Path(__file__).parent / "fixtures" / "nemotron_h.yaml").read_text(encoding="utf-8")
 
 # Mixtral and the user specs it extends (tests/fixtures), for cases that are deltas of them.
 MIXTRAL = {
@@ -2167,6 +2168,20 @@ CASES = [
         line=BODY_LINE,
         column=47,
         message="'mlp' names ffn layers already",
+    ),
+    Case(
+        "a-latent-switch-without-a-latent-width",
+        {
+            "bad.yaml": delta("ffn: {experts: {latent: null}}\n", extends="nemotron_h"),
+            **MAMBA2,
+            "nemotron_h.yaml": NEMOTRON_H,
+        },
+        path="ffn.experts.latent_when",
+        line=next(n for n, text in enumerate(NEMOTRON_H.splitlines(), 1) if "latent_when:" in text),
+        column=5,
+        message="'latent_when' switches the latent projections: set 'latent'",
+        file="nemotron_h.yaml",
+        count=3,  # and the projections' keys, of slots it then does not have
     ),
     Case(
         "post-norm-layers-of-one-sublayer-each",

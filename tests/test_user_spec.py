@@ -686,7 +686,8 @@ def granitemoehybrid_config(draw, heads: int) -> dict:
 def nemotron_h_config(draw, heads: int) -> dict:
     """Layers of one sublayer each, their kinds drawn (one attending at least, as Bamba's): Mamba-2's
     state-space mixing of sizes its own, grouped-query attention without positions, a dense
-    squared-ReLU FFN, or squared-ReLU experts routed as DeepSeek-V3's beside a shared expert."""
+    squared-ReLU FFN, or squared-ReLU experts routed as DeepSeek-V3's beside a shared expert,
+    at the model's width or a latent one."""
     layers = draw(st.integers(1, 4))
     kinds = st.sampled_from(["linear_attention", "full_attention", "mlp", "moe"])
     types = draw(st.lists(kinds, min_size=layers, max_size=layers))
@@ -715,6 +716,7 @@ def nemotron_h_config(draw, heads: int) -> dict:
         # a time_step_limit its reference ignores
         "time_step_min": draw(st.sampled_from([0.001, 0.02])),
         "time_step_limit": [0.005, 0.05],
+        "moe_latent_size": draw(st.one_of(st.none(), st.integers(2, 8))),  # the routed experts' width
         **experts,
     }
     return config
