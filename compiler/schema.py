@@ -683,16 +683,16 @@ class StateSpaceSpec(_Strict):
     layer's mixing sublayer, `attn` in the generated module (normed before by `attn_norm`); with
     `layers`, the other layers attend through the `attn.*` slots.
 
-    archgen computes the sum over a sequence's slots directly (the state-space model's
-    quadratic, attention-like form) under the same mask as attention: a token reads only the
-    slots of its own sequence, in its convolution window too (slots outside it read as zeros,
-    as for a sequence alone), so padding leaves real tokens' outputs alone and `run_batch`
-    packs rows. Generation caches each slot's convolution inputs, convolved features and time
-    steps (written at the step's slots, as a KV cache), and each step sums over them. The
-    reference runs the same sums in chunks (and its decode steps as a recurrence): equal up to
-    rounding. The direct sum costs memory and time quadratic in the length, where the
-    reference's chunks cost linear: `python bench/state_space.py` measures both (faster up
-    to some 400 tokens, 8x slower at 2048 on Mamba2-130m's layer shape)."""
+    archgen reads the attention mask: a token reads only the slots of its own sequence, in its
+    convolution window too (slots outside it read as zeros, as for a sequence alone), so padding
+    leaves real tokens' outputs alone and `run_batch` packs rows. A call without a cache scans
+    in chunks of 64 slots, as the reference's chunked scan (the mask's sequence boundaries
+    carried as counts of sequence starts), linear in the length; compiled artifacts and
+    generation's steps sum over the slots directly (the quadratic, attention-like form; a
+    step reads its cache of each slot's convolution inputs, convolved features and time steps,
+    written at the step's slots as a KV cache). The reference's decode steps run a recurrence:
+    all equal up to rounding. `python bench/state_space.py` measures the chunked scan against
+    the reference (bench/RESULTS.md)."""
 
     state_size: str = Field(
         "state_size", description="An int size symbol: the state's features per head (`state_size`)."

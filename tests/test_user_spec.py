@@ -3466,6 +3466,33 @@ def test_sparse_attention_checkpoints_run_as_latent_attention_up_to_their_top_k(
         model.generate(ids[:, :4], max_new_tokens=3, eos_token_id=-1)
 
 
+@pytest.mark.parametrize("chunk", [1, 3, 5])
+def test_state_space_chunks_carry_their_states_to_the_next_as_the_reference(chunk: int) -> None:
+    """A call's state-space sums run in chunks (64 slots each, more than the other tests' calls):
+    in chunks of a few slots, each chunk's final state carries into the next, and a sequence's
+    first slot cuts it, in padded batches and in packed rows alike."""
+    spec = FIXTURES / "mamba2.yaml"
+    ir = load_arch(spec)
+    ref = build_reference(ir, ir.head("causal_lm"), dict(ir.spec.reference.tiny), seed=2)
+    model = archgen.load(save(ref), spec=spec)
+    for layer in model.module.backbone.layers:
+        layer.attn.chunk = chunk
+    gen = torch.Generator().manual_seed(3)
+    ids = torch.randint(3, 99, (2, 13), generator=gen)
+    mask = torch.ones_like(ids)
+    mask[1, :4] = 0  # left padding: the second row's sequence starts mid-chunk
+    with torch.no_grad():
+        expected = ref(input_ids=ids, attention_mask=mask).logits
+    ours = model(ids, mask)["logits"]
+    torch.testing.assert_close(ours[0], expected[0], atol=1e-5, rtol=0)
+    torch.testing.assert_close(ours[1, 4:], expected[1, 4:], atol=1e-5, rtol=0)
+    sequences = [torch.randint(3, 99, (n,), generator=gen).tolist() for n in (5, 9, 3, 7)]
+    for sequence, out in zip(sequences, model.run_batch(sequences, row_tokens=16)):  # packed rows
+        with torch.no_grad():
+            alone = ref(input_ids=torch.tensor([sequence])).logits[0]
+        torch.testing.assert_close(out["logits"], alone, atol=1e-5, rtol=0)
+
+
 def test_granite_hybrid_reads_its_layer_kinds_as_older_config_files_write_them(tmp_path: Path) -> None:
     """Granite 4.0-H's released config.json files name the list `layers_block_type` and its
     entries `mamba` and `attention` (`transformers` 5 writes `layer_types`, `linear_attention`,
