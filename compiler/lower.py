@@ -957,6 +957,7 @@ def _size_refs(spec: ArchSpec) -> list[tuple[tuple, str]]:
                 "groups",
                 "conv_kernel",
                 "time_step_limit",
+                "time_step_min",
                 "norm_eps",
                 "num_heads",
                 "head_dim",

@@ -341,8 +341,9 @@ def _features(s: ArchSpec) -> list[str]:
         )
     if ssm is not None and rule is None:
         lines[3] = (
-            f"attention: none; Mamba-2's state-space mixing (`{s.attention.num_heads}` heads of "
-            f"`{s.attention.head_dim}` features, state `{ssm.state_size}`, `{ssm.groups}` groups of B and C, "
+            f"attention: none; Mamba-2's state-space mixing (`{ssm.num_heads or s.attention.num_heads}` heads "
+            f"of `{ssm.head_dim or s.attention.head_dim}` features, state `{ssm.state_size}`, `{ssm.groups}` "
+            "groups of B and C, "
             f"a causal convolution `{ssm.conv_kernel}` wide then {ssm.activation}"
             + (f", time steps clamped to `{ssm.time_step_limit}`" if ssm.time_step_limit else "")
             + "), over each token's own sequence"
