@@ -735,7 +735,17 @@ def backbone_slots(spec: ArchSpec, *, cross_attention: bool = True) -> dict[str,
         slots["bottleneck.output"] = "linear"
         slots["bottleneck.output_norm"] = "norm"
     latent, ssm = spec.attention.latent, state_space(spec)
-    if ssm is not None:  # the state-space layers' slots (see StateSpaceSpec), at `attn.*` in the module
+    if ssm is not None and ssm.form == "selective":  # Mamba-1's (see StateSpaceSpec), at `attn.*`
+        slots |= {
+            "ssm.in_proj": "linear",
+            "ssm.conv": "conv",
+            "ssm.x_proj": "linear",
+            "ssm.dt_proj": "linear",
+        }
+        slots |= {"ssm.A_log": "tensor", "ssm.D": "tensor", "ssm.o": "linear"}
+        if ssm.selection_norm == "weighted":  # RMSNorms of a weight alone
+            slots |= {f"ssm.{name}_norm": "scale" for name in ("dt", "b", "c")}
+    elif ssm is not None:  # the state-space layers' slots (see StateSpaceSpec), at `attn.*` in the module
         slots |= {"ssm.in_proj": "linear", "ssm.conv": "conv"}
         slots |= {f"ssm.{name}": "tensor" for name in ("dt_bias", "A_log", "D")}
         slots |= {"ssm.norm": "scale", "ssm.o": "linear"}  # the gated norm: a weight alone
@@ -841,6 +851,14 @@ def backbone_slots(spec: ArchSpec, *, cross_attention: bool = True) -> dict[str,
     return slots
 
 
+def _has_heads(spec: ArchSpec) -> bool:
+    """Whether the model reads `attention.num_heads` and `head_dim`: not with Fourier mixing, nor with
+    the selective state-space form alone (Mamba-2's heads default to them)."""
+    ssm = state_space(spec)
+    alone = ssm is not None and ssm.form == "selective" and layer_kind_rule(spec) is None
+    return spec.attention.mixing != "fourier" and not alone
+
+
 def _size_refs(spec: ArchSpec) -> list[tuple[tuple, str]]:
     """Every (yaml path, symbol) the spec refers to."""
     refs: list[tuple[tuple, str]] = [
@@ -905,10 +923,8 @@ def _size_refs(spec: ArchSpec) -> list[tuple[tuple, str]]:
         (("embeddings", "token_type_size"), spec.embeddings.token_type_size)
         if spec.embeddings.token_type is not False
         else None,
-        (("attention", "head_dim"), spec.attention.head_dim) if spec.attention.mixing != "fourier" else None,
-        (("attention", "num_heads"), spec.attention.num_heads)
-        if spec.attention.mixing != "fourier"
-        else None,
+        (("attention", "head_dim"), spec.attention.head_dim) if _has_heads(spec) else None,
+        (("attention", "num_heads"), spec.attention.num_heads) if _has_heads(spec) else None,
         (("ffn", "size"), spec.ffn.size) if spec.ffn.kind != "none" else None,
         (("block", "num_layers"), spec.block.num_layers),
         (("block", "layer_groups"), spec.block.layer_groups) if spec.block.layer_groups else None,
@@ -961,8 +977,12 @@ def _size_refs(spec: ArchSpec) -> list[tuple[tuple, str]]:
                 "norm_eps",
                 "num_heads",
                 "head_dim",
+                "inner",
+                "time_step_rank",
+                "selection_norm_eps",
             )
             if getattr(ssm, knob) is not None
+            and knob not in (_SSD_KNOBS if ssm.form == "selective" else _SELECTIVE_KNOBS)
         ]
         if ssm.layers is not None:
             refs += [
@@ -1213,6 +1233,7 @@ def _check_state_space(spec: ArchSpec, heads: list[HeadIR], err: Callable) -> No
             where,
             "state-space mixing is built for plain sequential layers: no bottleneck, no parallel layers",
         )
+    _check_state_space_form(state_space(spec), err)
     if state_space(spec).layers is not None:
         layers = state_space(spec).layers
         at = ("attention", "state_space", "layers")
@@ -1227,6 +1248,26 @@ def _check_state_space(spec: ArchSpec, heads: list[HeadIR], err: Callable) -> No
             err(at, "state-space layers beside attention layers are built without 'ffn.experts.layers'")
         if spec.ffn.kind == "none":
             err(at, "state-space layers beside attention layers are built with an FFN in every layer")
+
+
+#: The knobs of Mamba-2's form alone, and of the selective form alone (StateSpaceSpec).
+_SSD_KNOBS = ("groups", "num_heads", "head_dim", "time_step_limit", "time_step_min", "norm_eps")
+_SELECTIVE_KNOBS = ("inner", "time_step_rank", "selection_norm", "selection_norm_eps")
+
+
+def _check_state_space_form(ssm: StateSpaceSpec, err: Callable) -> None:
+    """Each form's knobs, and those it needs."""
+    at = ("attention", "state_space")
+    selective = ssm.form == "selective"
+    for knob in sorted(ssm.model_fields_set & set(_SSD_KNOBS if selective else _SELECTIVE_KNOBS)):
+        err(
+            at + (knob,),
+            f"'{knob}' is a knob of 'form: {'ssd' if selective else 'selective'}', not of this one",
+        )
+    if selective:
+        for knob in ("inner", "time_step_rank"):
+            if getattr(ssm, knob) is None:
+                err(at, f"'form: selective' needs '{knob}' (an int size symbol)")
 
 
 def _check_layer_kinds(spec: ArchSpec, err: Callable) -> None:

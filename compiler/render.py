@@ -16,7 +16,7 @@ import jinja2
 
 from . import _seq2seq as _s2s
 from .lower import IN_LAYER_SLOTS, ArchIR, HeadIR, all_layers, backbone_slots, layer_kind_rule, state_space
-from .schema import ArchSpec, Switch
+from .schema import ArchSpec, StateSpaceSpec, Switch
 
 __all__ = ["render_module", "render_table", "format_source", "GENERATOR"]
 
@@ -329,11 +329,7 @@ def _features(s: ArchSpec) -> list[str]:
             if "attention_at" in rule
             else f"in the layers config `{rule['types']}` marks {', '.join(rule['kinds']['state_space'])}"
         )
-        lines.append(
-            f"state-space mixing {where} (Mamba-2's: `{ssm.num_heads or s.attention.num_heads}` heads of "
-            f"`{ssm.head_dim or s.attention.head_dim}` features, state `{ssm.state_size}`, a causal convolution "
-            f"`{ssm.conv_kernel}` wide), the other layers attending"
-        )
+        lines.append(f"state-space mixing {where} ({_state_space_sizes(s, ssm)}), the other layers attending")
     if s.block.layer_kinds is not None:
         lines.append(
             f"layers: one sublayer each, of the kind config `{s.block.layer_kinds.types}` names: attention, "
@@ -341,10 +337,7 @@ def _features(s: ArchSpec) -> list[str]:
         )
     if ssm is not None and rule is None:
         lines[3] = (
-            f"attention: none; Mamba-2's state-space mixing (`{ssm.num_heads or s.attention.num_heads}` heads "
-            f"of `{ssm.head_dim or s.attention.head_dim}` features, state `{ssm.state_size}`, `{ssm.groups}` "
-            "groups of B and C, "
-            f"a causal convolution `{ssm.conv_kernel}` wide then {ssm.activation}"
+            f"attention: none; state-space mixing ({_state_space_sizes(s, ssm)}, then {ssm.activation}"
             + (f", time steps clamped to `{ssm.time_step_limit}`" if ssm.time_step_limit else "")
             + "), over each token's own sequence"
         )
@@ -838,6 +831,24 @@ def _per_layer_arg(s: ArchSpec, per_layer: bool) -> str:
     return f", {rotary} if roped else None" if pos.rotary_layers else f", {rotary}"
 
 
+def _state_space_sizes(s: ArchSpec, ssm: StateSpaceSpec) -> str:
+    """A state-space layer's form and sizes, for the feature lines."""
+    if ssm.form == "selective":
+        norms = {
+            "weighted": ", RMSNorms of dt, B and C",
+            "weightless": ", RMSNorms without weights of dt, B and C",
+        }
+        return (
+            f"Mamba-1's selective scan: `{ssm.inner}` channels of state `{ssm.state_size}`, time steps of rank "
+            f"`{ssm.time_step_rank}`{norms.get(ssm.selection_norm, '')}, a causal convolution `{ssm.conv_kernel}` wide"
+        )
+    return (
+        f"Mamba-2's SSD: `{ssm.num_heads or s.attention.num_heads}` heads of `{ssm.head_dim or s.attention.head_dim}` "
+        f"features, state `{ssm.state_size}`, `{ssm.groups}` groups of B and C, a causal convolution "
+        f"`{ssm.conv_kernel}` wide"
+    )
+
+
 def render_module(ir: ArchIR) -> str:
     """The generated module's source, formatted."""
     s = ir.spec
@@ -907,6 +918,12 @@ def render_module(ir: ArchIR) -> str:
         else None,
         conv_bias=bias_code(ssm.conv_bias) if ssm else None,
         ssm_proj_bias=bias_code(ssm_bias(s)) if ssm else None,
+        selective=ssm is not None and ssm.form == "selective",
+        state_cache=(
+            "StateCache(batch, max_len, attn.inner, attn.state_size, dtype)"
+            if ssm is not None and ssm.form == "selective"
+            else "StateCache(batch, max_len, attn.conv_width, attn.num_heads, dtype)"
+        ),
         interleaved=s.attention.latent is not None and s.embeddings.position.rotary_pairs != "halves",
         window=s.attention.sliding_window,
         window_sides=s.attention.window_sides,
@@ -1072,6 +1089,8 @@ def _slot_bias(spec: ArchSpec, slot: str) -> bool | Switch:
         return state_space(spec).conv_bias
     if slot in ("ssm.in_proj", "ssm.o"):
         return ssm_bias(spec)
+    if slot == "ssm.x_proj":  # the selective form's projection to the time step, B and C
+        return False
     if slot in ("attn.q_b", "attn.kv_b") or (slot == "attn.q" and spec.attention.latent):
         return False  # latent attention: only the projections from the input (and `o`) may have one
     if slot in ("attn.q", "attn.k", "attn.v") and spec.attention.bias_parts == "qv":

@@ -666,7 +666,8 @@ class StateSpaceLayersSpec(_Strict):
 
 
 class StateSpaceSpec(_Strict):
-    """Mamba-2's state-space mixing (SSD), in place of attention.
+    """State-space mixing in place of attention: Mamba-2's (SSD, `form: ssd`, described first) or
+    Mamba-1's selective scan (`form: selective`, below).
 
     Each token's input goes through `ssm.in_proj` to `num_heads * head_dim` gate features `z`,
     then the convolution's `num_heads * head_dim + 2 * groups * state_size` inputs (the values
@@ -692,7 +693,51 @@ class StateSpaceSpec(_Strict):
     step reads its cache of each slot's convolution inputs, convolved features and time steps,
     written at the step's slots as a KV cache). The reference's decode steps run a recurrence:
     all equal up to rounding. `python bench/state_space.py` measures the chunked scan against
-    the reference (bench/RESULTS.md)."""
+    the reference (bench/RESULTS.md).
+
+    `form: selective` (Mamba-1, Falcon-Mamba, Jamba's Mamba layers): `ssm.in_proj` gives each token
+    `inner` values `x`, then `inner` gate features `z`. `x` passes the causal depthwise convolution
+    and `activation` as above; `ssm.x_proj` (no bias) takes the convolved `x` to a low-rank time step
+    (`time_step_rank` features), then `B`, then `C` (`state_size` each), which `selection_norm` may
+    norm; `ssm.dt_proj` (with its bias) widens the time step to one per channel, `dt =
+    softplus(dt_proj(.))`. Each of the `inner` channels `c` keeps a state of `state_size` entries
+    `n`, decaying at its own rate `A[c, n] = -exp(A_log[c, n])` (`ssm.A_log` is `(inner,
+    state_size)`): `h_t = exp(dt_t A) h_{t-1} + dt_t B_t x_t`, `y_t = h_t . C_t + D x_t` (`ssm.D`,
+    `(inner,)`), then `y * silu(z)` through `ssm.o`; no gated norm. The state restarts at each
+    sequence's first slot, so packed rows stay exact. archgen runs the recurrence as a scan of
+    log2(length) doubling steps over the call's slots (compiled artifacts for calls of any length:
+    a fixed 20, enough for 2^20 slots; longer calls are refused there), and generation keeps each layer's state and
+    convolution inputs (StateCache) and steps it one slot at a time as the reference's decode
+    does. The SSD-only knobs (`groups`, `num_heads`, `head_dim`, `time_step_limit`, `time_step_min`,
+    `norm_eps`) are refused with this form; `layers` and `block.layer_kinds` build hybrid stacks
+    with either form."""
+
+    form: Literal["ssd", "selective"] = Field(
+        "ssd",
+        description="`ssd`: Mamba-2's mixing, scalar decay per head. `selective`: Mamba-1's selective "
+        "scan, a decay per channel and state entry (see above).",
+    )
+    inner: str | None = Field(
+        None,
+        description="An int size symbol, `form: selective` only (and required there): the mixing's "
+        "channels (`intermediate_size`; Jamba's `mamba_expand * hidden_size`).",
+    )
+    time_step_rank: str | None = Field(
+        None,
+        description="An int size symbol, `form: selective` only (and required there): the time step's "
+        "low-rank features between `ssm.x_proj` and `ssm.dt_proj` (`time_step_rank`).",
+    )
+    selection_norm: Literal["none", "weightless", "weighted"] = Field(
+        "none",
+        description="`form: selective`: an RMSNorm on each token's low-rank time step, `B` and `C` "
+        "before they are used: `weightless` (Falcon-Mamba's, no checkpoint keys) or `weighted` "
+        "(Jamba's, slots `ssm.dt_norm`, `ssm.b_norm`, `ssm.c_norm`).",
+    )
+    selection_norm_eps: str | None = Field(
+        None,
+        description="A float size symbol: `selection_norm`'s epsilon (Falcon-Mamba's `mixer_rms_eps`). "
+        "Default: the backbone's.",
+    )
 
     state_size: str = Field(
         "state_size", description="An int size symbol: the state's features per head (`state_size`)."

@@ -43,6 +43,7 @@ def delta(body: str = "", *, name: str = "bad", extends: str = "roberta_family")
 FAMILY = (SPECS_DIR / "roberta_family.yaml").read_text(encoding="utf-8")
 MAMBA2 = {"mamba2.yaml": (Path(__file__).parent / "fixtures" / "mamba2.yaml").read_text(encoding="utf-8")}
 NEMOTRON_H = (Path(__file__).parent / "fixtures" / "nemotron_h.yaml").read_text(encoding="utf-8")
+MAMBA = {"mamba.yaml": (Path(__file__).parent / "fixtures" / "mamba.yaml").read_text(encoding="utf-8")}
 
 # Mixtral and the user specs it extends (tests/fixtures), for cases that are deltas of them.
 MIXTRAL = {
@@ -2139,6 +2140,40 @@ CASES = [
         line=BODY_LINE,
         column=27,
         message="'time_step_limit' names a list size symbol (kind: list); 'state_size' is int",
+    ),
+    Case(
+        "an-ssd-knob-on-the-selective-form",
+        {"bad.yaml": delta("attention: {state_space: {groups: state_size}}\n", extends="mamba"), **MAMBA},
+        path="attention.state_space.groups",
+        line=BODY_LINE,
+        column=27,
+        message="'groups' is a knob of 'form: ssd', not of this one",
+    ),
+    Case(
+        "a-selective-knob-on-the-ssd-form",
+        {"bad.yaml": delta("attention: {state_space: {inner: state_size}}\n", extends="mamba2"), **MAMBA2},
+        path="attention.state_space.inner",
+        line=BODY_LINE,
+        column=27,
+        message="'inner' is a knob of 'form: selective', not of this one",
+    ),
+    Case(
+        "the-selective-form-without-its-sizes",
+        {"bad.yaml": delta("attention: {state_space: {form: selective}}\n", extends="mamba2"), **MAMBA2},
+        path="attention.state_space",
+        line=BODY_LINE,
+        column=13,
+        message="'form: selective' needs 'inner' (an int size symbol)",
+        count=7,  # time_step_rank too, Mamba-2's time_step_limit, its keys of slots this form lacks, and the two it has
+    ),
+    Case(
+        "a-misspelt-state-space-form",
+        {"bad.yaml": delta("attention: {state_space: {form: selectve}}\n", extends="mamba"), **MAMBA},
+        path="attention.state_space.form",
+        line=BODY_LINE,
+        column=27,
+        message="expected one of 'ssd' or 'selective', got 'selectve'",
+        hint="did you mean 'selective'?",
     ),
     Case(
         "state-space-layers-named-twice",

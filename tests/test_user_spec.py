@@ -1802,6 +1802,29 @@ def mamba2_config(draw, heads: int) -> dict:
     return config
 
 
+def mamba_config(draw, heads: int) -> dict:
+    """Mamba's sizes: `expand * hidden_size` channels with states of 1 to 8 entries, time steps of
+    rank 1 to 4, a convolution 2 to 4 wide (`heads` only sizes the model)."""
+    return {
+        "num_hidden_layers": draw(st.integers(1, 3)),
+        "hidden_size": 4 * heads,
+        "expand": draw(st.sampled_from([1, 2])),
+        "state_size": draw(st.integers(1, 8)),
+        "time_step_rank": draw(st.integers(1, 4)),
+        "conv_kernel": draw(st.integers(2, 4)),
+        "use_conv_bias": draw(st.booleans()),
+        "hidden_act": draw(st.sampled_from(["silu", "gelu"])),
+        "layer_norm_epsilon": draw(st.sampled_from([1e-5, 1e-2])),
+        "tie_word_embeddings": draw(st.booleans()),
+        "eos_token_id": 2,
+    }
+
+
+def falcon_mamba_config(draw, heads: int) -> dict:
+    """Mamba's sizes, and the epsilon of the RMSNorms of the time step, B and C."""
+    return mamba_config(draw, heads) | {"mixer_rms_eps": draw(st.sampled_from([1e-6, 1e-1]))}
+
+
 @dataclass(frozen=True)
 class UserSpec:
     draw_config: Callable  # (draw, heads) -> config.json values
@@ -1860,6 +1883,8 @@ SPECS = {
     "squeezebert": UserSpec(squeezebert_config, "hidden_act", "gelu", 0),
     "longformer": UserSpec(longformer_config, "hidden_act", "gelu", 1),
     "mamba2": UserSpec(mamba2_config, "hidden_act", "silu", 0),
+    "mamba": UserSpec(mamba_config, "hidden_act", "silu", 0),
+    "falcon_mamba": UserSpec(falcon_mamba_config, "hidden_act", "silu", 0),
     "bamba": UserSpec(bamba_config, "hidden_act", "silu", 0),
     "granitemoehybrid": UserSpec(granitemoehybrid_config, "hidden_act", "silu", 0),
     "nemotron_h": UserSpec(nemotron_h_config, "mlp_hidden_act", "relu2", 0),
@@ -2141,6 +2166,8 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
                 for name in (
                     "xglm",
                     "mamba2",
+                    "mamba",
+                    "falcon_mamba",
                     "bamba",
                     "granitemoehybrid",
                     "nemotron_h",
@@ -2288,6 +2315,7 @@ def test_a_user_spec_generates_as_the_reference(name: str) -> None:
         ("fnet", "token_classification"),  # equal lengths only share a bucket: padding would mix in
         ("fnet", "sequence_classification"),
         ("mamba2", "encoder_model"),  # state-space sums and convolution windows inside packed rows
+        ("mamba", "encoder_model"),  # the selective scan's state restarting inside packed rows
         ("bamba", "encoder_model"),  # state-space layers beside rotary attention layers, packed
         ("nemotron_h", "encoder_model"),  # layers of one sublayer each (experts among them), packed
     ],
@@ -3491,6 +3519,69 @@ def test_state_space_chunks_carry_their_states_to_the_next_as_the_reference(chun
         with torch.no_grad():
             alone = ref(input_ids=torch.tensor([sequence])).logits[0]
         torch.testing.assert_close(out["logits"], alone, atol=1e-5, rtol=0)
+
+
+def mamba_reference() -> tuple[Path, torch.nn.Module]:
+    """A tiny Mamba reference, saved: its checkpoint directory and the model."""
+    ir = load_arch(FIXTURES / "mamba.yaml")
+    config = dict(ir.spec.reference.tiny) | {"layer_norm_epsilon": 1e-2}
+    ref = build_reference(ir, ir.head("causal_lm"), config, seed=2)
+    return save(ref), ref
+
+
+def assert_generates_as_the_reference(
+    model: archgen.ArchgenModel, ref: torch.nn.Module, prompt: torch.Tensor
+) -> None:
+    """Greedy tokens and every step's scores equal the reference's `generate` (its recurrent decode)."""
+    with torch.no_grad():
+        reference = ref.generate(
+            input_ids=prompt,
+            max_new_tokens=6,
+            do_sample=False,
+            output_scores=True,
+            return_dict_in_generate=True,
+        )
+    tokens, scores = model.generate(prompt, max_new_tokens=6, eos_token_id=-1, output_scores=True)
+    assert torch.equal(tokens, reference.sequences)
+    for step, expected in zip(scores, reference.scores, strict=True):
+        torch.testing.assert_close(step, expected, atol=1e-5, rtol=0)
+
+
+def test_the_selective_scan_runs_long_calls_and_steps_as_the_reference() -> None:
+    """Mamba-1's scan takes log2(length) doubling steps: over 100 slots (7 steps), in a padded
+    batch and in packed rows of long sequences, outputs equal the reference's sequential scan;
+    generation's steps carry the state in the cache as the reference's recurrent decode."""
+    spec = FIXTURES / "mamba.yaml"
+    directory, ref = mamba_reference()
+    model = archgen.load(directory, spec=spec)
+    gen = torch.Generator().manual_seed(3)
+    ids = torch.randint(3, 99, (2, 100), generator=gen)
+    mask = torch.ones_like(ids)
+    mask[1, :37] = 0  # left padding: the second row's state starts at slot 37
+    with torch.no_grad():
+        expected = ref(input_ids=ids, attention_mask=mask).logits
+    ours = model(ids, mask)["logits"]
+    torch.testing.assert_close(ours[0], expected[0], atol=1e-5, rtol=0)
+    torch.testing.assert_close(ours[1, 37:], expected[1, 37:], atol=1e-5, rtol=0)
+    sequences = [torch.randint(3, 99, (n,), generator=gen).tolist() for n in (40, 70, 25, 50)]
+    for sequence, out in zip(sequences, model.run_batch(sequences, row_tokens=128)):  # packed rows
+        with torch.no_grad():
+            alone = ref(input_ids=torch.tensor([sequence])).logits[0]
+        torch.testing.assert_close(out["logits"], alone, atol=1e-5, rtol=0)
+    assert_generates_as_the_reference(model, ref, ids[:1, :9])
+
+
+# Cold, its prefill and decode step compile in some 165 s (inductor's code generation for the
+# scan's symbolic shapes): in `make test-slow`.
+@pytest.mark.slow
+def test_the_selective_scan_compiles_its_prefill_and_steps() -> None:
+    """Compiled, the prefill scans in its fixed 20 doubling steps (the length is symbolic) and each
+    decode step reads and writes the state in the cache: every step's scores equal the
+    reference's."""
+    directory, ref = mamba_reference()
+    compiled = archgen.load(directory, spec=FIXTURES / "mamba.yaml", compile=True)
+    prompt = torch.randint(3, 99, (1, 9), generator=torch.Generator().manual_seed(3))
+    assert_generates_as_the_reference(compiled, ref, prompt)
 
 
 def test_granite_hybrid_reads_its_layer_kinds_as_older_config_files_write_them(tmp_path: Path) -> None:
