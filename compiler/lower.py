@@ -696,7 +696,8 @@ LAYER_KINDS = ("attention", "state_space", "ffn", "experts")
 def layer_kind_rule(spec: ArchSpec) -> dict | None:
     """How a stack of mixed layers gives each layer its kind, as the weight table and the generated
     module read it: ``{"attention_at": symbol}`` (the attending layers' indices, the others
-    state-space), or ``{"types": symbol, "kinds": {kind: [entries]}}`` (a config.json list, each
+    state-space), ``{"attention_period": symbol, "attention_offset": symbol}`` (the layers at the
+    offset modulo the period attend; the offset 0 where absent), or ``{"types": symbol, "kinds": {kind: [entries]}}`` (a config.json list, each
     entry naming its layer's kind; ``"other"``: the kind of entries no list names). None where
     every layer is alike."""
     kinds = spec.block.layer_kinds
@@ -705,6 +706,11 @@ def layer_kind_rule(spec: ArchSpec) -> dict | None:
     ssm = state_space(spec)
     if ssm is None or ssm.layers is None:
         return None
+    if ssm.layers.attention_period is not None:
+        rule = {"attention_period": ssm.layers.attention_period}
+        return rule | (
+            {"attention_offset": ssm.layers.attention_offset} if ssm.layers.attention_offset else {}
+        )
     if ssm.layers.types is None:
         return {"attention_at": ssm.layers.attention_at}
     return {"types": ssm.layers.types, "kinds": {"state_space": ssm.layers.marked}, "other": "attention"}
@@ -987,7 +993,7 @@ def _size_refs(spec: ArchSpec) -> list[tuple[tuple, str]]:
         if ssm.layers is not None:
             refs += [
                 (("attention", "state_space", "layers", knob), getattr(ssm.layers, knob))
-                for knob in ("types", "attention_at")
+                for knob in ("types", "attention_at", "attention_period", "attention_offset")
                 if getattr(ssm.layers, knob) is not None
             ]
     latent = spec.attention.latent
@@ -1004,7 +1010,7 @@ def _size_refs(spec: ArchSpec) -> list[tuple[tuple, str]]:
     if layers is not None:
         refs += [
             (("ffn", "experts", "layers", knob), getattr(layers, knob))
-            for knob in ("dense_size", "skip", "step", "start", "end", "types")
+            for knob in ("dense_size", "skip", "step", "offset", "start", "end", "types")
             if getattr(layers, knob) is not None
         ]
     return [r for r in refs if r is not None]
@@ -1239,13 +1245,17 @@ def _check_state_space(spec: ArchSpec, heads: list[HeadIR], err: Callable) -> No
         at = ("attention", "state_space", "layers")
         if spec.block.layer_kinds is not None:
             err(at, "'block.layer_kinds' names the state-space layers already: not both")
-        if (layers.types is None) == (layers.attention_at is None):
+        if (
+            sum(rule is not None for rule in (layers.types, layers.attention_at, layers.attention_period))
+            != 1
+        ):
             err(
                 at,
-                "name the state-space layers by 'types' or the attention layers by 'attention_at': one of them",
+                "name the state-space layers by 'types' or the attention layers by 'attention_at' or "
+                "'attention_period': one of them",
             )
-        if spec.ffn.experts is not None and spec.ffn.experts.layers is not None:
-            err(at, "state-space layers beside attention layers are built without 'ffn.experts.layers'")
+        if layers.attention_offset is not None and layers.attention_period is None:
+            err(at + ("attention_offset",), "'attention_offset' counts within 'attention_period': set it")
         if spec.ffn.kind == "none":
             err(at, "state-space layers beside attention layers are built with an FFN in every layer")
 
@@ -1786,6 +1796,8 @@ def load_arch(path: Path | str) -> ArchIR:
                     ("ffn", "experts", "layers"),
                     "'layers' picks the layers with experts: give 'skip', 'step', 'start', 'end' or 'types'",
                 )
+            if layers.offset and not layers.step:
+                err(("ffn", "experts", "layers", "offset"), "'offset' counts within 'step': set it")
             if spec.block.layer_groups:
                 err(
                     ("ffn", "experts", "layers"),

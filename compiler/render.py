@@ -324,11 +324,13 @@ def _features(s: ArchSpec) -> list[str]:
         )
     ssm, rule = state_space(s), layer_kind_rule(s)
     if ssm is not None and rule is not None:
-        where = (
-            f"in the layers config `{rule['attention_at']}` does not list"
-            if "attention_at" in rule
-            else f"in the layers config `{rule['types']}` marks {', '.join(rule['kinds']['state_space'])}"
-        )
+        if "attention_at" in rule:
+            where = f"in the layers config `{rule['attention_at']}` does not list"
+        elif "attention_period" in rule:
+            offset = f"`{rule['attention_offset']}`" if "attention_offset" in rule else "0"
+            where = f"in the layers whose index modulo config `{rule['attention_period']}` is not {offset}"
+        else:
+            where = f"in the layers config `{rule['types']}` marks {', '.join(rule['kinds']['state_space'])}"
         lines.append(f"state-space mixing {where} ({_state_space_sizes(s, ssm)}), the other layers attending")
     if s.block.layer_kinds is not None:
         lines.append(
@@ -1331,7 +1333,7 @@ def _expert_rules(s: ArchSpec) -> str | None:
         return None
     names = [
         f"config.{getattr(layers, k)}"
-        for k in ("skip", "step", "start", "end", "types")
+        for k in ("skip", "step", "offset", "start", "end", "types")
         if getattr(layers, k)
     ]
     return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
@@ -1343,7 +1345,10 @@ def _expert_test(s: ArchSpec) -> str | None:
     if layers is None:
         return None
     tests = ["i not in skip"] if layers.skip else []
-    tests += [f"(i + 1) % config.{layers.step} == 0"] if layers.step else []
+    if layers.step and layers.offset:
+        tests.append(f"i % config.{layers.step} == config.{layers.offset}")
+    elif layers.step:
+        tests.append(f"(i + 1) % config.{layers.step} == 0")
     low = f"config.{layers.start} <= " if layers.start else ""
     high = f" <= config.{layers.end}" if layers.end else ""
     tests += [f"{low}i{high}"] if low or high else []
@@ -1361,7 +1366,7 @@ def _expert_layers(s: ArchSpec, experts: bool) -> dict:
         return {}
     rules = {
         k: getattr(layers, k)
-        for k in ("skip", "step", "start", "end", "types")
+        for k in ("skip", "step", "offset", "start", "end", "types")
         if getattr(layers, k) is not None
     }
     if layers.types:

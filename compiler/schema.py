@@ -645,8 +645,8 @@ class LatentSpec(_Strict):
 
 class StateSpaceLayersSpec(_Strict):
     """Which layers mix by state-space, the others attending as `attention` describes (hybrid
-    stacks: Bamba, GraniteMoeHybrid), read from config.json. Exactly one of `types` and
-    `attention_at`."""
+    stacks: Bamba, GraniteMoeHybrid, Jamba), read from config.json. Exactly one of `types`,
+    `attention_at` and `attention_period`."""
 
     types: str | None = Field(
         None,
@@ -662,6 +662,16 @@ class StateSpaceLayersSpec(_Strict):
         None,
         description="A `list` size symbol of the layer indices that attend (Bamba's "
         "`attn_layer_indices`); every other layer mixes by state-space.",
+    )
+    attention_period: str | None = Field(
+        None,
+        description="An int size symbol `p`: layer i attends when `i % p == attention_offset`, the others "
+        "mix by state-space (Jamba's `attn_layer_period`).",
+    )
+    attention_offset: str | None = Field(
+        None,
+        description="With `attention_period`: an int size symbol, the attending layers' index modulo the "
+        "period (Jamba's `attn_layer_offset`). Default: 0.",
     )
 
 
@@ -1101,7 +1111,8 @@ class ExpertLayersSpec(_Strict):
     """Which layers hold the mixture of experts; the others hold one dense FFN of the FFN's kind
     and activation at `dense_size` (slots `ffn.dense.gate`, `ffn.dense.up`, `ffn.dense.down`),
     without a router or shared expert. Layer i holds the experts when every rule given holds:
-    it is not in `skip`, `(i + 1) % step == 0`, `i >= start` and `i <= end`; where config.json has
+    it is not in `skip`, `i % step == offset` (`offset` defaults to `step - 1`: `(i + 1) % step ==
+    0`), `i >= start` and `i <= end`; where config.json has
     the `types` list, when the list marks it `sparse` instead. The weight table maps each
     layer's keys by the same rules, read from config.json at load time."""
 
@@ -1115,6 +1126,11 @@ class ExpertLayersSpec(_Strict):
         None,
         description="An int size symbol `s`: layer i holds the experts only when `(i + 1) % s == 0` "
         "(Qwen2-MoE's `decoder_sparse_step`); 1 means every layer.",
+    )
+    offset: str | None = Field(
+        None,
+        description="With `step`: an int size symbol `o`, layer i holds the experts when `i % step == o` "
+        "(Jamba's `expert_layer_period` and `expert_layer_offset`). Default: `step - 1`.",
     )
     start: str | None = Field(
         None,

@@ -157,23 +157,29 @@ def layer_kinds(rule: dict, sizes: dict[str, Any], count: int) -> list[str | Non
     if "attention_at" in rule:
         attending = set(sizes[rule["attention_at"]])
         return ["attention" if i in attending else "state_space" for i in range(count)]
+    if "attention_period" in rule:
+        period = sizes[rule["attention_period"]]
+        offset = sizes[rule["attention_offset"]] if "attention_offset" in rule else 0
+        return ["attention" if i % period == offset else "state_space" for i in range(count)]
     by_entry = {entry: kind for kind, entries in rule["kinds"].items() for entry in entries}
     return [by_entry.get(entry, rule.get("other")) for entry in sizes[rule["types"]]]
 
 
 def expert_layers(rule: dict, sizes: dict[str, Any], count: int) -> list[bool]:
     """Which of ``count`` layers hold a mixture of experts under ``rule`` (`ffn.experts.layers`:
-    size symbols ``skip``, ``step``, ``start``, ``end``, ``types``): layer i does when it is not
-    listed in `skip`, ``(i + 1) % step == 0`` and ``start <= i <= end``, or, where config.json has
-    the `types` list, when its entry i is ``sparse``; as the generated module builds them."""
+    size symbols ``skip``, ``step``, ``offset``, ``start``, ``end``, ``types``): layer i does when
+    it is not listed in `skip`, ``i % step == offset`` (``offset`` ``step - 1`` by default) and
+    ``start <= i <= end``, or, where config.json has the `types` list, when its entry i is
+    ``sparse``; as the generated module builds them."""
     skip = set(sizes[rule["skip"]]) if "skip" in rule else set()
     step = sizes[rule["step"]] if "step" in rule else 1
+    offset = sizes[rule["offset"]] if "offset" in rule else step - 1
     start = sizes[rule["start"]] if "start" in rule else 0
     end = sizes[rule["end"]] if "end" in rule else count
     kinds = sizes[rule["types"]] if "types" in rule else []
     if kinds:  # the list, where config.json has one, decides alone
         return [kinds[i] == rule["sparse"] for i in range(count)]
-    return [i not in skip and (i + 1) % step == 0 and start <= i <= end for i in range(count)]
+    return [i not in skip and i % step == offset and start <= i <= end for i in range(count)]
 
 
 def gather(

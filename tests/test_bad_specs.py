@@ -44,6 +44,7 @@ FAMILY = (SPECS_DIR / "roberta_family.yaml").read_text(encoding="utf-8")
 MAMBA2 = {"mamba2.yaml": (Path(__file__).parent / "fixtures" / "mamba2.yaml").read_text(encoding="utf-8")}
 NEMOTRON_H = (Path(__file__).parent / "fixtures" / "nemotron_h.yaml").read_text(encoding="utf-8")
 MAMBA = {"mamba.yaml": (Path(__file__).parent / "fixtures" / "mamba.yaml").read_text(encoding="utf-8")}
+JAMBA_TEXT = (Path(__file__).parent / "fixtures" / "jamba.yaml").read_text(encoding="utf-8")
 
 # Mixtral and the user specs it extends (tests/fixtures), for cases that are deltas of them.
 MIXTRAL = {
@@ -2176,6 +2177,37 @@ CASES = [
         hint="did you mean 'selective'?",
     ),
     Case(
+        "an-attention-offset-without-its-period",
+        {
+            "bad.yaml": delta(
+                "attention: {state_space: {layers: {attention_offset: mamba_d_state, attention_period: null}}}\n",
+                extends="jamba",
+            ),
+            **MIXTRAL,
+            "jamba.yaml": JAMBA_TEXT,
+        },
+        path="attention.state_space.layers.attention_offset",
+        line=BODY_LINE,
+        column=36,
+        message="'attention_offset' counts within 'attention_period': set it",
+        count=2,  # and no rule left naming the layers
+    ),
+    Case(
+        "an-expert-layer-offset-without-its-step",
+        {
+            "bad.yaml": delta("ffn: {experts: {layers: {step: null}}}\n", extends="jamba"),
+            **MIXTRAL,
+            "jamba.yaml": JAMBA_TEXT,
+        },
+        path="ffn.experts.layers.offset",
+        line=next(
+            n for n, text in enumerate(JAMBA_TEXT.splitlines(), 1) if "offset: expert_layer_offset" in text
+        ),
+        column=7,
+        message="'offset' counts within 'step': set it",
+        file="jamba.yaml",
+    ),
+    Case(
         "state-space-layers-named-twice",
         {
             "bad.yaml": delta(
@@ -2188,7 +2220,8 @@ CASES = [
         path="attention.state_space.layers",
         line=BODY_LINE + 1,
         column=27,
-        message="name the state-space layers by 'types' or the attention layers by 'attention_at': one of them",
+        message="name the state-space layers by 'types' or the attention layers by 'attention_at' or "
+        "'attention_period': one of them",
     ),
     Case(
         "a-layer-kind-entry-named-twice",

@@ -1825,6 +1825,34 @@ def falcon_mamba_config(draw, heads: int) -> dict:
     return mamba_config(draw, heads) | {"mixer_rms_eps": draw(st.sampled_from([1e-6, 1e-1]))}
 
 
+def jamba_config(draw, heads: int) -> dict:
+    """Llama's attention (no positions) every `attn_layer_period` layers from `attn_layer_offset`,
+    Mamba-1's mixing of sizes its own in the others; experts every `expert_layer_period` layers
+    from `expert_layer_offset` (or none: one expert is a dense FFN everywhere), dense FFNs between."""
+    config = llama_config(draw, heads)
+    del config["rope_parameters"]
+    layers = draw(st.integers(1, 4))
+    attn_period, expert_period = draw(st.integers(1, 3)), draw(st.integers(1, 3))
+    experts = draw(st.sampled_from([1, 2, 4]))
+    return config | {
+        "num_hidden_layers": layers,
+        "attn_layer_period": attn_period,
+        # at least one attending layer: its reference's cache fails without one (`get_seq_length`)
+        "attn_layer_offset": draw(st.integers(0, min(attn_period, layers) - 1)),
+        "expert_layer_period": expert_period,
+        "expert_layer_offset": draw(st.integers(0, expert_period - 1)),
+        "num_experts": experts,
+        "num_experts_per_tok": draw(st.integers(1, experts)),
+        "mamba_expand": draw(st.sampled_from([1, 2])),
+        "mamba_d_state": draw(st.integers(1, 8)),
+        "mamba_d_conv": draw(st.integers(2, 4)),
+        "mamba_dt_rank": draw(st.integers(1, 4)),
+        "mamba_conv_bias": draw(st.booleans()),
+        "rms_norm_eps": draw(st.sampled_from([1e-6, 1e-2])),
+        "use_mamba_kernels": False,
+    }
+
+
 @dataclass(frozen=True)
 class UserSpec:
     draw_config: Callable  # (draw, heads) -> config.json values
@@ -1885,6 +1913,7 @@ SPECS = {
     "mamba2": UserSpec(mamba2_config, "hidden_act", "silu", 0),
     "mamba": UserSpec(mamba_config, "hidden_act", "silu", 0),
     "falcon_mamba": UserSpec(falcon_mamba_config, "hidden_act", "silu", 0),
+    "jamba": UserSpec(jamba_config, "hidden_act", "silu", 0),
     "bamba": UserSpec(bamba_config, "hidden_act", "silu", 0),
     "granitemoehybrid": UserSpec(granitemoehybrid_config, "hidden_act", "silu", 0),
     "nemotron_h": UserSpec(nemotron_h_config, "mlp_hidden_act", "relu2", 0),
@@ -2176,6 +2205,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
                     "glm_moe_dsa",
                 )
             },
+            "jamba": sorted(["encoder_model", "causal_lm", "sequence_classification"]),
             "kimi_k25": sorted(decoder),  # DeepSeek-V3's
             "exaone4_5_text": sorted(with_qa),  # EXAONE 4.0's
             "modernbert_decoder": sorted(["encoder_model", "causal_lm", "sequence_classification"]),
@@ -2316,6 +2346,7 @@ def test_a_user_spec_generates_as_the_reference(name: str) -> None:
         ("fnet", "sequence_classification"),
         ("mamba2", "encoder_model"),  # state-space sums and convolution windows inside packed rows
         ("mamba", "encoder_model"),  # the selective scan's state restarting inside packed rows
+        ("jamba", "encoder_model"),  # selective state-space layers beside attention ones, experts, packed
         ("bamba", "encoder_model"),  # state-space layers beside rotary attention layers, packed
         ("nemotron_h", "encoder_model"),  # layers of one sublayer each (experts among them), packed
     ],
