@@ -1,14 +1,15 @@
-"""State-space layers' cost by length: `python bench/state_space.py [--layers N] [--lengths ...]`.
+"""State-space layers' cost by length: `python bench/state_space.py [--form ssd|selective] [--layers N] [--lengths ...]`.
 
-archgen computes Mamba-2's state-space mixing (``attention.mixing: state_space``) in its
-quadratic, attention-like form: every token sums over the slots before it, so a layer's
-transient memory grows with the square of the length (a ``(batch, heads, t, t)`` decay and
-score per layer), where the reference's chunked scan grows linearly. This script measures
-both on a Mamba-2 checkpoint of Mamba2-130m's layer shape (width 768, 24 heads of 64, state
-128, one group; a vocabulary of 1024 and ``--layers`` layers, built offline with
-``transformers`` and a fixed seed), batch 1, one fresh process per engine and length: the
-median forward time of ``--repeat`` calls and the peak RSS the forward adds over the loaded
-model. It prints a Markdown table.
+archgen computes Mamba-2's state-space mixing (``attention.mixing: state_space``, ``form:
+ssd``) in chunks of 64 slots (its first version summed every token over every slot before
+it, quadratic in the length), and Mamba-1's (``form: selective``) by recursive doubling,
+log2(length) steps over the whole call, where the reference runs a chunked scan (Mamba-2) or
+a loop over the slots (Mamba-1). This script measures both on a checkpoint of one form, built
+offline with ``transformers`` and a fixed seed: ``ssd``, Mamba2-130m's layer shape (width
+768, 24 heads of 64, state 128, one group); ``selective``, Mamba-130m's (width 768, 1536
+channels, state 16, time steps of rank 48); a vocabulary of 1024 and ``--layers`` layers,
+batch 1, one fresh process per engine and length: the median forward time of ``--repeat``
+calls and the peak RSS the forward adds over the loaded model. It prints a Markdown table.
 """
 
 from __future__ import annotations
@@ -24,46 +25,56 @@ import tempfile
 import time
 from pathlib import Path
 
-SPEC = Path(__file__).resolve().parents[1] / "tests" / "fixtures" / "mamba2.yaml"
-SHAPE = {
-    "vocab_size": 1024,
-    "hidden_size": 768,
-    "num_heads": 24,
-    "head_dim": 64,
-    "expand": 2,
-    "state_size": 128,
-    "n_groups": 1,
-    "conv_kernel": 4,
-    "pad_token_id": 0,
+FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures"
+#: Each form's spec, reference class prefix, title and layer shape.
+FORMS = {
+    "ssd": (
+        "mamba2",
+        "Mamba2",
+        "Mamba-2 of Mamba2-130m's layer shape",
+        {"hidden_size": 768, "num_heads": 24, "head_dim": 64, "expand": 2, "state_size": 128, "n_groups": 1},
+    ),
+    "selective": (
+        "mamba",
+        "Mamba",
+        "Mamba of Mamba-130m's layer shape",
+        {"hidden_size": 768, "expand": 2, "state_size": 16, "time_step_rank": 48},
+    ),
 }
+VOCAB = 1024
 
 
-def build(directory: Path, layers: int) -> None:
-    """A Mamba-2 reference checkpoint of SHAPE and ``layers`` layers, saved to ``directory``."""
+def build(directory: Path, form: str, layers: int) -> None:
+    """A reference checkpoint of the form's shape and ``layers`` layers, saved to ``directory``."""
     import torch
-    from transformers import Mamba2Config, Mamba2ForCausalLM
+    import transformers
 
+    _, prefix, _, shape = FORMS[form]
+    config = getattr(transformers, f"{prefix}Config")(
+        **shape, vocab_size=VOCAB, conv_kernel=4, pad_token_id=0, num_hidden_layers=layers
+    )
     torch.manual_seed(0)
-    Mamba2ForCausalLM(Mamba2Config(**SHAPE, num_hidden_layers=layers)).save_pretrained(directory)
+    getattr(transformers, f"{prefix}ForCausalLM")(config).save_pretrained(directory)
 
 
-def measure(engine: str, directory: str, length: int, repeat: int) -> dict:
+def measure(engine: str, form: str, directory: str, length: int, repeat: int) -> dict:
     """In this process: load, run once, then time ``repeat`` forwards of ``length`` tokens."""
     import torch
 
     torch.set_num_threads(os.cpu_count() or 1)
-    ids = torch.randint(3, SHAPE["vocab_size"], (1, length), generator=torch.Generator().manual_seed(1))
+    ids = torch.randint(3, VOCAB, (1, length), generator=torch.Generator().manual_seed(1))
+    name, prefix, _, _ = FORMS[form]
     if engine == "archgen":
         import archgen
 
-        model = archgen.load(directory, spec=SPEC)
+        model = archgen.load(directory, spec=FIXTURES / f"{name}.yaml")
 
         def call():
             return model(ids)["logits"]
     else:
-        from transformers import Mamba2ForCausalLM
+        import transformers
 
-        reference = Mamba2ForCausalLM.from_pretrained(directory).eval()
+        reference = getattr(transformers, f"{prefix}ForCausalLM").from_pretrained(directory).eval()
 
         def call():
             with torch.no_grad():
@@ -82,6 +93,7 @@ def measure(engine: str, directory: str, length: int, repeat: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--form", choices=sorted(FORMS), default="ssd")
     parser.add_argument("--layers", type=int, default=2)
     parser.add_argument("--lengths", type=int, nargs="+", default=[256, 512, 1024, 2048])
     parser.add_argument("--repeat", type=int, default=3)
@@ -89,20 +101,20 @@ def main() -> None:
     args = parser.parse_args()
     if args.measure:
         engine, directory, length = args.measure
-        print(json.dumps(measure(engine, directory, int(length), args.repeat)))
+        print(json.dumps(measure(engine, args.form, directory, int(length), args.repeat)))
         return
     with tempfile.TemporaryDirectory() as directory:
-        build(Path(directory), args.layers)
-        print(
-            f"Mamba-2 of Mamba2-130m's layer shape, {args.layers} layers, batch 1, fp32, {os.cpu_count()} threads"
-        )
+        build(Path(directory), args.form, args.layers)
+        title = FORMS[args.form][2]
+        print(f"{title}, {args.layers} layers, batch 1, fp32, {os.cpu_count()} threads")
         print()
         print("| tokens | archgen ms | reference ms | archgen peak MB over the model | reference peak MB |")
         print("|---|---|---|---|---|")
         for length in args.lengths:
             row = {}
             for engine in ("archgen", "reference"):
-                command = [sys.executable, __file__, "--repeat", str(args.repeat), "--measure", engine]
+                command = [sys.executable, __file__, "--form", args.form, "--repeat", str(args.repeat)]
+                command += ["--measure", engine]
                 out = subprocess.run(
                     command + [directory, str(length)], capture_output=True, text=True, check=True
                 )

@@ -714,11 +714,13 @@ class StateSpaceSpec(_Strict):
     `n`, decaying at its own rate `A[c, n] = -exp(A_log[c, n])` (`ssm.A_log` is `(inner,
     state_size)`): `h_t = exp(dt_t A) h_{t-1} + dt_t B_t x_t`, `y_t = h_t . C_t + D x_t` (`ssm.D`,
     `(inner,)`), then `y * silu(z)` through `ssm.o`; no gated norm. The state restarts at each
-    sequence's first slot, so packed rows stay exact. archgen runs the recurrence as a scan of
-    log2(length) doubling steps over the call's slots (compiled artifacts for calls of any length:
-    a fixed 20, enough for 2^20 slots; longer calls are refused there), and generation keeps each layer's state and
-    convolution inputs (StateCache) and steps it one slot at a time as the reference's decode
-    does. The SSD-only knobs (`groups`, `num_heads`, `head_dim`, `time_step_limit`, `time_step_min`,
+    sequence's first slot, so packed rows stay exact. archgen runs the recurrence as a loop over
+    the call's slots, as the reference does (`python bench/state_space.py --form selective`:
+    faster than the reference, with less memory); where the length is symbolic (compiled
+    artifacts, made for calls of any length) it cannot loop, and scans by recursive doubling
+    instead, a fixed 20 steps, enough for 2^20 slots (longer calls are refused there).
+    Generation keeps each layer's state and convolution inputs (StateCache) and steps it one
+    slot at a time, as the reference's decode. The SSD-only knobs (`groups`, `num_heads`, `head_dim`, `time_step_limit`, `time_step_min`,
     `norm_eps`) are refused with this form; `layers` and `block.layer_kinds` build hybrid stacks
     with either form."""
 

@@ -3602,6 +3602,26 @@ def test_the_selective_scan_runs_long_calls_and_steps_as_the_reference() -> None
     assert_generates_as_the_reference(model, ref, ids[:1, :9])
 
 
+def test_the_selective_scan_exported_with_a_symbolic_length_doubles_as_its_loop() -> None:
+    """Exported with every dimension dynamic, the scan cannot loop over the slots: it takes its 20
+    doubling steps, and over 100 slots (a left-padded row among them) the exported program's
+    outputs equal the reference's and the eager loop's. (Exporting alone, not compiling: seconds.)"""
+    directory, ref = mamba_reference()
+    module = archgen.load(directory, spec=FIXTURES / "mamba.yaml").module
+    ids = torch.randint(3, 99, (2, 100), generator=torch.Generator().manual_seed(3))
+    mask = torch.ones_like(ids)
+    mask[1, :37] = 0
+    inputs = {"input_ids": ids, "attention_mask": mask}
+    dims = {name: {0: torch.export.Dim.AUTO, 1: torch.export.Dim.AUTO} for name in inputs}
+    program = torch.export.export(module, (), inputs, dynamic_shapes=dims)
+    with torch.no_grad():
+        ours = program.module()(**inputs)["logits"]
+        expected = ref(**inputs).logits
+        torch.testing.assert_close(ours, module(**inputs)["logits"], atol=1e-5, rtol=0)
+    torch.testing.assert_close(ours[0], expected[0], atol=1e-5, rtol=0)
+    torch.testing.assert_close(ours[1, 37:], expected[1, 37:], atol=1e-5, rtol=0)
+
+
 # Cold, its prefill and decode step compile in some 165 s (inductor's code generation for the
 # scan's symbolic shapes): in `make test-slow`.
 @pytest.mark.slow
