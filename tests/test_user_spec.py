@@ -3537,20 +3537,36 @@ def test_state_space_chunks_carry_their_states_to_the_next_as_the_reference(chun
     model = archgen.load(save(ref), spec=spec)
     for layer in model.module.backbone.layers:
         layer.attn.chunk = chunk
+    # left padding: the second row's sequence starts mid-chunk
+    assert_padded_and_packed_as_the_reference(model, ref, 13, 4, (5, 9, 3, 7), 16)
+
+
+def assert_padded_and_packed_as_the_reference(
+    model: archgen.ArchgenModel,
+    ref: torch.nn.Module,
+    length: int,
+    padding: int,
+    lengths: tuple[int, ...],
+    row_tokens: int,
+) -> torch.Tensor:
+    """Two rows of `length` tokens, the second's first `padding` slots padding, and sequences of
+    `lengths` packed in rows of `row_tokens`: the logits at real tokens equal the reference's
+    (each packed sequence's, the reference's on it alone). Returns the padded batch's ids."""
     gen = torch.Generator().manual_seed(3)
-    ids = torch.randint(3, 99, (2, 13), generator=gen)
+    ids = torch.randint(3, 99, (2, length), generator=gen)
     mask = torch.ones_like(ids)
-    mask[1, :4] = 0  # left padding: the second row's sequence starts mid-chunk
+    mask[1, :padding] = 0
     with torch.no_grad():
         expected = ref(input_ids=ids, attention_mask=mask).logits
     ours = model(ids, mask)["logits"]
     torch.testing.assert_close(ours[0], expected[0], atol=1e-5, rtol=0)
-    torch.testing.assert_close(ours[1, 4:], expected[1, 4:], atol=1e-5, rtol=0)
-    sequences = [torch.randint(3, 99, (n,), generator=gen).tolist() for n in (5, 9, 3, 7)]
-    for sequence, out in zip(sequences, model.run_batch(sequences, row_tokens=16)):  # packed rows
+    torch.testing.assert_close(ours[1, padding:], expected[1, padding:], atol=1e-5, rtol=0)
+    sequences = [torch.randint(3, 99, (n,), generator=gen).tolist() for n in lengths]
+    for sequence, out in zip(sequences, model.run_batch(sequences, row_tokens=row_tokens)):
         with torch.no_grad():
             alone = ref(input_ids=torch.tensor([sequence])).logits[0]
         torch.testing.assert_close(out["logits"], alone, atol=1e-5, rtol=0)
+    return ids
 
 
 def mamba_reference() -> tuple[Path, torch.nn.Module]:
@@ -3586,20 +3602,8 @@ def test_the_selective_scan_runs_long_calls_and_steps_as_the_reference() -> None
     spec = FIXTURES / "mamba.yaml"
     directory, ref = mamba_reference()
     model = archgen.load(directory, spec=spec)
-    gen = torch.Generator().manual_seed(3)
-    ids = torch.randint(3, 99, (2, 100), generator=gen)
-    mask = torch.ones_like(ids)
-    mask[1, :37] = 0  # left padding: the second row's state starts at slot 37
-    with torch.no_grad():
-        expected = ref(input_ids=ids, attention_mask=mask).logits
-    ours = model(ids, mask)["logits"]
-    torch.testing.assert_close(ours[0], expected[0], atol=1e-5, rtol=0)
-    torch.testing.assert_close(ours[1, 37:], expected[1, 37:], atol=1e-5, rtol=0)
-    sequences = [torch.randint(3, 99, (n,), generator=gen).tolist() for n in (40, 70, 25, 50)]
-    for sequence, out in zip(sequences, model.run_batch(sequences, row_tokens=128)):  # packed rows
-        with torch.no_grad():
-            alone = ref(input_ids=torch.tensor([sequence])).logits[0]
-        torch.testing.assert_close(out["logits"], alone, atol=1e-5, rtol=0)
+    # left padding: the second row's state starts at slot 37
+    ids = assert_padded_and_packed_as_the_reference(model, ref, 100, 37, (40, 70, 25, 50), 128)
     assert_generates_as_the_reference(model, ref, ids[:1, :9])
 
 
