@@ -741,7 +741,9 @@ def backbone_slots(spec: ArchSpec, *, cross_attention: bool = True) -> dict[str,
         slots["bottleneck.output"] = "linear"
         slots["bottleneck.output_norm"] = "norm"
     latent, ssm = spec.attention.latent, state_space(spec)
-    if ssm is not None and ssm.form == "selective":  # Mamba-1's (see StateSpaceSpec), at `attn.*`
+    if ssm is not None and ssm.form == "gated_conv":  # LFM2's (see StateSpaceSpec), at `attn.*`
+        slots |= {"ssm.in_proj": "linear", "ssm.conv": "conv", "ssm.o": "linear"}
+    elif ssm is not None and ssm.form == "selective":  # Mamba-1's (see StateSpaceSpec), at `attn.*`
         slots |= {
             "ssm.in_proj": "linear",
             "ssm.conv": "conv",
@@ -859,9 +861,9 @@ def backbone_slots(spec: ArchSpec, *, cross_attention: bool = True) -> dict[str,
 
 def _has_heads(spec: ArchSpec) -> bool:
     """Whether the model reads `attention.num_heads` and `head_dim`: not with Fourier mixing, nor with
-    the selective state-space form alone (Mamba-2's heads default to them)."""
+    state-space mixing alone but of Mamba-2's form (its heads default to them)."""
     ssm = state_space(spec)
-    alone = ssm is not None and ssm.form == "selective" and layer_kind_rule(spec) is None
+    alone = ssm is not None and ssm.form != "ssd" and layer_kind_rule(spec) is None
     return spec.attention.mixing != "fourier" and not alone
 
 
@@ -987,8 +989,7 @@ def _size_refs(spec: ArchSpec) -> list[tuple[tuple, str]]:
                 "time_step_rank",
                 "selection_norm_eps",
             )
-            if getattr(ssm, knob) is not None
-            and knob not in (_SSD_KNOBS if ssm.form == "selective" else _SELECTIVE_KNOBS)
+            if getattr(ssm, knob) is not None and knob in _FORM_KNOBS[ssm.form]
         ]
         if ssm.layers is not None:
             refs += [
@@ -1260,21 +1261,25 @@ def _check_state_space(spec: ArchSpec, heads: list[HeadIR], err: Callable) -> No
             err(at, "state-space layers beside attention layers are built with an FFN in every layer")
 
 
-#: The knobs of Mamba-2's form alone, and of the selective form alone (StateSpaceSpec).
-_SSD_KNOBS = ("groups", "num_heads", "head_dim", "time_step_limit", "time_step_min", "norm_eps")
-_SELECTIVE_KNOBS = ("inner", "time_step_rank", "selection_norm", "selection_norm_eps")
+#: The knobs each state-space form reads (StateSpaceSpec); it refuses the others.
+_COMMON_KNOBS = {"conv_kernel", "conv_bias", "bias", "layers"}
+_FORM_KNOBS = {
+    "ssd": _COMMON_KNOBS
+    | {"state_size", "activation", "activation_config", "groups", "num_heads", "head_dim"}
+    | {"time_step_limit", "time_step_min", "norm_eps"},
+    "selective": _COMMON_KNOBS
+    | {"state_size", "activation", "activation_config", "inner", "time_step_rank"}
+    | {"selection_norm", "selection_norm_eps"},
+    "gated_conv": _COMMON_KNOBS,
+}
 
 
 def _check_state_space_form(ssm: StateSpaceSpec, err: Callable) -> None:
     """Each form's knobs, and those it needs."""
     at = ("attention", "state_space")
-    selective = ssm.form == "selective"
-    for knob in sorted(ssm.model_fields_set & set(_SSD_KNOBS if selective else _SELECTIVE_KNOBS)):
-        err(
-            at + (knob,),
-            f"'{knob}' is a knob of 'form: {'ssd' if selective else 'selective'}', not of this one",
-        )
-    if selective:
+    for knob in sorted(ssm.model_fields_set - {"form"} - _FORM_KNOBS[ssm.form]):
+        err(at + (knob,), f"'{knob}' is not a knob of 'form: {ssm.form}'")
+    if ssm.form == "selective":
         for knob in ("inner", "time_step_rank"):
             if getattr(ssm, knob) is None:
                 err(at, f"'form: selective' needs '{knob}' (an int size symbol)")

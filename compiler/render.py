@@ -339,7 +339,8 @@ def _features(s: ArchSpec) -> list[str]:
         )
     if ssm is not None and rule is None:
         lines[3] = (
-            f"attention: none; state-space mixing ({_state_space_sizes(s, ssm)}, then {ssm.activation}"
+            f"attention: none; state-space mixing ({_state_space_sizes(s, ssm)}"
+            + (f", then {ssm.activation}" if ssm.form != "gated_conv" else "")
             + (f", time steps clamped to `{ssm.time_step_limit}`" if ssm.time_step_limit else "")
             + "), over each token's own sequence"
         )
@@ -835,6 +836,8 @@ def _per_layer_arg(s: ArchSpec, per_layer: bool) -> str:
 
 def _state_space_sizes(s: ArchSpec, ssm: StateSpaceSpec) -> str:
     """A state-space layer's form and sizes, for the feature lines."""
+    if ssm.form == "gated_conv":
+        return f"LFM2's gated short convolution: `C * conv(B * x)`, a causal convolution `{ssm.conv_kernel}` wide"
     if ssm.form == "selective":
         norms = {
             "weighted": ", RMSNorms of dt, B and C",
@@ -921,11 +924,12 @@ def render_module(ir: ArchIR) -> str:
         conv_bias=bias_code(ssm.conv_bias) if ssm else None,
         ssm_proj_bias=bias_code(ssm_bias(s)) if ssm else None,
         selective=ssm is not None and ssm.form == "selective",
-        state_cache=(
-            "StateCache(batch, max_len, attn.inner, attn.state_size, dtype)"
-            if ssm is not None and ssm.form == "selective"
-            else "StateCache(batch, max_len, attn.conv_width, attn.num_heads, dtype)"
-        ),
+        gated_conv=ssm is not None and ssm.form == "gated_conv",
+        state_cache={
+            "ssd": "StateCache(batch, max_len, attn.conv_width, attn.num_heads, dtype)",
+            "selective": "StateCache(batch, max_len, attn.inner, attn.state_size, dtype)",
+            "gated_conv": "StateCache(batch, max_len, attn.inner, dtype)",
+        }[ssm.form if ssm is not None else "ssd"],
         interleaved=s.attention.latent is not None and s.embeddings.position.rotary_pairs != "halves",
         window=s.attention.sliding_window,
         window_sides=s.attention.window_sides,

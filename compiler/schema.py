@@ -676,8 +676,9 @@ class StateSpaceLayersSpec(_Strict):
 
 
 class StateSpaceSpec(_Strict):
-    """State-space mixing in place of attention: Mamba-2's (SSD, `form: ssd`, described first) or
-    Mamba-1's selective scan (`form: selective`, below).
+    """State-space mixing in place of attention: Mamba-2's (SSD, `form: ssd`, described first),
+    Mamba-1's selective scan (`form: selective`) or a gated short convolution (`form: gated_conv`),
+    both below. Each form reads some of the knobs below and refuses the others.
 
     Each token's input goes through `ssm.in_proj` to `num_heads * head_dim` gate features `z`,
     then the convolution's `num_heads * head_dim + 2 * groups * state_size` inputs (the values
@@ -720,14 +721,22 @@ class StateSpaceSpec(_Strict):
     artifacts, made for calls of any length) it cannot loop, and scans by recursive doubling
     instead, a fixed 20 steps, enough for 2^20 slots (longer calls are refused there).
     Generation keeps each layer's state and convolution inputs (StateCache) and steps it one
-    slot at a time, as the reference's decode. The SSD-only knobs (`groups`, `num_heads`, `head_dim`, `time_step_limit`, `time_step_min`,
-    `norm_eps`) are refused with this form; `layers` and `block.layer_kinds` build hybrid stacks
-    with either form."""
+    slot at a time, as the reference's decode. It reads `state_size`, `conv_kernel`, `conv_bias`,
+    `activation` (and its config key), `bias`, `inner`, `time_step_rank`, `selection_norm` (and its
+    epsilon) and `layers`.
 
-    form: Literal["ssd", "selective"] = Field(
+    `form: gated_conv` (LFM2's short convolutions): `ssm.in_proj` gives each token `B`, then `C`,
+    then `x`, each as wide as the model; `B * x` passes the causal depthwise convolution (`ssm.conv`,
+    `conv_kernel` wide, no activation), which `C` gates, and `ssm.o` projects back. No state beyond
+    the convolution's window: generation caches each slot's `B * x` as a KV cache. It reads
+    `conv_kernel`, `conv_bias`, `bias` and `layers`.
+
+    `layers` and `block.layer_kinds` build hybrid stacks with any form."""
+
+    form: Literal["ssd", "selective", "gated_conv"] = Field(
         "ssd",
         description="`ssd`: Mamba-2's mixing, scalar decay per head. `selective`: Mamba-1's selective "
-        "scan, a decay per channel and state entry (see above).",
+        "scan, a decay per channel and state entry. `gated_conv`: LFM2's gated short convolution (see above).",
     )
     inner: str | None = Field(
         None,

@@ -2148,7 +2148,7 @@ CASES = [
         path="attention.state_space.groups",
         line=BODY_LINE,
         column=27,
-        message="'groups' is a knob of 'form: ssd', not of this one",
+        message="'groups' is not a knob of 'form: selective'",
     ),
     Case(
         "a-selective-knob-on-the-ssd-form",
@@ -2156,7 +2156,7 @@ CASES = [
         path="attention.state_space.inner",
         line=BODY_LINE,
         column=27,
-        message="'inner' is a knob of 'form: selective', not of this one",
+        message="'inner' is not a knob of 'form: ssd'",
     ),
     Case(
         "the-selective-form-without-its-sizes",
@@ -2168,12 +2168,24 @@ CASES = [
         count=7,  # time_step_rank too, Mamba-2's time_step_limit, its keys of slots this form lacks, and the two it has
     ),
     Case(
+        "an-activation-on-a-gated-convolution",
+        {
+            "bad.yaml": delta("attention: {state_space: {activation: gelu}}\n", extends="lfm2"),
+            **MIXTRAL,
+            "lfm2.yaml": (Path(__file__).parent / "fixtures" / "lfm2.yaml").read_text(encoding="utf-8"),
+        },
+        path="attention.state_space.activation",
+        line=BODY_LINE,
+        column=27,
+        message="'activation' is not a knob of 'form: gated_conv'",
+    ),
+    Case(
         "a-misspelt-state-space-form",
         {"bad.yaml": delta("attention: {state_space: {form: selectve}}\n", extends="mamba"), **MAMBA},
         path="attention.state_space.form",
         line=BODY_LINE,
         column=27,
-        message="expected one of 'ssd' or 'selective', got 'selectve'",
+        message="expected one of 'ssd', 'selective' or 'gated_conv', got 'selectve'",
         hint="did you mean 'selective'?",
     ),
     Case(

@@ -1853,6 +1853,29 @@ def jamba_config(draw, heads: int) -> dict:
     }
 
 
+def lfm2_config(draw, heads: int) -> dict:
+    """Llama's attention (with per-head query and key norms) in the layers `layer_types` marks
+    `full_attention`, gated short convolutions 2 to 4 wide in the `conv` ones; an FFN width the
+    reference adjusts (two thirds, a multiplier, a rounding) or not, from `intermediate_size` or
+    the released files' `block_ff_dim`."""
+    config = llama_config(draw, heads)
+    layers = config["num_hidden_layers"]
+    ff = config.pop("intermediate_size")
+    kinds = draw(st.lists(st.sampled_from(["conv", "full_attention"]), min_size=layers, max_size=layers))
+    # at least one attending layer: its reference's cache fails without one (`get_seq_length`)
+    kinds[draw(st.integers(0, layers - 1))] = "full_attention"
+    config |= {
+        "layer_types": kinds,
+        "conv_L_cache": draw(st.integers(2, 4)),
+        "block_auto_adjust_ff_dim": draw(st.booleans()),
+        "block_ffn_dim_multiplier": draw(st.sampled_from([1.0, 1.5, 0.75])),
+        "block_multiple_of": draw(st.sampled_from([1, 8, 16])),
+        "norm_eps": draw(st.sampled_from([1e-5, 1e-2])),
+        draw(st.sampled_from(["intermediate_size", "block_ff_dim"])): max(ff, 6),
+    }
+    return config
+
+
 @dataclass(frozen=True)
 class UserSpec:
     draw_config: Callable  # (draw, heads) -> config.json values
@@ -1914,6 +1937,7 @@ SPECS = {
     "mamba": UserSpec(mamba_config, "hidden_act", "silu", 0),
     "falcon_mamba": UserSpec(falcon_mamba_config, "hidden_act", "silu", 0),
     "jamba": UserSpec(jamba_config, "hidden_act", "silu", 0),
+    "lfm2": UserSpec(lfm2_config, None, "silu", 0),
     "bamba": UserSpec(bamba_config, "hidden_act", "silu", 0),
     "granitemoehybrid": UserSpec(granitemoehybrid_config, "hidden_act", "silu", 0),
     "nemotron_h": UserSpec(nemotron_h_config, "mlp_hidden_act", "relu2", 0),
@@ -2197,6 +2221,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
                     "mamba2",
                     "mamba",
                     "falcon_mamba",
+                    "lfm2",
                     "bamba",
                     "granitemoehybrid",
                     "nemotron_h",
@@ -2347,6 +2372,7 @@ def test_a_user_spec_generates_as_the_reference(name: str) -> None:
         ("mamba2", "encoder_model"),  # state-space sums and convolution windows inside packed rows
         ("mamba", "encoder_model"),  # the selective scan's state restarting inside packed rows
         ("jamba", "encoder_model"),  # selective state-space layers beside attention ones, experts, packed
+        ("lfm2", "encoder_model"),  # gated convolutions' windows inside packed rows, beside attention
         ("bamba", "encoder_model"),  # state-space layers beside rotary attention layers, packed
         ("nemotron_h", "encoder_model"),  # layers of one sublayer each (experts among them), packed
     ],
