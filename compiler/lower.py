@@ -1004,7 +1004,7 @@ def _size_refs(spec: ArchSpec) -> list[tuple[tuple, str]]:
             for knob in ("kv_rank", "value_dim", "q_rank", "norm_eps")
             if getattr(latent, knob) is not None
         ]
-    for knob in ("normalize_min", "scale", "groups", "top_groups", "latent"):
+    for knob in ("normalize_min", "normalize_eps", "scale", "groups", "top_groups", "latent"):
         if spec.ffn.experts and getattr(spec.ffn.experts, knob):
             refs.append((("ffn", "experts", knob), getattr(spec.ffn.experts, knob)))
     layers = spec.ffn.experts.layers if spec.ffn.experts else None
@@ -1794,6 +1794,13 @@ def load_arch(path: Path | str) -> ArchIR:
                 ("ffn", "experts", "normalize_min"),
                 "'normalize_min' clamps the sum 'normalize' divides by: set it",
             )
+        if spec.ffn.experts.normalize_eps and spec.ffn.experts.normalize is False:
+            err(
+                ("ffn", "experts", "normalize_eps"),
+                "'normalize_eps' is added to the sum 'normalize' divides by: set it",
+            )
+        if spec.ffn.experts.normalize_eps and spec.ffn.experts.normalize_min:
+            err(("ffn", "experts", "normalize_eps"), "'normalize_min' clamps the sum already: not both")
         if spec.ffn.experts.layers is not None:
             layers = spec.ffn.experts.layers
             if not (layers.skip or layers.step or layers.start or layers.end or layers.types):

@@ -1246,6 +1246,11 @@ class ExpertsSpec(_Strict):
         description="With `normalize`: a float size symbol the chosen scores' sum is clamped to "
         "at least before the division (ERNIE 4.5 MoE's `moe_norm_min`).",
     )
+    normalize_eps: str | None = Field(
+        None,
+        description="With `normalize`: a float size symbol added to the chosen scores' sum before the "
+        "division (LFM2-MoE's reference adds 1e-6: a `value` symbol).",
+    )
     layers: ExpertLayersSpec | None = Field(
         None,
         description="Which layers hold the experts, the others a dense FFN (see ExpertLayersSpec). "

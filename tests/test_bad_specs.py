@@ -2180,6 +2180,33 @@ CASES = [
         message="'activation' is not a knob of 'form: gated_conv'",
     ),
     Case(
+        "a-normalizing-epsilon-beside-a-least-sum",
+        {
+            "bad.yaml": delta("ffn: {experts: {normalize_min: normalize_eps}}\n", extends="lfm2_moe"),
+            **MIXTRAL,
+            **{
+                f"{name}.yaml": (Path(__file__).parent / "fixtures" / f"{name}.yaml").read_text(
+                    encoding="utf-8"
+                )
+                for name in ("lfm2", "lfm2_moe")
+            },
+        },
+        path="ffn.experts.normalize_eps",
+        line=next(
+            n
+            for n, text in enumerate(
+                (Path(__file__).parent / "fixtures" / "lfm2_moe.yaml")
+                .read_text(encoding="utf-8")
+                .splitlines(),
+                1,
+            )
+            if "normalize_eps: normalize_eps" in text
+        ),
+        column=5,
+        message="'normalize_min' clamps the sum already: not both",
+        file="lfm2_moe.yaml",
+    ),
+    Case(
         "a-misspelt-state-space-form",
         {"bad.yaml": delta("attention: {state_space: {form: selectve}}\n", extends="mamba"), **MAMBA},
         path="attention.state_space.form",

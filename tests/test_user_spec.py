@@ -1876,6 +1876,22 @@ def lfm2_config(draw, heads: int) -> dict:
     return config
 
 
+def lfm2_moe_config(draw, heads: int) -> dict:
+    """LFM2's layers with experts from `num_dense_layers` on: a sigmoid router biased per expert,
+    its scores normalized or not and scaled; the dense layers `intermediate_size` wide."""
+    config = lfm2_config(draw, heads)
+    config["intermediate_size"] = config.pop("block_ff_dim", None) or config["intermediate_size"]
+    experts = draw(st.integers(1, 4))
+    return config | {
+        "moe_intermediate_size": draw(st.integers(2, 16)),
+        "num_experts": experts,
+        "num_experts_per_tok": draw(st.integers(1, experts)),
+        "num_dense_layers": draw(st.integers(0, config["num_hidden_layers"])),
+        "norm_topk_prob": draw(st.booleans()),
+        "routed_scaling_factor": draw(st.sampled_from([1.0, 2.5])),
+    }
+
+
 @dataclass(frozen=True)
 class UserSpec:
     draw_config: Callable  # (draw, heads) -> config.json values
@@ -1938,6 +1954,7 @@ SPECS = {
     "falcon_mamba": UserSpec(falcon_mamba_config, "hidden_act", "silu", 0),
     "jamba": UserSpec(jamba_config, "hidden_act", "silu", 0),
     "lfm2": UserSpec(lfm2_config, None, "silu", 0),
+    "lfm2_moe": UserSpec(lfm2_moe_config, None, "silu", 0),
     "bamba": UserSpec(bamba_config, "hidden_act", "silu", 0),
     "granitemoehybrid": UserSpec(granitemoehybrid_config, "hidden_act", "silu", 0),
     "nemotron_h": UserSpec(nemotron_h_config, "mlp_hidden_act", "relu2", 0),
@@ -2222,6 +2239,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
                     "mamba",
                     "falcon_mamba",
                     "lfm2",
+                    "lfm2_moe",
                     "bamba",
                     "granitemoehybrid",
                     "nemotron_h",
@@ -3593,6 +3611,27 @@ def assert_padded_and_packed_as_the_reference(
             alone = ref(input_ids=torch.tensor([sequence])).logits[0]
         torch.testing.assert_close(out["logits"], alone, atol=1e-5, rtol=0)
     return ids
+
+
+def test_lfm2_moe_divides_its_chosen_scores_by_their_sum_plus_an_epsilon() -> None:
+    """LFM2-MoE's reference divides the chosen experts' sigmoid scores by their sum plus 1e-6
+    (`ffn.experts.normalize_eps`). Where the router's logits are all far below zero (about -32 to
+    -42) the scores sum to some 1e-14 and the epsilon decides the weights (about 1e-8, not 0.5):
+    the experts layer's output equals the reference's layer's."""
+    spec = FIXTURES / "lfm2_moe.yaml"
+    ir = load_arch(spec)
+    ref = build_reference(ir, ir.head("causal_lm"), dict(ir.spec.reference.tiny), seed=2)
+    model = archgen.load(save(ref), spec=spec)
+    layer = model.module.backbone.expert_layers.index(True)
+    ours, theirs = model.module.backbone.layers[layer].ffn, ref.model.layers[layer].feed_forward
+    with torch.no_grad():
+        logits = -(1.0 + 0.1 * torch.arange(ours.router.weight.shape[0], dtype=torch.float32))
+        for weight in (ours.router.weight, theirs.gate.weight):
+            weight.copy_(logits[:, None].expand_as(weight))  # each row -c: every logit -c * sum(h)
+        h = torch.ones(1, 3, ours.router.weight.shape[1])
+        expected = theirs(h)
+        assert expected.abs().max() < 1e-6  # the epsilon decides: without it the weights sum to 1
+        torch.testing.assert_close(ours(h), expected, atol=1e-12, rtol=1e-4)
 
 
 def mamba_reference() -> tuple[Path, torch.nn.Module]:
