@@ -151,7 +151,8 @@ def plan(
 def layer_kinds(rule: dict, sizes: dict[str, Any], count: int) -> list[str | None]:
     """Each of ``count`` layers' kind (``attention``, ``state_space``, ``ffn``, ``experts``) under
     ``rule`` (:func:`archgen.compiler.lower.layer_kind_rule`: the size symbol ``attention_at``, the
-    attending layers' indices, the others state-space; or ``types``, a list whose entries ``kinds``
+    attending layers' indices, the others state-space; ``attention_period`` and ``attention_offset``,
+    layer i attending when ``i % period == offset``; or ``types``, a list whose entries ``kinds``
     maps to kinds, ``other`` the kind of the rest), as the generated module builds them; None for an
     entry no kind names (the module refuses it when built)."""
     if "attention_at" in rule:
