@@ -697,9 +697,9 @@ def layer_kind_rule(spec: ArchSpec) -> dict | None:
     """How a stack of mixed layers gives each layer its kind, as the weight table and the generated
     module read it: ``{"attention_at": symbol}`` (the attending layers' indices, the others
     state-space), ``{"attention_period": symbol, "attention_offset": symbol}`` (the layers at the
-    offset modulo the period attend; the offset 0 where absent), or ``{"types": symbol, "kinds": {kind: [entries]}}`` (a config.json list, each
-    entry naming its layer's kind; ``"other"``: the kind of entries no list names). None where
-    every layer is alike."""
+    offset modulo the period attend; the offset 0 where absent), or ``{"types": symbol, "kinds":
+    {kind: [entries]}}`` (a config.json list, each entry naming its layer's kind; ``"other"``: the
+    kind of entries no list names). None where every layer is alike."""
     kinds = spec.block.layer_kinds
     if kinds is not None:
         return {"types": kinds.types, "kinds": {k: getattr(kinds, k) for k in LAYER_KINDS}}
