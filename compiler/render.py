@@ -923,8 +923,6 @@ def render_module(ir: ArchIR) -> str:
         else None,
         conv_bias=bias_code(ssm.conv_bias) if ssm else None,
         ssm_proj_bias=bias_code(ssm_bias(s)) if ssm else None,
-        selective=ssm is not None and ssm.form == "selective",
-        gated_conv=ssm is not None and ssm.form == "gated_conv",
         state_cache={
             "ssd": "StateCache(batch, max_len, attn.conv_width, attn.num_heads, dtype)",
             "selective": "StateCache(batch, max_len, attn.inner, attn.state_size, dtype)",
