@@ -1,15 +1,18 @@
-"""State-space layers' cost by length: `python bench/state_space.py [--form ssd|selective] [--layers N] [--lengths ...]`.
+"""State-space layers' cost by length: `python bench/state_space.py [--form ssd|selective|gated_delta] [--layers N] [--lengths ...]`.
 
 archgen computes Mamba-2's state-space mixing (``attention.mixing: state_space``, ``form:
 ssd``) in chunks of 64 slots (its first version summed every token over every slot before
-it, quadratic in the length), and Mamba-1's (``form: selective``) by recursive doubling,
-log2(length) steps over the whole call, where the reference runs a chunked scan (Mamba-2) or
-a loop over the slots (Mamba-1). This script measures both on a checkpoint of one form, built
-offline with ``transformers`` and a fixed seed: ``ssd``, Mamba2-130m's layer shape (width
-768, 24 heads of 64, state 128, one group); ``selective``, Mamba-130m's (width 768, 1536
-channels, state 16, time steps of rank 48); a vocabulary of 1024 and ``--layers`` layers,
-batch 1, one fresh process per engine and length: the median forward time of ``--repeat``
-calls and the peak RSS the forward adds over the loaded model. It prints a Markdown table.
+it, quadratic in the length), Mamba-1's (``form: selective``) by a loop over the slots (its
+first version by recursive doubling), and Gated DeltaNet's (``form: gated_delta``) in chunks
+of 64 slots, each through a triangular solve, where the reference runs a chunked scan (Mamba-2,
+Gated DeltaNet) or a loop over the slots (Mamba-1). This script measures them on a checkpoint of
+one form, built offline with ``transformers`` and a fixed seed: ``ssd``, Mamba2-130m's layer
+shape (width 768, 24 heads of 64, state 128, one group); ``selective``, Mamba-130m's (width 768,
+1536 channels, state 16, time steps of rank 48); ``gated_delta``, Qwen3.5's linear attention at
+its default head shape (16 query/key heads and 32 value heads of 128) at width 1024 with a dense
+FFN of 1024, every layer linear attention; a vocabulary of 1024 and ``--layers`` layers, batch
+1, one fresh process per engine and length: the median forward time of ``--repeat`` calls and
+the peak RSS the forward adds over the loaded model. It prints a Markdown table.
 """
 
 from __future__ import annotations
@@ -26,19 +29,39 @@ import time
 from pathlib import Path
 
 FIXTURES = Path(__file__).resolve().parents[1] / "tests" / "fixtures"
-#: Each form's spec, reference class prefix, title and layer shape.
+#: Each form's spec, reference config and model classes, title and layer shape (a function of
+#: the layer count).
 FORMS = {
     "ssd": (
         "mamba2",
-        "Mamba2",
+        ("Mamba2Config", "Mamba2ForCausalLM"),
         "Mamba-2 of Mamba2-130m's layer shape",
-        {"hidden_size": 768, "num_heads": 24, "head_dim": 64, "expand": 2, "state_size": 128, "n_groups": 1},
+        lambda layers: {
+            **{"hidden_size": 768, "num_heads": 24, "head_dim": 64, "expand": 2, "state_size": 128},
+            **{"n_groups": 1, "conv_kernel": 4},
+        },
     ),
     "selective": (
         "mamba",
-        "Mamba",
+        ("MambaConfig", "MambaForCausalLM"),
         "Mamba of Mamba-130m's layer shape",
-        {"hidden_size": 768, "expand": 2, "state_size": 16, "time_step_rank": 48},
+        lambda layers: {
+            "hidden_size": 768,
+            "expand": 2,
+            "state_size": 16,
+            "time_step_rank": 48,
+            "conv_kernel": 4,
+        },
+    ),
+    "gated_delta": (
+        "qwen3_5_text",
+        ("Qwen3_5TextConfig", "Qwen3_5ForCausalLM"),
+        "Qwen3.5's linear attention (16 query/key heads, 32 value heads of 128) at width 1024",
+        lambda layers: {
+            **{"hidden_size": 1024, "intermediate_size": 1024, "linear_num_key_heads": 16},
+            **{"linear_num_value_heads": 32, "linear_key_head_dim": 128, "linear_value_head_dim": 128},
+            **{"max_position_embeddings": 8192, "layer_types": ["linear_attention"] * layers},
+        },
     ),
 }
 VOCAB = 1024
@@ -49,12 +72,12 @@ def build(directory: Path, form: str, layers: int) -> None:
     import torch
     import transformers
 
-    _, prefix, _, shape = FORMS[form]
-    config = getattr(transformers, f"{prefix}Config")(
-        **shape, vocab_size=VOCAB, conv_kernel=4, pad_token_id=0, num_hidden_layers=layers
+    _, (config_class, model_class), _, shape = FORMS[form]
+    config = getattr(transformers, config_class)(
+        **shape(layers), vocab_size=VOCAB, pad_token_id=0, num_hidden_layers=layers
     )
     torch.manual_seed(0)
-    getattr(transformers, f"{prefix}ForCausalLM")(config).save_pretrained(directory)
+    getattr(transformers, model_class)(config).save_pretrained(directory)
 
 
 def measure(engine: str, form: str, directory: str, length: int, repeat: int) -> dict:
@@ -63,7 +86,7 @@ def measure(engine: str, form: str, directory: str, length: int, repeat: int) ->
 
     torch.set_num_threads(os.cpu_count() or 1)
     ids = torch.randint(3, VOCAB, (1, length), generator=torch.Generator().manual_seed(1))
-    name, prefix, _, _ = FORMS[form]
+    name, (_, model_class), _, _ = FORMS[form]
     if engine == "archgen":
         import archgen
 
@@ -74,7 +97,7 @@ def measure(engine: str, form: str, directory: str, length: int, repeat: int) ->
     else:
         import transformers
 
-        reference = getattr(transformers, f"{prefix}ForCausalLM").from_pretrained(directory).eval()
+        reference = getattr(transformers, model_class).from_pretrained(directory).eval()
 
         def call():
             with torch.no_grad():

@@ -176,7 +176,10 @@ def mapping(
                 groups = ", ".join(groups) if isinstance(groups, list) else groups
                 conv = f"a 1x1 convolution's (out, in / groups, 1), groups {groups}: loaded block-diagonal"
                 note = conv + (f"; {note}" if note else "")
-            if "regroup" in e:
+            if "regroup" in e and e["regroup"].get("by_param"):
+                rows = f"rows in {e['regroup']['groups']} groups of each parameter's share: regrouped by parameter"
+                note = rows + (f"; {note}" if note else "")
+            elif "regroup" in e:
                 parts = e["regroup"].get("parts") or f"{e['regroup']['heads']} / {e['regroup']['groups']} + 2"
                 rows = f"rows ({e['regroup']['groups']}, {parts}, n) regrouped by part"
                 note = rows + (f"; {note}" if note else "")

@@ -753,6 +753,10 @@ def backbone_slots(spec: ArchSpec, *, cross_attention: bool = True) -> dict[str,
         slots |= {"ssm.A_log": "tensor", "ssm.D": "tensor", "ssm.o": "linear"}
         if ssm.selection_norm == "weighted":  # RMSNorms of a weight alone
             slots |= {f"ssm.{name}_norm": "scale" for name in ("dt", "b", "c")}
+    elif ssm is not None and ssm.form == "gated_delta":  # Gated DeltaNet's (see StateSpaceSpec), at `attn.*`
+        slots |= {f"ssm.{name}": "linear" for name in ("q", "k", "v", "gate", "b", "a")}
+        slots |= {"ssm.conv": "conv", "ssm.dt_bias": "tensor", "ssm.A_log": "tensor"}
+        slots |= {"ssm.norm": "scale", "ssm.o": "linear"}  # the gated norm: a weight alone
     elif ssm is not None:  # the state-space layers' slots (see StateSpaceSpec), at `attn.*` in the module
         slots |= {"ssm.in_proj": "linear", "ssm.conv": "conv"}
         slots |= {f"ssm.{name}": "tensor" for name in ("dt_bias", "A_log", "D")}
@@ -988,6 +992,8 @@ def _size_refs(spec: ArchSpec) -> list[tuple[tuple, str]]:
                 "inner",
                 "time_step_rank",
                 "selection_norm_eps",
+                "key_heads",
+                "key_head_dim",
             )
             if getattr(ssm, knob) is not None and knob in _FORM_KNOBS[ssm.form]
         ]
@@ -1271,7 +1277,12 @@ _FORM_KNOBS = {
     | {"state_size", "activation", "activation_config", "inner", "time_step_rank"}
     | {"selection_norm", "selection_norm_eps"},
     "gated_conv": _COMMON_KNOBS,
+    "gated_delta": _COMMON_KNOBS
+    | {"activation", "activation_config", "num_heads", "head_dim", "key_heads", "key_head_dim", "norm_eps"},
 }
+
+#: The knobs each state-space form cannot do without.
+_FORM_NEEDS = {"selective": ("inner", "time_step_rank"), "gated_delta": ("key_heads", "key_head_dim")}
 
 
 def _check_state_space_form(ssm: StateSpaceSpec, err: Callable) -> None:
@@ -1279,10 +1290,51 @@ def _check_state_space_form(ssm: StateSpaceSpec, err: Callable) -> None:
     at = ("attention", "state_space")
     for knob in sorted(ssm.model_fields_set - {"form"} - _FORM_KNOBS[ssm.form]):
         err(at + (knob,), f"'{knob}' is not a knob of 'form: {ssm.form}'")
-    if ssm.form == "selective":
-        for knob in ("inner", "time_step_rank"):
-            if getattr(ssm, knob) is None:
-                err(at, f"'form: selective' needs '{knob}' (an int size symbol)")
+    for knob in _FORM_NEEDS.get(ssm.form, ()):
+        if getattr(ssm, knob) is None:
+            err(at, f"'form: {ssm.form}' needs '{knob}' (an int size symbol)")
+
+
+def _check_grouped_rows(spec: ArchSpec, slots: dict[str, str], err: Callable, check_symbol: Callable) -> None:
+    """`grouped_rows`: linear slots loaded by a split of one key they all share, each named with
+    the same group count."""
+    fused = {"attn.k", "attn.v", "cross.k", "cross.v"} | (
+        {"attn.q"} if spec.attention.num_kv_heads is None else set()
+    )
+    told: set[str] = set()  # keys whose missing or differing slots are reported (once each)
+    for slot, groups in spec.grouped_rows.items():
+        where = ("grouped_rows", slot)
+        key = spec.keys.get(slot)
+        sharing = [other for other, named in spec.keys.items() if named == key and other in slots]
+        if slots.get(slot) != "linear":
+            linear = [name for name, kind in slots.items() if kind == "linear"]
+            guess = closest(slot, linear)
+            err(
+                where,
+                f"{slot!r} is not a linear slot of this structure",
+                f"did you mean {guess!r}?" if guess else None,
+            )
+        elif slot in fused or slot in spec.transposed or slot in spec.conv_weights or slot.startswith("ffn."):
+            err(
+                where,
+                "rows regroup within a key split between plain layers' slots: not a fused q/k/v part, "
+                "an FFN's, a 'transposed' or a 'conv_weights' slot",
+            )
+        elif len(sharing) < 2:
+            err(
+                where,
+                f"{slot!r} has its key {key!r} to itself: grouped rows fall in a key several slots share",
+            )
+        elif key not in told:
+            odd = [other for other in sharing if spec.grouped_rows.get(other) != groups]
+            told.add(key)
+            if odd:
+                err(
+                    where,
+                    f"{', '.join(odd)} share{'s' if len(odd) == 1 else ''} its key {key!r}: list "
+                    f"{'it' if len(odd) == 1 else 'them'} in 'grouped_rows' with {groups!r} too",
+                )
+        check_symbol(where, groups)
 
 
 def _check_layer_kinds(spec: ArchSpec, err: Callable) -> None:
@@ -2073,6 +2125,7 @@ def load_arch(path: Path | str) -> ArchIR:
         elif list(spec.keys.values()).count(spec.keys.get(slot)) > 1:
             err(where, "a 1x1 convolution's weight is a key of its own, not one split between slots")
         check_symbol(where, groups)
+    _check_grouped_rows(spec, slots, err, check_symbol)
     layout = spec.attention.qkv_layout
     if layout != "stacked":  # a row order of one fused key; per_group's rows serve key/value heads
         named = {spec.keys.get(slot) for slot in ("attn.q", "attn.k", "attn.v")}

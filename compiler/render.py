@@ -847,6 +847,12 @@ def _state_space_sizes(s: ArchSpec, ssm: StateSpaceSpec) -> str:
             f"Mamba-1's selective scan: `{ssm.inner}` channels of state `{ssm.state_size}`, time steps of rank "
             f"`{ssm.time_step_rank}`{norms.get(ssm.selection_norm, '')}, a causal convolution `{ssm.conv_kernel}` wide"
         )
+    if ssm.form == "gated_delta":
+        return (
+            f"Gated DeltaNet's gated delta rule: `{ssm.num_heads or s.attention.num_heads}` value heads of "
+            f"`{ssm.head_dim or s.attention.head_dim}` features, `{ssm.key_heads}` query/key heads of "
+            f"`{ssm.key_head_dim}`, a causal convolution `{ssm.conv_kernel}` wide"
+        )
     return (
         f"Mamba-2's SSD: `{ssm.num_heads or s.attention.num_heads}` heads of `{ssm.head_dim or s.attention.head_dim}` "
         f"features, state `{ssm.state_size}`, `{ssm.groups}` groups of B and C, a causal convolution "
@@ -925,8 +931,9 @@ def render_module(ir: ArchIR) -> str:
         ssm_proj_bias=bias_code(ssm_bias(s)) if ssm else None,
         state_cache={
             "ssd": "StateCache(batch, max_len, attn.conv_width, attn.num_heads, dtype)",
-            "selective": "StateCache(batch, max_len, attn.inner, attn.state_size, dtype)",
+            "selective": "StateCache(batch, max_len, attn.inner, (attn.inner, attn.state_size), dtype)",
             "gated_conv": "StateCache(batch, max_len, attn.inner, dtype)",
+            "gated_delta": "StateCache(batch, max_len, attn.conv_width, (attn.num_heads, attn.key_dim, attn.head_dim), dtype)",
         }[ssm.form if ssm is not None else "ssd"],
         interleaved=s.attention.latent is not None and s.embeddings.position.rotary_pairs != "halves",
         window=s.attention.sliding_window,
@@ -1091,7 +1098,9 @@ def _slot_bias(spec: ArchSpec, slot: str) -> bool | Switch:
         return out_bias(spec)
     if slot == "ssm.conv":  # a state-space layer's convolution
         return state_space(spec).conv_bias
-    if slot in ("ssm.in_proj", "ssm.o"):
+    if slot in ("ssm.in_proj", "ssm.o") or slot in (
+        f"ssm.{name}" for name in ("q", "k", "v", "gate", "b", "a")
+    ):
         return ssm_bias(spec)
     if slot == "ssm.x_proj":  # the selective form's projection to the time step, B and C
         return False
@@ -1408,6 +1417,9 @@ def slot_entries(
         elif slot in ("ffn.gate", "ffn.up") and s.ffn.gate_up_order == "interleaved":
             # one key whose gate and up rows alternate, feature by feature (checked): regrouped at load
             flag["regroup"] = {"parts": 2, "groups": s.ffn.size}
+        elif slot in s.grouped_rows:
+            # one key several slots share, each group holding each slot's rows in turn: regrouped at load
+            flag["regroup"] = {"by_param": True, "groups": s.grouped_rows[slot]}
         # a bias a config switch turns on exists only then
         bias_slot = kind == "linear" or (kind == "conv" and slot != "conv")
         switched = bias_when(_slot_bias(s, slot)).get("when", []) if p == "bias" and bias_slot else []

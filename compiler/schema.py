@@ -731,12 +731,42 @@ class StateSpaceSpec(_Strict):
     the convolution's window: generation caches each slot's `B * x` as a KV cache. It reads
     `conv_kernel`, `conv_bias`, `bias` and `layers`.
 
+    `form: gated_delta` (Gated DeltaNet's linear attention: Qwen3-Next's, Qwen3.5's): each token's
+    queries and keys (`key_heads` heads of `key_head_dim`, slots `ssm.q`, `ssm.k`) and values
+    (`num_heads` heads of `head_dim`, `ssm.v`) pass the causal depthwise convolution together (`ssm.conv`,
+    in that order) and `activation`; queries and keys are L2-normed per head (epsilon 1e-6 inside the
+    root) and the queries scaled by `key_head_dim ** -0.5`, each key head serving `num_heads /
+    key_heads` consecutive value heads. Per value head, `beta = sigmoid(ssm.b(x))` and `g =
+    -exp(A_log) * softplus(ssm.a(x) + dt_bias)` (slots `ssm.A_log`, `ssm.dt_bias`, `(num_heads,)`);
+    a state `S` of `key_head_dim x head_dim` decays by `exp(g)`, then the delta rule writes
+    `beta (v - S^T k)` at `k` (`S += k (beta (v - S^T k))^T`), and the token reads `S^T q`. Each
+    head's output is RMSNormed (`ssm.norm`, a `head_dim` weight shared by the heads, epsilon
+    `norm_eps`), gated by `silu(ssm.gate(x))` and projected back by `ssm.o`. The state restarts at each
+    sequence's first slot (packed rows stay exact). archgen computes the rule in chunks of 64 slots
+    as the reference's chunked form (each chunk's updates through one triangular solve); where the
+    length is symbolic (compiled artifacts) the call is one chunk. Generation keeps each layer's
+    convolution inputs and its state (StateCache). It reads `key_heads`, `key_head_dim`,
+    `num_heads`, `head_dim`, `conv_kernel`, `conv_bias`, `activation` (and its config key), `bias`,
+    `norm_eps` and `layers`. A key holding several slots' rows per key head (Qwen3-Next's
+    `in_proj_qkvz`, `in_proj_ba`) loads through `grouped_rows`.
+
     `layers` and `block.layer_kinds` build hybrid stacks with any form."""
 
-    form: Literal["ssd", "selective", "gated_conv"] = Field(
+    form: Literal["ssd", "selective", "gated_conv", "gated_delta"] = Field(
         "ssd",
         description="`ssd`: Mamba-2's mixing, scalar decay per head. `selective`: Mamba-1's selective "
-        "scan, a decay per channel and state entry. `gated_conv`: LFM2's gated short convolution (see above).",
+        "scan, a decay per channel and state entry. `gated_conv`: LFM2's gated short convolution. "
+        "`gated_delta`: Gated DeltaNet's gated delta rule (see above).",
+    )
+    key_heads: str | None = Field(
+        None,
+        description="An int size symbol, `form: gated_delta` only (and required there): the query and key "
+        "heads (`linear_num_key_heads`), each serving `num_heads / key_heads` value heads.",
+    )
+    key_head_dim: str | None = Field(
+        None,
+        description="An int size symbol, `form: gated_delta` only (and required there): each query and "
+        "key head's features (`linear_key_head_dim`).",
     )
     inner: str | None = Field(
         None,
@@ -1955,6 +1985,16 @@ class ArchSpec(_Strict):
         "(`groups` blocks: exact, at `groups` times the grouped form's multiplications) and exports as "
         "its blocks again; a dense weight with non-zero entries off its blocks is refused on export, "
         "by key. Plain layers' slots, not split keys, stacked experts or `transposed` slots.",
+    )
+    grouped_rows: dict[str, str] = Field(
+        default_factory=dict,
+        description="Slots that share one checkpoint key whose rows fall in groups, slot -> an int size "
+        "symbol of the group count: each of the `groups` groups holds each sharing slot's `rows / groups` "
+        "rows in turn, in the slots' order (Qwen3-Next's `in_proj_qkvz`: per key head, its query, its key, "
+        "its value heads' values and gates: `ssm.q`, `ssm.k`, `ssm.v`, `ssm.gate`; its `q_proj`: per head, "
+        "the query's rows then the output gate's, `attn.q` and `attn.gate`). Loading reorders the rows "
+        "into each slot's (a copy); export restores the checkpoint's order. Every slot sharing the key is "
+        "listed, with one symbol.",
     )
     ignore: list[IgnoredKey] = Field(default_factory=list, description="Backbone keys accepted and dropped.")
     key_spellings: list[KeySpelling] = Field(

@@ -22,7 +22,9 @@ named operation:
   export restores the checkpoint's order. With ``"heads": <size symbol>`` instead of
   ``parts``, each group holds ``heads / groups`` query rows, then a key's and a value's
   (q/k/v grouped per key/value head, Falcon-40B's); with ``"order"``, the parameter's part ``i``
-  is the checkpoint's part ``order[i]`` within a group (CodeGen's shards hold q, v, k);
+  is the checkpoint's part ``order[i]`` within a group (CodeGen's shards hold q, v, k); with
+  ``"by_param": true`` (on ``split``), each group holds each parameter's ``rows / groups`` rows in
+  turn (``grouped_rows``: Qwen3-Next's ``in_proj_qkvz``, per key head);
 * ``conv`` (a flag on ``rename`` and ``fuse``: ``{"groups": <size symbol>}``, a list of them for
   ``fuse``, one per key): the checkpoint stores a 1x1 convolution's weight, ``(out, in / groups,
   1)``; it loads as the block-diagonal dense weight it computes, and exports as its blocks again
@@ -278,7 +280,7 @@ def gather(
             whole[e["dim"]] = sum(rows)
             tensor = one_key(e, whole)
             if tensor is not None:
-                tensor = _regroup(tensor, e["regroup"], back=False) if "regroup" in e else tensor
+                tensor = _regroup(tensor, e["regroup"], back=False, rows=rows) if "regroup" in e else tensor
                 state.update(zip(e["params"], tensor.split(rows, dim=e["dim"])))
         else:  # pragma: no cover - the compiler writes only these ops
             raise CheckpointError(f"unknown table operation {op!r}")
@@ -324,11 +326,16 @@ def _stack_sizes(p: Plan) -> dict[str, int]:
     return sizes
 
 
-def _regroup(tensor: torch.Tensor, regroup: dict, back: bool) -> torch.Tensor:
+def _regroup(tensor: torch.Tensor, regroup: dict, back: bool, rows: list[int] | None = None) -> torch.Tensor:
     """Rows ``(groups, parts, n)`` -> ``(parts, groups, n)`` (``back``: the reverse); with
-    ``heads``, each group's parts are ``heads / groups`` query rows, a key's and a value's."""
+    ``heads``, each group's parts are ``heads / groups`` query rows, a key's and a value's; with
+    ``by_param``, each group's parts are each parameter's ``rows / groups`` rows (``rows``: a
+    split's parameters' row counts)."""
     groups = regroup["groups"]
-    sizes = [regroup["heads"] // groups, 1, 1] if "heads" in regroup else [1] * regroup["parts"]
+    if regroup.get("by_param"):
+        sizes = [r // groups for r in rows]
+    else:
+        sizes = [regroup["heads"] // groups, 1, 1] if "heads" in regroup else [1] * regroup["parts"]
     order = regroup.get("order", list(range(len(sizes))))  # the checkpoint's part of each of ours
     width = tensor.shape[0] // (groups * sum(sizes))  # rows of one part of one group
     rest = tensor.shape[1:]
@@ -404,8 +411,10 @@ def export(
             own = (kept or {}).get(e["key"])
             out[e["key"]] = param.clone() if own is None else own.to(param.dtype).contiguous()
         elif e["op"] == "split":
-            whole = torch.cat([params[p].detach() for p in e["params"]], dim=e["dim"])
-            whole = _regroup(whole, e["regroup"], back=True) if "regroup" in e else whole
+            parts = [params[p].detach() for p in e["params"]]
+            whole = torch.cat(parts, dim=e["dim"])
+            rows = [part.shape[e["dim"]] for part in parts]
+            whole = _regroup(whole, e["regroup"], back=True, rows=rows) if "regroup" in e else whole
             out[e["key"]] = (whole.t() if e.get("transpose") else whole).contiguous()
         elif e["op"] == "fuse":
             parts = params[e["param"]].detach().chunk(len(e["keys"]), dim=e["dim"])

@@ -45,6 +45,11 @@ MAMBA2 = {"mamba2.yaml": (Path(__file__).parent / "fixtures" / "mamba2.yaml").re
 NEMOTRON_H = (Path(__file__).parent / "fixtures" / "nemotron_h.yaml").read_text(encoding="utf-8")
 MAMBA = {"mamba.yaml": (Path(__file__).parent / "fixtures" / "mamba.yaml").read_text(encoding="utf-8")}
 JAMBA_TEXT = (Path(__file__).parent / "fixtures" / "jamba.yaml").read_text(encoding="utf-8")
+# Qwen3-Next and the user specs it extends, for cases that are deltas of it.
+QWEN3_NEXT = {
+    f"{name}.yaml": (Path(__file__).parent / "fixtures" / f"{name}.yaml").read_text(encoding="utf-8")
+    for name in ("llama", "qwen3", "qwen3_moe", "qwen3_next")
+}
 
 # Mixtral and the user specs it extends (tests/fixtures), for cases that are deltas of them.
 MIXTRAL = {
@@ -2166,6 +2171,68 @@ CASES = [
         column=13,
         message="'form: selective' needs 'inner' (an int size symbol)",
         count=7,  # time_step_rank too, Mamba-2's time_step_limit, its keys of slots this form lacks, and the two it has
+    ),
+    Case(
+        "the-gated-delta-form-without-its-key-heads",
+        {
+            "bad.yaml": delta("attention: {state_space: {key_heads: null}}\n", extends="qwen3_next"),
+            **QWEN3_NEXT,
+        },
+        path="attention.state_space",
+        line=BODY_LINE,
+        column=13,
+        message="'form: gated_delta' needs 'key_heads' (an int size symbol)",
+    ),
+    Case(
+        "a-state-size-on-the-gated-delta-form",
+        {
+            "bad.yaml": delta("attention: {state_space: {state_size: hidden_size}}\n", extends="qwen3_next"),
+            **QWEN3_NEXT,
+        },
+        path="attention.state_space.state_size",
+        line=BODY_LINE,
+        column=27,
+        message="'state_size' is not a knob of 'form: gated_delta'",
+    ),
+    Case(
+        "grouped-rows-of-a-key-one-slot-holds",
+        {"bad.yaml": delta("keys: {attn.gate: self_attn.gate_proj}\n", extends="qwen3_next"), **QWEN3_NEXT},
+        path="grouped_rows.attn.q",
+        line=line_of(QWEN3_NEXT["qwen3_next.yaml"], "  attn.q: num_heads"),
+        column=3,
+        message="'attn.q' has its key 'self_attn.q_proj' to itself: grouped rows fall in a key several slots share",
+        file="qwen3_next.yaml",
+        count=2,  # attn.gate's key to itself too
+    ),
+    Case(
+        "grouped-rows-without-a-slot-sharing-the-key",
+        {"bad.yaml": delta("grouped_rows: {ssm.gate: null}\n", extends="qwen3_next"), **QWEN3_NEXT},
+        path="grouped_rows.ssm.q",
+        line=line_of(QWEN3_NEXT["qwen3_next.yaml"], "  ssm.q: linear_num_key_heads"),
+        column=3,
+        message="ssm.gate shares its key 'linear_attn.in_proj_qkvz': list it in 'grouped_rows' with "
+        "'linear_num_key_heads' too",
+        file="qwen3_next.yaml",
+    ),
+    Case(
+        "a-misspelt-grouped-rows-slot",
+        {
+            "bad.yaml": delta("grouped_rows: {ssm.gaet: linear_num_key_heads}\n", extends="qwen3_next"),
+            **QWEN3_NEXT,
+        },
+        path="grouped_rows.ssm.gaet",
+        line=BODY_LINE,
+        column=16,
+        message="'ssm.gaet' is not a linear slot of this structure",
+        hint="did you mean 'ssm.gate'?",
+    ),
+    Case(
+        "grouped-rows-of-a-fused-key-value-part",
+        {"bad.yaml": delta("grouped_rows: {attn.k: num_kv_heads}\n", extends="qwen3_next"), **QWEN3_NEXT},
+        path="grouped_rows.attn.k",
+        line=BODY_LINE,
+        column=16,
+        message="rows regroup within a key split between plain layers' slots: not a fused q/k/v part",
     ),
     Case(
         "an-activation-on-a-gated-convolution",

@@ -1892,6 +1892,58 @@ def lfm2_moe_config(draw, heads: int) -> dict:
     }
 
 
+def qwen3_5_text_config(draw, heads: int) -> dict:
+    """Qwen3-Next's draws with a dense FFN in every layer and M-RoPE sections (text alone: any)."""
+    config = qwen3_next_config(draw, heads)
+    for key in ("num_experts", "num_experts_per_tok", "norm_topk_prob", "moe_intermediate_size"):
+        del config[key]
+    for key in ("shared_expert_intermediate_size", "mlp_only_layers", "decoder_sparse_step"):
+        del config[key]
+    config["rope_parameters"]["mrope_section"] = draw(st.sampled_from([[1, 1, 0], [11, 11, 10]]))
+    return config
+
+
+def qwen3_5_moe_text_config(draw, heads: int) -> dict:
+    """Qwen3-Next's draws with experts in every layer, always renormalized."""
+    config = qwen3_next_config(draw, heads)
+    for key in ("intermediate_size", "norm_topk_prob", "mlp_only_layers", "decoder_sparse_step"):
+        del config[key]
+    config["rope_parameters"]["mrope_section"] = [1, 1, 0]
+    return config
+
+
+def qwen3_next_config(draw, heads: int) -> dict:
+    """Qwen2-MoE's draws (no window, no biases) with rotary positions on a drawn share of each
+    head's features, an output gate in the attention layers, and Gated DeltaNet's linear attention
+    of sizes its own (each key head serving one to three value heads) in the layers `layer_types`
+    marks `linear_attention` (one attending at least)."""
+    config = qwen2_moe_config(draw, heads)
+    for key in ("use_sliding_window", "sliding_window", "max_window_layers", "qkv_bias"):
+        del config[key]
+    head_dim, factor = draw(st.sampled_from(ROTARY_SHAPES))
+    config["head_dim"] = head_dim
+    config["rope_parameters"] = {
+        "rope_theta": config["rope_parameters"]["rope_theta"],
+        "partial_rotary_factor": factor,
+    }
+    layers = config["num_hidden_layers"]
+    kinds = draw(
+        st.lists(st.sampled_from(["linear_attention", "full_attention"]), min_size=layers, max_size=layers)
+    )
+    # at least one attending layer: its reference's cache fails without one (`get_seq_length`)
+    kinds[draw(st.integers(0, layers - 1))] = "full_attention"
+    key_heads = draw(st.integers(1, 3))
+    return config | {
+        "layer_types": kinds,
+        "linear_num_key_heads": key_heads,
+        "linear_num_value_heads": key_heads * draw(st.integers(1, 3)),
+        "linear_key_head_dim": draw(st.integers(1, 8)),
+        "linear_value_head_dim": draw(st.integers(1, 8)),
+        "linear_conv_kernel_dim": draw(st.integers(2, 4)),
+        "rms_norm_eps": draw(st.sampled_from([1e-6, 1e-2])),
+    }
+
+
 @dataclass(frozen=True)
 class UserSpec:
     draw_config: Callable  # (draw, heads) -> config.json values
@@ -1955,6 +2007,9 @@ SPECS = {
     "jamba": UserSpec(jamba_config, "hidden_act", "silu", 0),
     "lfm2": UserSpec(lfm2_config, None, "silu", 0),
     "lfm2_moe": UserSpec(lfm2_moe_config, None, "silu", 0),
+    "qwen3_next": UserSpec(qwen3_next_config, "hidden_act", "silu", 0),
+    "qwen3_5_text": UserSpec(qwen3_5_text_config, "hidden_act", "silu", 0),
+    "qwen3_5_moe_text": UserSpec(qwen3_5_moe_text_config, "hidden_act", "silu", 0),
     "bamba": UserSpec(bamba_config, "hidden_act", "silu", 0),
     "granitemoehybrid": UserSpec(granitemoehybrid_config, "hidden_act", "silu", 0),
     "nemotron_h": UserSpec(nemotron_h_config, "mlp_hidden_act", "relu2", 0),
@@ -2246,9 +2301,11 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
                     "cohere_compass_text",
                     "deepseek_v32",
                     "glm_moe_dsa",
+                    "qwen3_5_moe_text",
                 )
             },
             "jamba": sorted(["encoder_model", "causal_lm", "sequence_classification"]),
+            "qwen3_5_text": sorted(["encoder_model", "causal_lm", "sequence_classification"]),
             "kimi_k25": sorted(decoder),  # DeepSeek-V3's
             "exaone4_5_text": sorted(with_qa),  # EXAONE 4.0's
             "modernbert_decoder": sorted(["encoder_model", "causal_lm", "sequence_classification"]),
@@ -2266,6 +2323,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
                     "qwen3",
                     "qwen3_moe",
                     "qwen2_moe",
+                    "qwen3_next",
                     "ministral",
                     "ministral3",
                     "seed_oss",
@@ -2393,6 +2451,7 @@ def test_a_user_spec_generates_as_the_reference(name: str) -> None:
         ("lfm2", "encoder_model"),  # gated convolutions' windows inside packed rows, beside attention
         ("bamba", "encoder_model"),  # state-space layers beside rotary attention layers, packed
         ("nemotron_h", "encoder_model"),  # layers of one sublayer each (experts among them), packed
+        ("qwen3_next", "token_classification"),  # the gated delta rule's state restarting inside packed rows
     ],
 )
 def test_a_user_spec_runs_batches_as_each_sequence_alone(name: str, head: str) -> None:
@@ -2440,6 +2499,7 @@ LONGROPE = {
         "cohere2",
         pytest.param("gemma3_text", marks=pytest.mark.slow),
         pytest.param("bamba", marks=pytest.mark.slow),
+        pytest.param("qwen3_next", marks=pytest.mark.slow),
     ],
 )
 def test_a_user_spec_compiles_and_generates_as_eager(name: str) -> None:
@@ -2450,7 +2510,8 @@ def test_a_user_spec_compiles_and_generates_as_eager(name: str) -> None:
     each call decides), Cohere 2's (layers with and without rotary positions) and Gemma 3's
     (RoPE parameters per layer type) run through the compiled artifacts, prefill and decode
     step alike; Bamba's state-space layers write and read their caches of slots there too, beside
-    its attention layers' KV caches."""
+    its attention layers' KV caches, and Qwen3-Next's gated delta rule its state (each step a
+    chunk of one slot)."""
     spec = FIXTURES / f"{name}.yaml"
     ir = load_arch(spec)
     user = SPECS[name]
@@ -3703,6 +3764,51 @@ def test_the_selective_scan_compiles_its_prefill_and_steps() -> None:
     compiled = archgen.load(directory, spec=FIXTURES / "mamba.yaml", compile=True)
     prompt = torch.randint(3, 99, (1, 9), generator=torch.Generator().manual_seed(3))
     assert_generates_as_the_reference(compiled, ref, prompt)
+
+
+def qwen3_next_reference() -> tuple[Path, torch.nn.Module]:
+    """A tiny Qwen3-Next reference (two linear-attention layers around an attending one), saved."""
+    ir = load_arch(FIXTURES / "qwen3_next.yaml")
+    config = dict(ir.spec.reference.tiny) | {"hidden_act": "silu", "vocab_size": 99}
+    ref = build_reference(ir, ir.head("causal_lm"), config, seed=2)
+    return save(ref), ref
+
+
+def test_the_gated_delta_rule_runs_long_calls_and_steps_as_the_reference() -> None:
+    """Over 150 slots the rule runs in three chunks of 64, each from the state the one before
+    leaves: in a padded batch and in packed rows of long sequences (sequences starting mid-chunk)
+    outputs equal the reference's chunked form; generation's steps carry the state in the cache as
+    the reference's recurrent decode."""
+    directory, ref = qwen3_next_reference()
+    model = archgen.load(directory, spec=FIXTURES / "qwen3_next.yaml")
+    # left padding: the second row's state starts at slot 70, in the second chunk
+    ids = assert_padded_and_packed_as_the_reference(model, ref, 150, 70, (40, 100, 25, 80), 128)
+    assert_generates_as_the_reference(model, ref, ids[:1, :9])
+
+
+def test_the_gated_delta_rule_exported_with_a_symbolic_length_runs_as_one_chunk() -> None:
+    """Exported with every dimension dynamic, the rule takes a call as one chunk (its triangular
+    solve as long as the call): over 150 slots, a left-padded row among them, the exported
+    program's outputs equal the reference's and the eager chunks'. It is traced at 2 tokens, as
+    archgen traces generation's steps: no size of the trace may be 1 there, which export would
+    fix (the program would then refuse other lengths). (Exporting alone: seconds.)"""
+    directory, ref = qwen3_next_reference()
+    module = archgen.load(directory, spec=FIXTURES / "qwen3_next.yaml").module
+    ids = torch.randint(3, 99, (2, 150), generator=torch.Generator().manual_seed(3))
+    mask = torch.ones_like(ids)
+    mask[1, :70] = 0
+    inputs = {"input_ids": ids, "attention_mask": mask}
+    traced = {name: value[:, :2] for name, value in inputs.items()}
+    dims = {name: {0: torch.export.Dim.AUTO, 1: torch.export.Dim.AUTO} for name in inputs}
+    program = torch.export.export(module, (), traced, dynamic_shapes=dims)
+    with torch.no_grad():
+        # (torch's guard function fails on a traced length other than the call's, llama's too: the
+        # program's own check of its inputs' shapes, which refuses a fixed length, still runs)
+        ours = program.module(check_guards=False)(**inputs)["logits"]
+        expected = ref(**inputs).logits
+        torch.testing.assert_close(ours, module(**inputs)["logits"], atol=1e-5, rtol=0)
+    torch.testing.assert_close(ours[0], expected[0], atol=1e-5, rtol=0)
+    torch.testing.assert_close(ours[1, 70:], expected[1, 70:], atol=1e-5, rtol=0)
 
 
 def test_granite_hybrid_reads_its_layer_kinds_as_older_config_files_write_them(tmp_path: Path) -> None:
