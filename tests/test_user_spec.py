@@ -3769,8 +3769,8 @@ def test_the_selective_scan_compiles_its_prefill_and_steps() -> None:
 def qwen3_next_reference() -> tuple[Path, torch.nn.Module]:
     """A tiny Qwen3-Next reference (two linear-attention layers around an attending one), saved.
     Its decay rates are small (`A` 0.01 to 0.05: the state keeps a tenth to two thirds of itself
-    over 36 slots),
-    so a state read where it should not be (a packed sequence reading the one before it) shows."""
+    over 36 slots), so a state read where it should not be (a packed sequence reading the one
+    before it) shows."""
     ir = load_arch(FIXTURES / "qwen3_next.yaml")
     config = dict(ir.spec.reference.tiny) | {"hidden_act": "silu", "vocab_size": 99}
     ref = build_reference(ir, ir.head("causal_lm"), config, seed=2)
