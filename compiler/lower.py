@@ -1056,6 +1056,9 @@ def switches(spec: ArchSpec) -> list[tuple[tuple, Switch]]:
         knobs.append((("block", "first_layer_conv", "activation"), spec.block.first_layer_conv.activation))
     if state_space(spec) is not None:
         knobs.append((("attention", "state_space", "conv_bias"), state_space(spec).conv_bias))
+        knobs.append(
+            (("attention", "state_space", "negative_eigenvalues"), state_space(spec).negative_eigenvalues)
+        )
     if spec.attention.disentangled is not None:
         d = spec.attention.disentangled
         knobs += [
@@ -1265,10 +1268,27 @@ def _check_state_space(spec: ArchSpec, heads: list[HeadIR], err: Callable) -> No
             err(at + ("attention_offset",), "'attention_offset' counts within 'attention_period': set it")
         if spec.ffn.kind == "none":
             err(at, "state-space layers beside attention layers are built with an FFN in every layer")
+    ssm, at = state_space(spec), ("attention", "state_space")
+    if ssm.conv_keys is not None and "ssm.conv" in spec.keys:
+        err(("keys", "ssm.conv"), "'state_space.conv_keys' names the convolution's keys: not 'keys' too")
+    if (ssm.placement is not None or ssm.keys) and ssm.layers is None:
+        knob = "placement" if ssm.placement is not None else "keys"
+        err(at + (knob,), f"'{knob}' sets the state-space layers apart from attending ones: set 'layers'")
+    elif ssm.placement is not None and (
+        ssm.placement == spec.block.placement
+        or spec.block.placement == "sandwich"
+        or spec.block.residual_scale is not None
+        or spec.block.shared_norm
+    ):
+        err(
+            at + ("placement",),
+            f"'placement: {ssm.placement}' sets the state-space layers' norms apart from a 'block.placement' "
+            "of 'post' or 'sublayer' (no residual scale, no shared norm)",
+        )
 
 
 #: The knobs each state-space form reads (StateSpaceSpec); it refuses the others.
-_COMMON_KNOBS = {"conv_kernel", "conv_bias", "bias", "layers"}
+_COMMON_KNOBS = {"conv_kernel", "conv_bias", "bias", "layers", "placement", "keys"}
 _FORM_KNOBS = {
     "ssd": _COMMON_KNOBS
     | {"state_size", "activation", "activation_config", "groups", "num_heads", "head_dim"}
@@ -1278,7 +1298,8 @@ _FORM_KNOBS = {
     | {"selection_norm", "selection_norm_eps"},
     "gated_conv": _COMMON_KNOBS,
     "gated_delta": _COMMON_KNOBS
-    | {"activation", "activation_config", "num_heads", "head_dim", "key_heads", "key_head_dim", "norm_eps"},
+    | {"activation", "activation_config", "num_heads", "head_dim", "key_heads", "key_head_dim", "norm_eps"}
+    | {"negative_eigenvalues", "conv_keys"},
 }
 
 #: The knobs each state-space form cannot do without.
@@ -1293,6 +1314,19 @@ def _check_state_space_form(ssm: StateSpaceSpec, err: Callable) -> None:
     for knob in _FORM_NEEDS.get(ssm.form, ()):
         if getattr(ssm, knob) is None:
             err(at, f"'form: {ssm.form}' needs '{knob}' (an int size symbol)")
+    if ssm.conv_keys is not None and (len(ssm.conv_keys) != 3 or ssm.conv_bias is not False):
+        err(
+            at + ("conv_keys",),
+            "'conv_keys' names the queries', keys' and values' convolution weights: three keys, 'conv_bias: false'",
+        )
+    for slot in ssm.keys:
+        if slot not in ("attn_norm", "ffn_norm"):
+            guess = closest(slot, ["attn_norm", "ffn_norm"])
+            err(
+                at + ("keys", slot),
+                f"{slot!r} is not a norm slot of a state-space layer: 'attn_norm' or 'ffn_norm'",
+                f"did you mean {guess!r}?" if guess else None,
+            )
 
 
 def _check_grouped_rows(spec: ArchSpec, slots: dict[str, str], err: Callable, check_symbol: Callable) -> None:
@@ -2082,7 +2116,10 @@ def load_arch(path: Path | str) -> ArchIR:
     slots = backbone_slots(spec, cross_attention=any_cross)
     if spec.norm.bias_free:
         _check_bias_free(spec, slots, err)
+    ssm = state_space(spec)
     for slot in slots:
+        if slot == "ssm.conv" and ssm is not None and ssm.conv_keys is not None:
+            continue  # its keys are `state_space.conv_keys`
         if slot not in spec.keys:
             # Point at the `slot: null` that deleted it, if a delta spec did.
             where = ("keys", slot) if ("keys", slot) in merged.locs else ("keys",)

@@ -1510,6 +1510,20 @@ def table_entries(ir: ArchIR, head: HeadIR) -> list[dict]:
     for slot, kind in slots.items():
         if kind == "prefix" or (slot == "pooler" and not head.uses_pooler):
             continue
+        ssm = state_space(s)
+        if ssm is not None and slot == "ssm.conv" and ssm.conv_keys:  # the conv weight in three keys
+            (entry,) = slot_entries(s, slot, kind, "", fused)  # its weight alone (no bias: checked)
+            keys = [f"{prefix}{layer_key(s.keys['layer'], key)}.weight" for key in ssm.conv_keys]
+            rest = {k: v for k, v in entry.items() if k not in ("op", "key")}
+            entries.append({"op": "fuse", **rest, "keys": keys, "dim": 0, "uneven": True})
+            continue
+        if ssm is not None and slot in ssm.keys:  # a norm whose key differs in the state-space layers
+            for layer_kind, key in (("attention", s.keys[slot]), ("state_space", ssm.keys[slot])):
+                own = f"{prefix}{layer_key(s.keys['layer'], key)}"
+                entries += [
+                    {**e, **_kind_where(s, layer_kind)} for e in slot_entries(s, slot, kind, own, fused)
+                ]
+            continue
         special = _s2s.special_slot_entries(s, slot, key_of(slot), s.keys[slot], "backbone")
         if special is not None:  # a shared relative bias table, or an FFN slot of several variants
             entries += special

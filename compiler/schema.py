@@ -847,6 +847,34 @@ class StateSpaceSpec(_Strict):
         description="Which layers mix by state-space, the others attending (see StateSpaceLayersSpec). "
         "Default: every layer.",
     )
+    negative_eigenvalues: bool | Switch = Field(
+        False,
+        description="`form: gated_delta`: `beta = 2 sigmoid(b)`, in (0, 2), so the delta rule's write may "
+        "flip the state's component along the key (OLMo-Hybrid's `linear_allow_neg_eigval`), or a switch "
+        "over a `bool` symbol. Default: `sigmoid(b)`.",
+    )
+    conv_keys: list[str] | None = Field(
+        None,
+        description="`form: gated_delta`: the convolution's weight stored as three keys, the queries', "
+        "the keys' and the values' channels (OLMo-Hybrid's `q_conv1d`, `k_conv1d`, `v_conv1d`, relative to "
+        "the layer) in place of a key for `ssm.conv` (without a bias): concatenated on load, whatever rows "
+        "each holds (OLMo-core writes each part's own width, `transformers` 5 three near-equal chunks of the "
+        "concatenation), written on export as `transformers` saves them. Default: the one key `keys` gives.",
+    )
+    placement: Literal["pre"] | None = Field(
+        None,
+        description="With `layers`: the state-space layers' placement where it differs from "
+        "`block.placement` (OLMo-Hybrid's pre-norm linear-attention layers among post-sublayer-norm "
+        "attending layers, `block.placement: sublayer`). Their norms are the same slots, `attn_norm` and "
+        "`ffn_norm`, whose keys there `keys` may give. Default: `block.placement`.",
+    )
+    keys: dict[str, str] = Field(
+        default_factory=dict,
+        description="Checkpoint keys of the norm slots `attn_norm` and `ffn_norm` in the state-space layers, "
+        "where they differ from the attending layers' (`keys`): OLMo-Hybrid's pre-norm layers name "
+        "theirs `input_layernorm` and `post_attention_layernorm`, its attending layers "
+        "`post_attention_layernorm` and `post_feedforward_layernorm`.",
+    )
 
 
 class WindowLayersSpec(_Strict):

@@ -5,7 +5,10 @@ named operation:
 
 * ``rename``: one checkpoint key is one parameter;
 * ``fuse``: several keys are concatenated along ``dim`` into one parameter
-  (q/k/v into ``qkv``); exporting splits it into equal parts again;
+  (q/k/v into ``qkv``); exporting splits it into equal parts again (``torch.chunk``'s). With
+  ``uneven`` (dim 0), the keys may hold any rows each, together the parameter's (OLMo-Hybrid's
+  query, key and value convolution weights: OLMo-core writes each part's own width,
+  ``transformers`` 5 three near-equal chunks of their concatenation); export writes the chunks;
 * ``split``: one key is several parameters, its rows (along ``dim``) cut at each
   parameter's (q/k/v under grouped-query attention, a gated FFN's gate and up);
   exporting concatenates them again;
@@ -261,6 +264,10 @@ def gather(
             part_want[e["dim"]] //= len(parts)
             groups = e["conv"]["groups"] if "conv" in e else [None] * len(parts)
             wants = [list(_stored(part_want, e, g)) for g in groups]
+            if e.get("uneven"):  # any rows each, together the parameter's
+                whole = expected_shapes[e["param"]][0]
+                rows = [t.shape[0] for t in parts] if sum(t.shape[0] for t in parts) == whole else None
+                wants = [[r, *part_want[1:]] for r in rows or [whole // len(parts)] * len(parts)]
             bad = [
                 f"{k}: expected {tuple(want)}, got {tuple(t.shape)}"
                 for k, t, want in zip(e["keys"], parts, wants)

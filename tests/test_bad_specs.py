@@ -50,6 +50,10 @@ QWEN3_NEXT = {
     f"{name}.yaml": (Path(__file__).parent / "fixtures" / f"{name}.yaml").read_text(encoding="utf-8")
     for name in ("llama", "qwen3", "qwen3_moe", "qwen3_next")
 }
+OLMO_HYBRID = {
+    f"{name}.yaml": (Path(__file__).parent / "fixtures" / f"{name}.yaml").read_text(encoding="utf-8")
+    for name in ("llama", "olmo2", "olmo_hybrid")
+}
 
 # Mixtral and the user specs it extends (tests/fixtures), for cases that are deltas of them.
 MIXTRAL = {
@@ -2235,6 +2239,66 @@ CASES = [
         message="rows regroup within a key split between plain layers' slots: not a fused q/k/v part",
     ),
     Case(
+        "a-state-space-placement-without-attending-layers",
+        {"bad.yaml": delta("attention: {state_space: {placement: pre}}\n", extends="mamba2"), **MAMBA2},
+        path="attention.state_space.placement",
+        line=BODY_LINE,
+        column=27,
+        message="'placement' sets the state-space layers apart from attending ones: set 'layers'",
+    ),
+    Case(
+        "a-state-space-placement-that-is-the-blocks",
+        {"bad.yaml": delta("block: {placement: pre}\n", extends="olmo_hybrid"), **OLMO_HYBRID},
+        path="attention.state_space.placement",
+        line=line_of(OLMO_HYBRID["olmo_hybrid.yaml"], "    placement: pre"),
+        column=5,
+        message="'placement: pre' sets the state-space layers' norms apart from a 'block.placement' of 'post' or "
+        "'sublayer'",
+        file="olmo_hybrid.yaml",
+    ),
+    Case(
+        "a-misspelt-state-space-norm-key",
+        {
+            "bad.yaml": delta("attention: {state_space: {keys: {attn_nrom: x}}}\n", extends="olmo_hybrid"),
+            **OLMO_HYBRID,
+        },
+        path="attention.state_space.keys.attn_nrom",
+        line=BODY_LINE,
+        column=34,
+        message="'attn_nrom' is not a norm slot of a state-space layer: 'attn_norm' or 'ffn_norm'",
+        hint="did you mean 'attn_norm'?",
+    ),
+    Case(
+        "conv-keys-beside-a-conv-key",
+        {"bad.yaml": delta("keys: {ssm.conv: linear_attn.conv1d}\n", extends="olmo_hybrid"), **OLMO_HYBRID},
+        path="keys.ssm.conv",
+        line=BODY_LINE,
+        column=8,
+        message="'state_space.conv_keys' names the convolution's keys: not 'keys' too",
+    ),
+    Case(
+        "two-conv-keys",
+        {
+            "bad.yaml": delta("attention: {state_space: {conv_keys: [a, b]}}\n", extends="olmo_hybrid"),
+            **OLMO_HYBRID,
+        },
+        path="attention.state_space.conv_keys",
+        line=BODY_LINE,
+        column=27,
+        message="'conv_keys' names the queries', keys' and values' convolution weights: three keys",
+    ),
+    Case(
+        "negative-eigenvalues-on-the-ssd-form",
+        {
+            "bad.yaml": delta("attention: {state_space: {negative_eigenvalues: true}}\n", extends="mamba2"),
+            **MAMBA2,
+        },
+        path="attention.state_space.negative_eigenvalues",
+        line=BODY_LINE,
+        column=27,
+        message="'negative_eigenvalues' is not a knob of 'form: ssd'",
+    ),
+    Case(
         "an-activation-on-a-gated-convolution",
         {
             "bad.yaml": delta("attention: {state_space: {activation: gelu}}\n", extends="lfm2"),
@@ -2279,7 +2343,7 @@ CASES = [
         path="attention.state_space.form",
         line=BODY_LINE,
         column=27,
-        message="expected one of 'ssd', 'selective' or 'gated_conv', got 'selectve'",
+        message="expected one of 'ssd', 'selective', 'gated_conv' or 'gated_delta', got 'selectve'",
         hint="did you mean 'selective'?",
     ),
     Case(

@@ -1912,6 +1912,31 @@ def qwen3_5_moe_text_config(draw, heads: int) -> dict:
     return config
 
 
+def olmo_hybrid_config(draw, heads: int) -> dict:
+    """OLMo 2's attending layers (attention biases switched) where `layer_types` marks
+    `full_attention` (one at least), Gated DeltaNet's pre-norm linear attention of sizes its own
+    in the others, beta doubled or not."""
+    config = llama_config(draw, heads)
+    layers = config["num_hidden_layers"] = draw(st.integers(2, 3))
+    kinds = draw(
+        st.lists(st.sampled_from(["linear_attention", "full_attention"]), min_size=layers, max_size=layers)
+    )
+    # one of each at least: its config refuses a stack without either
+    kinds[0], kinds[draw(st.integers(1, layers - 1))] = "linear_attention", "full_attention"
+    key_heads = draw(st.integers(1, 3))
+    return config | {
+        "layer_types": kinds,
+        "attention_bias": draw(st.booleans()),
+        "linear_num_key_heads": key_heads,
+        "linear_num_value_heads": key_heads * draw(st.integers(1, 3)),
+        "linear_key_head_dim": draw(st.integers(1, 8)),
+        "linear_value_head_dim": draw(st.integers(1, 8)),
+        "linear_conv_kernel_dim": draw(st.integers(2, 4)),
+        "linear_allow_neg_eigval": draw(st.booleans()),
+        "rms_norm_eps": draw(st.sampled_from([1e-6, 1e-2])),
+    }
+
+
 def qwen3_next_config(draw, heads: int) -> dict:
     """Qwen2-MoE's draws (no window, no biases) with rotary positions on a drawn share of each
     head's features, an output gate in the attention layers, and Gated DeltaNet's linear attention
@@ -2008,6 +2033,7 @@ SPECS = {
     "lfm2": UserSpec(lfm2_config, None, "silu", 0),
     "lfm2_moe": UserSpec(lfm2_moe_config, None, "silu", 0),
     "qwen3_next": UserSpec(qwen3_next_config, "hidden_act", "silu", 0),
+    "olmo_hybrid": UserSpec(olmo_hybrid_config, "hidden_act", "silu", 0),
     "qwen3_5_text": UserSpec(qwen3_5_text_config, "hidden_act", "silu", 0),
     "qwen3_5_moe_text": UserSpec(qwen3_5_moe_text_config, "hidden_act", "silu", 0),
     "bamba": UserSpec(bamba_config, "hidden_act", "silu", 0),
@@ -2302,6 +2328,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
                     "deepseek_v32",
                     "glm_moe_dsa",
                     "qwen3_5_moe_text",
+                    "olmo_hybrid",
                 )
             },
             "jamba": sorted(["encoder_model", "causal_lm", "sequence_classification"]),
@@ -2452,6 +2479,7 @@ def test_a_user_spec_generates_as_the_reference(name: str) -> None:
         ("bamba", "encoder_model"),  # state-space layers beside rotary attention layers, packed
         ("nemotron_h", "encoder_model"),  # layers of one sublayer each (experts among them), packed
         ("qwen3_next", "token_classification"),  # the gated delta rule's state restarting inside packed rows
+        ("olmo_hybrid", "encoder_model"),  # pre-norm linear-attention layers beside post-norm attending ones
     ],
 )
 def test_a_user_spec_runs_batches_as_each_sequence_alone(name: str, head: str) -> None:
