@@ -266,8 +266,11 @@ def gather(
             wants = [list(_stored(part_want, e, g)) for g in groups]
             if e.get("uneven"):  # any rows each, together the parameter's
                 whole = expected_shapes[e["param"]][0]
-                rows = [t.shape[0] for t in parts] if sum(t.shape[0] for t in parts) == whole else None
-                wants = [[r, *part_want[1:]] for r in rows or [whole // len(parts)] * len(parts)]
+                wants = [[t.shape[0], *part_want[1:]] for t in parts]
+                if sum(t.shape[0] for t in parts) != whole:
+                    rows = " + ".join(str(t.shape[0]) for t in parts)
+                    misshapen.append(f"{', '.join(e['keys'])}: rows {rows}, expected {whole} together")
+                    continue
             bad = [
                 f"{k}: expected {tuple(want)}, got {tuple(t.shape)}"
                 for k, t, want in zip(e["keys"], parts, wants)

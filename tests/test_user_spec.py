@@ -3847,6 +3847,43 @@ def test_the_gated_delta_rule_exported_with_a_symbolic_length_runs_as_one_chunk(
     torch.testing.assert_close(ours[1, 70:], expected[1, 70:], atol=1e-5, rtol=0)
 
 
+def test_olmo_hybrid_reads_its_convolution_split_either_way(tmp_path: Path) -> None:
+    """OLMo-Hybrid's convolution weight is three keys: OLMo-core writes the queries', keys' and
+    values' own widths, `transformers` 5 three near-equal chunks of their concatenation (the
+    tiny reference's 16 + 16 + 24 channels saved as 19 + 19 + 18). Both load to the same model,
+    as the reference reads both; parts whose rows do not add up are refused, by key."""
+    spec = FIXTURES / "olmo_hybrid.yaml"
+    ir = load_arch(spec)
+    ref = build_reference(
+        ir, ir.head("causal_lm"), dict(ir.spec.reference.tiny) | {"hidden_act": "silu"}, seed=1
+    )
+    directory = save(ref)
+    ids = torch.randint(3, 99, (2, 9), generator=torch.Generator().manual_seed(1))
+    expected = archgen.load(directory, spec=spec)(ids)["logits"]
+
+    def rewrite(name: str, widths: list[int]) -> Path:
+        target = tmp_path / name
+        shutil.copytree(directory, target)
+        tensors = load_file(target / "model.safetensors")
+        for i in (0, 2):  # the linear-attention layers
+            parts = [f"model.layers.{i}.linear_attn.{p}_conv1d.weight" for p in "qkv"]
+            assert [tensors[k].shape[0] for k in parts] == [19, 19, 18]
+            whole = torch.cat([tensors.pop(k) for k in parts])[: sum(widths)]
+            tensors.update(zip(parts, (t.contiguous() for t in whole.split(widths))))
+        save_file(tensors, target / "model.safetensors", metadata={"format": "pt"})
+        return target
+
+    own = rewrite("own", [16, 16, 24])
+    torch.testing.assert_close(archgen.load(own, spec=spec)(ids)["logits"], expected, atol=0, rtol=0)
+    with torch.no_grad():
+        # (its default attention is sdpa, the saved model's eager: equal up to rounding)
+        torch.testing.assert_close(
+            type(ref).from_pretrained(own)(ids).logits, ref(ids).logits, atol=1e-6, rtol=0
+        )
+    with pytest.raises(CheckpointError, match=r"v_conv1d\.weight: rows 16 \+ 16 \+ 23, expected 56 together"):
+        archgen.load(rewrite("short", [16, 16, 23]), spec=spec)
+
+
 def test_granite_hybrid_reads_its_layer_kinds_as_older_config_files_write_them(tmp_path: Path) -> None:
     """Granite 4.0-H's released config.json files name the list `layers_block_type` and its
     entries `mamba` and `attention` (`transformers` 5 writes `layer_types`, `linear_attention`,
