@@ -1329,6 +1329,19 @@ def _check_state_space_form(ssm: StateSpaceSpec, err: Callable) -> None:
             )
 
 
+def _linear_slot(slot: str, slots: dict[str, str], where: tuple, err: Callable) -> bool:
+    """Whether `slot` is a linear slot of this structure; if not, an error (with the closest one)."""
+    if slots.get(slot) == "linear":
+        return True
+    guess = closest(slot, [name for name, kind in slots.items() if kind == "linear"])
+    err(
+        where,
+        f"{slot!r} is not a linear slot of this structure",
+        f"did you mean {guess!r}?" if guess else None,
+    )
+    return False
+
+
 def _check_grouped_rows(spec: ArchSpec, slots: dict[str, str], err: Callable, check_symbol: Callable) -> None:
     """`grouped_rows`: linear slots loaded by a split of one key they all share, each named with
     the same group count."""
@@ -1340,26 +1353,21 @@ def _check_grouped_rows(spec: ArchSpec, slots: dict[str, str], err: Callable, ch
         where = ("grouped_rows", slot)
         key = spec.keys.get(slot)
         sharing = [other for other, named in spec.keys.items() if named == key and other in slots]
-        if slots.get(slot) != "linear":
-            linear = [name for name, kind in slots.items() if kind == "linear"]
-            guess = closest(slot, linear)
-            err(
-                where,
-                f"{slot!r} is not a linear slot of this structure",
-                f"did you mean {guess!r}?" if guess else None,
-            )
-        elif slot in fused or slot in spec.transposed or slot in spec.conv_weights or slot.startswith("ffn."):
+        linear = _linear_slot(slot, slots, where, err)
+        if linear and (
+            slot in fused or slot in spec.transposed or slot in spec.conv_weights or slot.startswith("ffn.")
+        ):
             err(
                 where,
                 "rows regroup within a key split between plain layers' slots: not a fused q/k/v part, "
                 "an FFN's, a 'transposed' or a 'conv_weights' slot",
             )
-        elif len(sharing) < 2:
+        elif linear and len(sharing) < 2:
             err(
                 where,
                 f"{slot!r} has its key {key!r} to itself: grouped rows fall in a key several slots share",
             )
-        elif key not in told:
+        elif linear and key not in told:
             odd = [other for other in sharing if spec.grouped_rows.get(other) != groups]
             told.add(key)
             if odd:
@@ -2149,17 +2157,10 @@ def load_arch(path: Path | str) -> ArchIR:
             )
     for slot, groups in spec.conv_weights.items():
         where = ("conv_weights", slot)
-        if slots.get(slot) != "linear":
-            linear = [name for name, kind in slots.items() if kind == "linear"]
-            guess = closest(slot, linear)
-            err(
-                where,
-                f"{slot!r} is not a linear slot of this structure",
-                f"did you mean {guess!r}?" if guess else None,
-            )
-        elif slot in spec.transposed or (spec.ffn.experts is not None and slot.startswith("ffn.")):
+        linear = _linear_slot(slot, slots, where, err)
+        if linear and (slot in spec.transposed or (spec.ffn.experts is not None and slot.startswith("ffn."))):
             err(where, "a 1x1 convolution's weight is a plain layer's: not 'transposed', not an expert's")
-        elif list(spec.keys.values()).count(spec.keys.get(slot)) > 1:
+        elif linear and list(spec.keys.values()).count(spec.keys.get(slot)) > 1:
             err(where, "a 1x1 convolution's weight is a key of its own, not one split between slots")
         check_symbol(where, groups)
     _check_grouped_rows(spec, slots, err, check_symbol)

@@ -428,6 +428,9 @@ def export(
             out[e["key"]] = (whole.t() if e.get("transpose") else whole).contiguous()
         elif e["op"] == "fuse":
             parts = params[e["param"]].detach().chunk(len(e["keys"]), dim=e["dim"])
+            if len(parts) != len(e["keys"]):  # an uneven fuse's rows too few to chunk into every key
+                rows = params[e["param"]].shape[e["dim"]]
+                raise CheckpointError(f"{e['param']}: {rows} rows do not chunk into {len(e['keys'])} keys")
             groups = e["conv"]["groups"] if "conv" in e else [None] * len(parts)
             for key, part, g in zip(e["keys"], parts, groups):
                 part = part if g is None else _conv_blocks(part, g, key)
