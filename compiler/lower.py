@@ -209,12 +209,14 @@ def _pydantic_diagnostics(exc: ValidationError, src: Located, model: type[BaseMo
     errors = exc.errors()
     # A scalar given where `Literal[...] | Switch` is expected fails both members; the
     # literal's error (with its did-you-mean) is the one that helps.
+    # So does one where `bool | Literal[...]` is (the literal's error then names true and false too).
     literal_locs = {e["loc"][:-1] for e in errors if e["type"] == "literal_error"}
+    bool_locs = {e["loc"][:-1] for e in errors if e["type"] in ("bool_parsing", "bool_type")}
     errors = [
         e
         for e in errors
         if not (
-            e["type"] in ("model_type", "dict_type", "model_attributes_type")
+            e["type"] in ("model_type", "dict_type", "model_attributes_type", "bool_parsing", "bool_type")
             and e["loc"][:-1] in literal_locs
         )
     ]
@@ -234,6 +236,8 @@ def _pydantic_diagnostics(exc: ValidationError, src: Located, model: type[BaseMo
             options = [o.strip().strip("'") for o in expected.replace(" or ", ",").split(",") if o.strip()]
             got = err.get("input")
             message = f"expected one of {expected}, got {got!r}"
+            if err["loc"][:-1] in bool_locs:
+                message = f"expected true, false or {expected}, got {got!r}"
             guess = closest(str(got), options)
             hint = f"did you mean {guess!r}?" if guess else None
         elif kind == "missing":
@@ -1241,8 +1245,13 @@ def _check_state_space(spec: ArchSpec, heads: list[HeadIR], err: Callable) -> No
     if layers is None:
         refused = tuple(knob for knob in _ATTENTION_KNOBS if knob != "length_limit")
     else:  # what the attention layers may have: nothing on the shared mask, no per-layer wiring
-        refused = ("sliding_window", "bidirectional_when", "padded_queries", "masked_rows", "relative_bias")
+        refused = ("bidirectional_when", "padded_queries", "masked_rows", "relative_bias")
         refused += ("disentangled", "latent", "differential", "last_out_bias")
+        if spec.attention.sliding_window is not None and spec.attention.window_layers is None:
+            err(
+                ("attention", "sliding_window"),
+                "a window beside state-space layers is some attention layers': say which ('window_layers')",
+            )
     _refuse_attention_knobs(spec, refused, "state-space mixing", err)
     if spec.block.bottleneck is not None or spec.block.parallel is not False:
         err(
@@ -1707,6 +1716,11 @@ def load_arch(path: Path | str) -> ArchIR:
             err(
                 ("embeddings", "position", "scaling", "longrope"),
                 "'longrope' is for a 'types' list with longrope",
+            )
+        if "proportional" in emb.position.scaling.types and emb.position.rotary_dim is not None:
+            err(
+                ("embeddings", "position", "scaling", "types"),
+                "'proportional' turns a share of every head feature's pairs: not beside 'rotary_dim'",
             )
         for alias, law in emb.position.scaling.aliases.items():
             if alias in emb.position.scaling.types or alias == "default":

@@ -830,7 +830,9 @@ def _per_layer_arg(s: ArchSpec, per_layer: bool) -> str:
         return ""
     if pos.theta_layers:  # each layer's theta's cos and sin, none for a theta of 0
         return ", None if theta is None else rotaries[theta]"
-    rotary = "rotaries[kind]" if pos.scaling and pos.scaling.layer_types else "rotary"
+    rotary = "rotary"
+    if pos.scaling and pos.scaling.layer_types:  # a layer that does not attend has no type's rotary
+        rotary = "rotaries.get(kind)" if layer_kind_rule(s) else "rotaries[kind]"
     return f", {rotary} if roped else None" if pos.rotary_layers else f", {rotary}"
 
 

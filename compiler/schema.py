@@ -196,7 +196,7 @@ class NormSpec(_Strict):
     )
 
 
-RopeScalingType = Literal["linear", "llama3", "yarn", "longrope", "ntk_alpha"]
+RopeScalingType = Literal["linear", "llama3", "yarn", "longrope", "ntk_alpha", "proportional"]
 
 
 class LongRopeSpec(_Strict):
@@ -240,7 +240,10 @@ class RopeScalingSpec(_Strict):
         "the whole call (as the reference decides per batch; `run_batch` packs several sequences into one call, "
         "so there too). `ntk_alpha` (built only where `types` lists it): `alpha` (theta stretched to "
         "`theta * alpha ** (dim / (dim - 2))`, fixed frequencies; HunYuan's checkpoints label it `dynamic`, "
-        "an alias). A mapping of one set of parameters per layer type (Gemma 3's) needs `layer_types`; "
+        "an alias). `proportional` (built only where `types` lists it): optional `partial_rotary_factor` (1) and "
+        "`factor` (1): the first `int(partial_rotary_factor * head_dim // 2)` pairs turn at "
+        "`theta ** (-2i / head_dim) / factor`, the others not at all (their features pass unrotated, though "
+        "paired over the whole head as RoPE's halves; Gemma 4's and LFM3's full-attention layers). A mapping of one set of parameters per layer type (Gemma 3's) needs `layer_types`; "
         "another `rope_type` (e.g. `dynamic`, whose frequencies depend on the longest sequence seen so far) "
         "is refused when the model is built."
     )
@@ -878,7 +881,9 @@ class StateSpaceSpec(_Strict):
 
 
 class WindowLayersSpec(_Strict):
-    """Which layers have the sliding window, read from config.json per layer."""
+    """Which layers have the sliding window, read from config.json per layer. Beside state-space
+    layers (`state_space.layers`) the window is the attending layers' alone: a layer that mixes
+    otherwise reads the plain mask whatever its entry (a window there needs this list)."""
 
     types: str = Field(
         description="A `list` size symbol with one entry per layer (`layer_types`): layer i has the window "
@@ -1095,11 +1100,12 @@ class AttentionSpec(_Strict):
         "self-attention through SDPA (no sinks, softcap, latent, disentangled or relative-bias terms, "
         "no decoder section).",
     )
-    output_gate: bool = Field(
+    output_gate: bool | Literal["per_head"] = Field(
         False,
-        description="The heads' joined outputs are multiplied, feature by feature, by `sigmoid(gate(x))` "
-        "before the output projection: `gate` a bias-free linear from the layer's (normed) input to "
-        "`num_heads * head_dim` (slot `attn.gate`; AFMoE's `gate_proj`).",
+        description="The heads' outputs are gated by `sigmoid(gate(x))` before the output projection, "
+        "`gate` a bias-free linear from the layer's (normed) input (slot `attn.gate`). `true`: feature by "
+        "feature, the gate `num_heads * head_dim` wide (AFMoE's `gate_proj`). `per_head`: one gate per head "
+        "scales all of that head's features, the gate `num_heads` wide (LFM3's `g_proj`).",
     )
     sub_norm: bool = Field(
         False,

@@ -54,6 +54,10 @@ OLMO_HYBRID = {
     f"{name}.yaml": (Path(__file__).parent / "fixtures" / f"{name}.yaml").read_text(encoding="utf-8")
     for name in ("llama", "olmo2", "olmo_hybrid")
 }
+LFM2 = {
+    f"{name}.yaml": (Path(__file__).parent / "fixtures" / f"{name}.yaml").read_text(encoding="utf-8")
+    for name in ("llama", "lfm2")
+}
 
 # Mixtral and the user specs it extends (tests/fixtures), for cases that are deltas of them.
 MIXTRAL = {
@@ -1082,7 +1086,7 @@ CASES = [
         path="embeddings.position.scaling.types[0]",
         line=BODY_LINE + 1,
         column=55,
-        message="expected one of 'linear', 'llama3', 'yarn', 'longrope' or 'ntk_alpha', got 'lama3'",
+        message="expected one of 'linear', 'llama3', 'yarn', 'longrope', 'ntk_alpha' or 'proportional', got 'lama3'",
         hint="did you mean 'llama3'?",
     ),
     Case(
@@ -2286,6 +2290,42 @@ CASES = [
         line=BODY_LINE,
         column=27,
         message="'conv_keys' names the queries', keys' and values' convolution weights: three keys",
+    ),
+    Case(
+        "a-window-beside-state-space-layers-on-no-layers-in-particular",
+        {"bad.yaml": delta("attention: {sliding_window: max_positions}\n", extends="lfm2"), **LFM2},
+        path="attention.sliding_window",
+        line=BODY_LINE,
+        column=13,
+        message="a window beside state-space layers is some attention layers': say which ('window_layers')",
+    ),
+    Case(
+        "a-misspelt-output-gate",
+        {"bad.yaml": delta("attention: {output_gate: per_haed}\n", extends="llama"), **LFM2},
+        path="attention.output_gate",
+        line=BODY_LINE,
+        column=13,
+        message="expected true, false or 'per_head', got 'per_haed'",
+        hint="did you mean 'per_head'?",
+    ),
+    Case(
+        "proportional-rope-beside-a-rotary-width",
+        {
+            "bad.yaml": delta(
+                """\
+                embeddings:
+                  position:
+                    rotary_dim: head_dim
+                    scaling: {params: rope_parameters, types: [proportional]}
+                """,
+                extends="llama",
+            ),
+            **LFM2,
+        },
+        path="embeddings.position.scaling.types",
+        line=BODY_LINE + 3,
+        column=40,
+        message="'proportional' turns a share of every head feature's pairs: not beside 'rotary_dim'",
     ),
     Case(
         "negative-eigenvalues-on-the-ssd-form",

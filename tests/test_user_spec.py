@@ -1876,6 +1876,41 @@ def lfm2_config(draw, heads: int) -> dict:
     return config
 
 
+def lfm3_config(draw, heads: int) -> dict:
+    """Gated short convolutions, windowed and full attention layers by `layer_types`, each
+    attending type with RoPE parameters of its own (`proportional` turning some of a head's
+    pairs, `linear` or plain); a sigmoid gate per head, every sublayer's output normed."""
+    config = llama_config(draw, heads, own_head_dim=True)
+    layers = draw(st.integers(1, 4))
+    kinds = draw(
+        st.lists(
+            st.sampled_from(["conv", "sliding_attention", "full_attention"]), min_size=layers, max_size=layers
+        )
+    )
+    # at least one attending layer: its reference's cache fails without one (`get_seq_length`)
+    kinds[draw(st.integers(0, layers - 1))] = draw(st.sampled_from(["sliding_attention", "full_attention"]))
+
+    def rope() -> dict:
+        kind = draw(st.sampled_from(["default", "proportional", "linear"]))
+        params = {"rope_type": kind, "rope_theta": draw(st.sampled_from([10000.0, 100.0, 1e6]))}
+        if kind == "proportional":
+            params["partial_rotary_factor"] = draw(st.sampled_from([0.25, 0.5, 1.0]))
+        if kind == "linear" or (kind == "proportional" and draw(st.booleans())):  # linear's is required
+            params["factor"] = draw(st.sampled_from([2.0, 8.0]))
+        return params
+
+    config |= {
+        "num_hidden_layers": layers,
+        "layer_types": kinds,
+        "rope_parameters": {"full_attention": rope(), "sliding_attention": rope()},
+        "sliding_window": draw(st.integers(1, 8)),
+        "conv_L_cache": draw(st.integers(2, 4)),
+        "norm_eps": draw(st.sampled_from([1e-5, 1e-2])),
+    }
+    del config["hidden_act"]  # LFM3's FFN is SiLU-gated whatever config.json says
+    return config
+
+
 def lfm2_moe_config(draw, heads: int) -> dict:
     """LFM2's layers with experts from `num_dense_layers` on: a sigmoid router biased per expert,
     its scores normalized or not and scaled; the dense layers `intermediate_size` wide."""
@@ -2034,6 +2069,7 @@ SPECS = {
     "jamba": UserSpec(jamba_config, "hidden_act", "silu", 0),
     "lfm2": UserSpec(lfm2_config, None, "silu", 0),
     "lfm2_moe": UserSpec(lfm2_moe_config, None, "silu", 0),
+    "lfm3": UserSpec(lfm3_config, None, "silu", 0),
     "qwen3_next": UserSpec(qwen3_next_config, "hidden_act", "silu", 0),
     "olmo_hybrid": UserSpec(olmo_hybrid_config, "hidden_act", "silu", 0),
     "qwen3_5_text": UserSpec(qwen3_5_text_config, "hidden_act", "silu", 0),
@@ -2323,6 +2359,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
                     "falcon_mamba",
                     "lfm2",
                     "lfm2_moe",
+                    "lfm3",
                     "bamba",
                     "granitemoehybrid",
                     "nemotron_h",
@@ -2478,6 +2515,7 @@ def test_a_user_spec_generates_as_the_reference(name: str) -> None:
         ("mamba", "encoder_model"),  # the selective scan's state restarting inside packed rows
         ("jamba", "encoder_model"),  # selective state-space layers beside attention ones, experts, packed
         ("lfm2", "encoder_model"),  # gated convolutions' windows inside packed rows, beside attention
+        ("lfm3", "encoder_model"),  # windowed and full attention by type beside gated convolutions, packed
         ("bamba", "encoder_model"),  # state-space layers beside rotary attention layers, packed
         ("nemotron_h", "encoder_model"),  # layers of one sublayer each (experts among them), packed
         ("qwen3_next", "token_classification"),  # the gated delta rule's state restarting inside packed rows
@@ -2519,7 +2557,7 @@ LONGROPE = {
 
 
 # 70-115 s each with cold caches (Bamba's 146 s, Qwen3-Next's 290 s): BLOOM's, Cohere 2's, Gemma 3's,
-# Bamba's and Qwen3-Next's in `make test-slow` (the default suite's budget); `archgen verify`
+# Bamba's, Qwen3-Next's and LFM3's in `make test-slow` (the default suite's budget); `archgen verify`
 # compiles each spec too.
 @pytest.mark.parametrize(
     "name",
@@ -2531,6 +2569,7 @@ LONGROPE = {
         pytest.param("gemma3_text", marks=pytest.mark.slow),
         pytest.param("bamba", marks=pytest.mark.slow),
         pytest.param("qwen3_next", marks=pytest.mark.slow),
+        pytest.param("lfm3", marks=pytest.mark.slow),
     ],
 )
 def test_a_user_spec_compiles_and_generates_as_eager(name: str) -> None:
@@ -2541,8 +2580,9 @@ def test_a_user_spec_compiles_and_generates_as_eager(name: str) -> None:
     each call decides), Cohere 2's (layers with and without rotary positions) and Gemma 3's
     (RoPE parameters per layer type) run through the compiled artifacts, prefill and decode
     step alike; Bamba's state-space layers write and read their caches of slots there too, beside
-    its attention layers' KV caches, and Qwen3-Next's gated delta rule its state (each step a
-    chunk of one slot)."""
+    its attention layers' KV caches, Qwen3-Next's gated delta rule its state (each step a
+    chunk of one slot), and LFM3's windowed and full layers (RoPE per type) beside gated
+    convolutions."""
     spec = FIXTURES / f"{name}.yaml"
     ir = load_arch(spec)
     user = SPECS[name]
