@@ -1,4 +1,4 @@
-"""State-space layers' cost by length: `python bench/state_space.py [--form ssd|selective|gated_delta] [--layers N] [--lengths ...]`.
+"""State-space layers' cost by length: `python bench/state_space.py [--form ssd|selective|gated_delta|kda] [--layers N] [--lengths ...]`.
 
 archgen computes Mamba-2's state-space mixing (``attention.mixing: state_space``, ``form:
 ssd``) in chunks of 64 slots (its first version summed every token over every slot before
@@ -10,7 +10,9 @@ one form, built offline with ``transformers`` and a fixed seed: ``ssd``, Mamba2-
 shape (width 768, 24 heads of 64, state 128, one group); ``selective``, Mamba-130m's (width 768,
 1536 channels, state 16, time steps of rank 48); ``gated_delta``, Qwen3.5's linear attention at
 its default head shape (16 query/key heads and 32 value heads of 128) at width 1024 with a dense
-FFN of 1024, every layer linear attention; a vocabulary of 1024 and ``--layers`` layers, batch
+FFN of 1024, every layer linear attention; ``kda``, Bailing Hybrid's Kimi Delta Attention (the
+gated delta rule decaying per key feature, ``decay: per_channel``) with 16 heads of 128 at width
+1024, a dense FFN of 1024, every layer linear attention; a vocabulary of 1024 and ``--layers`` layers, batch
 1, one fresh process per engine and length: the median forward time of ``--repeat`` calls and
 the peak RSS the forward adds over the loaded model. It prints a Markdown table.
 """
@@ -61,6 +63,18 @@ FORMS = {
             **{"hidden_size": 1024, "intermediate_size": 1024, "linear_num_key_heads": 16},
             **{"linear_num_value_heads": 32, "linear_key_head_dim": 128, "linear_value_head_dim": 128},
             **{"max_position_embeddings": 8192, "layer_types": ["linear_attention"] * layers},
+        },
+    ),
+    "kda": (
+        "bailing_hybrid",
+        ("BailingHybridConfig", "BailingHybridForCausalLM"),
+        "Bailing Hybrid's Kimi Delta Attention (16 heads of 128, a decay per key feature) at width 1024",
+        lambda layers: {
+            **{"hidden_size": 1024, "intermediate_size": 1024, "num_attention_heads": 16, "head_dim": 128},
+            # the rotated width equal to the heads': transformers reloads `linear_head_dim` from `head_dim`,
+            # which it saves as `qk_rope_head_dim`
+            **{"qk_rope_head_dim": 128, "max_position_embeddings": 8192},
+            **{"layer_types": ["linear_attention"] * layers, "mlp_layer_types": ["dense"] * layers},
         },
     ),
 }

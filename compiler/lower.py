@@ -1127,7 +1127,6 @@ def _check_latent(spec: ArchSpec, err: Callable, check_bool_symbol: Callable) ->
             "softcap",
             "clip",
             "sinks",
-            "output_gate",
             "sub_norm",
             "relative_bias",
             "qkv_layout",
@@ -1246,7 +1245,7 @@ def _check_state_space(spec: ArchSpec, heads: list[HeadIR], err: Callable) -> No
         refused = tuple(knob for knob in _ATTENTION_KNOBS if knob != "length_limit")
     else:  # what the attention layers may have: nothing on the shared mask, no per-layer wiring
         refused = ("bidirectional_when", "padded_queries", "masked_rows", "relative_bias")
-        refused += ("disentangled", "latent", "differential", "last_out_bias")
+        refused += ("disentangled", "differential", "last_out_bias")
         if spec.attention.sliding_window is not None and spec.attention.window_layers is None:
             err(
                 ("attention", "sliding_window"),
@@ -1308,7 +1307,7 @@ _FORM_KNOBS = {
     "gated_conv": _COMMON_KNOBS,
     "gated_delta": _COMMON_KNOBS
     | {"activation", "activation_config", "num_heads", "head_dim", "key_heads", "key_head_dim", "norm_eps"}
-    | {"negative_eigenvalues", "conv_keys"},
+    | {"negative_eigenvalues", "conv_keys", "decay", "decay_bound", "decay_bound_when", "norm_gate"},
 }
 
 #: The knobs each state-space form cannot do without.
@@ -1323,6 +1322,8 @@ def _check_state_space_form(ssm: StateSpaceSpec, err: Callable) -> None:
     for knob in _FORM_NEEDS.get(ssm.form, ()):
         if getattr(ssm, knob) is None:
             err(at, f"'form: {ssm.form}' needs '{knob}' (an int size symbol)")
+    if ssm.decay_bound_when is not None and ssm.decay_bound is None:
+        err(at + ("decay_bound_when",), "'decay_bound_when' switches the decay's bound: set 'decay_bound'")
     if ssm.conv_keys is not None and (len(ssm.conv_keys) != 3 or ssm.conv_bias is not False):
         err(
             at + ("conv_keys",),

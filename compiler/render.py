@@ -1113,13 +1113,15 @@ def _slot_bias(spec: ArchSpec, slot: str) -> bool | Switch:
     if slot in ("attn.pos_k", "attn.pos_q"):
         d = spec.attention.disentangled
         return d.key_bias if slot == "attn.pos_k" else d.query_bias
+    if slot == "attn.gate":  # the output's gate: bias-free whatever the projections have
+        return False
     if slot.startswith(("attn.", "cross.")):
         return spec.attention.bias
     if slot == "ffn.router":
         return spec.ffn.experts.router_bias
     if slot == "embeddings.transform":
         return spec.embeddings.transform_bias
-    if slot in ("ffn.shared_gate", "attn.gate"):
+    if slot == "ffn.shared_gate":
         return False
     if slot.startswith("ffn.") and slot.endswith(".down"):
         return down_bias(spec)

@@ -856,6 +856,31 @@ class StateSpaceSpec(_Strict):
         "flip the state's component along the key (OLMo-Hybrid's `linear_allow_neg_eigval`), or a switch "
         "over a `bool` symbol. Default: `sigmoid(b)`.",
     )
+    decay: Literal["per_head", "per_channel"] = Field(
+        "per_head",
+        description="`form: gated_delta`: what the state's decay varies by. `per_head`: one log decay per "
+        "value head and slot, `g = -exp(A_log) softplus(a(x) + dt_bias)` with `a` one row per head (Gated "
+        "DeltaNet's). `per_channel`: one per key feature of each head, so the state's rows decay apart (Kimi "
+        "Delta Attention's, KDA), `a` and `dt_bias` `num_heads * key_head_dim` wide, `A_log` one per head; "
+        "needs `key_heads` equal to the value heads. A chunk then weighs every pair of its slots per key "
+        "feature: its memory grows as chunk x chunk x key_head_dim per head.",
+    )
+    decay_bound: str | None = Field(
+        None,
+        description="`form: gated_delta`: a float size symbol `L` (negative): the log decay is bounded, "
+        "`g = L sigmoid(exp(A_log) (a(x) + dt_bias))` in (L, 0), in place of the softplus (Bailing's "
+        "`kda_lower_bound` under `kda_safe_gate`). Default: unbounded.",
+    )
+    decay_bound_when: str | None = Field(
+        None,
+        description="With `decay_bound`: a `bool` size symbol; the bound applies only when it is true, "
+        "the softplus otherwise (Bailing's `kda_safe_gate`). Default: always.",
+    )
+    norm_gate: Literal["silu", "sigmoid"] = Field(
+        "silu",
+        description="`form: gated_delta`: the activation of the gate on each head's normed output: "
+        "`silu(z)` (Gated DeltaNet's) or `sigmoid(z)` (KDA's).",
+    )
     conv_keys: list[str] | None = Field(
         None,
         description="`form: gated_delta`: the convolution's weight stored as three keys, the queries', "
@@ -1104,8 +1129,9 @@ class AttentionSpec(_Strict):
         False,
         description="The heads' outputs are gated by `sigmoid(gate(x))` before the output projection, "
         "`gate` a bias-free linear from the layer's (normed) input (slot `attn.gate`). `true`: feature by "
-        "feature, the gate `num_heads * head_dim` wide (AFMoE's `gate_proj`). `per_head`: one gate per head "
-        "scales all of that head's features, the gate `num_heads` wide (LFM3's `g_proj`).",
+        "feature, the gate `num_heads * head_dim` wide (AFMoE's `gate_proj`; under latent attention, "
+        "`num_heads * value_dim`). `per_head`: one gate per head scales all of that head's features, the gate "
+        "`num_heads` wide (LFM3's and Bailing's `g_proj`).",
     )
     sub_norm: bool = Field(
         False,
@@ -1143,7 +1169,7 @@ class AttentionSpec(_Strict):
         "`attn.kv_b` in place of `attn.q`/`attn.k`/`attn.v`. Needs rotary positions with `rotary_dim` "
         "(the rotated features; a `query_scale` scales the whole query), in plain layers; not with "
         "`num_kv_heads`, `qk_norm`, `softcap`, "
-        "`clip`, `sinks`, `output_gate`, `sub_norm` or a relative bias. Default: none.",
+        "`clip`, `sinks`, `sub_norm` or a relative bias (an `output_gate` gates its heads' values). Default: none.",
     )
 
 
@@ -1936,6 +1962,15 @@ class ReferenceSpec(_Strict):
         description="config.json values for a tiny reference model (also the example config used by "
         "`archgen validate` to shape-check the spec); a list too, for config keys that hold one "
         "(GPT-Neo's `attention_types`)."
+    )
+    padding_outputs: Literal["compared", "ignored"] = Field(
+        "compared",
+        description="Whether the reference's per-token outputs at padding slots are compared with archgen's. "
+        "`ignored` where the reference computes a padding slot from the real tokens before it and archgen's "
+        "padding reads nothing (Bailing's linear attention: a right-padding slot's convolution reaches the "
+        "real tokens, and its sigmoid output gate is 1/2, not 0, at a zeroed input): `archgen verify` and the "
+        "tests then compare per-token outputs at real tokens alone. Outputs at padding feed nothing real "
+        "either way.",
     )
 
 

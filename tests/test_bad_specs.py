@@ -2328,6 +2328,48 @@ CASES = [
         message="'proportional' turns a share of every head feature's pairs: not beside 'rotary_dim'",
     ),
     Case(
+        "a-decay-bound-switch-without-its-bound",
+        {
+            "bad.yaml": delta(
+                "attention: {state_space: {decay_bound_when: tie_word_embeddings}}\n", extends="qwen3_next"
+            ),
+            **QWEN3_NEXT,
+        },
+        path="attention.state_space.decay_bound_when",
+        line=BODY_LINE,
+        column=27,
+        message="'decay_bound_when' switches the decay's bound: set 'decay_bound'",
+    ),
+    Case(
+        "a-decay-per-channel-on-the-ssd-form",
+        {"bad.yaml": delta("attention: {state_space: {decay: per_channel}}\n", extends="mamba2"), **MAMBA2},
+        path="attention.state_space.decay",
+        line=BODY_LINE,
+        column=27,
+        message="'decay' is not a knob of 'form: ssd'",
+    ),
+    Case(
+        "a-misspelt-norm-gate",
+        {
+            "bad.yaml": delta("attention: {state_space: {norm_gate: sigmod}}\n", extends="qwen3_next"),
+            **QWEN3_NEXT,
+        },
+        path="attention.state_space.norm_gate",
+        line=BODY_LINE,
+        column=27,
+        message="expected one of 'silu' or 'sigmoid', got 'sigmod'",
+        hint="did you mean 'sigmoid'?",
+    ),
+    Case(
+        "a-misspelt-padding-outputs",
+        {"bad.yaml": delta("reference: {padding_outputs: ignore}\n", extends="qwen3_next"), **QWEN3_NEXT},
+        path="reference.padding_outputs",
+        line=BODY_LINE,
+        column=13,
+        message="expected one of 'compared' or 'ignored', got 'ignore'",
+        hint="did you mean 'ignored'?",
+    ),
+    Case(
         "negative-eigenvalues-on-the-ssd-form",
         {
             "bad.yaml": delta("attention: {state_space: {negative_eigenvalues: true}}\n", extends="mamba2"),

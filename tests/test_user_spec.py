@@ -987,6 +987,30 @@ def deepseek_v3_config(draw, heads: int) -> dict:
     return latent_config(draw, heads) | sigmoid_experts(draw)
 
 
+def bailing_hybrid_config(draw, heads: int) -> dict:
+    """DeepSeek-V3's latent attention (one query projection, adjacent rotary pairs) and experts in
+    the layers `layer_types` marks `full_attention` and `mlp_layer_types` marks `sparse`, Kimi Delta
+    Attention in the others: heads of their own width, a decay per key feature bounded by a sigmoid
+    or not, a convolution 2 to 4 wide."""
+    config = latent_config(draw, heads) | sigmoid_experts(draw)
+    for key in ("rope_interleave", "q_lora_rank"):  # not keys of its: always adjacent, one projection
+        del config[key]
+    layers = config["num_hidden_layers"]
+    kinds = draw(
+        st.lists(st.sampled_from(["linear_attention", "full_attention"]), min_size=layers, max_size=layers)
+    )
+    # at least one attending layer: its reference's cache fails without one (`get_seq_length`)
+    kinds[draw(st.integers(0, layers - 1))] = "full_attention"
+    return config | {
+        "mlp_layer_types": ffn_kinds(draw, layers),  # None: its reference's, from first_k_dense_replace
+        "layer_types": kinds,
+        "head_dim": draw(st.integers(1, 8)),  # the linear heads' (config.json then holds qk_rope_head_dim)
+        "short_conv_kernel_size": draw(st.integers(2, 4)),
+        "kda_safe_gate": draw(st.booleans()),
+        "kda_lower_bound": draw(st.sampled_from([-5.0, -1.0])),
+    }
+
+
 def deepseek_v32_config(draw, heads: int, indexer_types: bool = False) -> dict:
     """DeepSeek-V3's, its queries always through the low rank and its rotary pairs always
     adjacent, experts in the layers `mlp_layer_types` marks (or after the dense ones), and a
@@ -2052,6 +2076,7 @@ SPECS = {
     "ernie4_5_moe": UserSpec(ernie4_5_moe_config, "hidden_act", "silu", 0),
     "glm4_moe": UserSpec(glm4_moe_config, "hidden_act", "silu", 0),
     "deepseek_v3": UserSpec(deepseek_v3_config, "hidden_act", "silu", 0),
+    "bailing_hybrid": UserSpec(bailing_hybrid_config, "hidden_act", "silu", 0),
     "glm4_moe_lite": UserSpec(glm4_moe_lite_config, "hidden_act", "silu", 0),
     "deepseek_v2": UserSpec(deepseek_v2_config, "hidden_act", "silu", 0),
     "mistral4": UserSpec(mistral4_config, "hidden_act", "silu", 0),
@@ -2360,6 +2385,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
                     "lfm2",
                     "lfm2_moe",
                     "lfm3",
+                    "bailing_hybrid",
                     "bamba",
                     "granitemoehybrid",
                     "nemotron_h",
@@ -2448,7 +2474,11 @@ def test_a_user_spec_matches_reference(name: str, head: str, data) -> None:
         assert any(bool(getattr(expected, key).isnan().any()) for key in fields), exc
         return
     for key in fields:
-        torch.testing.assert_close(ours[key], getattr(expected, key), atol=1e-5, rtol=0)
+        a, b = ours[key], getattr(expected, key)
+        # per-token outputs at real tokens alone where the spec says its reference's padding is not archgen's
+        if ir.spec.reference.padding_outputs == "ignored" and key in head_ir.per_token_outputs:
+            a, b = a[inputs["attention_mask"].bool()], b[inputs["attention_mask"].bool()]
+        torch.testing.assert_close(a, b, atol=1e-5, rtol=0)
     with tempfile.TemporaryDirectory() as out:  # the table read backwards writes what it read
         assert_exports_as_read(model, checkpoint, Path(out))
 
@@ -2520,6 +2550,10 @@ def test_a_user_spec_generates_as_the_reference(name: str) -> None:
         ("nemotron_h", "encoder_model"),  # layers of one sublayer each (experts among them), packed
         ("qwen3_next", "token_classification"),  # the gated delta rule's state restarting inside packed rows
         ("olmo_hybrid", "encoder_model"),  # pre-norm linear-attention layers beside post-norm attending ones
+        (
+            "bailing_hybrid",
+            "encoder_model",
+        ),  # a decay per key feature restarting inside packed rows, latent attention
     ],
 )
 def test_a_user_spec_runs_batches_as_each_sequence_alone(name: str, head: str) -> None:
@@ -2557,7 +2591,7 @@ LONGROPE = {
 
 
 # 70-115 s each with cold caches (Bamba's 146 s, Qwen3-Next's 290 s): BLOOM's, Cohere 2's, Gemma 3's,
-# Bamba's, Qwen3-Next's and LFM3's in `make test-slow` (the default suite's budget); `archgen verify`
+# Bamba's, Qwen3-Next's, LFM3's and Bailing Hybrid's in `make test-slow` (the default suite's budget); `archgen verify`
 # compiles each spec too.
 @pytest.mark.parametrize(
     "name",
@@ -2570,6 +2604,7 @@ LONGROPE = {
         pytest.param("bamba", marks=pytest.mark.slow),
         pytest.param("qwen3_next", marks=pytest.mark.slow),
         pytest.param("lfm3", marks=pytest.mark.slow),
+        pytest.param("bailing_hybrid", marks=pytest.mark.slow),
     ],
 )
 def test_a_user_spec_compiles_and_generates_as_eager(name: str) -> None:
@@ -2581,8 +2616,8 @@ def test_a_user_spec_compiles_and_generates_as_eager(name: str) -> None:
     (RoPE parameters per layer type) run through the compiled artifacts, prefill and decode
     step alike; Bamba's state-space layers write and read their caches of slots there too, beside
     its attention layers' KV caches, Qwen3-Next's gated delta rule its state (each step a
-    chunk of one slot), and LFM3's windowed and full layers (RoPE per type) beside gated
-    convolutions."""
+    chunk of one slot), LFM3's windowed and full layers (RoPE per type) beside gated
+    convolutions, and Bailing Hybrid's decays per key feature beside latent attention's cache."""
     spec = FIXTURES / f"{name}.yaml"
     ir = load_arch(spec)
     user = SPECS[name]
@@ -3866,26 +3901,45 @@ def qwen3_next_reference() -> tuple[Path, torch.nn.Module]:
     return save(ref), ref
 
 
-def test_the_gated_delta_rule_runs_long_calls_and_steps_as_the_reference() -> None:
+def bailing_hybrid_reference() -> tuple[Path, torch.nn.Module]:
+    """A tiny Bailing Hybrid reference (Kimi Delta Attention around a latent-attention layer),
+    saved. Its decays per key feature are bounded to (-0.05, 0) (`kda_lower_bound`), so a state
+    read where it should not be shows, as Qwen3-Next's."""
+    ir = load_arch(FIXTURES / "bailing_hybrid.yaml")
+    config = dict(ir.spec.reference.tiny) | {
+        "vocab_size": 99,
+        "kda_lower_bound": -0.05,
+        "max_position_embeddings": 256,
+    }
+    config["layer_types"] = ["linear_attention", "full_attention", "linear_attention"]
+    return save(ref := build_reference(ir, ir.head("causal_lm"), config, seed=2)), ref
+
+
+GATED_DELTA = {"qwen3_next": qwen3_next_reference, "bailing_hybrid": bailing_hybrid_reference}
+
+
+@pytest.mark.parametrize("name", sorted(GATED_DELTA))
+def test_the_gated_delta_rule_runs_long_calls_and_steps_as_the_reference(name: str) -> None:
     """Over 150 slots the rule runs in three chunks of 64, each from the state the one before
     leaves: in a padded batch and in packed rows of long sequences (sequences starting mid-chunk)
     outputs equal the reference's chunked form; generation's steps carry the state in the cache as
-    the reference's recurrent decode."""
-    directory, ref = qwen3_next_reference()
-    model = archgen.load(directory, spec=FIXTURES / "qwen3_next.yaml")
+    the reference's recurrent decode. Qwen3-Next's decays per head, Bailing's per key feature."""
+    directory, ref = GATED_DELTA[name]()
+    model = archgen.load(directory, spec=FIXTURES / f"{name}.yaml")
     # left padding: the second row's state starts at slot 70, in the second chunk
     ids = assert_padded_and_packed_as_the_reference(model, ref, 150, 70, (40, 100, 25, 80), 128)
     assert_generates_as_the_reference(model, ref, ids[:1, :9])
 
 
-def test_the_gated_delta_rule_exported_with_a_symbolic_length_runs_as_one_chunk() -> None:
+@pytest.mark.parametrize("name", sorted(GATED_DELTA))
+def test_the_gated_delta_rule_exported_with_a_symbolic_length_runs_as_one_chunk(name: str) -> None:
     """Exported with every dimension dynamic, the rule takes a call as one chunk (its triangular
     solve as long as the call): over 150 slots, a left-padded row among them, the exported
     program's outputs equal the reference's and the eager chunks'. It is traced at 2 tokens, as
     archgen traces generation's steps: no size of the trace may be 1 there, which export would
     fix (the program would then refuse other lengths)."""
-    directory, ref = qwen3_next_reference()
-    assert_exported_as_the_reference(FIXTURES / "qwen3_next.yaml", directory, ref, 150, 70, traced=2)
+    directory, ref = GATED_DELTA[name]()
+    assert_exported_as_the_reference(FIXTURES / f"{name}.yaml", directory, ref, 150, 70, traced=2)
 
 
 def test_olmo_hybrid_reads_its_convolution_split_either_way(tmp_path: Path) -> None:
