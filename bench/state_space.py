@@ -71,6 +71,7 @@ FORMS = {
         "Bailing Hybrid's Kimi Delta Attention (16 heads of 128, a decay per key feature) at width 1024",
         lambda layers: {
             **{"hidden_size": 1024, "intermediate_size": 1024, "num_attention_heads": 16, "head_dim": 128},
+            **{"num_key_value_heads": 16, "eos_token_id": 2},
             # the rotated width equal to the heads': transformers reloads `linear_head_dim` from `head_dim`,
             # which it saves as `qk_rope_head_dim`
             **{"qk_rope_head_dim": 128, "max_position_embeddings": 8192},

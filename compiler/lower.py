@@ -1115,6 +1115,10 @@ def _check_latent(spec: ArchSpec, err: Callable, check_bool_symbol: Callable) ->
             where,
             "latent attention rotates a part of each head: set position 'kind: rotary' and its 'rotary_dim'",
         )
+    if spec.attention.output_gate is True:
+        err(
+            ("attention", "output_gate"), "latent attention gates each head's values: 'output_gate: per_head'"
+        )
     if latent.q_rank_when is not None:
         check_bool_symbol(where + ("q_rank_when",), latent.q_rank_when)
         if latent.q_rank is None:
@@ -1322,6 +1326,8 @@ def _check_state_space_form(ssm: StateSpaceSpec, err: Callable) -> None:
     for knob in _FORM_NEEDS.get(ssm.form, ()):
         if getattr(ssm, knob) is None:
             err(at, f"'form: {ssm.form}' needs '{knob}' (an int size symbol)")
+    if ssm.decay_bound is not None and ssm.decay != "per_channel":
+        err(at + ("decay_bound",), "'decay_bound' bounds a decay per key feature: set 'decay: per_channel'")
     if ssm.decay_bound_when is not None and ssm.decay_bound is None:
         err(at + ("decay_bound_when",), "'decay_bound_when' switches the decay's bound: set 'decay_bound'")
     if ssm.conv_keys is not None and (len(ssm.conv_keys) != 3 or ssm.conv_bias is not False):

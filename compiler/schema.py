@@ -867,7 +867,7 @@ class StateSpaceSpec(_Strict):
     )
     decay_bound: str | None = Field(
         None,
-        description="`form: gated_delta`: a float size symbol `L` (negative): the log decay is bounded, "
+        description="With `decay: per_channel`: a float size symbol `L` (negative): the log decay is bounded, "
         "`g = L sigmoid(exp(A_log) (a(x) + dt_bias))` in (L, 0), in place of the softplus (Bailing's "
         "`kda_lower_bound` under `kda_safe_gate`). Default: unbounded.",
     )
@@ -1129,9 +1129,9 @@ class AttentionSpec(_Strict):
         False,
         description="The heads' outputs are gated by `sigmoid(gate(x))` before the output projection, "
         "`gate` a bias-free linear from the layer's (normed) input (slot `attn.gate`). `true`: feature by "
-        "feature, the gate `num_heads * head_dim` wide (AFMoE's `gate_proj`; under latent attention, "
-        "`num_heads * value_dim`). `per_head`: one gate per head scales all of that head's features, the gate "
-        "`num_heads` wide (LFM3's and Bailing's `g_proj`).",
+        "feature, the gate `num_heads * head_dim` wide (AFMoE's `gate_proj`). `per_head`: one gate per head "
+        "scales all of that head's features, the gate `num_heads` wide (LFM3's and Bailing's `g_proj`; the one "
+        "form under latent attention).",
     )
     sub_norm: bool = Field(
         False,
@@ -1169,7 +1169,8 @@ class AttentionSpec(_Strict):
         "`attn.kv_b` in place of `attn.q`/`attn.k`/`attn.v`. Needs rotary positions with `rotary_dim` "
         "(the rotated features; a `query_scale` scales the whole query), in plain layers; not with "
         "`num_kv_heads`, `qk_norm`, `softcap`, "
-        "`clip`, `sinks`, `sub_norm` or a relative bias (an `output_gate` gates its heads' values). Default: none.",
+        "`clip`, `sinks`, `sub_norm` or a relative bias (`output_gate: per_head` gates its heads' values). Default: "
+        "none.",
     )
 
 

@@ -54,6 +54,10 @@ OLMO_HYBRID = {
     f"{name}.yaml": (Path(__file__).parent / "fixtures" / f"{name}.yaml").read_text(encoding="utf-8")
     for name in ("llama", "olmo2", "olmo_hybrid")
 }
+DEEPSEEK_V3 = {
+    f"{name}.yaml": (Path(__file__).parent / "fixtures" / f"{name}.yaml").read_text(encoding="utf-8")
+    for name in ("llama", "glm4_moe", "deepseek_v3")
+}
 LFM2 = {
     f"{name}.yaml": (Path(__file__).parent / "fixtures" / f"{name}.yaml").read_text(encoding="utf-8")
     for name in ("llama", "lfm2")
@@ -2339,6 +2343,30 @@ CASES = [
         line=BODY_LINE,
         column=27,
         message="'decay_bound_when' switches the decay's bound: set 'decay_bound'",
+    ),
+    Case(
+        "a-decay-bound-on-a-decay-per-head",
+        {
+            "bad.yaml": delta("attention: {state_space: {decay_bound: eps}}\n", extends="qwen3_next"),
+            **QWEN3_NEXT,
+        },
+        path="attention.state_space.decay_bound",
+        line=BODY_LINE,
+        column=27,
+        message="'decay_bound' bounds a decay per key feature: set 'decay: per_channel'",
+    ),
+    Case(
+        "a-gate-per-feature-on-latent-attention",
+        {
+            "bad.yaml": delta(
+                "attention: {output_gate: true}\nkeys: {attn.gate: self_attn.g_proj}\n", extends="deepseek_v3"
+            ),
+            **DEEPSEEK_V3,
+        },
+        path="attention.output_gate",
+        line=BODY_LINE,
+        column=13,
+        message="latent attention gates each head's values: 'output_gate: per_head'",
     ),
     Case(
         "a-decay-per-channel-on-the-ssd-form",

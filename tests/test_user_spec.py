@@ -992,9 +992,14 @@ def bailing_hybrid_config(draw, heads: int) -> dict:
     the layers `layer_types` marks `full_attention` and `mlp_layer_types` marks `sparse`, Kimi Delta
     Attention in the others: heads of their own width, a decay per key feature bounded by a sigmoid
     or not, a convolution 2 to 4 wide."""
-    config = latent_config(draw, heads) | sigmoid_experts(draw)
+    config = latent_config(draw, heads)
     for key in ("rope_interleave", "q_lora_rank"):  # not keys of its: always adjacent, one projection
         del config[key]
+    # GLM-4.5's experts under the names its config.json holds (and the tiny config's, which they replace)
+    names = {"n_group": "num_expert_group", "num_experts_per_tok": "num_experts_per_token"}
+    names |= {"norm_topk_prob": "moe_renormalize"}
+    experts = sigmoid_experts(draw, count_key="num_experts", shared_key="num_shared_experts")
+    config |= {names.get(key, key): value for key, value in experts.items()}
     layers = config["num_hidden_layers"]
     kinds = draw(
         st.lists(st.sampled_from(["linear_attention", "full_attention"]), min_size=layers, max_size=layers)
