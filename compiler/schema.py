@@ -1167,7 +1167,7 @@ class AttentionSpec(_Strict):
         description="Multi-head latent attention (see LatentSpec): queries, keys and values through the "
         "slots `attn.q` (or `attn.q_a`, `attn.q_a_norm`, `attn.q_b`), `attn.kv_a`, `attn.kv_a_norm` and "
         "`attn.kv_b` in place of `attn.q`/`attn.k`/`attn.v`. Needs rotary positions with `rotary_dim` "
-        "(the rotated features; a `query_scale` scales the whole query), in plain layers; not with "
+        "(the rotated features; a `query_scale` scales the whole query), in plain layers (also beside state-space layers); not with "
         "`num_kv_heads`, `qk_norm`, `softcap`, "
         "`clip`, `sinks`, `sub_norm` or a relative bias (`output_gate: per_head` gates its heads' values). Default: "
         "none.",
