@@ -1511,10 +1511,10 @@ def table_entries(ir: ArchIR, head: HeadIR) -> list[dict]:
             return f"{prefix}{layer_key(s.keys['layer'], s.keys[slot])}"
         return prefix + s.keys[slot]
 
+    ssm = state_space(s)
     for slot, kind in slots.items():
         if kind == "prefix" or (slot == "pooler" and not head.uses_pooler):
             continue
-        ssm = state_space(s)
         if ssm is not None and slot == "ssm.conv" and ssm.conv_keys:  # the conv weight in three keys
             (entry,) = slot_entries(s, slot, kind, "", fused)  # its weight alone (no bias: checked)
             keys = [f"{prefix}{layer_key(s.keys['layer'], key)}.weight" for key in ssm.conv_keys]
