@@ -617,6 +617,8 @@ def bind_sizes(sizes: dict[str, SizeSpec], config: dict[str, Any]) -> dict[str, 
                 )
             return value
         if size.kind == "str":
+            if isinstance(value, bool):  # a key that holds a flag or a name (Laguna's `gating`)
+                value = "true" if value else "false"
             if not isinstance(value, str):
                 raise ValueError(
                     f"size {name!r}: config.json {size.config!r} is {value!r}, expected a string"
@@ -1014,7 +1016,17 @@ def _size_refs(spec: ArchSpec) -> list[tuple[tuple, str]]:
             for knob in ("kv_rank", "value_dim", "q_rank", "norm_eps")
             if getattr(latent, knob) is not None
         ]
-    for knob in ("normalize_min", "normalize_eps", "scale", "groups", "top_groups", "latent"):
+    if spec.attention.heads_per_layer:
+        refs.append((("attention", "heads_per_layer"), spec.attention.heads_per_layer))
+    for knob in (
+        "normalize_min",
+        "normalize_eps",
+        "scale",
+        "groups",
+        "top_groups",
+        "latent",
+        "logit_softcap",
+    ):
         if spec.ffn.experts and getattr(spec.ffn.experts, knob):
             refs.append((("ffn", "experts", knob), getattr(spec.ffn.experts, knob)))
     layers = spec.ffn.experts.layers if spec.ffn.experts else None
@@ -1096,6 +1108,7 @@ _ATTENTION_KNOBS: dict[str, Callable[[Any], bool]] = {
     "padded_queries": lambda a: a.padded_queries != "attend",
     "masked_rows": lambda a: a.masked_rows != "all_keys",
     "length_limit": lambda a: a.length_limit is not None,
+    "heads_per_layer": lambda a: a.heads_per_layer is not None,
 }
 
 
@@ -1134,6 +1147,7 @@ def _check_latent(spec: ArchSpec, err: Callable, check_bool_symbol: Callable) ->
             "sub_norm",
             "relative_bias",
             "qkv_layout",
+            "heads_per_layer",
         ),
         "latent attention",
         err,
@@ -1141,6 +1155,28 @@ def _check_latent(spec: ArchSpec, err: Callable, check_bool_symbol: Callable) ->
     for knob in ("rotary_layers", "theta_layers"):
         if getattr(position, knob) is not None:
             err(("embeddings", "position", knob), f"latent attention is built without '{knob}'")
+
+
+def _check_heads_per_layer(spec: ArchSpec, err: Callable) -> None:
+    """A query-head count per layer: plain layers whose modules are built per layer."""
+    where = ("attention", "heads_per_layer")
+    if spec.embeddings.position.kind == "alibi":
+        err(
+            ("embeddings", "position", "kind"),
+            "ALiBi's slopes are the model's, one per head: not with 'heads_per_layer'",
+        )
+    _refuse_attention_knobs(spec, ("relative_bias", "disentangled", "qkv_layout"), "'heads_per_layer'", err)
+    if spec.decoder is not None:
+        err(where, "a query-head count per layer is built for stacks without a 'decoder' section")
+    if (
+        spec.block.layer_groups
+        or spec.block.bottleneck is not None
+        or isinstance(spec.block.parallel, Switch)
+    ):
+        err(
+            where,
+            "a query-head count per layer is built without shared layers, a bottleneck or a switched parallel block",
+        )
 
 
 def _check_disentangled(spec: ArchSpec, heads: list[HeadIR], err: Callable) -> None:
@@ -1187,6 +1223,7 @@ def _check_differential(spec: ArchSpec, err: Callable) -> None:
             "output_gate",
             "sub_norm",
             "bias_parts",
+            "heads_per_layer",
         ),
         "differential attention",
         err,
@@ -1249,7 +1286,7 @@ def _check_state_space(spec: ArchSpec, heads: list[HeadIR], err: Callable) -> No
         refused = tuple(knob for knob in _ATTENTION_KNOBS if knob != "length_limit")
     else:  # what the attention layers may have: nothing on the shared mask, no per-layer wiring
         refused = ("bidirectional_when", "padded_queries", "masked_rows", "relative_bias")
-        refused += ("disentangled", "differential", "last_out_bias")
+        refused += ("disentangled", "differential", "last_out_bias", "heads_per_layer")
         if spec.attention.sliding_window is not None and spec.attention.window_layers is None:
             err(
                 ("attention", "sliding_window"),
@@ -1476,6 +1513,7 @@ def _check_fourier(spec: ArchSpec, heads: list[HeadIR], err: Callable) -> None:
             "sliding_window",
             "bidirectional_when",
             "padded_queries",
+            "heads_per_layer",
         ),
         "Fourier mixing",
         err,
@@ -1591,6 +1629,7 @@ def load_arch(path: Path | str) -> ArchIR:
         ("attention", "state_space", "layers", "types"): ("list", "'types'"),
         ("block", "layer_kinds", "types"): ("list", "'types'"),
         ("attention", "state_space", "layers", "attention_at"): ("list", "'attention_at'"),
+        ("attention", "heads_per_layer"): ("list", "'heads_per_layer'"),
     }
     for loc, sym in _size_refs(spec):
         want, knob = readers.get(loc, (None, None))
@@ -1793,6 +1832,34 @@ def load_arch(path: Path | str) -> ArchIR:
             ("attention", "sinks"),
             "attention sinks are built without 'softcap' (capped scores with sinks are not built)",
         )
+    if spec.attention.heads_per_layer is not None:
+        _check_heads_per_layer(spec, err)
+    scaling = spec.embeddings.position.scaling
+    if scaling is not None and scaling.partial_factor:
+        if spec.embeddings.position.rotary_dim is not None:
+            err(
+                ("embeddings", "position", "scaling", "partial_factor"),
+                "'partial_factor' reads the rotated features from the parameters: not beside 'rotary_dim'",
+            )
+        if spec.attention.latent is not None:
+            err(
+                ("embeddings", "position", "scaling", "partial_factor"),
+                "latent attention's rotated part is its 'rotary_dim': no 'partial_factor'",
+            )
+    gate = spec.attention.output_gate
+    if spec.attention.output_gate_activation != "sigmoid" and not gate:
+        err(
+            ("attention", "output_gate_activation"),
+            "'output_gate_activation' turns the output gate's projection into factors: set 'output_gate'",
+        )
+    if spec.attention.output_gate_per_head is not None:
+        check_bool_symbol(("attention", "output_gate_per_head"), spec.attention.output_gate_per_head)
+        if gate is not True or spec.attention.latent is not None:
+            err(
+                ("attention", "output_gate_per_head"),
+                "'output_gate_per_head' lets config.json choose between a gate per head and one per "
+                "feature: set 'output_gate: true' (not under latent attention)",
+            )
     if spec.attention.output_gate and spec.attention.sub_norm:
         err(
             ("attention", "output_gate"),
@@ -1904,6 +1971,11 @@ def load_arch(path: Path | str) -> ArchIR:
                     )
         elif experts.jitter is not None:
             err(("ffn", "experts", "jitter"), "'jitter' is for 'scores: sparsemixer'")
+        if experts.scores == "sparsemixer" and experts.logit_softcap is not None:
+            err(
+                ("ffn", "experts", "logit_softcap"),
+                "'scores: sparsemixer' weighs the router's logits as they are: no 'logit_softcap'",
+            )
         if spec.ffn.experts.normalize_min and spec.ffn.experts.normalize is False:
             err(
                 ("ffn", "experts", "normalize_min"),

@@ -282,7 +282,7 @@ def _features(s: ArchSpec) -> list[str]:
             else ""
         )
         + (", the joined heads normed before the output projection" if s.attention.sub_norm else "")
-        + (", the joined heads gated by `sigmoid(gate(x))`" if s.attention.output_gate else "")
+        + (_gate_text(s.attention) if s.attention.output_gate else "")
         + (f", queries, keys and values clamped to `{s.attention.clip}`" if s.attention.clip else "")
         + (
             f", a sliding window of `{s.attention.sliding_window}` in the layers config "
@@ -791,6 +791,18 @@ def _loss_code(loss: str) -> list[str]:
 # ------------------------------------------------------------------ entry points
 
 
+def _gate_text(a) -> str:
+    """The attention description's words for an output gate."""
+    form = (
+        "each head"
+        if a.output_gate == "per_head"
+        else f"each head or each feature (config `{a.output_gate_per_head}`)"
+        if a.output_gate_per_head
+        else "each feature"
+    )
+    return f", the joined heads gated by `{a.output_gate_activation}(gate(x))`, {form}"
+
+
 def rotary_types_from_windows(s: ArchSpec) -> bool:
     """RoPE's per-layer types follow the window layers' period (or `windowed_from`) where
     config.json has no list."""
@@ -915,6 +927,15 @@ def render_module(ir: ArchIR) -> str:
         else None,
         rotary=rotary,
         partial_rotary=s.embeddings.position.rotary_dim if rotary else None,
+        # the rotated features from each set of RoPE parameters' `partial_rotary_factor`
+        params_partial=bool(
+            rotary and s.embeddings.position.scaling and s.embeddings.position.scaling.partial_factor
+        ),
+        gate_factors=(
+            "F.softplus(self.gate(x).float()).to(y.dtype)"
+            if s.attention.output_gate_activation == "softplus"
+            else "torch.sigmoid(self.gate(x))"
+        ),
         # latent attention turns adjacent pairs as halves, permuting its rotated parts (`interleaved`)
         adjacent_pairs=rotary and s.embeddings.position.rotary_pairs == "adjacent" and not s.attention.latent,
         reversed_rotary=rotary and s.embeddings.position.rotary_direction == "reversed",
@@ -1005,6 +1026,8 @@ def render_module(ir: ArchIR) -> str:
         expert_rules=_expert_rules(s),
         expert_test=_expert_test(s),
         window_key=s.sizes[s.attention.window_layers.types].config if s.attention.window_layers else None,
+        heads_per_layer=s.attention.heads_per_layer,
+        heads_key=s.sizes[s.attention.heads_per_layer].config if s.attention.heads_per_layer else None,
         rotary_key=s.sizes[s.embeddings.position.rotary_layers.types].config
         if rotary and s.embeddings.position.rotary_layers
         else None,

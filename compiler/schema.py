@@ -122,11 +122,13 @@ class SizeSpec(_Strict):
     kind: Literal["int", "float", "bool", "str", "mapping", "list"] = Field(
         "int",
         description="The symbol's type. `bool` and `str` symbols are structural switches read from "
-        "config.json; knobs name them with `{switch: symbol}`. A `mapping` or `list` symbol is a "
+        "config.json; knobs name them with `{switch: symbol}`. A `str` symbol reads a JSON `true` or "
+        "`false` as the string `'true'` or `'false'` (a config key that holds a flag or a name: Laguna's "
+        "`gating`). A `mapping` or `list` symbol is a "
         "config.json mapping or list read whole (an empty one when the key is absent); it needs `config` "
         "(a `fallback` to another symbol of its kind may follow), no expression reads it, and only "
         "`position.scaling.params` (a mapping), `attention.window_layers.types`, "
-        "`position.rotary_layers.types`, `position.scaling.layer_types`, `ffn.experts.layers.skip`, `ffn.experts.layers.types` and `attention.state_space.time_step_limit` (lists) name one; `count_of` "
+        "`position.rotary_layers.types`, `position.scaling.layer_types`, `ffn.experts.layers.skip`, `ffn.experts.layers.types`, `attention.heads_per_layer` and `attention.state_space.time_step_limit` (lists) name one; `count_of` "
         "counts a list's entries as a number. An expression reads a list only on the right of `in` or "
         "`not in` (`'c2p' in pos_att_type`).",
     )
@@ -280,6 +282,15 @@ class RopeScalingSpec(_Strict):
         default_factory=LongRopeSpec,
         description="For `longrope`: which frequencies a call rotates by and what scales cos and sin "
         "(see LongRopeSpec); the default is Phi-3's LongRoPE.",
+    )
+    partial_factor: bool = Field(
+        False,
+        description="Each set of parameters' `partial_rotary_factor` (1 where it has none) sets how many of "
+        "each head's features rotate, as `transformers`' RoPE functions read it: the first "
+        "`int(head_dim * partial_rotary_factor)`, in pairs `(i, i + r/2)` at `theta ** (-2i / r)`, the "
+        "rest unrotated; one count per layer type where `params` holds a set per type (Laguna's full "
+        "layers rotate half of each head, its sliding ones all of it). The `proportional` law reads the "
+        "factor its own way (its pairs that turn) and rotates the whole head. Not with `rotary_dim`.",
     )
     original_max: str | None = Field(
         None,
@@ -1133,6 +1144,29 @@ class AttentionSpec(_Strict):
         "scales all of that head's features, the gate `num_heads` wide (LFM3's and Bailing's `g_proj`; the one "
         "form under latent attention).",
     )
+    output_gate_activation: Literal["sigmoid", "softplus"] = Field(
+        "sigmoid",
+        description="With `output_gate`: what turns the gate's projection into its factors, `sigmoid` "
+        "(factors in (0, 1)) or `softplus` (`log(1 + exp(g))`, computed in fp32 and unbounded: Laguna's "
+        "`g_proj`).",
+    )
+    output_gate_per_head: str | None = Field(
+        None,
+        description="With `output_gate: true`: a `bool` size symbol, config.json's choice of the gate's "
+        "form: one gate per head (as `per_head`, `num_heads` wide) when it is true, one per feature "
+        "(`num_heads * head_dim` wide) when false (Laguna's `gating`: `true` and `per-head` against "
+        "`per-element`; an expression over a `str` symbol). Default: per feature.",
+    )
+    heads_per_layer: str | None = Field(
+        None,
+        description="A `list` size symbol with each layer's count of query heads (Laguna's "
+        "`num_attention_heads_per_layer`): layer i's queries, output gate and output projection have "
+        "entry i heads of `head_dim`, keys and values `num_kv_heads` heads in every layer (each entry a "
+        "multiple of it); a config.json without the list gives every layer `num_heads`. Plain "
+        "softmax self-attention layers (no latent or differential attention, ALiBi or a relative bias "
+        "table, stacked q/k/v rows), in a stack without a `decoder` section, shared layers, a "
+        "bottleneck or a switched parallel block.",
+    )
     sub_norm: bool = Field(
         False,
         description="A norm of the model's kind over the heads' joined outputs (`num_heads * head_dim` "
@@ -1389,6 +1423,12 @@ class ExpertsSpec(_Strict):
     router_bias: bool = Field(
         False,
         description="The router (`ffn.router`) carries a bias (GPT-OSS's `router.bias`).",
+    )
+    logit_softcap: str | None = Field(
+        None,
+        description="A float size symbol `c`: the router's logits become `c * tanh(logits / c)` (in fp32) "
+        "before anything reads them, scores, selection bias and groups alike (Laguna's "
+        "`moe_router_logit_softcapping`); 0 turns it off. Not with `scores: sparsemixer`.",
     )
 
 

@@ -2562,6 +2562,132 @@ CASES = [
         message="an FFN of kind 'dense' needs its 'activation'",
     ),
     Case(
+        "heads-per-layer-from-a-number",
+        {"bad.yaml": delta("attention: {heads_per_layer: num_heads}\n", extends="llama"), **LFM2},
+        path="attention.heads_per_layer",
+        line=BODY_LINE,
+        column=13,
+        message="'heads_per_layer' names a list size symbol (kind: list); 'num_heads' is int",
+    ),
+    Case(
+        "heads-per-layer-under-latent-attention",
+        {
+            "bad.yaml": delta(
+                """\
+                sizes:
+                  per_layer: {config: num_attention_heads_per_layer, kind: list}
+                attention: {heads_per_layer: per_layer}
+                """,
+                extends="deepseek_v3",
+            ),
+            **DEEPSEEK_V3,
+        },
+        path="attention.heads_per_layer",
+        line=BODY_LINE + 2,
+        column=13,
+        message="latent attention is built without 'heads_per_layer'",
+    ),
+    Case(
+        "a-gate-activation-without-a-gate",
+        {"bad.yaml": delta("attention: {output_gate_activation: softplus}\n", extends="llama"), **LFM2},
+        path="attention.output_gate_activation",
+        line=BODY_LINE,
+        column=13,
+        message="'output_gate_activation' turns the output gate's projection into factors: set 'output_gate'",
+    ),
+    Case(
+        "a-misspelt-gate-activation",
+        {
+            "bad.yaml": delta(
+                "attention: {output_gate: true, output_gate_activation: softplsu}\n", extends="llama"
+            ),
+            **LFM2,
+        },
+        path="attention.output_gate_activation",
+        line=BODY_LINE,
+        column=32,
+        message="expected one of 'sigmoid' or 'softplus', got 'softplsu'",
+        hint="did you mean 'softplus'?",
+    ),
+    Case(
+        "a-gate-form-switch-on-a-gate-per-head",
+        {
+            "bad.yaml": delta(
+                "attention: {output_gate: per_head, output_gate_per_head: attention_bias}\n"
+                "keys: {attn.gate: self_attn.g_proj}\n",
+                extends="llama",
+            ),
+            **LFM2,
+        },
+        path="attention.output_gate_per_head",
+        line=BODY_LINE,
+        column=36,
+        message="'output_gate_per_head' lets config.json choose between a gate per head and one per feature",
+    ),
+    Case(
+        "a-gate-form-switch-from-a-number",
+        {
+            "bad.yaml": delta(
+                "attention: {output_gate: true, output_gate_per_head: num_heads}\nkeys: {attn.gate: self_attn.g_proj}\n",
+                extends="llama",
+            ),
+            **LFM2,
+        },
+        path="attention.output_gate_per_head",
+        line=BODY_LINE,
+        column=32,
+        message="'output_gate_per_head' reads a bool size symbol; 'num_heads' is int",
+    ),
+    Case(
+        "a-router-softcap-on-sparse-mixer-weights",
+        {
+            "bad.yaml": delta(
+                """\
+                ffn:
+                  experts:
+                    scores: sparsemixer
+                    jitter: eps
+                    normalize: false
+                    logit_softcap: eps
+                """,
+                extends="mixtral",
+            ),
+            **MIXTRAL,
+        },
+        path="ffn.experts.logit_softcap",
+        line=BODY_LINE + 5,
+        column=5,
+        message="'scores: sparsemixer' weighs the router's logits as they are: no 'logit_softcap'",
+    ),
+    Case(
+        "a-misspelt-router-softcap",
+        {"bad.yaml": delta("ffn: {experts: {logit_softcapp: eps}}\n", extends="mixtral"), **MIXTRAL},
+        path="ffn.experts.logit_softcapp",
+        line=BODY_LINE,
+        column=17,
+        message="unknown key 'logit_softcapp'",
+        hint="did you mean 'logit_softcap'?",
+    ),
+    Case(
+        "a-partial-factor-beside-a-rotary-width",
+        {
+            "bad.yaml": delta(
+                """\
+                embeddings:
+                  position:
+                    rotary_dim: head_dim
+                    scaling: {params: rope_parameters, partial_factor: true}
+                """,
+                extends="llama",
+            ),
+            **LFM2,
+        },
+        path="embeddings.position.scaling.partial_factor",
+        line=BODY_LINE + 3,
+        column=40,
+        message="'partial_factor' reads the rotated features from the parameters: not beside 'rotary_dim'",
+    ),
+    Case(
         "a-misspelt-decoder-shift",
         {"bad.yaml": delta("decoder: {shift: last_kep}\n", extends="umt5")},
         path="decoder.shift",

@@ -1940,6 +1940,56 @@ def lfm3_config(draw, heads: int) -> dict:
     return config
 
 
+def laguna_config(draw, heads: int) -> dict:
+    """Qwen3-MoE's attention with each layer's query heads drawn (multiples of the key/value
+    heads), a softplus output gate per head or per feature (`gating` in each spelling), RoPE
+    parameters per layer type, each with a rotated part of its own (`partial_rotary_factor`)
+    and a law of its own; sigmoid-scored experts under a capped router or not, scaled, beside a
+    shared expert, in the layers `mlp_layer_types` marks sparse."""
+    config = llama_config(draw, heads, own_head_dim=True)
+    config["head_dim"] = 4 * draw(st.integers(1, 3))  # half of it an even count of features too
+    layers, kv_heads = config["num_hidden_layers"], config["num_key_value_heads"]
+
+    def rope() -> dict:
+        params = {
+            "rope_theta": draw(st.sampled_from([10000.0, 5e5])),
+            "partial_rotary_factor": draw(st.sampled_from([0.5, 1.0])),
+        }
+        base = {
+            "hidden_size": config["hidden_size"],
+            "head_dim": config["head_dim"],
+            "rope_parameters": params,
+        }
+        params = rope_scaling(draw, base, heads)["rope_parameters"]
+        params.pop("truncate", None)  # the reference reads truncate from the top of the mapping
+        return params
+
+    count = draw(st.integers(1, 6))
+    return config | {
+        "num_attention_heads_per_layer": [
+            kv_heads * draw(st.integers(1, 8 // kv_heads)) for _ in range(layers)
+        ],
+        "gating": draw(st.sampled_from([True, "per-head", "per-element", False])),
+        "layer_types": draw(
+            st.lists(
+                st.sampled_from(["sliding_attention", "full_attention"]), min_size=layers, max_size=layers
+            )
+        ),
+        "rope_parameters": {"full_attention": rope(), "sliding_attention": rope()},
+        "sliding_window": draw(st.integers(1, 8)),
+        "attention_bias": draw(st.booleans()),
+        "num_experts": count,
+        "num_experts_per_tok": draw(st.integers(1, count)),
+        "moe_intermediate_size": draw(st.integers(4, 24)),
+        "shared_expert_intermediate_size": draw(st.integers(4, 24)),
+        "moe_routed_scaling_factor": draw(st.sampled_from([1.0, 2.5])),
+        "moe_router_logit_softcapping": draw(st.sampled_from([0.0, 0.5, 2.0])),
+        "mlp_layer_types": draw(
+            st.lists(st.sampled_from(["dense", "sparse"]), min_size=layers, max_size=layers)
+        ),
+    }
+
+
 def lfm2_moe_config(draw, heads: int) -> dict:
     """LFM2's layers with experts from `num_dense_layers` on: a sigmoid router biased per expert,
     its scores normalized or not and scaled; the dense layers `intermediate_size` wide."""
@@ -2100,6 +2150,7 @@ SPECS = {
     "lfm2": UserSpec(lfm2_config, None, "silu", 0),
     "lfm2_moe": UserSpec(lfm2_moe_config, None, "silu", 0),
     "lfm3": UserSpec(lfm3_config, None, "silu", 0),
+    "laguna": UserSpec(laguna_config, "hidden_act", "silu", 0),
     "qwen3_next": UserSpec(qwen3_next_config, "hidden_act", "silu", 0),
     "olmo_hybrid": UserSpec(olmo_hybrid_config, "hidden_act", "silu", 0),
     "qwen3_5_text": UserSpec(qwen3_5_text_config, "hidden_act", "silu", 0),
@@ -2390,6 +2441,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
                     "lfm2",
                     "lfm2_moe",
                     "lfm3",
+                    "laguna",
                     "bailing_hybrid",
                     "bamba",
                     "granitemoehybrid",
@@ -2556,6 +2608,7 @@ def test_a_user_spec_generates_as_the_reference(name: str) -> None:
         ("qwen3_next", "token_classification"),  # the gated delta rule's state restarting inside packed rows
         ("olmo_hybrid", "encoder_model"),  # pre-norm linear-attention layers beside post-norm attending ones
         ("bailing_hybrid", "encoder_model"),  # a decay per key feature restarting inside packed rows
+        ("laguna", "encoder_model"),  # each layer's own head count, RoPE and rotated part per type, packed
     ],
 )
 def test_a_user_spec_runs_batches_as_each_sequence_alone(name: str, head: str) -> None:
@@ -2607,6 +2660,7 @@ LONGROPE = {
         pytest.param("qwen3_next", marks=pytest.mark.slow),
         pytest.param("lfm3", marks=pytest.mark.slow),
         pytest.param("bailing_hybrid", marks=pytest.mark.slow),
+        pytest.param("laguna", marks=pytest.mark.slow),
     ],
 )
 def test_a_user_spec_compiles_and_generates_as_eager(name: str) -> None:
@@ -2619,7 +2673,8 @@ def test_a_user_spec_compiles_and_generates_as_eager(name: str) -> None:
     step alike; Bamba's state-space layers write and read their caches of slots there too, beside
     its attention layers' KV caches, Qwen3-Next's gated delta rule its state (each step a
     chunk of one slot), LFM3's windowed and full layers (RoPE per type) beside gated
-    convolutions, and Bailing Hybrid's decays per key feature beside latent attention's cache."""
+    convolutions, Bailing Hybrid's decays per key feature beside latent attention's cache, and
+    Laguna's layers of their own head counts (each its own KV cache) under RoPE per type."""
     spec = FIXTURES / f"{name}.yaml"
     ir = load_arch(spec)
     user = SPECS[name]
