@@ -2871,3 +2871,23 @@ def test_count_of_counts_a_mapping_or_a_list() -> None:
     assert bind_sizes(sizes, config) == {"labels": 3, "listed": 2}
     assert bind_sizes(sizes, {}) == {"labels": 2, "listed": 0}
     assert bind_sizes(sizes, config | {"num_labels": 5}) == {"labels": 5, "listed": 2}
+
+
+def test_a_str_symbol_reads_json_true_and_false_as_strings() -> None:
+    """A config key that holds a flag or a name (Laguna's `gating`: `true`, `false`, `"per-head"`
+    or `"per-element"`) binds to a `str` symbol as `'true'`, `'false'` or the name; an expression
+    over it picks the form; a number there is still refused, naming the symbol."""
+    sizes = {
+        "gating": SizeSpec(config="gating", default="true", kind="str"),
+        "per_head": SizeSpec(expr="gating == 'true' or gating == 'per-head'", kind="bool"),
+    }
+    for value, text, per_head in (
+        (True, "true", True),
+        (False, "false", False),
+        ("per-head", "per-head", True),
+        ("per-element", "per-element", False),
+    ):
+        assert bind_sizes(sizes, {"gating": value}) == {"gating": text, "per_head": per_head}
+    assert bind_sizes(sizes, {}) == {"gating": "true", "per_head": True}
+    with pytest.raises(ValueError, match="size 'gating': config.json 'gating' is 3, expected a string"):
+        bind_sizes(sizes, {"gating": 3})

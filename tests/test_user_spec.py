@@ -3127,6 +3127,60 @@ def test_a_rotated_width_that_cannot_pair_is_refused_when_the_model_is_built() -
         archgen.load(checkpoint, spec=spec)
 
 
+@pytest.mark.parametrize(
+    ("edit", "message"),
+    [
+        (
+            {"num_attention_heads_per_layer": [4, 4]},
+            "config.json num_attention_heads_per_layer has 2 entries for 3 layers",
+        ),
+        (
+            {"num_attention_heads_per_layer": [4, 3, 4]},
+            r"num_attention_heads_per_layer \(\[4, 3, 4\]\): each layer's query heads must be a positive "
+            r"multiple of num_kv_heads \(2\)",
+        ),
+        (
+            {"rope_parameters": {"full_attention": {"rope_theta": 1e4, "partial_rotary_factor": 0.375}}},
+            r"partial_rotary_factor 0.375 rotates 3 of head_dim's 8 features: an even count, at least 2",
+        ),
+    ],
+)
+def test_laguna_refuses_layer_shapes_its_config_cannot_give(edit: dict, message: str) -> None:
+    """Each layer's query heads come from `num_attention_heads_per_layer`, one entry per layer,
+    each a multiple of the key/value heads; each type's rotated part from its parameters'
+    `partial_rotary_factor`, an even count of at least 2: else the model is refused by name
+    when it is built, before any compute."""
+    spec = FIXTURES / "laguna.yaml"
+    ir = load_arch(spec)
+    config = dict(ir.spec.reference.tiny) | {"hidden_act": "silu"}
+    checkpoint = save(build_reference(ir, ir.head("causal_lm"), config))
+    written = json.loads((checkpoint / "config.json").read_text())
+    for key, value in edit.items():
+        written[key] = value if not isinstance(value, dict) else written[key] | value
+    (checkpoint / "config.json").write_text(json.dumps(written))
+    with pytest.raises(ValueError, match=message):
+        archgen.load(checkpoint, spec=spec)
+
+
+def test_laguna_without_its_head_counts_gives_every_layer_num_attention_heads() -> None:
+    """A config.json without `num_attention_heads_per_layer` builds every layer with
+    `num_attention_heads` query heads, as the reference's default list."""
+    spec = FIXTURES / "laguna.yaml"
+    ir = load_arch(spec)
+    config = dict(ir.spec.reference.tiny) | {"hidden_act": "silu", "num_attention_heads_per_layer": [6, 6, 6]}
+    config["num_attention_heads"] = 6
+    ref = build_reference(ir, ir.head("causal_lm"), config)
+    checkpoint = save(ref)
+    written = json.loads((checkpoint / "config.json").read_text())
+    del written["num_attention_heads_per_layer"]
+    (checkpoint / "config.json").write_text(json.dumps(written))
+    model = archgen.load(checkpoint, spec=spec)
+    ids = torch.tensor([[3, 4, 5, 6, 7]])
+    with torch.no_grad():
+        expected = ref(input_ids=ids).logits
+    torch.testing.assert_close(model(ids)["logits"], expected, atol=1e-5, rtol=0)
+
+
 def test_a_discriminator_loss_counts_the_tokens_the_mask_keeps() -> None:
     """ELECTRA's replaced-token detection (`squeeze`, loss `token_binary`): binary
     cross-entropy over the kept tokens equals the reference's; labels under padding
