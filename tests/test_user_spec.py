@@ -1945,7 +1945,8 @@ def laguna_config(draw, heads: int) -> dict:
     heads), a softplus output gate per head or per feature (`gating` in each spelling), RoPE
     parameters per layer type, each with a rotated part of its own (`partial_rotary_factor`)
     and a law of its own; sigmoid-scored experts under a capped router or not, scaled, beside a
-    shared expert, in the layers `mlp_layer_types` marks sparse."""
+    shared expert, in the layers `mlp_layer_types` marks sparse (or all but the first: the
+    reference's default)."""
     config = llama_config(draw, heads, own_head_dim=True)
     config["head_dim"] = 4 * draw(st.integers(1, 3))  # half of it an even count of features too
     layers, kv_heads = config["num_hidden_layers"], config["num_key_value_heads"]
@@ -1984,9 +1985,7 @@ def laguna_config(draw, heads: int) -> dict:
         "shared_expert_intermediate_size": draw(st.integers(4, 24)),
         "moe_routed_scaling_factor": draw(st.sampled_from([1.0, 2.5])),
         "moe_router_logit_softcapping": draw(st.sampled_from([0.0, 0.5, 2.0])),
-        "mlp_layer_types": draw(
-            st.lists(st.sampled_from(["dense", "sparse"]), min_size=layers, max_size=layers)
-        ),
+        "mlp_layer_types": ffn_kinds(draw, layers),
     }
 
 
