@@ -1018,6 +1018,15 @@ def _size_refs(spec: ArchSpec) -> list[tuple[tuple, str]]:
         ]
     if spec.attention.heads_per_layer:
         refs.append((("attention", "heads_per_layer"), spec.attention.heads_per_layer))
+    for knob in ("value_head_dim", "value_scale"):
+        if getattr(spec.attention, knob):
+            refs.append((("attention", knob), getattr(spec.attention, knob)))
+    by_type = spec.attention.type_sizes
+    if by_type is not None:
+        refs.append((("attention", "type_sizes", "types"), by_type.types))
+        for kind, named in by_type.sizes.items():
+            for target, source in named.items():
+                refs.append((("attention", "type_sizes", "sizes", kind, target), source))
     for knob in (
         "normalize_min",
         "normalize_eps",
@@ -1050,6 +1059,7 @@ def switches(spec: ArchSpec) -> list[tuple[tuple, Switch]]:
         (("attention", "qk_norm"), spec.attention.qk_norm),
         (("attention", "bias"), spec.attention.bias),
         (("attention", "out_bias"), spec.attention.out_bias),
+        (("attention", "sinks"), spec.attention.sinks),
         (("ffn", "bias"), spec.ffn.bias),
         (("ffn", "down_bias"), spec.ffn.down_bias),
         (("block", "parallel"), spec.block.parallel),
@@ -1109,6 +1119,9 @@ _ATTENTION_KNOBS: dict[str, Callable[[Any], bool]] = {
     "masked_rows": lambda a: a.masked_rows != "all_keys",
     "length_limit": lambda a: a.length_limit is not None,
     "heads_per_layer": lambda a: a.heads_per_layer is not None,
+    "type_sizes": lambda a: a.type_sizes is not None,
+    "value_head_dim": lambda a: a.value_head_dim is not None,
+    "value_scale": lambda a: a.value_scale is not None,
 }
 
 
@@ -1148,6 +1161,9 @@ def _check_latent(spec: ArchSpec, err: Callable, check_bool_symbol: Callable) ->
             "relative_bias",
             "qkv_layout",
             "heads_per_layer",
+            "type_sizes",
+            "value_head_dim",
+            "value_scale",
         ),
         "latent attention",
         err,
@@ -1157,17 +1173,61 @@ def _check_latent(spec: ArchSpec, err: Callable, check_bool_symbol: Callable) ->
             err(("embeddings", "position", knob), f"latent attention is built without '{knob}'")
 
 
+def _check_value_head_dim(spec: ArchSpec, err: Callable) -> None:
+    """Values of a width of their own: grouped-query attention's projections, apart."""
+    where = ("attention", "value_head_dim")
+    if spec.attention.num_kv_heads is None:
+        err(where, "values of a width of their own have a projection of their own: set 'num_kv_heads'")
+    if spec.attention.output_gate is True and spec.attention.output_gate_per_head is None:
+        err(
+            ("attention", "output_gate"),
+            "a gate per feature is built for values 'head_dim' wide: not with 'value_head_dim'",
+        )
+    if spec.attention.qk_norm is not False and spec.attention.qk_norm_scope == "all_heads":
+        err(
+            ("attention", "qk_norm_scope"),
+            "'all_heads' norms fused keys and values: not with 'value_head_dim'",
+        )
+    _refuse_attention_knobs(spec, ("sub_norm", "bias_parts", "qkv_layout"), "'value_head_dim'", err)
+
+
+def _check_type_sizes(spec: ArchSpec, err: Callable) -> None:
+    """Sizes a layer's type overrides: symbols the attention reads per layer, from symbols of their kind."""
+    by_type = spec.attention.type_sizes
+    a = spec.attention
+    readers = {a.num_heads, a.num_kv_heads, a.value_head_dim, a.value_scale}
+    if isinstance(a.sinks, Switch):
+        readers.add(a.sinks.switch)
+    readers.discard(None)
+    for kind, named in by_type.sizes.items():
+        for target, source in named.items():
+            loc = ("attention", "type_sizes", "sizes", kind, target)
+            if target not in readers:
+                err(
+                    loc,
+                    f"{target!r} is not a size the attention reads per layer; a type may set: "
+                    + ", ".join(sorted(readers)),
+                )
+            elif (
+                source in spec.sizes
+                and target in spec.sizes
+                and spec.sizes[source].kind != spec.sizes[target].kind
+            ):
+                err(loc, f"{target!r} is {spec.sizes[target].kind}: {source!r} is {spec.sizes[source].kind}")
+
+
 def _check_heads_per_layer(spec: ArchSpec, err: Callable) -> None:
-    """A query-head count per layer: plain layers whose modules are built per layer."""
-    where = ("attention", "heads_per_layer")
+    """A query-head count per layer, or sizes by layer type: plain layers whose modules are built per layer."""
+    where = ("attention", "heads_per_layer" if spec.attention.heads_per_layer is not None else "type_sizes")
+    what = "layers built from configs of their own ('heads_per_layer', 'type_sizes')"
     if spec.embeddings.position.kind == "alibi":
         err(
             ("embeddings", "position", "kind"),
-            "ALiBi's slopes are the model's, one per head: not with 'heads_per_layer'",
+            f"ALiBi's slopes are the model's, one per head: not with {what}",
         )
-    _refuse_attention_knobs(spec, ("relative_bias", "disentangled", "qkv_layout"), "'heads_per_layer'", err)
+    _refuse_attention_knobs(spec, ("relative_bias", "disentangled", "qkv_layout"), what, err)
     if spec.decoder is not None:
-        err(where, "a query-head count per layer is built for stacks without a 'decoder' section")
+        err(where, f"{what} are built for stacks without a 'decoder' section")
     if (
         spec.block.layer_groups
         or spec.block.bottleneck is not None
@@ -1175,7 +1235,7 @@ def _check_heads_per_layer(spec: ArchSpec, err: Callable) -> None:
     ):
         err(
             where,
-            "a query-head count per layer is built without shared layers, a bottleneck or a switched parallel block",
+            f"{what} are built without shared layers, a bottleneck or a switched parallel block",
         )
 
 
@@ -1224,6 +1284,9 @@ def _check_differential(spec: ArchSpec, err: Callable) -> None:
             "sub_norm",
             "bias_parts",
             "heads_per_layer",
+            "type_sizes",
+            "value_head_dim",
+            "value_scale",
         ),
         "differential attention",
         err,
@@ -1286,7 +1349,7 @@ def _check_state_space(spec: ArchSpec, heads: list[HeadIR], err: Callable) -> No
         refused = tuple(knob for knob in _ATTENTION_KNOBS if knob != "length_limit")
     else:  # what the attention layers may have: nothing on the shared mask, no per-layer wiring
         refused = ("bidirectional_when", "padded_queries", "masked_rows", "relative_bias")
-        refused += ("disentangled", "differential", "last_out_bias", "heads_per_layer")
+        refused += ("disentangled", "differential", "last_out_bias", "heads_per_layer", "type_sizes")
         if spec.attention.sliding_window is not None and spec.attention.window_layers is None:
             err(
                 ("attention", "sliding_window"),
@@ -1514,6 +1577,9 @@ def _check_fourier(spec: ArchSpec, heads: list[HeadIR], err: Callable) -> None:
             "bidirectional_when",
             "padded_queries",
             "heads_per_layer",
+            "type_sizes",
+            "value_head_dim",
+            "value_scale",
         ),
         "Fourier mixing",
         err,
@@ -1630,6 +1696,7 @@ def load_arch(path: Path | str) -> ArchIR:
         ("block", "layer_kinds", "types"): ("list", "'types'"),
         ("attention", "state_space", "layers", "attention_at"): ("list", "'attention_at'"),
         ("attention", "heads_per_layer"): ("list", "'heads_per_layer'"),
+        ("attention", "type_sizes", "types"): ("list", "'types'"),
     }
     for loc, sym in _size_refs(spec):
         want, knob = readers.get(loc, (None, None))
@@ -1832,8 +1899,12 @@ def load_arch(path: Path | str) -> ArchIR:
             ("attention", "sinks"),
             "attention sinks are built without 'softcap' (capped scores with sinks are not built)",
         )
-    if spec.attention.heads_per_layer is not None:
+    if spec.attention.heads_per_layer is not None or spec.attention.type_sizes is not None:
         _check_heads_per_layer(spec, err)
+    if spec.attention.type_sizes is not None:
+        _check_type_sizes(spec, err)
+    if spec.attention.value_head_dim is not None:
+        _check_value_head_dim(spec, err)
     scaling = spec.embeddings.position.scaling
     if scaling is not None and scaling.partial_factor:
         if spec.embeddings.position.rotary_dim is not None:

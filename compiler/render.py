@@ -232,6 +232,8 @@ def _features(s: ArchSpec) -> list[str]:
         + (
             _latent_text(s.attention.latent)
             if s.attention.latent
+            else f"grouped-query (`{s.attention.num_kv_heads}` key/value heads; q, k and v apart), "
+            if s.attention.num_kv_heads and s.attention.value_head_dim
             else f"grouped-query (`{s.attention.num_kv_heads}` key/value heads; q apart, k/v fused), "
             if s.attention.num_kv_heads
             else "fused q/k/v, "
@@ -275,7 +277,23 @@ def _features(s: ArchSpec) -> list[str]:
             "blocked": ", a padding slot's query blocked from every key",
             "zeroed": ", a padding slot's query attending to nothing (its output zero)",
         }[s.attention.padded_queries]
-        + (", a learned sink logit per head in the softmax" if s.attention.sinks else "")
+        + (
+            ", a learned sink logit per head in the softmax"
+            + (
+                f" (where config `{s.attention.sinks.switch}`)"
+                if isinstance(s.attention.sinks, Switch)
+                else ""
+            )
+            if s.attention.sinks
+            else ""
+        )
+        + (f", values `{s.attention.value_head_dim}` wide per head" if s.attention.value_head_dim else "")
+        + (f", values scaled by `{s.attention.value_scale}`" if s.attention.value_scale else "")
+        + (
+            f", sizes set by each layer's type (config `{s.attention.type_sizes.types}`)"
+            if s.attention.type_sizes
+            else ""
+        )
         + (
             ", differential (the first half of the heads minus λ times the second, over paired values)"
             if s.attention.differential
@@ -1027,6 +1045,9 @@ def render_module(ir: ArchIR) -> str:
         expert_test=_expert_test(s),
         window_key=s.sizes[s.attention.window_layers.types].config if s.attention.window_layers else None,
         heads_per_layer=s.attention.heads_per_layer,
+        type_sizes=s.attention.type_sizes,
+        type_sizes_key=s.sizes[s.attention.type_sizes.types].config if s.attention.type_sizes else None,
+        value_dim=s.attention.value_head_dim,
         heads_key=s.sizes[s.attention.heads_per_layer].config if s.attention.heads_per_layer else None,
         rotary_key=s.sizes[s.embeddings.position.rotary_layers.types].config
         if rotary and s.embeddings.position.rotary_layers
@@ -1321,6 +1342,12 @@ def _placements(
         }
         on = latent.q_rank_when
         return [(layer + path[slot], None, {("when" if low else "unless"): [on]} if on else {})]
+    if slot == "attn.sinks" and isinstance(s.attention.sinks, Switch):
+        # only where the switch is on: per layer where a layer type sets it (`type_sizes`)
+        return [(layer + slot, None, {"when": [s.attention.sinks.switch], **_type_flags(s)})]
+    if slot in ("attn.k", "attn.v") and s.attention.value_head_dim is not None:
+        # values of a width of their own: keys and values in projections of their own
+        return [(layer + slot, None, {})]
     if slot in ("attn.q", "attn.k", "attn.v") and s.attention.num_kv_heads is not None:
         # grouped-query attention: the queries apart, keys and values fused
         return (
@@ -1362,6 +1389,20 @@ def _placements(
             where = where | {"when": [s.ffn.experts.shared.when]}
         return [(layer + slot, None, where)]
     return [(layer + _PATHS.get(slot, slot), None, {})]
+
+
+def _type_flags(s: ArchSpec) -> dict:
+    """The bool symbols a layer's type sets (`attention.type_sizes`), for the table entries whose
+    conditions name them: evaluated per layer, with that layer's values."""
+    by_type = s.attention.type_sizes
+    if by_type is None:
+        return {}
+    flags = {
+        kind: {name: source for name, source in sizes.items() if s.sizes[name].kind == "bool"}
+        for kind, sizes in by_type.sizes.items()
+    }
+    flags = {kind: named for kind, named in flags.items() if named}
+    return {"type_flags": {"types": by_type.types, "flags": flags}} if flags else {}
 
 
 def _expert_rules(s: ArchSpec) -> str | None:

@@ -951,6 +951,24 @@ class WindowLayersSpec(_Strict):
     )
 
 
+class TypeSizesSpec(_Strict):
+    """Attention sizes that differ by layer type: each layer is built from a copy of the config in
+    which the size symbols its type's entry names take other symbols' values, so its modules (and
+    its KV cache) take them; the weight table reads a switch so overridden per layer (`sinks`)."""
+
+    types: str = Field(
+        description="A `list` size symbol with each layer's type (`layer_types`); a config.json without "
+        "it is refused when the model is built."
+    )
+    sizes: dict[str, dict[str, str]] = Field(
+        description="Layer type -> {symbol: symbol}: in the layers of that type, the first symbol takes "
+        "the second's value. The first is one the attention reads per layer: its `num_heads`, "
+        "`num_kv_heads`, `value_head_dim` or `value_scale` symbol, or the symbol of its `sinks` switch; "
+        "the second a symbol of the same kind (e.g. `{sliding_attention: {num_kv_heads: "
+        "sliding_kv_heads}}`, `sliding_kv_heads: {expr: 2 * num_kv_heads}`).",
+    )
+
+
 class AttentionSpec(_Strict):
     """Multi-head attention."""
 
@@ -1105,12 +1123,14 @@ class AttentionSpec(_Strict):
         "`[-c, c]` (OLMo's `clip_qkv`), after a norm across all heads (`qk_norm_scope: all_heads`, as "
         "OLMoE) and before a per-head one; 0 (config.json null) turns it off.",
     )
-    sinks: bool = Field(
+    sinks: bool | Switch = Field(
         False,
         description="Each head has a learned logit of its own (slot `attn.sinks`, a bare `(num_heads,)` "
         "tensor whose key is named whole) that joins its scores in the softmax and attends to nothing: "
         "`softmax([scores + mask, sink])` without the last column (Flint's, GPT-OSS's `sinks`). SDPA has "
-        "no such step, so attention then runs as explicit math, scores and softmax in fp32.",
+        "no such step, so attention then runs as explicit math, scores and softmax in fp32. Or a switch "
+        "over a `bool` symbol: the sinks exist in the layers where it is on, the others attending "
+        "through SDPA (with `type_sizes`, a layer type may set it: MiMo-V2-Flash's sliding layers alone).",
     )
     length_limit: str | None = Field(
         None,
@@ -1156,6 +1176,24 @@ class AttentionSpec(_Strict):
         "form: one gate per head (as `per_head`, `num_heads` wide) when it is true, one per feature "
         "(`num_heads * head_dim` wide) when false (Laguna's `gating`: `true` and `per-head` against "
         "`per-element`; an expression over a `str` symbol). Default: per feature.",
+    )
+    value_head_dim: str | None = Field(
+        None,
+        description="Size symbol of each value head's width where it differs from `head_dim` (MiMo-V2-Flash's "
+        "`v_head_dim`): keys and values then have projections of their own (`attn.k`, `attn.v`: `k` and `v` "
+        "in the module), the output projection reads `num_heads * value_head_dim` features and the KV cache "
+        "holds values that wide. Needs `num_kv_heads`; not with latent or differential attention, a gate per "
+        "feature, `sub_norm`, `bias_parts: qv`, `qk_norm_scope: all_heads` or a non-stacked q/k/v layout.",
+    )
+    value_scale: str | None = Field(
+        None,
+        description="A float size symbol the projected values are multiplied by, before the KV cache "
+        "(MiMo-V2-Flash's `attention_value_scale`).",
+    )
+    type_sizes: TypeSizesSpec | None = Field(
+        None,
+        description="Attention sizes a layer's type overrides (see TypeSizesSpec): MiMo-V2-Flash's sliding "
+        "layers have twice the key/value heads and sinks. Default: every layer the config's.",
     )
     heads_per_layer: str | None = Field(
         None,

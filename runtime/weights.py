@@ -44,7 +44,8 @@ named operation:
   checkpoint had none, as a copy of ``param``.
 
 ``when``/``unless`` name a flag (bound from config.json) that switches an entry
-on or off; ``{i}`` expands over the layers (over the size symbol ``layers`` names,
+on or off (per layer, where ``type_flags`` says which flags a layer's type sets to which others'
+values: `attention.type_sizes`); ``{i}`` expands over the layers (over the size symbol ``layers`` names,
 for an entry of a stack with its own layer count; from layer ``from_layer`` where an
 entry says, as a slot layer 0 lacks; over the layers with experts, or those without, where
 ``layers_where`` gives `ffn.experts.layers`' rules; over the layers of one kind where ``kind_where``
@@ -92,6 +93,11 @@ def _active(entry: dict, flags: dict[str, bool]) -> bool:
     return True
 
 
+def _type_flags(flags: dict[str, bool], rule: dict, kind: str) -> dict[str, bool]:
+    """``flags`` as a layer of type ``kind`` has them: each flag its type sets takes another's value."""
+    return flags | {flag: flags[source] for flag, source in rule["flags"].get(kind, {}).items()}
+
+
 def _expand(value: Any, name: str, i: int) -> Any:
     if isinstance(value, str):
         return value.replace("{" + name + "}", str(i))
@@ -110,7 +116,8 @@ def plan(
     """Keep active entries; expand `{i}` over the layers (or the size an entry names in `layers`),
     `{j}` over the `stack` extra FFNs and `{e}` over the experts (the size an entry names in
     `experts`)."""
-    out = [dict(e) for e in entries if _active(e, flags)]
+    # an entry whose conditions a layer's type may set (`type_flags`) is weighed per layer, below
+    out = [dict(e) for e in entries if "type_flags" in e or _active(e, flags)]
     for entry in out:  # a regrouping names its group count by size symbol
         if "regroup" in entry:
             named = {k: (sizes or {})[v] for k, v in entry["regroup"].items() if k in ("groups", "heads")}
@@ -144,6 +151,10 @@ def plan(
                 rule = entry["layers_where"]
                 picked = expert_layers(rule, sizes or {}, count)
                 numbers = [n for n in numbers if picked[n] == rule["experts"]]
+            if name == "i" and "type_flags" in entry:  # each layer's flags, as its type sets them
+                rule = entry["type_flags"]
+                types = (sizes or {})[rule["types"]]
+                numbers = [n for n in numbers if _active(entry, _type_flags(flags, rule, types[n]))]
             if name == "i" and "kind_where" in entry:
                 rule = entry["kind_where"]
                 kinds = layer_kinds(rule, sizes or {}, count)

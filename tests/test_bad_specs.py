@@ -2688,6 +2688,109 @@ CASES = [
         message="'partial_factor' reads the rotated features from the parameters: not beside 'rotary_dim'",
     ),
     Case(
+        "a-value-width-without-key-value-heads",
+        {"bad.yaml": delta("attention: {value_head_dim: head_dim}\n")},
+        path="attention.value_head_dim",
+        line=BODY_LINE,
+        column=13,
+        message="values of a width of their own have a projection of their own: set 'num_kv_heads'",
+    ),
+    Case(
+        "a-value-width-under-a-gate-per-feature",
+        {
+            "bad.yaml": delta(
+                "attention: {value_head_dim: head_dim, output_gate: true}\nkeys: {attn.gate: self_attn.g_proj}\n",
+                extends="llama",
+            ),
+            **LFM2,
+        },
+        path="attention.output_gate",
+        line=BODY_LINE,
+        column=39,
+        message="a gate per feature is built for values 'head_dim' wide: not with 'value_head_dim'",
+    ),
+    Case(
+        "a-type-setting-a-size-attention-does-not-read",
+        {
+            "bad.yaml": delta(
+                """\
+                sizes:
+                  layer_types: {config: layer_types, kind: list}
+                attention:
+                  type_sizes:
+                    types: layer_types
+                    sizes:
+                      sliding_attention: {hidden_size: num_kv_heads}
+                """,
+                extends="llama",
+            ),
+            **LFM2,
+        },
+        path="attention.type_sizes.sizes.sliding_attention.hidden_size",
+        line=BODY_LINE + 6,
+        column=27,
+        message="'hidden_size' is not a size the attention reads per layer; a type may set: num_heads, num_kv_heads",
+    ),
+    Case(
+        "a-type-setting-a-size-from-another-kind",
+        {
+            "bad.yaml": delta(
+                """\
+                sizes:
+                  layer_types: {config: layer_types, kind: list}
+                attention:
+                  type_sizes:
+                    types: layer_types
+                    sizes:
+                      sliding_attention: {num_kv_heads: eps}
+                """,
+                extends="llama",
+            ),
+            **LFM2,
+        },
+        path="attention.type_sizes.sizes.sliding_attention.num_kv_heads",
+        line=BODY_LINE + 6,
+        column=27,
+        message="'num_kv_heads' is int: 'eps' is float",
+    ),
+    Case(
+        "layer-types-from-a-number",
+        {
+            "bad.yaml": delta(
+                "attention: {type_sizes: {types: num_layers, sizes: {}}}\n",
+                extends="llama",
+            ),
+            **LFM2,
+        },
+        path="attention.type_sizes.types",
+        line=BODY_LINE,
+        column=26,
+        message="'types' names a list size symbol (kind: list); 'num_layers' is int",
+    ),
+    Case(
+        "a-sinks-switch-over-a-number",
+        {
+            "bad.yaml": delta(
+                "attention: {sinks: {switch: num_layers}}\nkeys: {attn.sinks: self_attn.sinks}\n",
+                extends="llama",
+            ),
+            **LFM2,
+        },
+        path="attention.sinks.switch",
+        line=BODY_LINE,
+        column=21,
+        message="switch 'num_layers' must be a bool size symbol (kind: bool), it is int",
+    ),
+    Case(
+        "a-misspelt-type-sizes",
+        {"bad.yaml": delta("attention: {type_size: {}}\n", extends="llama"), **LFM2},
+        path="attention.type_size",
+        line=BODY_LINE,
+        column=13,
+        message="unknown key 'type_size'",
+        hint="did you mean 'type_sizes'?",
+    ),
+    Case(
         "a-misspelt-decoder-shift",
         {"bad.yaml": delta("decoder: {shift: last_kep}\n", extends="umt5")},
         path="decoder.shift",

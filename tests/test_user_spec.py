@@ -1940,6 +1940,28 @@ def lfm3_config(draw, heads: int) -> dict:
     return config
 
 
+def rope_per_type(draw, config: dict, heads: int, factors: tuple[float, ...]) -> dict:
+    """RoPE parameters for full and sliding layers, each with a law, theta and rotated part
+    (`partial_rotary_factor`, one of `factors`) of its own; YaRN's `truncate` left out (the
+    reference reads it from the top of the per-type mapping)."""
+
+    def one() -> dict:
+        params = {
+            "rope_theta": draw(st.sampled_from([10000.0, 5e5])),
+            "partial_rotary_factor": draw(st.sampled_from(factors)),
+        }
+        base = {
+            "hidden_size": config["hidden_size"],
+            "head_dim": config["head_dim"],
+            "rope_parameters": params,
+        }
+        params = rope_scaling(draw, base, heads)["rope_parameters"]
+        params.pop("truncate", None)
+        return params
+
+    return {"full_attention": one(), "sliding_attention": one()}
+
+
 def laguna_config(draw, heads: int) -> dict:
     """Qwen3-MoE's attention with each layer's query heads drawn (multiples of the key/value
     heads), a softplus output gate per head or per feature (`gating` in each spelling), RoPE
@@ -1950,21 +1972,6 @@ def laguna_config(draw, heads: int) -> dict:
     config = llama_config(draw, heads, own_head_dim=True)
     config["head_dim"] = 4 * draw(st.integers(1, 3))  # half of it an even count of features too
     layers, kv_heads = config["num_hidden_layers"], config["num_key_value_heads"]
-
-    def rope() -> dict:
-        params = {
-            "rope_theta": draw(st.sampled_from([10000.0, 5e5])),
-            "partial_rotary_factor": draw(st.sampled_from([0.5, 1.0])),
-        }
-        base = {
-            "hidden_size": config["hidden_size"],
-            "head_dim": config["head_dim"],
-            "rope_parameters": params,
-        }
-        params = rope_scaling(draw, base, heads)["rope_parameters"]
-        params.pop("truncate", None)  # the reference reads truncate from the top of the mapping
-        return params
-
     count = draw(st.integers(1, 6))
     return config | {
         "num_attention_heads_per_layer": [
@@ -1976,7 +1983,7 @@ def laguna_config(draw, heads: int) -> dict:
                 st.sampled_from(["sliding_attention", "full_attention"]), min_size=layers, max_size=layers
             )
         ),
-        "rope_parameters": {"full_attention": rope(), "sliding_attention": rope()},
+        "rope_parameters": rope_per_type(draw, config, heads, (0.5, 1.0)),
         "sliding_window": draw(st.integers(1, 8)),
         "attention_bias": draw(st.booleans()),
         "num_experts": count,
@@ -1987,6 +1994,37 @@ def laguna_config(draw, heads: int) -> dict:
         "moe_router_logit_softcapping": draw(st.sampled_from([0.0, 0.5, 2.0])),
         "mlp_layer_types": ffn_kinds(draw, layers),
     }
+
+
+def mimo_v2_flash_config(draw, heads: int) -> dict:
+    """Queries and keys `head_dim` wide, values `v_head_dim` wide and scaled; the sliding layers
+    (drawn where the key/value heads can double) with twice the key/value heads and a sink per
+    head; RoPE per type, each with a rotated part of its own (0.334 of the head, its default);
+    GLM-4.5's grouped sigmoid router, renormalized or not, scaled, in the layers
+    `mlp_layer_types` marks sparse."""
+    config = llama_config(draw, heads, own_head_dim=True)
+    config["head_dim"] = draw(st.sampled_from([8, 12]))  # 0.334 and half of it rotate an even count
+    layers = config["num_hidden_layers"]
+    doubled = [d for d in range(1, heads + 1) if heads % (2 * d) == 0]  # the sliding layers' key/value heads
+    kinds = ["full_attention"]
+    if doubled:
+        config["num_key_value_heads"] = draw(st.sampled_from(doubled))
+        kinds.append("sliding_attention")
+    experts = sigmoid_experts(draw)
+    del experts["n_shared_experts"], experts["first_k_dense_replace"]  # not MiMo's
+    return (
+        config
+        | experts
+        | {
+            "v_head_dim": draw(st.integers(1, 12)),
+            "attention_value_scale": draw(st.sampled_from([0.707, 0.5, 2.0])),
+            "layer_types": draw(st.lists(st.sampled_from(kinds), min_size=layers, max_size=layers)),
+            "rope_parameters": rope_per_type(draw, config, heads, (0.334, 0.5, 1.0)),
+            "sliding_window": draw(st.integers(1, 8)),
+            "attention_bias": draw(st.booleans()),
+            "mlp_layer_types": ffn_kinds(draw, layers),
+        }
+    )
 
 
 def lfm2_moe_config(draw, heads: int) -> dict:
@@ -2150,6 +2188,7 @@ SPECS = {
     "lfm2_moe": UserSpec(lfm2_moe_config, None, "silu", 0),
     "lfm3": UserSpec(lfm3_config, None, "silu", 0),
     "laguna": UserSpec(laguna_config, "hidden_act", "silu", 0),
+    "mimo_v2_flash": UserSpec(mimo_v2_flash_config, "hidden_act", "silu", 0),
     "qwen3_next": UserSpec(qwen3_next_config, "hidden_act", "silu", 0),
     "olmo_hybrid": UserSpec(olmo_hybrid_config, "hidden_act", "silu", 0),
     "qwen3_5_text": UserSpec(qwen3_5_text_config, "hidden_act", "silu", 0),
@@ -2441,6 +2480,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
                     "lfm2_moe",
                     "lfm3",
                     "laguna",
+                    "mimo_v2_flash",
                     "bailing_hybrid",
                     "bamba",
                     "granitemoehybrid",
@@ -2608,6 +2648,7 @@ def test_a_user_spec_generates_as_the_reference(name: str) -> None:
         ("olmo_hybrid", "encoder_model"),  # pre-norm linear-attention layers beside post-norm attending ones
         ("bailing_hybrid", "encoder_model"),  # a decay per key feature restarting inside packed rows
         ("laguna", "encoder_model"),  # each layer's own head count, RoPE and rotated part per type, packed
+        ("mimo_v2_flash", "encoder_model"),  # sinks and doubled key/value heads in the sliding layers, packed
     ],
 )
 def test_a_user_spec_runs_batches_as_each_sequence_alone(name: str, head: str) -> None:
@@ -2660,6 +2701,7 @@ LONGROPE = {
         pytest.param("lfm3", marks=pytest.mark.slow),
         pytest.param("bailing_hybrid", marks=pytest.mark.slow),
         pytest.param("laguna", marks=pytest.mark.slow),
+        pytest.param("mimo_v2_flash", marks=pytest.mark.slow),
     ],
 )
 def test_a_user_spec_compiles_and_generates_as_eager(name: str) -> None:
@@ -2673,7 +2715,8 @@ def test_a_user_spec_compiles_and_generates_as_eager(name: str) -> None:
     its attention layers' KV caches, Qwen3-Next's gated delta rule its state (each step a
     chunk of one slot), LFM3's windowed and full layers (RoPE per type) beside gated
     convolutions, Bailing Hybrid's decays per key feature beside latent attention's cache, and
-    Laguna's layers of their own head counts (each its own KV cache) under RoPE per type."""
+    Laguna's layers of their own head counts (each its own KV cache) under RoPE per type, and
+    MiMo-V2-Flash's sliding layers with sinks and twice the key/value heads, values narrower than keys."""
     spec = FIXTURES / f"{name}.yaml"
     ir = load_arch(spec)
     user = SPECS[name]
@@ -3175,6 +3218,26 @@ def test_laguna_without_its_head_counts_gives_every_layer_num_attention_heads() 
     (checkpoint / "config.json").write_text(json.dumps(written))
     model = archgen.load(checkpoint, spec=spec)
     ids = torch.tensor([[3, 4, 5, 6, 7]])
+    with torch.no_grad():
+        expected = ref(input_ids=ids).logits
+    torch.testing.assert_close(model(ids)["logits"], expected, atol=1e-5, rtol=0)
+
+
+def test_mimo_reads_a_released_window_size_as_one_less_than_its_window() -> None:
+    """MiMo-V2-Flash's released config.json files say `sliding_window_size`, the keys before a
+    query's own that it sees; its reference's window is one more. A file that says so loads as the
+    reference built with that window; the sliding layers' sinks and doubled key/value heads with it."""
+    spec = FIXTURES / "mimo_v2_flash.yaml"
+    ir = load_arch(spec)
+    config = dict(ir.spec.reference.tiny) | {"hidden_act": "silu"}
+    ref = build_reference(ir, ir.head("causal_lm"), config)
+    checkpoint = save(ref)
+    written = json.loads((checkpoint / "config.json").read_text())
+    del written["sliding_window"]
+    written["sliding_window_size"] = config["sliding_window"] - 1
+    (checkpoint / "config.json").write_text(json.dumps(written))
+    model = archgen.load(checkpoint, spec=spec)
+    ids = torch.tensor([[3, 4, 5, 6, 7, 8, 9]])
     with torch.no_grad():
         expected = ref(input_ids=ids).logits
     torch.testing.assert_close(model(ids)["logits"], expected, atol=1e-5, rtol=0)
