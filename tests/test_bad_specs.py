@@ -74,6 +74,21 @@ BAMBA = {
 }
 
 
+def type_sizes_spec(sizes: str) -> dict[str, str]:
+    """Llama with its `layer_types` read and the sliding layers' sizes set by ``sizes`` (a flow
+    mapping on line ``BODY_LINE + 6``, at column 27)."""
+    body = (
+        "sizes:\n"
+        "  layer_types: {config: layer_types, kind: list}\n"
+        "attention:\n"
+        "  type_sizes:\n"
+        "    types: layer_types\n"
+        "    sizes:\n"
+        f"      sliding_attention: {sizes}\n"
+    )
+    return {"bad.yaml": delta(body, extends="llama"), **LFM2}
+
+
 def family_copy(old: str = "", new: str = "") -> str:
     """A full copy of ``roberta_family.yaml`` renamed to ``bad``, with ``old`` replaced by ``new``."""
     text = FAMILY.replace("name: roberta_family", "name: bad", 1)
@@ -2711,21 +2726,7 @@ CASES = [
     ),
     Case(
         "a-type-setting-a-size-attention-does-not-read",
-        {
-            "bad.yaml": delta(
-                """\
-                sizes:
-                  layer_types: {config: layer_types, kind: list}
-                attention:
-                  type_sizes:
-                    types: layer_types
-                    sizes:
-                      sliding_attention: {hidden_size: num_kv_heads}
-                """,
-                extends="llama",
-            ),
-            **LFM2,
-        },
+        type_sizes_spec("{hidden_size: num_kv_heads}"),
         path="attention.type_sizes.sizes.sliding_attention.hidden_size",
         line=BODY_LINE + 6,
         column=27,
@@ -2733,21 +2734,7 @@ CASES = [
     ),
     Case(
         "a-type-setting-a-size-from-another-kind",
-        {
-            "bad.yaml": delta(
-                """\
-                sizes:
-                  layer_types: {config: layer_types, kind: list}
-                attention:
-                  type_sizes:
-                    types: layer_types
-                    sizes:
-                      sliding_attention: {num_kv_heads: eps}
-                """,
-                extends="llama",
-            ),
-            **LFM2,
-        },
+        type_sizes_spec("{num_kv_heads: eps}"),
         path="attention.type_sizes.sizes.sliding_attention.num_kv_heads",
         line=BODY_LINE + 6,
         column=27,
