@@ -1743,6 +1743,8 @@ def load_arch(path: Path | str) -> ArchIR:
             err(loc + ("unused",), "only embeddings.transform may say 'unused: false'")
         if loc[-1] in ("bias", "out_bias", "down_bias") and knob.cases is not None:
             err(loc + ("cases",), "a bias switch reads a bool symbol: no 'cases'")
+        if loc == ("attention", "sinks") and knob.cases is not None:
+            err(loc + ("cases",), "a sinks switch reads a bool symbol: no 'cases'")
         if loc == ("norm", "kind") and knob.cases is None:
             err(loc, "a norm kind switch needs 'cases' (config value -> layer_norm | rms_norm | no_norm ...)")
         for value in (knob.cases or {}).values():

@@ -2769,6 +2769,21 @@ CASES = [
         message="switch 'num_layers' must be a bool size symbol (kind: bool), it is int",
     ),
     Case(
+        "a-sinks-switch-with-cases",
+        {
+            "bad.yaml": delta(
+                "sizes: {kind: {config: kind, default: a, kind: str}}\n"
+                "attention: {sinks: {switch: kind, cases: {a: 'true'}}}\nkeys: {attn.sinks: self_attn.sinks}\n",
+                extends="llama",
+            ),
+            **LFM2,
+        },
+        path="attention.sinks.cases",
+        line=BODY_LINE + 1,
+        column=35,
+        message="a sinks switch reads a bool symbol: no 'cases'",
+    ),
+    Case(
         "a-misspelt-type-sizes",
         {"bad.yaml": delta("attention: {type_size: {}}\n", extends="llama"), **LFM2},
         path="attention.type_size",
