@@ -128,7 +128,7 @@ class SizeSpec(_Strict):
         "config.json mapping or list read whole (an empty one when the key is absent); it needs `config` "
         "(a `fallback` to another symbol of its kind may follow), no expression reads it, and only "
         "`position.scaling.params` (a mapping), `attention.window_layers.types`, "
-        "`position.rotary_layers.types`, `position.scaling.layer_types`, `ffn.experts.layers.skip`, `ffn.experts.layers.types`, `attention.heads_per_layer` and `attention.state_space.time_step_limit` (lists) name one; `count_of` "
+        "`position.rotary_layers.types`, `position.scaling.layer_types`, `ffn.experts.layers.skip`, `ffn.experts.layers.types`, `attention.heads_per_layer`, `attention.type_sizes.types` and `attention.state_space.time_step_limit` (lists) name one; `count_of` "
         "counts a list's entries as a number. An expression reads a list only on the right of `in` or "
         "`not in` (`'c2p' in pos_att_type`).",
     )
