@@ -574,12 +574,19 @@ def _first(value: Any, size: SizeSpec) -> Any:
     return value
 
 
-def bind_sizes(sizes: dict[str, SizeSpec], config: dict[str, Any]) -> dict[str, Any]:
+def bind_sizes(
+    sizes: dict[str, SizeSpec], config: dict[str, Any], lazy: set[str] | frozenset[str] = frozenset()
+) -> dict[str, Any]:
     """Bind every size symbol from a config.json mapping.
 
     Raises ``ValueError`` naming the symbol and key when a required key is
-    missing or an expression does not hold for this config."""
+    missing or an expression does not hold for this config. An expression of a
+    ``lazy`` symbol (one only other symbols fall back to, if any: :func:`lazy_symbols`) that
+    does not hold is an error only where a symbol takes it as its value: else it binds
+    to None (Llama's `hidden_size // num_heads` where config.json gives `head_dim`
+    and the width does not divide by the heads, GLM-4.5's 5120 and 96)."""
     env: dict[str, Any] = {}
+    failed: dict[str, str] = {}  # lazy symbols whose expression did not hold, and what they read
 
     def bind(name: str, size: SizeSpec) -> Any:
         if size.value is not None:
@@ -591,6 +598,8 @@ def bind_sizes(sizes: dict[str, SizeSpec], config: dict[str, Any]) -> dict[str, 
         elif size.count_of is not None and isinstance(config.get(size.count_of), (dict, list)):
             value = len(config[size.count_of])
         elif size.fallback is not None and size.fallback in env:
+            if size.fallback in failed:  # the fallback taken did not hold
+                raise ValueError(failed[size.fallback])
             value = env[size.fallback]
         elif size.default is not None:
             value = size.default
@@ -656,11 +665,40 @@ def bind_sizes(sizes: dict[str, SizeSpec], config: dict[str, Any]) -> dict[str, 
             if size.expr is None:
                 env[n] = bind(n, size)
                 continue
+            unbound = [failed[s] for s in _expr_symbols(size.expr) if s in failed]
             try:
+                if unbound:  # it reads a lazy symbol that did not hold
+                    raise ValueError(unbound[0])
                 env[n] = _convert(_eval_expr(size.expr, env), size.kind)
             except (TypeError, ValueError) as exc:
-                raise ValueError(f"size {n!r}: {exc}") from None
+                message = str(exc) if unbound else f"size {n!r}: {exc}"
+                if n not in lazy:
+                    raise ValueError(message) from None
+                env[n], failed[n] = None, message
     return {n: env[n] for n in sizes}
+
+
+def lazy_symbols(spec: ArchSpec) -> frozenset[str]:
+    """The size symbols nothing reads but other symbols' `fallback`, if that: no knob, head,
+    expression or constraint names them (Llama's `default_head_dim`, or a delta's that gives
+    `head_dim` a default of its own), so :func:`bind_sizes` binds them lazily."""
+    read: set[str] = set()
+    for expr in [size.expr for size in spec.sizes.values() if size.expr] + [c.expr for c in spec.constraints]:
+        read |= set(_expr_symbols(expr))
+
+    def walk(value: Any) -> None:  # every string (and mapping key) outside the sizes may name a symbol
+        if isinstance(value, str):
+            read.add(value)
+        elif isinstance(value, dict):
+            for key, item in value.items():
+                read.add(str(key))
+                walk(item)
+        elif isinstance(value, list | tuple):
+            for item in value:
+                walk(item)
+
+    walk(spec.model_dump(exclude={"sizes", "constraints"}))
+    return frozenset(set(spec.sizes) - read)
 
 
 def check_constraints(spec: ArchSpec, env: dict[str, Any]) -> list[str]:

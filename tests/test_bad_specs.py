@@ -2996,3 +2996,32 @@ def test_a_str_symbol_reads_json_true_and_false_as_strings() -> None:
     assert bind_sizes(sizes, {}) == {"gating": "true", "per_head": True}
     with pytest.raises(ValueError, match="size 'gating': config.json 'gating' is 3, expected a string"):
         bind_sizes(sizes, {"gating": 3})
+
+
+def test_a_symbol_only_a_fallback_reads_binds_lazily() -> None:
+    """Llama's `default_head_dim: hidden_size // num_heads` is read only where config.json has no
+    `head_dim`: a width that does not divide by the heads (GLM-4.5's 5120 and 96) is an error only
+    where the fallback is taken, or an expression reads it; else the symbol binds to None."""
+    sizes = {
+        "hidden_size": SizeSpec(config="hidden_size"),
+        "num_heads": SizeSpec(config="num_attention_heads"),
+        "default_head_dim": SizeSpec(expr="hidden_size // num_heads"),
+        "head_dim": SizeSpec(config="head_dim", fallback="default_head_dim"),
+    }
+    lazy = {"default_head_dim"}
+    released = {"hidden_size": 5120, "num_attention_heads": 96, "head_dim": 128}
+    assert bind_sizes(sizes, released, lazy=lazy) == {
+        "hidden_size": 5120,
+        "num_heads": 96,
+        "default_head_dim": None,
+        "head_dim": 128,
+    }
+    message = r"size 'default_head_dim': hidden_size \(5120\) is not divisible by num_heads \(96\)"
+    with pytest.raises(ValueError, match=message):  # the fallback taken
+        bind_sizes(sizes, {"hidden_size": 5120, "num_attention_heads": 96}, lazy=lazy)
+    with pytest.raises(ValueError, match=message):  # not lazy: every symbol binds
+        bind_sizes(sizes, released)
+    reader = sizes | {"twice": SizeSpec(expr="2 * default_head_dim")}
+    with pytest.raises(ValueError, match=message):  # an expression reads it
+        bind_sizes(reader, released, lazy=lazy)
+    assert bind_sizes(sizes, {"hidden_size": 5120, "num_attention_heads": 80}, lazy=lazy)["head_dim"] == 64

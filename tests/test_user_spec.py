@@ -3243,6 +3243,22 @@ def test_mimo_reads_a_released_window_size_as_one_less_than_its_window() -> None
     torch.testing.assert_close(model(ids)["logits"], expected, atol=1e-5, rtol=0)
 
 
+def test_a_width_that_does_not_divide_by_the_heads_loads_where_head_dim_is_given() -> None:
+    """GLM-4.5's released config (width 5120, 96 heads of 128): `hidden_size // num_heads`, the
+    head width where config.json gives none (Llama's `default_head_dim`), does not hold, and is not
+    needed; such a checkpoint loads and matches its reference."""
+    spec = FIXTURES / "glm4_moe.yaml"
+    ir = load_arch(spec)
+    config = dict(ir.spec.reference.tiny) | {"hidden_act": "silu", "hidden_size": 40, "head_dim": 8}
+    config |= {"num_attention_heads": 3, "num_key_value_heads": 1}
+    ref = build_reference(ir, ir.head("causal_lm"), config)
+    model = archgen.load(save(ref), spec=spec)
+    ids = torch.tensor([[3, 4, 5, 6, 7]])
+    with torch.no_grad():
+        expected = ref(input_ids=ids).logits
+    torch.testing.assert_close(model(ids)["logits"], expected, atol=1e-5, rtol=0)
+
+
 def test_a_discriminator_loss_counts_the_tokens_the_mask_keeps() -> None:
     """ELECTRA's replaced-token detection (`squeeze`, loss `token_binary`): binary
     cross-entropy over the kept tokens equals the reference's; labels under padding
