@@ -109,7 +109,7 @@ from support import assert_exports_as_read, padded_batch, save
 
 import archgen
 from archgen.compiler import load_arch
-from archgen.compiler.lower import token_types
+from archgen.compiler.lower import bind_sizes, lazy_symbols, token_types
 from archgen.runtime import InputError
 from archgen.runtime.reference import build_reference
 from archgen.runtime.weights import CheckpointError
@@ -3241,6 +3241,42 @@ def test_mimo_reads_a_released_window_size_as_one_less_than_its_window() -> None
     with torch.no_grad():
         expected = ref(input_ids=ids).logits
     torch.testing.assert_close(model(ids)["logits"], expected, atol=1e-5, rtol=0)
+
+
+#: User specs whose `transformers` config class, at its defaults, leaves out what released
+#: config.json files always give, and what the binding names.
+DEFAULTS_REFUSED = {
+    "deepseek_v2": "num_experts_per_tok",  # None by default
+    "dots1": "n_routed_experts",  # None by default
+    "esm": "vocab_size",  # None by default
+    "esm1b": "vocab_size",
+    # no head_dim by default and 4096 / 96 heads (its reference floors it to 42); released: 128
+    "glm4_moe": "not divisible",
+    "glm4v_moe_text": "not divisible",
+}
+
+
+def test_each_user_spec_binds_its_config_class_at_its_defaults() -> None:
+    """Every size a user spec reads binds from the config.json its reference's config class writes
+    at its defaults (a released model's sizes, mostly), or is refused naming what is missing. This
+    found Llama's `hidden_size // num_heads` failing where `head_dim` was given (now bound lazily)
+    and Laguna's 2048 / 48. Constraints are not checked: a spec may build one layout of several."""
+    import transformers
+
+    names = sorted(p.stem for p in FIXTURES.glob("*.yaml"))
+    checked = 0
+    for name in names:
+        ir = load_arch(FIXTURES / f"{name}.yaml")
+        if ir.spec.reference is None or not ir.spec.reference.config_class:
+            continue
+        config = json.loads(getattr(transformers, ir.spec.reference.config_class)().to_json_string())
+        if name in DEFAULTS_REFUSED:
+            with pytest.raises(ValueError, match=DEFAULTS_REFUSED[name]):
+                bind_sizes(ir.spec.sizes, config, lazy=lazy_symbols(ir.spec))
+        else:
+            bind_sizes(ir.spec.sizes, config, lazy=lazy_symbols(ir.spec))
+        checked += 1
+    assert checked > 150
 
 
 def test_a_width_that_does_not_divide_by_the_heads_loads_where_head_dim_is_given() -> None:
