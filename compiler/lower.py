@@ -678,10 +678,11 @@ def bind_sizes(
     return {n: env[n] for n in sizes}
 
 
-def lazy_symbols(spec: ArchSpec) -> frozenset[str]:
-    """The size symbols nothing reads but other symbols' `fallback`, if that: no knob, head,
-    expression or constraint names them (Llama's `default_head_dim`, or a delta's that gives
-    `head_dim` a default of its own), so :func:`bind_sizes` binds them lazily."""
+def lazy_symbols(spec: ArchSpec, heads: tuple[HeadIR, ...] | list[HeadIR] = ()) -> frozenset[str]:
+    """The size symbols nothing reads but other symbols' `fallback`, if that: no knob, head (of
+    ``heads``, the head specs as the architecture uses them), expression or constraint names them
+    (Llama's `default_head_dim`, or a delta's that gives `head_dim` a default of its own), so
+    :func:`bind_sizes` binds them lazily."""
     read: set[str] = set()
     for expr in [size.expr for size in spec.sizes.values() if size.expr] + [c.expr for c in spec.constraints]:
         read |= set(_expr_symbols(expr))
@@ -698,6 +699,9 @@ def lazy_symbols(spec: ArchSpec) -> frozenset[str]:
                 walk(item)
 
     walk(spec.model_dump(exclude={"sizes", "constraints"}))
+    for head in heads:
+        walk(head.spec.model_dump())
+        walk([layer.model_dump() for layer in head.layers])
     return frozenset(set(spec.sizes) - read)
 
 

@@ -984,7 +984,7 @@ def build(ir: ArchIR, head: HeadIR, config: dict, *, device: str | torch.device 
     the parts of a compiled artifact's key (generated source hash, head, sizes, flags, arguments)."""
     s = ir.spec
     try:
-        sizes = bind_sizes(s.sizes, config, lazy=lazy_symbols(s))
+        sizes = bind_sizes(s.sizes, config, lazy=lazy_symbols(s, ir.heads))
     except ValueError as exc:
         raise ValueError(f"config.json does not fit spec {ir.spec_file}: {exc}") from None
     ssm = state_space(s)

@@ -3272,9 +3272,9 @@ def test_each_user_spec_binds_its_config_class_at_its_defaults() -> None:
         config = json.loads(getattr(transformers, ir.spec.reference.config_class)().to_json_string())
         if name in DEFAULTS_REFUSED:
             with pytest.raises(ValueError, match=DEFAULTS_REFUSED[name]):
-                bind_sizes(ir.spec.sizes, config, lazy=lazy_symbols(ir.spec))
+                bind_sizes(ir.spec.sizes, config, lazy=lazy_symbols(ir.spec, ir.heads))
         else:
-            bind_sizes(ir.spec.sizes, config, lazy=lazy_symbols(ir.spec))
+            bind_sizes(ir.spec.sizes, config, lazy=lazy_symbols(ir.spec, ir.heads))
         checked += 1
     assert checked > 150
 
