@@ -290,6 +290,11 @@ def _features(s: ArchSpec) -> list[str]:
         + (f", values `{s.attention.value_head_dim}` wide per head" if s.attention.value_head_dim else "")
         + (f", values scaled by `{s.attention.value_scale}`" if s.attention.value_scale else "")
         + (
+            f", each layer's query heads from config `{s.attention.heads_per_layer}`"
+            if s.attention.heads_per_layer
+            else ""
+        )
+        + (
             f", sizes set by each layer's type (config `{s.attention.type_sizes.types}`)"
             if s.attention.type_sizes
             else ""

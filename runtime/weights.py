@@ -93,7 +93,7 @@ def _active(entry: dict, flags: dict[str, bool]) -> bool:
     return True
 
 
-def _type_flags(flags: dict[str, bool], rule: dict, kind: str) -> dict[str, bool]:
+def _layer_flags(flags: dict[str, bool], rule: dict, kind: str) -> dict[str, bool]:
     """``flags`` as a layer of type ``kind`` has them: each flag its type sets takes another's value."""
     return flags | {flag: flags[source] for flag, source in rule["flags"].get(kind, {}).items()}
 
@@ -154,7 +154,7 @@ def plan(
             if name == "i" and "type_flags" in entry:  # each layer's flags, as its type sets them
                 rule = entry["type_flags"]
                 types = (sizes or {})[rule["types"]]
-                numbers = [n for n in numbers if _active(entry, _type_flags(flags, rule, types[n]))]
+                numbers = [n for n in numbers if _active(entry, _layer_flags(flags, rule, types[n]))]
             if name == "i" and "kind_where" in entry:
                 rule = entry["kind_where"]
                 kinds = layer_kinds(rule, sizes or {}, count)
