@@ -314,7 +314,7 @@ def seq2seq_head_code(ir: ArchIR, head: HeadIR, norm) -> str:
     )
     body += [
         "x, states, memory, encoder_states = self.backbone(",
-        "    input_ids, attention_mask, decoder_input_ids, decoder_attention_mask",
+        "    input_ids, attention_mask, decoder_input_ids, decoder_attention_mask, output_hidden_states",
         ")  # x: (b, u, d), memory: (b, t, d)",
     ]
     out: dict[str, str] = {}

@@ -554,6 +554,7 @@ def _head_code(ir: ArchIR, head: HeadIR, norm, has_cross: bool) -> str:
             "    position_ids = position_ids.flatten(0, 1)",
         ]
     call = "input_ids, attention_mask, token_type_ids, position_ids" + (", input_pos" if causal else "")
+    call += ", output_hidden_states=output_hidden_states"  # the backbone keeps every layer's output only then
     if cross:
         body += [
             "if encoder_hidden_states is None:",

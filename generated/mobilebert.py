@@ -415,13 +415,16 @@ class Backbone(nn.Module):
         token_type_ids: torch.Tensor | None = None,
         position_ids: torch.Tensor | None = None,
         input_pos: torch.Tensor | None = None,
+        output_hidden_states: bool = False,
     ) -> tuple[torch.Tensor, list[torch.Tensor]]:
-        """The final hidden state, and the embeddings followed by every layer's output."""
+        """The final hidden state, and (`output_hidden_states`) the embeddings followed by every layer's
+        output, else an empty list: an eager call keeps no layer's output once the next has read it."""
         x, mask = self.embed(input_ids, attention_mask, token_type_ids, position_ids, input_pos)
-        states = [x]
+        states = [x] if output_hidden_states else []  # every layer's output, kept only when asked for
         for layer in self.layers:
             x = layer(x, mask, input_pos)  # (b, t, d)
-            states.append(x)
+            if output_hidden_states:
+                states.append(x)
         return x, states  # (b, t, d)
 
 
@@ -460,7 +463,9 @@ class MobileBertModel(nn.Module):
         output_hidden_states: bool = False,
         sequence_starts: torch.Tensor | None = None,
     ) -> dict[str, torch.Tensor]:
-        x, states = self.backbone(input_ids, attention_mask, token_type_ids, position_ids)  # (b, t, d)
+        x, states = self.backbone(
+            input_ids, attention_mask, token_type_ids, position_ids, output_hidden_states=output_hidden_states
+        )  # (b, t, d)
         pooled = self.pooler(x, sequence_starts)  # (b, d)
         out = {"last_hidden_state": x, "pooler_output": pooled}
         if output_hidden_states:
@@ -493,7 +498,9 @@ class MobileBertForMaskedLM(nn.Module):
         labels: torch.Tensor | None = None,
         output_hidden_states: bool = False,
     ) -> dict[str, torch.Tensor]:
-        x, states = self.backbone(input_ids, attention_mask, token_type_ids, position_ids)  # (b, t, d)
+        x, states = self.backbone(
+            input_ids, attention_mask, token_type_ids, position_ids, output_hidden_states=output_hidden_states
+        )  # (b, t, d)
         x = self.dense(x)
         x = F.relu(x)
         x = self.layer_norm(x)
@@ -536,7 +543,9 @@ class MobileBertForPreTraining(nn.Module):
         output_hidden_states: bool = False,
         sequence_starts: torch.Tensor | None = None,
     ) -> dict[str, torch.Tensor]:
-        x, states = self.backbone(input_ids, attention_mask, token_type_ids, position_ids)  # (b, t, d)
+        x, states = self.backbone(
+            input_ids, attention_mask, token_type_ids, position_ids, output_hidden_states=output_hidden_states
+        )  # (b, t, d)
         pooled = self.pooler(x, sequence_starts)  # (b, d)
         x = self.dense(x)
         x = F.relu(x)
@@ -577,7 +586,9 @@ class MobileBertForNextSentencePrediction(nn.Module):
         output_hidden_states: bool = False,
         sequence_starts: torch.Tensor | None = None,
     ) -> dict[str, torch.Tensor]:
-        x, states = self.backbone(input_ids, attention_mask, token_type_ids, position_ids)  # (b, t, d)
+        x, states = self.backbone(
+            input_ids, attention_mask, token_type_ids, position_ids, output_hidden_states=output_hidden_states
+        )  # (b, t, d)
         x = self.pooler(x, sequence_starts)  # (b, d)
         x = self.seq_relationship(x)
         out = {"logits": x}
@@ -609,7 +620,9 @@ class MobileBertForSequenceClassification(nn.Module):
         output_hidden_states: bool = False,
         sequence_starts: torch.Tensor | None = None,
     ) -> dict[str, torch.Tensor]:
-        x, states = self.backbone(input_ids, attention_mask, token_type_ids, position_ids)  # (b, t, d)
+        x, states = self.backbone(
+            input_ids, attention_mask, token_type_ids, position_ids, output_hidden_states=output_hidden_states
+        )  # (b, t, d)
         x = self.pooler(x, sequence_starts)  # (b, d)
         x = self.classifier(x)
         out = {"logits": x}
@@ -653,7 +666,9 @@ class MobileBertForTokenClassification(nn.Module):
         labels: torch.Tensor | None = None,
         output_hidden_states: bool = False,
     ) -> dict[str, torch.Tensor]:
-        x, states = self.backbone(input_ids, attention_mask, token_type_ids, position_ids)  # (b, t, d)
+        x, states = self.backbone(
+            input_ids, attention_mask, token_type_ids, position_ids, output_hidden_states=output_hidden_states
+        )  # (b, t, d)
         x = self.classifier(x)
         out = {"logits": x}
         if labels is not None:
@@ -681,7 +696,9 @@ class MobileBertForQuestionAnswering(nn.Module):
         end_positions: torch.Tensor | None = None,
         output_hidden_states: bool = False,
     ) -> dict[str, torch.Tensor]:
-        x, states = self.backbone(input_ids, attention_mask, token_type_ids, position_ids)  # (b, t, d)
+        x, states = self.backbone(
+            input_ids, attention_mask, token_type_ids, position_ids, output_hidden_states=output_hidden_states
+        )  # (b, t, d)
         x = self.qa_outputs(x)
         start_logits, end_logits = (part.squeeze(-1).contiguous() for part in x.split(1, dim=-1))
         out = {"start_logits": start_logits, "end_logits": end_logits}
@@ -722,7 +739,9 @@ class MobileBertForMultipleChoice(nn.Module):
             token_type_ids = token_type_ids.flatten(0, 1)
         if position_ids is not None:
             position_ids = position_ids.flatten(0, 1)
-        x, states = self.backbone(input_ids, attention_mask, token_type_ids, position_ids)  # (b, t, d)
+        x, states = self.backbone(
+            input_ids, attention_mask, token_type_ids, position_ids, output_hidden_states=output_hidden_states
+        )  # (b, t, d)
         x = self.pooler(x)  # (b, d)
         x = self.classifier(x)
         x = x.view(-1, num_choices)  # (b, choices)

@@ -360,18 +360,22 @@ class Backbone(nn.Module):
         token_type_ids: torch.Tensor | None = None,
         position_ids: torch.Tensor | None = None,
         input_pos: torch.Tensor | None = None,
+        output_hidden_states: bool = False,
     ) -> tuple[torch.Tensor, list[torch.Tensor]]:
-        """The final hidden state, and the embeddings followed by every layer's output."""
+        """The final hidden state, and (`output_hidden_states`) the embeddings followed by every layer's
+        output, else an empty list: an eager call keeps no layer's output once the next has read it."""
         x, mask = self.embed(input_ids, attention_mask, token_type_ids, position_ids, input_pos)
         buckets = self.relative_buckets(input_ids.shape[1], attention_mask.shape[-1], input_pos)  # (t, s)
         # one position bias for all layers, added to the mask once: (b, h, t, s)
         mask = mask + self.relative_bias(buckets).permute(2, 0, 1)[None]
-        states = [x]
+        states = [x] if output_hidden_states else []  # every layer's output, kept only when asked for
         for layer in self.layers:
             x = layer(x, mask, input_pos)  # (b, t, d)
-            states.append(x)
+            if output_hidden_states:
+                states.append(x)
         x = self.final_norm(x)  # (b, t, d)
-        states[-1] = x  # the last hidden state is the normed one, as in the reference
+        if output_hidden_states:
+            states[-1] = x  # the last hidden state is the normed one, as in the reference
         return x, states
 
 
@@ -394,20 +398,23 @@ class Decoder(Backbone):
         input_pos: torch.Tensor | None,
         memory: list[tuple[torch.Tensor, torch.Tensor]],
         memory_mask: torch.Tensor,
+        output_hidden_states: bool = False,
     ) -> tuple[torch.Tensor, list[torch.Tensor]]:
         """`attention_mask` (b, s) covers the decoder's own slots (the cache's when `input_pos` is given),
-        `memory_mask` (b, source) the encoder's."""
+        `memory_mask` (b, source) the encoder's; every layer's output too with `output_hidden_states`."""
         x, mask = self.embed(input_ids, attention_mask, None, None, input_pos)
         memory_mask = additive_mask(memory_mask, input_pos, False, x.dtype)  # (b, 1, 1, source)
         buckets = self.relative_buckets(input_ids.shape[1], attention_mask.shape[-1], input_pos)  # (t, s)
         # one position bias for all layers, added to the mask once: (b, h, t, s)
         mask = mask + self.relative_bias(buckets).permute(2, 0, 1)[None]
-        states = [x]
+        states = [x] if output_hidden_states else []  # every layer's output, kept only when asked for
         for layer, kv in zip(self.layers, memory):
             x = layer(x, mask, input_pos, kv, memory_mask)  # (b, t, d)
-            states.append(x)
+            if output_hidden_states:
+                states.append(x)
         x = self.final_norm(x)  # (b, t, d)
-        states[-1] = x  # the last hidden state is the normed one, as in the reference
+        if output_hidden_states:
+            states[-1] = x  # the last hidden state is the normed one, as in the reference
         return x, states
 
 
@@ -426,11 +433,16 @@ class EncoderDecoder(nn.Module):
         attention_mask: torch.Tensor,
         decoder_input_ids: torch.Tensor,
         decoder_attention_mask: torch.Tensor,
+        output_hidden_states: bool = False,
     ) -> tuple[torch.Tensor, list[torch.Tensor], torch.Tensor, list[torch.Tensor]]:
-        """The decoder's output and states, then the encoder's."""
-        memory, encoder_states = self.encoder(input_ids, attention_mask)  # (b, source, d)
+        """The decoder's output and states, then the encoder's (the states empty unless `output_hidden_states`)."""
+        memory, encoder_states = self.encoder(
+            input_ids, attention_mask, output_hidden_states=output_hidden_states
+        )
         kv = self.decoder.project_memory(memory)
-        x, states = self.decoder(decoder_input_ids, decoder_attention_mask, None, kv, attention_mask)
+        x, states = self.decoder(
+            decoder_input_ids, decoder_attention_mask, None, kv, attention_mask, output_hidden_states
+        )
         return x, states, memory, encoder_states
 
 
@@ -449,7 +461,9 @@ class MT5EncoderModel(nn.Module):
         position_ids: torch.Tensor | None = None,
         output_hidden_states: bool = False,
     ) -> dict[str, torch.Tensor]:
-        x, states = self.backbone(input_ids, attention_mask, token_type_ids, position_ids)  # (b, t, d)
+        x, states = self.backbone(
+            input_ids, attention_mask, token_type_ids, position_ids, output_hidden_states=output_hidden_states
+        )  # (b, t, d)
         out = {"last_hidden_state": x}
         if output_hidden_states:
             out["hidden_states"] = tuple(states)
@@ -474,7 +488,7 @@ class MT5Model(nn.Module):
         if decoder_attention_mask is None:
             decoder_attention_mask = torch.ones_like(decoder_input_ids)
         x, states, memory, encoder_states = self.backbone(
-            input_ids, attention_mask, decoder_input_ids, decoder_attention_mask
+            input_ids, attention_mask, decoder_input_ids, decoder_attention_mask, output_hidden_states
         )  # x: (b, u, d), memory: (b, t, d)
         out = {"last_hidden_state": x, "encoder_last_hidden_state": memory}
         if output_hidden_states:
@@ -542,7 +556,7 @@ class MT5ForConditionalGeneration(nn.Module):
         if decoder_attention_mask is None:
             decoder_attention_mask = torch.ones_like(decoder_input_ids)
         x, states, memory, encoder_states = self.backbone(
-            input_ids, attention_mask, decoder_input_ids, decoder_attention_mask
+            input_ids, attention_mask, decoder_input_ids, decoder_attention_mask, output_hidden_states
         )  # x: (b, u, d), memory: (b, t, d)
         x = self.lm_head(x)  # (b, t, vocab)
         out = {"logits": x, "encoder_last_hidden_state": memory}
@@ -582,7 +596,7 @@ class MT5ForSequenceClassification(nn.Module):
         if decoder_attention_mask is None:
             decoder_attention_mask = torch.ones_like(decoder_input_ids)
         x, states, memory, encoder_states = self.backbone(
-            input_ids, attention_mask, decoder_input_ids, decoder_attention_mask
+            input_ids, attention_mask, decoder_input_ids, decoder_attention_mask, output_hidden_states
         )  # x: (b, u, d), memory: (b, t, d)
         # Each row's decoder state at its last eos of input_ids (rows hold equally many: the runtime checks).
         slots = torch.arange(input_ids.shape[1], device=input_ids.device)  # (t,)
@@ -633,7 +647,9 @@ class MT5ForTokenClassification(nn.Module):
         labels: torch.Tensor | None = None,
         output_hidden_states: bool = False,
     ) -> dict[str, torch.Tensor]:
-        x, states = self.backbone(input_ids, attention_mask, token_type_ids, position_ids)  # (b, t, d)
+        x, states = self.backbone(
+            input_ids, attention_mask, token_type_ids, position_ids, output_hidden_states=output_hidden_states
+        )  # (b, t, d)
         x = self.classifier(x)
         out = {"logits": x}
         if labels is not None:
@@ -668,7 +684,7 @@ class MT5ForQuestionAnswering(nn.Module):
         if decoder_attention_mask is None:
             decoder_attention_mask = torch.ones_like(decoder_input_ids)
         x, states, memory, encoder_states = self.backbone(
-            input_ids, attention_mask, decoder_input_ids, decoder_attention_mask
+            input_ids, attention_mask, decoder_input_ids, decoder_attention_mask, output_hidden_states
         )  # x: (b, u, d), memory: (b, t, d)
         x = self.qa_outputs(x)
         start_logits, end_logits = (part.squeeze(-1).contiguous() for part in x.split(1, dim=-1))

@@ -280,13 +280,16 @@ class Backbone(nn.Module):
         token_type_ids: torch.Tensor | None = None,
         position_ids: torch.Tensor | None = None,
         input_pos: torch.Tensor | None = None,
+        output_hidden_states: bool = False,
     ) -> tuple[torch.Tensor, list[torch.Tensor]]:
-        """The final hidden state, and the embeddings followed by every layer's output."""
+        """The final hidden state, and (`output_hidden_states`) the embeddings followed by every layer's
+        output, else an empty list: an eager call keeps no layer's output once the next has read it."""
         x, mask = self.embed(input_ids, attention_mask, token_type_ids, position_ids, input_pos)
-        states = [x]
+        states = [x] if output_hidden_states else []  # every layer's output, kept only when asked for
         for layer in self.layers:
             x = layer(x, mask, input_pos)  # (b, t, d)
-            states.append(x)
+            if output_hidden_states:
+                states.append(x)
         return x, states  # (b, t, d)
 
 
@@ -307,13 +310,15 @@ class CrossBackbone(Backbone):
         *,
         encoder_hidden_states: torch.Tensor,
         encoder_attention_mask: torch.Tensor,
+        output_hidden_states: bool = False,
     ) -> tuple[torch.Tensor, list[torch.Tensor]]:
         x, mask = self.embed(input_ids, attention_mask, token_type_ids, position_ids, input_pos)
         memory_mask = additive_mask(encoder_attention_mask, input_pos, False, x.dtype)  # (b, 1, 1, s)
-        states = [x]
+        states = [x] if output_hidden_states else []  # every layer's output, kept only when asked for
         for layer in self.layers:
             x = layer(x, mask, input_pos, encoder_hidden_states, memory_mask)  # (b, t, d)
-            states.append(x)
+            if output_hidden_states:
+                states.append(x)
         return x, states  # (b, t, d)
 
 
@@ -345,7 +350,9 @@ class XLMRobertaModel(nn.Module):
         output_hidden_states: bool = False,
         sequence_starts: torch.Tensor | None = None,
     ) -> dict[str, torch.Tensor]:
-        x, states = self.backbone(input_ids, attention_mask, token_type_ids, position_ids)  # (b, t, d)
+        x, states = self.backbone(
+            input_ids, attention_mask, token_type_ids, position_ids, output_hidden_states=output_hidden_states
+        )  # (b, t, d)
         pooled = self.pooler(x, sequence_starts)  # (b, d)
         out = {"last_hidden_state": x, "pooler_output": pooled}
         if output_hidden_states:
@@ -374,7 +381,9 @@ class XLMRobertaForMaskedLM(nn.Module):
         labels: torch.Tensor | None = None,
         output_hidden_states: bool = False,
     ) -> dict[str, torch.Tensor]:
-        x, states = self.backbone(input_ids, attention_mask, token_type_ids, position_ids)  # (b, t, d)
+        x, states = self.backbone(
+            input_ids, attention_mask, token_type_ids, position_ids, output_hidden_states=output_hidden_states
+        )  # (b, t, d)
         x = self.dense(x)
         x = F.gelu(x)
         x = self.layer_norm(x)
@@ -416,7 +425,14 @@ class XLMRobertaForCausalLM(nn.Module):
         last_only: bool = False,
     ) -> dict[str, torch.Tensor]:
         if encoder_hidden_states is None:
-            x, states = self.backbone(input_ids, attention_mask, token_type_ids, position_ids, input_pos)
+            x, states = self.backbone(
+                input_ids,
+                attention_mask,
+                token_type_ids,
+                position_ids,
+                input_pos,
+                output_hidden_states=output_hidden_states,
+            )
         else:
             x, states = self.backbone(
                 input_ids,
@@ -424,6 +440,7 @@ class XLMRobertaForCausalLM(nn.Module):
                 token_type_ids,
                 position_ids,
                 input_pos,
+                output_hidden_states=output_hidden_states,
                 encoder_hidden_states=encoder_hidden_states,
                 encoder_attention_mask=encoder_attention_mask,
             )
@@ -464,7 +481,9 @@ class XLMRobertaForSequenceClassification(nn.Module):
         output_hidden_states: bool = False,
         sequence_starts: torch.Tensor | None = None,
     ) -> dict[str, torch.Tensor]:
-        x, states = self.backbone(input_ids, attention_mask, token_type_ids, position_ids)  # (b, t, d)
+        x, states = self.backbone(
+            input_ids, attention_mask, token_type_ids, position_ids, output_hidden_states=output_hidden_states
+        )  # (b, t, d)
         x = first_tokens(x, sequence_starts)  # (b, d)
         x = self.dense(x)
         x = torch.tanh(x)
@@ -510,7 +529,9 @@ class XLMRobertaForTokenClassification(nn.Module):
         labels: torch.Tensor | None = None,
         output_hidden_states: bool = False,
     ) -> dict[str, torch.Tensor]:
-        x, states = self.backbone(input_ids, attention_mask, token_type_ids, position_ids)  # (b, t, d)
+        x, states = self.backbone(
+            input_ids, attention_mask, token_type_ids, position_ids, output_hidden_states=output_hidden_states
+        )  # (b, t, d)
         x = self.classifier(x)
         out = {"logits": x}
         if labels is not None:
@@ -538,7 +559,9 @@ class XLMRobertaForQuestionAnswering(nn.Module):
         end_positions: torch.Tensor | None = None,
         output_hidden_states: bool = False,
     ) -> dict[str, torch.Tensor]:
-        x, states = self.backbone(input_ids, attention_mask, token_type_ids, position_ids)  # (b, t, d)
+        x, states = self.backbone(
+            input_ids, attention_mask, token_type_ids, position_ids, output_hidden_states=output_hidden_states
+        )  # (b, t, d)
         x = self.qa_outputs(x)
         start_logits, end_logits = (part.squeeze(-1).contiguous() for part in x.split(1, dim=-1))
         out = {"start_logits": start_logits, "end_logits": end_logits}
@@ -579,7 +602,9 @@ class XLMRobertaForMultipleChoice(nn.Module):
             token_type_ids = token_type_ids.flatten(0, 1)
         if position_ids is not None:
             position_ids = position_ids.flatten(0, 1)
-        x, states = self.backbone(input_ids, attention_mask, token_type_ids, position_ids)  # (b, t, d)
+        x, states = self.backbone(
+            input_ids, attention_mask, token_type_ids, position_ids, output_hidden_states=output_hidden_states
+        )  # (b, t, d)
         x = self.pooler(x)  # (b, d)
         x = self.classifier(x)
         x = x.view(-1, num_choices)  # (b, choices)

@@ -958,25 +958,39 @@ def _packed_layers(
 
 
 @contextmanager
-def _skip_init(skip: bool) -> Iterator[None]:
-    """While building on the meta device, ``torch.nn.init`` does nothing.
+def _skip_init(skip: bool, namespace: Any = None) -> Iterator[None]:
+    """While building on the meta device, ``torch.nn.init`` does nothing, and neither does
+    ``init_buffers`` of the generated classes in ``namespace`` (:func:`load` calls it on the
+    real device once the weights are in).
 
     Every tensor of such a module is replaced by the checkpoint's, and
     initialising a meta tensor with ``normal_`` imports ``torch._dynamo`` (1.5-3 s
-    of an eager start on two cores). Like ``transformers``' ``no_init_weights``,
-    this swaps module attributes for the duration, so another thread that
-    initialises a layer at that moment would skip it too."""
+    of an eager start on two cores); computing a buffer there (``torch.arange`` on the
+    meta device: position buckets, rotary frequencies) imports ``torch.fx``'s symbolic
+    shapes and sympy: for the UMT5-small encoder, 71 MB of the eager process's memory and
+    about 1 s of its start (``load`` took 154 MB over the imported runtime for its 135 MB of
+    weights, 75 MB of them at construction). Like ``transformers``' ``no_init_weights``,
+    this swaps module and class attributes for the duration, so another thread that
+    initialises a layer or builds the same architecture at that moment would skip it too."""
     if not skip:
         yield
         return
     saved = {name: getattr(torch.nn.init, name) for name in _INITIALISERS}
     for name in _INITIALISERS:
         setattr(torch.nn.init, name, lambda tensor, *args, **kwargs: tensor)
+    classes = [
+        c for c in vars(namespace or object).values() if isinstance(c, type) and "init_buffers" in vars(c)
+    ]
+    computes = {cls: vars(cls)["init_buffers"] for cls in classes}
+    for cls in classes:
+        cls.init_buffers = lambda self, device=None: None
     try:
         yield
     finally:
         for name, fn in saved.items():
             setattr(torch.nn.init, name, fn)
+        for cls, fn in computes.items():
+            cls.init_buffers = fn
 
 
 def build(ir: ArchIR, head: HeadIR, config: dict, *, device: str | torch.device = "cpu"):
@@ -1022,7 +1036,7 @@ def build(ir: ArchIR, head: HeadIR, config: dict, *, device: str | torch.device 
     if head.spec.loss == "sequence_classification":
         kwargs["problem_type"] = config.get("problem_type")
     cls = getattr(module_py, head.class_name)
-    with torch.device(device), _skip_init(torch.device(device).type == "meta"):
+    with torch.device(device), _skip_init(torch.device(device).type == "meta", module_py):
         module = cls(module_py.Config(**sizes), **kwargs)
     source = Path(module_py.__file__).read_bytes()
     key_parts = {
