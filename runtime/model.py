@@ -966,8 +966,8 @@ def _skip_init(skip: bool, namespace: Any = None) -> Iterator[None]:
     Every tensor of such a module is replaced by the checkpoint's, and
     initialising a meta tensor with ``normal_`` imports ``torch._dynamo`` (1.5-3 s
     of an eager start on two cores); computing a buffer there (``torch.arange`` on the
-    meta device: position buckets, rotary frequencies) imports ``torch.fx``'s symbolic
-    shapes and sympy: for the UMT5-small encoder, 71 MB of the eager process's memory and
+    meta device: position buckets, rotary frequencies) imports sympy and ``torch._dynamo``
+    too: for the UMT5-small encoder, 71 MB of the eager process's memory and
     about 1 s of its start (``load`` took 154 MB over the imported runtime for its 135 MB of
     weights, 75 MB of them at construction). Like ``transformers``' ``no_init_weights``,
     this swaps module and class attributes for the duration, so another thread that

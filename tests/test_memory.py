@@ -148,7 +148,7 @@ print(json.dumps({"before": before, "after": [m for m in watched if m in sys.mod
 )
 def test_an_eager_load_computes_no_buffer_on_the_meta_device(name: str, head: str, config: dict) -> None:
     """``load`` builds on the meta device and computes buffers once, on the real one: computed
-    on the meta device too, a buffer imported sympy (``torch.arange`` there), 71 MB of an eager
+    on the meta device too, a buffer imported sympy and ``torch._dynamo`` (meta-device ops), 71 MB of an eager
     UMT5-small process and about 1 s of its start."""
     ir = arch(name)
     checkpoint = save(build_reference(ir, ir.head(head), config))
