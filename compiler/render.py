@@ -557,14 +557,13 @@ def _head_code(ir: ArchIR, head: HeadIR, norm, has_cross: bool) -> str:
     call += ", output_hidden_states=output_hidden_states"  # the backbone keeps every layer's output only then
     if cross:
         body += [
-            "if encoder_hidden_states is None:",
-            f"    x, states = self.backbone({call})",
-            "else:",
-            "    x, states = self.backbone(",
-            f"        {call},",
-            "        encoder_hidden_states=encoder_hidden_states,",
-            "        encoder_attention_mask=encoder_attention_mask,",
-            "    )",
+            "memory = {}  # the encoder states a cross-attending backbone reads, when given",
+            "if encoder_hidden_states is not None:",
+            "    memory = {",
+            '        "encoder_hidden_states": encoder_hidden_states,',
+            '        "encoder_attention_mask": encoder_attention_mask,',
+            "    }",
+            f"x, states = self.backbone({call}, **memory)  # (b, t, d)",
         ]
     else:
         body.append(f"x, states = self.backbone({call})  # (b, t, d)")

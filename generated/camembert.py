@@ -424,26 +424,21 @@ class CamembertForCausalLM(nn.Module):
         output_hidden_states: bool = False,
         last_only: bool = False,
     ) -> dict[str, torch.Tensor]:
-        if encoder_hidden_states is None:
-            x, states = self.backbone(
-                input_ids,
-                attention_mask,
-                token_type_ids,
-                position_ids,
-                input_pos,
-                output_hidden_states=output_hidden_states,
-            )
-        else:
-            x, states = self.backbone(
-                input_ids,
-                attention_mask,
-                token_type_ids,
-                position_ids,
-                input_pos,
-                output_hidden_states=output_hidden_states,
-                encoder_hidden_states=encoder_hidden_states,
-                encoder_attention_mask=encoder_attention_mask,
-            )
+        memory = {}  # the encoder states a cross-attending backbone reads, when given
+        if encoder_hidden_states is not None:
+            memory = {
+                "encoder_hidden_states": encoder_hidden_states,
+                "encoder_attention_mask": encoder_attention_mask,
+            }
+        x, states = self.backbone(
+            input_ids,
+            attention_mask,
+            token_type_ids,
+            position_ids,
+            input_pos,
+            output_hidden_states=output_hidden_states,
+            **memory,
+        )  # (b, t, d)
         if last_only:  # generation reads the last position's logits only
             x = x[:, -1:]  # (b, 1, d)
         x = self.dense(x)
