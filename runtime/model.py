@@ -978,9 +978,8 @@ def _skip_init(skip: bool, namespace: Any = None) -> Iterator[None]:
     saved = {name: getattr(torch.nn.init, name) for name in _INITIALISERS}
     for name in _INITIALISERS:
         setattr(torch.nn.init, name, lambda tensor, *args, **kwargs: tensor)
-    classes = [
-        c for c in vars(namespace or object).values() if isinstance(c, type) and "init_buffers" in vars(c)
-    ]
+    generated = vars(namespace).values() if namespace is not None else ()
+    classes = [c for c in generated if isinstance(c, type) and "init_buffers" in vars(c)]
     computes = {cls: vars(cls)["init_buffers"] for cls in classes}
     for cls in classes:
         cls.init_buffers = lambda self, device=None: None
