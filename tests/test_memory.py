@@ -1,7 +1,9 @@
-"""Loading a model makes glibc's malloc keep freed activation memory (runtime/memory.py).
+"""What an eager process holds: loading a model makes glibc's malloc keep freed activation
+memory (runtime/memory.py), a call keeps no layer's output it does not return, and loading
+computes nothing on the meta device.
 
-Each check runs in a fresh process, because the setting is process-wide and glibc
-adapts its thresholds to what a process has freed before."""
+The malloc checks run in a fresh process each, because the setting is process-wide and
+glibc adapts its thresholds to what a process has freed before."""
 
 from __future__ import annotations
 
@@ -148,8 +150,8 @@ print(json.dumps({"before": before, "after": [m for m in watched if m in sys.mod
 )
 def test_an_eager_load_computes_no_buffer_on_the_meta_device(name: str, head: str, config: dict) -> None:
     """``load`` builds on the meta device and computes buffers once, on the real one: computed
-    on the meta device too, a buffer imported sympy and ``torch._dynamo`` (meta-device ops), 71 MB of an eager
-    UMT5-small process and about 1 s of its start."""
+    on the meta device too, buffers imported sympy and ``torch._dynamo`` (meta-device ops), 71 MB
+    of an eager UMT5-small process and about 1 s of its start."""
     ir = arch(name)
     checkpoint = save(build_reference(ir, ir.head(head), config))
     done = subprocess.run(
