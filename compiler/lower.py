@@ -846,6 +846,8 @@ def backbone_slots(spec: ArchSpec, *, cross_attention: bool = True) -> dict[str,
         slots |= {f"attn.lambda_{v}": "tensor" for v in ("q1", "k1", "q2", "k2")}
     if spec.attention.output_gate:
         slots["attn.gate"] = "linear"
+    if spec.attention.output_gate_bias:
+        slots["attn.gate_bias"] = "tensor"
     if spec.attention.sub_norm:
         slots["attn.sub_norm"] = "norm"
     slots["attn_norm"] = "norm"
@@ -1583,8 +1585,16 @@ def _check_no_ffn(spec: ArchSpec, err: Callable) -> None:
     block = spec.block
     if block.placement != "pre" or block.parallel is not False or block.shared_norm:
         err(where, "layers without an FFN are built as plain pre-norm layers: 'placement: pre', not parallel")
-    if block.ffn_stack is not None or block.bottleneck is not None or block.residual_scale is not None:
-        err(where, "layers without an FFN have no 'ffn_stack', 'bottleneck' or 'residual_scale'")
+    if (
+        block.ffn_stack is not None
+        or block.bottleneck is not None
+        or block.residual_scale is not None
+        or block.depth_scaled_residuals
+    ):
+        err(
+            where,
+            "layers without an FFN have no 'ffn_stack', 'bottleneck', 'residual_scale' or 'depth_scaled_residuals'",
+        )
     if spec.decoder is not None:
         err(where, "layers without an FFN are built for one stack: no 'decoder' section")
 
@@ -1840,6 +1850,11 @@ def load_arch(path: Path | str) -> ArchIR:
             (spec.attention.differential, ("attention", "differential"), "differential attention"),
             (spec.attention.latent is not None, ("attention", "latent"), "latent attention"),
             (spec.ffn.activation == "xielu", ("ffn", "activation"), "xIELU"),
+            (
+                spec.block.depth_scaled_residuals,
+                ("block", "depth_scaled_residuals"),
+                "depth-scaled residual sums",
+            ),
         )
         if on
     ]
@@ -1975,6 +1990,14 @@ def load_arch(path: Path | str) -> ArchIR:
                 "'output_gate_per_head' lets config.json choose between a gate per head and one per "
                 "feature: set 'output_gate: true' (not under latent attention)",
             )
+    if spec.attention.output_gate_bias and (
+        gate is not True or spec.attention.output_gate_per_head is not None
+    ):
+        err(
+            ("attention", "output_gate_bias"),
+            "'output_gate_bias' adds a bias per head to a gate per feature: set 'output_gate: true' "
+            "(not 'per_head' or 'output_gate_per_head')",
+        )
     if spec.attention.output_gate and spec.attention.sub_norm:
         err(
             ("attention", "output_gate"),
@@ -2025,6 +2048,21 @@ def load_arch(path: Path | str) -> ArchIR:
             ("embeddings", "position", "theta_layers"),
             "a theta per layer decides which layers rotate and how: not with 'rotary_layers' or "
             "'scaling.layer_types'",
+        )
+    scaled = emb.position.query_scale
+    if (
+        scaled is not None
+        and scaled.layers == "unrotated"
+        and (
+            emb.position.rotary_layers is None
+            or emb.position.theta_layers
+            or (emb.position.scaling and emb.position.scaling.layer_types)
+        )
+    ):
+        err(
+            ("embeddings", "position", "query_scale", "layers"),
+            "'layers: unrotated' scales the queries of the layers 'rotary_layers' leaves without positions: "
+            "set 'rotary_layers' (not with 'theta_layers' or 'scaling.layer_types')",
         )
     if emb.position.query_scale is not None and spec.attention.qk_norm_at == "after_rotary":
         err(
@@ -2212,6 +2250,21 @@ def load_arch(path: Path | str) -> ArchIR:
         err(("attention", "scale_size"), "'scale_size' is for 'scale: size'")
     if emb.multiplier is not None and emb.scale != "none":
         err(("embeddings", "multiplier"), "one word-embedding scale: 'multiplier' or 'scale', not both")
+    if spec.block.depth_scaled_residuals and (
+        spec.block.placement not in ("pre", "sandwich")
+        or spec.block.parallel is not False
+        or spec.block.residual_scale is not None
+        or spec.block.layer_groups is not None
+        or spec.block.layer_kinds is not None
+        or spec.block.ffn_stack is not None
+        or spec.attention.state_space is not None
+    ):
+        err(
+            ("block", "depth_scaled_residuals"),
+            "'depth_scaled_residuals' is built for sequential pre-norm or sandwich layers ('placement: pre' "
+            "or 'sandwich', not parallel) of attention and an FFN each (no 'layer_groups', 'layer_kinds', "
+            "'ffn_stack' or state-space layers), without 'residual_scale'",
+        )
     if spec.block.residual_scale is not None and (
         spec.block.placement not in ("pre", "sandwich") or spec.block.parallel is not False
     ):

@@ -204,7 +204,11 @@ def _features(s: ArchSpec) -> list[str]:
             else ""
         )
         + (
-            f", queries scaled by position (config `{pos.query_scale.beta}` per `{pos.query_scale.period}`)"
+            f", queries scaled by position (config `{pos.query_scale.beta}` per `{pos.query_scale.period}`"
+            + (", power law" if pos.query_scale.law == "power" else "")
+            + (f", positions from {pos.query_scale.offset}" if pos.query_scale.offset else "")
+            + (", in the layers without rotary positions" if pos.query_scale.layers == "unrotated" else "")
+            + ")"
             if pos.query_scale
             else ""
         )
@@ -868,6 +872,8 @@ def _per_layer_arg(s: ArchSpec, per_layer: bool) -> str:
     rotary = "rotary"
     if pos.scaling and pos.scaling.layer_types:  # a layer that does not attend has no type's rotary
         rotary = "rotaries.get(kind)" if layer_kind_rule(s) else "rotaries[kind]"
+    if pos.rotary_layers and pos.query_scale and pos.query_scale.layers == "unrotated":
+        return f", {rotary} if roped else query_scale"  # the unrotated layers' queries scaled by position
     return f", {rotary} if roped else None" if pos.rotary_layers else f", {rotary}"
 
 
@@ -910,11 +916,16 @@ def render_module(ir: ArchIR) -> str:
     rotary = s.embeddings.position.kind == "rotary"
     dis = s.attention.disentangled
     ffn_classes, ffn_variants = _s2s.ffn_classes(s)
-    # what a layer's attention gets from the rotary module: cos and sin, and each position's
-    # query scale where the spec has one
-    rotary_type = "tuple[torch.Tensor, torch.Tensor" + (
-        ", torch.Tensor]" if s.embeddings.position.query_scale else "]"
-    )
+    # What a layer's attention gets from the rotary module: cos and sin, and each position's
+    # query scale where the layers with rotary positions have one. The layers without them
+    # get their queries' scale alone (`nope_scale`) where those have one.
+    scaled = s.embeddings.position.query_scale if rotary else None
+    query_scale = scaled if scaled and scaled.layers == "rotated" else None
+    nope_scale = scaled if scaled and scaled.layers == "unrotated" else None
+    rotary_type = "tuple[torch.Tensor, torch.Tensor" + (", torch.Tensor]" if query_scale else "]")
+    if nope_scale:
+        rotary_type += " | torch.Tensor"
+    gate_in = "gate" if s.attention.output_gate_bias else "self.gate(x)"
     text = template.render(
         ir=ir,
         s=s,
@@ -934,11 +945,14 @@ def render_module(ir: ArchIR) -> str:
         else ", rel: tuple[torch.Tensor, torch.Tensor]"
         if dis
         else f", rotary: {rotary_type} | None"
-        if rotary and (s.embeddings.position.rotary_layers or s.embeddings.position.theta_layers)
+        if rotary
+        and (s.embeddings.position.rotary_layers or s.embeddings.position.theta_layers)
+        and not nope_scale
         else f", rotary: {rotary_type}"
         if rotary
         else "",
-        query_scale=s.embeddings.position.query_scale if rotary else None,
+        query_scale=query_scale,
+        nope_scale=nope_scale,
         rotary_layers=s.embeddings.position.rotary_layers if rotary else None,
         theta_layers=s.embeddings.position.theta_layers if rotary else None,
         # The backbone's layer loop: the per-layer lists it zips with the layers, and the
@@ -954,10 +968,11 @@ def render_module(ir: ArchIR) -> str:
         params_partial=bool(
             rotary and s.embeddings.position.scaling and s.embeddings.position.scaling.partial_factor
         ),
+        # the gate's factors from its projection (`gate` once a bias per head is added to it)
         gate_factors=(
-            "F.softplus(self.gate(x).float()).to(y.dtype)"
+            f"F.softplus({gate_in}.float()).to(y.dtype)"
             if s.attention.output_gate_activation == "softplus"
-            else "torch.sigmoid(self.gate(x))"
+            else f"torch.sigmoid({gate_in})"
         ),
         # latent attention turns adjacent pairs as halves, permuting its rotated parts (`interleaved`)
         adjacent_pairs=rotary and s.embeddings.position.rotary_pairs == "adjacent" and not s.attention.latent,

@@ -326,16 +326,33 @@ class RotaryLayersSpec(_Strict):
 
 
 class QueryScaleSpec(_Strict):
-    """Queries scaled by their position: in each layer with rotary positions, the rotated queries
-    of the token at position p are multiplied by `1 + beta * log(1 + floor(p / period))` (Ministral 3's
-    `llama_4_scaling_beta` over the pretraining length): 1 within the first `period` positions,
-    growing by `beta * log 2` at the next, so attention sharpens on long inputs. Keys are not scaled."""
+    """Queries scaled by their position, so attention sharpens on long inputs; keys are not scaled.
+    The query of the token at position p is multiplied by a factor of `q = p + offset`:
+    `law: log` (Ministral 3's), `1 + beta * log(1 + floor(q / period))`: 1 within the first `period`
+    positions, growing by `beta * log 2` at the next; `law: power` (Beam's scalable softmax),
+    `(1 + q / period) ** beta`, computed as `exp(beta * log1p(q / period))` in fp32. `layers` says
+    which layers' queries: those with rotary positions (after rotation) or those without
+    (`rotary_layers`' NoPE layers, after the query norm; multiplied in fp32 and cast back)."""
 
     beta: str = Field(
-        description="A float size symbol: the growth `beta` (Ministral 3's `llama_4_scaling_beta`)."
+        description="A float size symbol: the growth `beta` (Ministral 3's `llama_4_scaling_beta`; Beam's "
+        "power, 0.1, a `value` symbol)."
     )
     period: str = Field(
-        description="An int size symbol: the positions per step (Ministral 3's `original_max_position_embeddings`)."
+        description="An int size symbol: the positions per step (Ministral 3's `original_max_position_embeddings`; "
+        "Beam's 2048, a `value` symbol)."
+    )
+    law: Literal["log", "power"] = Field(
+        "log", description="The factor's law of `q = p + offset`: `log` or `power`, as the section says."
+    )
+    offset: int = Field(
+        0, ge=0, description="Added to each position before the law (Beam counts positions from 1: `1`)."
+    )
+    layers: Literal["rotated", "unrotated"] = Field(
+        "rotated",
+        description="`rotated`: the layers with rotary positions, their rotated queries (Ministral 3). "
+        "`unrotated`: the layers `rotary_layers` leaves without positions (Beam's full-attention layers); "
+        "needs `rotary_layers`, not with per-type or per-layer RoPE parameters.",
     )
 
 
@@ -437,8 +454,8 @@ class PositionSpec(_Strict):
     )
     query_scale: QueryScaleSpec | None = Field(
         None,
-        description="For `rotary`: queries scaled by their position as well (see QueryScaleSpec); a layer "
-        "without rotary positions (`rotary_layers`) is not scaled. Default: none.",
+        description="For `rotary`: queries scaled by their position as well (see QueryScaleSpec), in the "
+        "layers with rotary positions or in those without (`layers`). Default: none.",
     )
 
 
@@ -1170,6 +1187,12 @@ class AttentionSpec(_Strict):
         "(factors in (0, 1)) or `softplus` (`log(1 + exp(g))`, computed in fp32 and unbounded: Laguna's "
         "`g_proj`).",
     )
+    output_gate_bias: bool = Field(
+        False,
+        description="With `output_gate: true` (a gate per feature): a learned bias per head (slot "
+        "`attn.gate_bias`, a bare `(num_heads,)` tensor) added to the gate of each of that head's features "
+        "before the activation, `sigmoid(gate(x) + bias[head])` (Beam's `gate_bias`).",
+    )
     output_gate_per_head: str | None = Field(
         None,
         description="With `output_gate: true`: a `bool` size symbol, config.json's choice of the gate's "
@@ -1666,6 +1689,16 @@ class BlockSpec(_Strict):
         "`x + r * attn(attn_norm(x))` (Granite's `residual_multiplier`); with `placement: sandwich`, its "
         "normed output, `x + r * attn_out_norm(attn(attn_norm(x)))` (HyperCLOVA X). Sequential `pre` "
         "or `sandwich` layers only.",
+    )
+    depth_scaled_residuals: bool = Field(
+        False,
+        description="Each residual sum weighs its two terms by its depth, keeping the stream's variance: "
+        "the k-th sum of the stack (k = 2l + 2 for layer l's attention, 2l + 3 for its FFN, l from 0) is "
+        "`out / sqrt(k) + x * sqrt((k - 1) / k)`, `out` the sublayer's output (its normed output with "
+        "`placement: sandwich`) and `x` the residual (Beam's `depth_scaled_residual_add`). This is the "
+        "stream of plain sums scaled by `1 / sqrt(k)`, which norms before every sublayer undo up to their "
+        "epsilon: the layers' outputs (`output_hidden_states`) show it, a head's barely. Sequential "
+        "`pre` or `sandwich` layers with an FFN only; not with `residual_scale`.",
     )
     output_norms: bool | Switch = Field(
         True,

@@ -243,7 +243,8 @@ CASES = [
         path="block.placment",
         line=BODY_LINE,
         column=9,
-        message="unknown key 'placment'; expected one of: bottleneck, ffn_norm_eps, ffn_stack, final_norm, first_attn_norm, first_layer_conv, "
+        message="unknown key 'placment'; expected one of: bottleneck, depth_scaled_residuals, ffn_norm_eps, ffn_stack, "
+        "final_norm, first_attn_norm, first_layer_conv, "
         "layer_groups, layer_kinds, num_layers, output_norms, parallel, placement, residual_scale, shared_norm",
         hint="did you mean 'placement'?",
     ),
@@ -2638,6 +2639,44 @@ CASES = [
         line=BODY_LINE,
         column=36,
         message="'output_gate_per_head' lets config.json choose between a gate per head and one per feature",
+    ),
+    Case(
+        "a-gate-bias-per-head-on-a-gate-per-head",
+        {
+            "bad.yaml": delta(
+                "attention: {output_gate: per_head, output_gate_bias: true}\n"
+                "keys: {attn.gate: self_attn.g_proj, attn.gate_bias: self_attn.gate_bias}\n",
+                extends="llama",
+            ),
+            **LFM2,
+        },
+        path="attention.output_gate_bias",
+        line=BODY_LINE,
+        column=36,
+        message="'output_gate_bias' adds a bias per head to a gate per feature: set 'output_gate: true'",
+    ),
+    Case(
+        "depth-scaled-residuals-on-post-norm-layers",
+        {"bad.yaml": delta("block: {depth_scaled_residuals: true}\n")},
+        path="block.depth_scaled_residuals",
+        line=BODY_LINE,
+        column=9,
+        message="'depth_scaled_residuals' is built for sequential pre-norm or sandwich layers",
+        count=2,  # and the family's causal LM head, which may cross-attend
+    ),
+    Case(
+        "a-query-scale-of-unrotated-layers-without-rotary-layers",
+        {
+            "bad.yaml": delta(
+                "embeddings: {position: {query_scale: {beta: eps, period: max_positions, layers: unrotated}}}\n",
+                extends="llama",
+            ),
+            **LFM2,
+        },
+        path="embeddings.position.query_scale.layers",
+        line=BODY_LINE,
+        column=73,
+        message="'layers: unrotated' scales the queries of the layers 'rotary_layers' leaves without positions",
     ),
     Case(
         "a-gate-form-switch-from-a-number",

@@ -2027,6 +2027,35 @@ def mimo_v2_flash_config(draw, heads: int) -> dict:
     )
 
 
+def beam_config(draw, heads: int) -> dict:
+    """AFMoE's layers (four norms, query/key norms, the output gated feature by feature) with a bias
+    per head on that gate; a window and rotary positions in the layers `layer_types` marks sliding
+    (or the reference's default list: every sixth layer and the last full), the full ones scaling
+    their queries by position; RoPE parameters for the sliding type alone, with a law of their own;
+    GLM-4.5's grouped sigmoid router without a shared expert in the layers `mlp_layer_types` marks
+    sparse (or after the first three: the reference's default); the logits capped or not."""
+    config = llama_config(draw, heads, own_head_dim=True)
+    layers = config["num_hidden_layers"]
+    params = config.pop("rope_parameters")
+    params.pop("truncate", None)  # the reference reads YaRN's from the top of the per-type mapping
+    experts = sigmoid_experts(draw, count_key="num_experts")
+    del experts["n_shared_experts"], experts["first_k_dense_replace"]  # not Beam's
+    kinds = st.lists(
+        st.sampled_from(["sliding_attention", "full_attention"]), min_size=layers, max_size=layers
+    )
+    return (
+        config
+        | experts
+        | {
+            "sliding_window": draw(st.integers(1, 8)),
+            "layer_types": draw(st.none() | kinds),
+            "mlp_layer_types": ffn_kinds(draw, layers),
+            "rope_parameters": {"sliding_attention": params, "full_attention": None},
+            "final_logit_softcapping": draw(st.sampled_from([None, 0.5, 30.0])),
+        }
+    )
+
+
 def lfm2_moe_config(draw, heads: int) -> dict:
     """LFM2's layers with experts from `num_dense_layers` on: a sigmoid router biased per expert,
     its scores normalized or not and scaled; the dense layers `intermediate_size` wide."""
@@ -2189,6 +2218,7 @@ SPECS = {
     "lfm3": UserSpec(lfm3_config, None, "silu", 0),
     "laguna": UserSpec(laguna_config, "hidden_act", "silu", 0),
     "mimo_v2_flash": UserSpec(mimo_v2_flash_config, "hidden_act", "silu", 0),
+    "beam": UserSpec(beam_config, "hidden_act", "silu", 0),
     "qwen3_next": UserSpec(qwen3_next_config, "hidden_act", "silu", 0),
     "olmo_hybrid": UserSpec(olmo_hybrid_config, "hidden_act", "silu", 0),
     "qwen3_5_text": UserSpec(qwen3_5_text_config, "hidden_act", "silu", 0),
@@ -2481,6 +2511,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
                     "lfm3",
                     "laguna",
                     "mimo_v2_flash",
+                    "beam",
                     "bailing_hybrid",
                     "bamba",
                     "granitemoehybrid",
@@ -2649,6 +2680,7 @@ def test_a_user_spec_generates_as_the_reference(name: str) -> None:
         ("bailing_hybrid", "encoder_model"),  # a decay per key feature restarting inside packed rows
         ("laguna", "encoder_model"),  # each layer's own head count, RoPE and rotated part per type, packed
         ("mimo_v2_flash", "encoder_model"),  # sinks and doubled key/value heads in the sliding layers, packed
+        ("beam", "encoder_model"),  # the full layers' query scale by position, counted per packed sequence
     ],
 )
 def test_a_user_spec_runs_batches_as_each_sequence_alone(name: str, head: str) -> None:
@@ -2702,6 +2734,7 @@ LONGROPE = {
         pytest.param("bailing_hybrid", marks=pytest.mark.slow),
         pytest.param("laguna", marks=pytest.mark.slow),
         pytest.param("mimo_v2_flash", marks=pytest.mark.slow),
+        pytest.param("beam", marks=pytest.mark.slow),
     ],
 )
 def test_a_user_spec_compiles_and_generates_as_eager(name: str) -> None:
@@ -3241,6 +3274,93 @@ def test_mimo_reads_a_released_window_size_as_one_less_than_its_window() -> None
     with torch.no_grad():
         expected = ref(input_ids=ids).logits
     torch.testing.assert_close(model(ids)["logits"], expected, atol=1e-5, rtol=0)
+
+
+def test_beam_scales_the_queries_of_its_full_layers_by_position() -> None:
+    """Beam's full-attention layers have no rotary positions; their queries are scaled by
+    `(1 + (p + 1) / 2048) ** 0.1` instead, which the short sequences of the property tests leave
+    within 1e-3 of 1. Positions from 100,000 (a scale of about 1.48) show it: the logits equal the
+    reference's there, in a stack of one full and one sliding layer."""
+    spec = FIXTURES / "beam.yaml"
+    ir = load_arch(spec)
+    config = dict(ir.spec.reference.tiny) | {
+        "hidden_act": "silu",
+        "num_hidden_layers": 2,
+        "layer_types": ["full_attention", "sliding_attention"],
+        "mlp_layer_types": ["sparse", "dense"],
+        "max_position_embeddings": 1 << 20,
+    }
+    ref = build_reference(ir, ir.head("causal_lm"), config)
+    model = archgen.load(save(ref), spec=spec)
+    ids = torch.tensor([[3, 4, 5, 6, 7, 8]])
+    positions = torch.arange(6)[None] + 100_000
+    with torch.no_grad():
+        expected = ref(input_ids=ids, position_ids=positions).logits
+        near = ref(input_ids=ids).logits
+    assert (expected - near).abs().max() > 1e-3  # the positions change the reference's logits
+    scales = []  # what the full layer's attention is given in place of cos and sin
+    full = model.module.backbone.layers[0].attn
+    hook = full.register_forward_pre_hook(lambda module, args: scales.append(args[3]))
+    torch.testing.assert_close(model(ids, position_ids=positions)["logits"], expected, atol=1e-5, rtol=0)
+    # the scale itself, bit for bit, at every position (p + 1 counted, as the reference counts)
+    from transformers.models.beam.modeling_beam import compute_attention_scaling
+
+    for start in (0, 100_000):
+        scales.clear()
+        model(ids, position_ids=torch.arange(6)[None] + start)
+        assert torch.equal(scales[0], compute_attention_scaling(torch.arange(6)[None] + start))
+    hook.remove()
+
+
+def test_beam_weighs_each_residual_sum_by_its_depth() -> None:
+    """Beam's k-th residual sum is `out / sqrt(k) + x * sqrt((k - 1) / k)`: the stream of plain sums
+    scaled by 1 / sqrt(k), which the norms before every sublayer and after the stack undo up to
+    their epsilon, so the heads' outputs barely show it. Every layer's output does: each equals the
+    reference's hidden state."""
+    spec = FIXTURES / "beam.yaml"
+    ir = load_arch(spec)
+    config = dict(ir.spec.reference.tiny) | {"hidden_act": "silu"}
+    ref = build_reference(ir, ir.head("encoder_model"), config)
+    model = archgen.load(save(ref), spec=spec)
+    ids = torch.tensor([[3, 4, 5, 6, 7, 8]])
+    with torch.no_grad():
+        expected = ref(input_ids=ids, output_hidden_states=True).hidden_states
+    ours = model(ids, output_hidden_states=True)["hidden_states"]
+    assert len(ours) == len(expected) == config["num_hidden_layers"] + 1
+    for a, b in zip(ours, expected):
+        torch.testing.assert_close(a, b, atol=1e-5, rtol=0)
+
+
+def test_depth_scaled_residuals_in_pre_norm_layers_are_plain_sums_scaled(tmp_path: Path) -> None:
+    """`block.depth_scaled_residuals` in pre-norm layers (Beam's are sandwich-normed; no reference
+    has them pre-norm): the stack's k-th sum is the plain stream divided by sqrt(k), which each
+    pre-norm undoes up to its epsilon. So on a Llama checkpoint, layer l's output (the stack's
+    (2l + 3)-th sum, the embeddings its first) is Llama's divided by sqrt(2l + 3), and the normed
+    last state and the logits are Llama's."""
+    shutil.copy(FIXTURES / "llama.yaml", tmp_path)
+    spec = tmp_path / "deep.yaml"
+    spec.write_text(
+        "spec_version: 1\nname: deep\nextends: llama\ntitle: Deep\nmodel_types: [llama]\n"
+        "class_prefix: Llama\nblock: {depth_scaled_residuals: true}\n"
+    )
+    assert load_arch(spec).spec.block.depth_scaled_residuals
+    llama = load_arch(FIXTURES / "llama.yaml")
+    config = dict(llama.spec.reference.tiny) | {
+        "num_hidden_layers": 3,
+        "hidden_act": "silu",
+        "rms_norm_eps": 1e-12,
+    }
+    checkpoint = save(build_reference(llama, llama.head("causal_lm"), config, seed=4))
+    deep, plain = archgen.load(checkpoint, spec=spec), archgen.load(checkpoint, spec=FIXTURES / "llama.yaml")
+    ids = torch.randint(3, config["vocab_size"], (2, 7), generator=torch.Generator().manual_seed(8))
+    ours, theirs = deep(ids, output_hidden_states=True), plain(ids, output_hidden_states=True)
+    *layers, last = ours["hidden_states"]
+    *plain_layers, plain_last = theirs["hidden_states"]
+    for layer, (a, b) in enumerate(zip(layers[1:], plain_layers[1:])):
+        torch.testing.assert_close(a, b / math.sqrt(2 * layer + 3), atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(layers[0], plain_layers[0])  # the embeddings
+    torch.testing.assert_close(last, plain_last, atol=1e-5, rtol=1e-5)
+    torch.testing.assert_close(ours["logits"], theirs["logits"], atol=1e-5, rtol=1e-5)
 
 
 #: User specs whose `transformers` config class, at its defaults, leaves out what released
