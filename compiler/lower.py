@@ -837,7 +837,7 @@ def backbone_slots(spec: ArchSpec, *, cross_attention: bool = True) -> dict[str,
                 slots["attn.pos_k"] = "linear"
             if disentangled.p2c is not False:
                 slots["attn.pos_q"] = "linear"
-    if spec.attention.qk_norm is not False:
+    if spec.attention.qk_norm is not False and spec.attention.qk_norm_scope != "head_plain":
         slots["attn.q_norm"] = "norm"
         slots["attn.k_norm"] = "norm"
     if spec.attention.sinks:
@@ -1086,7 +1086,7 @@ def _size_refs(spec: ArchSpec) -> list[tuple[tuple, str]]:
     if layers is not None:
         refs += [
             (("ffn", "experts", "layers", knob), getattr(layers, knob))
-            for knob in ("dense_size", "skip", "step", "offset", "start", "end", "types")
+            for knob in ("dense_size", "skip", "only", "step", "offset", "start", "end", "types")
             if getattr(layers, knob) is not None
         ]
     return [r for r in refs if r is not None]
@@ -1742,6 +1742,7 @@ def load_arch(path: Path | str) -> ArchIR:
         ("embeddings", "position", "theta_layers"): ("list", "'theta_layers'"),
         ("embeddings", "position", "scaling", "layer_types"): ("list", "'layer_types'"),
         ("ffn", "experts", "layers", "skip"): ("list", "'skip'"),
+        ("ffn", "experts", "layers", "only"): ("list", "'only'"),
         ("ffn", "experts", "layers", "types"): ("list", "'types'"),
         ("attention", "state_space", "time_step_limit"): ("list", "'time_step_limit'"),
         ("attention", "state_space", "layers", "types"): ("list", "'types'"),
@@ -2064,11 +2065,27 @@ def load_arch(path: Path | str) -> ArchIR:
             "'layers: unrotated' scales the queries of the layers 'rotary_layers' leaves without positions: "
             "set 'rotary_layers' (not with 'theta_layers' or 'scaling.layer_types')",
         )
-    if emb.position.query_scale is not None and spec.attention.qk_norm_at == "after_rotary":
+    if (
+        emb.position.query_scale is not None
+        and spec.attention.qk_norm_at == "after_rotary"
+        and not (
+            emb.position.query_scale.layers == "unrotated" and spec.attention.qk_norm_layers == "rotated"
+        )
+    ):
         err(
             ("embeddings", "position", "query_scale"),
             "queries are scaled after rotary positions, where 'qk_norm_at: after_rotary' norms them: "
-            "which comes first is not built",
+            "which comes first is not built (the unrotated layers' scale beside 'qk_norm_layers: rotated' is)",
+        )
+    if spec.attention.qk_norm_layers == "rotated" and (
+        spec.attention.qk_norm is False
+        or spec.attention.qk_norm_at != "after_rotary"
+        or emb.position.rotary_layers is None
+    ):
+        err(
+            ("attention", "qk_norm_layers"),
+            "'qk_norm_layers: rotated' norms the queries and keys of the layers with rotary positions, after "
+            "them: set 'qk_norm', 'qk_norm_at: after_rotary' and 'position.rotary_layers'",
         )
     if spec.attention.qk_norm_scope != "head" and spec.attention.qk_norm is False:
         err(("attention", "qk_norm_scope"), "'qk_norm_scope' says what a query/key norm spans; set 'qk_norm'")
@@ -2143,11 +2160,13 @@ def load_arch(path: Path | str) -> ArchIR:
             err(("ffn", "experts", "normalize_eps"), "'normalize_min' clamps the sum already: not both")
         if spec.ffn.experts.layers is not None:
             layers = spec.ffn.experts.layers
-            if not (layers.skip or layers.step or layers.start or layers.end or layers.types):
+            if not (layers.skip or layers.only or layers.step or layers.start or layers.end or layers.types):
                 err(
                     ("ffn", "experts", "layers"),
-                    "'layers' picks the layers with experts: give 'skip', 'step', 'start', 'end' or 'types'",
+                    "'layers' picks the layers with experts: give 'skip', 'only', 'step', 'start', 'end' or 'types'",
                 )
+            if layers.only and layers.types:
+                err(("ffn", "experts", "layers", "only"), "'only' and 'types' each decide alone: give one")
             if layers.offset and not layers.step:
                 err(("ffn", "experts", "layers", "offset"), "'offset' counts within 'step': set it")
             if spec.block.layer_groups:

@@ -269,10 +269,12 @@ def _features(s: ArchSpec) -> list[str]:
             else {
                 "head": ", each head's queries and keys normed",
                 "head_weights": ", each head's queries and keys normed, with a weight for each head",
+                "head_plain": ", each head's queries and keys normed without weights",
                 "all_heads": ", queries and keys normed across all heads' features",
             }[s.attention.qk_norm_scope]
             + ("" if s.attention.qk_norm is True else f" when config `{s.attention.qk_norm.switch}`")
             + (" (after rotary positions)" if s.attention.qk_norm_at == "after_rotary" else "")
+            + (" in the layers with rotary positions" if s.attention.qk_norm_layers == "rotated" else "")
         )
         + (f", scores capped by `{s.attention.softcap}`" if s.attention.softcap else "")
         + (_disentangled_text(s.attention.disentangled) if s.attention.disentangled else "")
@@ -1432,14 +1434,14 @@ def _expert_rules(s: ArchSpec) -> str | None:
         return None
     names = [
         f"config.{getattr(layers, k)}"
-        for k in ("skip", "step", "offset", "start", "end", "types")
+        for k in ("skip", "only", "step", "offset", "start", "end", "types")
         if getattr(layers, k)
     ]
     return ", ".join(names[:-1]) + " and " + names[-1] if len(names) > 1 else names[0]
 
 
 def _expert_test(s: ArchSpec) -> str | None:
-    """Whether layer `i` has experts, as the generated module computes it (`skip` a local set)."""
+    """Whether layer `i` has experts, as the generated module computes it (`skip`, `only` local sets)."""
     layers = s.ffn.experts.layers if s.ffn.experts else None
     if layers is None:
         return None
@@ -1454,6 +1456,8 @@ def _expert_test(s: ArchSpec) -> str | None:
     rules = " and ".join(tests) or "True"
     if layers.types:  # the list, where config.json has one, decides alone
         return f'ffn_kinds[i] == "{layers.sparse}" if ffn_kinds else {rules}'
+    if layers.only:  # so does this one
+        return f"i in only if only else {rules}"
     return rules
 
 
@@ -1465,7 +1469,7 @@ def _expert_layers(s: ArchSpec, experts: bool) -> dict:
         return {}
     rules = {
         k: getattr(layers, k)
-        for k in ("skip", "step", "offset", "start", "end", "types")
+        for k in ("skip", "only", "step", "offset", "start", "end", "types")
         if getattr(layers, k) is not None
     }
     if layers.types:

@@ -128,7 +128,7 @@ class SizeSpec(_Strict):
         "config.json mapping or list read whole (an empty one when the key is absent); it needs `config` "
         "(a `fallback` to another symbol of its kind may follow), no expression reads it, and only "
         "`position.scaling.params` (a mapping), `attention.window_layers.types`, "
-        "`position.rotary_layers.types`, `position.scaling.layer_types`, `ffn.experts.layers.skip`, `ffn.experts.layers.types`, `attention.heads_per_layer`, `attention.type_sizes.types` and `attention.state_space.time_step_limit` (lists) name one; `count_of` "
+        "`position.rotary_layers.types`, `position.scaling.layer_types`, `ffn.experts.layers.skip`, `ffn.experts.layers.only`, `ffn.experts.layers.types`, `attention.heads_per_layer`, `attention.type_sizes.types` and `attention.state_space.time_step_limit` (lists) name one; `count_of` "
         "counts a list's entries as a number. An expression reads a list only on the right of `in` or "
         "`not in` (`'c2p' in pos_att_type`).",
     )
@@ -1074,18 +1074,26 @@ class AttentionSpec(_Strict):
     )
     qk_norm_at: Literal["before_rotary", "after_rotary"] = Field(
         "before_rotary",
-        description="With a per-head `qk_norm` (`head` or `head_weights` scope): whether the norms read "
+        description="With a per-head `qk_norm` (`head`, `head_weights` or `head_plain` scope): whether the norms read "
         "each head's queries and keys before rotary positions turn them (Qwen3) or after (HunYuan).",
     )
-    qk_norm_scope: Literal["head", "head_weights", "all_heads"] = Field(
+    qk_norm_scope: Literal["head", "head_weights", "head_plain", "all_heads"] = Field(
         "head",
         description="With `qk_norm`: what one norm spans. `head`: each head's `head_dim` features, one "
         "`head_dim`-wide weight shared by the heads (Qwen3). `head_weights`: each head's `head_dim` "
         "features, with a weight of its own for each head, `(num_heads, head_dim)` for queries and "
         "`(num_kv_heads, head_dim)` for keys (Cohere's `use_qk_norm`; a `layer_norm` or `rms_norm` kind, "
-        "never a bias). `all_heads`: the whole projection, all heads' "
+        "never a bias). `head_plain`: each head's `head_dim` features, without weights: an RMSNorm in "
+        "fp32 at the backbone's epsilon, cast back (Llama 4's `Llama4TextL2Norm`), with no slots. "
+        "`all_heads`: the whole projection, all heads' "
         "features at once, before it is split into heads: weights `num_heads * head_dim` wide for queries "
         "and `num_kv_heads * head_dim` for keys (OLMo2); needs `num_kv_heads`.",
+    )
+    qk_norm_layers: Literal["all", "rotated"] = Field(
+        "all",
+        description="With a per-head `qk_norm`: which layers norm their queries and keys. `all`, or "
+        "`rotated`: only those with rotary positions (`position.rotary_layers`), the others none (Llama 4's "
+        "`use_qk_norm`, on its RoPE layers alone); needs `qk_norm_at: after_rotary` and `rotary_layers`.",
     )
     sliding_window: str | None = Field(
         None,
@@ -1309,15 +1317,21 @@ class ExpertLayersSpec(_Strict):
     and activation at `dense_size` (slots `ffn.dense.gate`, `ffn.dense.up`, `ffn.dense.down`),
     without a router or shared expert. Layer i holds the experts when every rule given holds:
     it is not in `skip`, `i % step == offset` (`offset` defaults to `step - 1`: `(i + 1) % step ==
-    0`), `i >= start` and `i <= end`; where config.json has
-    the `types` list, when the list marks it `sparse` instead. The weight table maps each
-    layer's keys by the same rules, read from config.json at load time."""
+    0`), `i >= start` and `i <= end`; where config.json has the `types` list, when the list marks
+    it `sparse` instead, or the `only` list, when it lists i. The weight table maps each layer's
+    keys by the same rules, read from config.json at load time."""
 
     dense_size: str = Field(description="Size symbol of the dense FFN's inner width (`intermediate_size`).")
     skip: str | None = Field(
         None,
         description="A `list` size symbol: the indices of layers with the dense FFN (Qwen2-MoE's and "
         "Qwen3-MoE's `mlp_only_layers`).",
+    )
+    only: str | None = Field(
+        None,
+        description="A `list` size symbol: the indices of the layers with the experts (Llama 4's `moe_layers`). "
+        "Where config.json has the list, it decides alone, as `types` does; without it (an empty list) the "
+        "other rules decide (Llama 4's `interleave_moe_layer_step` as `step`). Not with `types`.",
     )
     step: str | None = Field(
         None,
@@ -1441,6 +1455,12 @@ class ExpertsSpec(_Strict):
         None,
         description="Which layers hold the experts, the others a dense FFN (see ExpertLayersSpec). "
         "Default: every layer.",
+    )
+    weights_at: Literal["output", "input"] = Field(
+        "output",
+        description="Where a chosen expert's weight applies: to its `output` (Mixtral and most), or to its "
+        "`input`, the expert reading the token scaled by its weight (Llama 4's `routed_in`; the same only "
+        "for an expert linear in its input).",
     )
     stacked: bool = Field(
         False,

@@ -184,10 +184,10 @@ def layer_kinds(rule: dict, sizes: dict[str, Any], count: int) -> list[str | Non
 
 def expert_layers(rule: dict, sizes: dict[str, Any], count: int) -> list[bool]:
     """Which of ``count`` layers hold a mixture of experts under ``rule`` (`ffn.experts.layers`:
-    size symbols ``skip``, ``step``, ``offset``, ``start``, ``end``, ``types``): layer i does when
-    it is not listed in `skip`, ``i % step == offset`` (``offset`` ``step - 1`` by default) and
+    size symbols ``skip``, ``only``, ``step``, ``offset``, ``start``, ``end``, ``types``): layer i
+    does when it is not listed in `skip`, ``i % step == offset`` (``offset`` ``step - 1`` by default) and
     ``start <= i <= end``, or, where config.json has the `types` list, when its entry i is
-    ``sparse``; as the generated module builds them."""
+    ``sparse``, or where it has the `only` list, when i is in it; as the generated module builds them."""
     skip = set(sizes[rule["skip"]]) if "skip" in rule else set()
     step = sizes[rule["step"]] if "step" in rule else 1
     offset = sizes[rule["offset"]] if "offset" in rule else step - 1
@@ -196,6 +196,9 @@ def expert_layers(rule: dict, sizes: dict[str, Any], count: int) -> list[bool]:
     kinds = sizes[rule["types"]] if "types" in rule else []
     if kinds:  # the list, where config.json has one, decides alone
         return [kinds[i] == rule["sparse"] for i in range(count)]
+    only = set(sizes[rule["only"]]) if "only" in rule else set()
+    if only:  # so does this one
+        return [i in only for i in range(count)]
     return [i not in skip and i % step == offset and start <= i <= end for i in range(count)]
 
 

@@ -1256,7 +1256,7 @@ CASES = [
         path="ffn.experts.layers",
         line=BODY_LINE + 4,
         column=5,
-        message="'layers' picks the layers with experts: give 'skip', 'step', 'start', 'end' or 'types'",
+        message="'layers' picks the layers with experts: give 'skip', 'only', 'step', 'start', 'end' or 'types'",
         count=2,  # and the family's heads may cross-attend, which experts are not built with
     ),
     Case(
@@ -2654,6 +2654,42 @@ CASES = [
         line=BODY_LINE,
         column=36,
         message="'output_gate_bias' adds a bias per head to a gate per feature: set 'output_gate: true'",
+    ),
+    Case(
+        "query-key-norms-of-rotated-layers-before-rotary-positions",
+        {
+            "bad.yaml": delta(
+                "embeddings: {position: {rotary_layers: {types: no_rope, roped: 1}}}\n"
+                "attention: {qk_norm: true, qk_norm_layers: rotated}\n"
+                "sizes: {no_rope: {config: no_rope_layers, kind: list}}\n"
+                "keys: {attn.q_norm: self_attn.q_norm, attn.k_norm: self_attn.k_norm}\n",
+                extends="llama",
+            ),
+            **LFM2,
+        },
+        path="attention.qk_norm_layers",
+        line=BODY_LINE + 1,
+        column=28,
+        message="'qk_norm_layers: rotated' norms the queries and keys of the layers with rotary positions, "
+        "after them: set 'qk_norm', 'qk_norm_at: after_rotary' and 'position.rotary_layers'",
+    ),
+    Case(
+        "expert-layers-listed-two-ways",
+        {
+            "bad.yaml": delta(
+                "sizes:\n"
+                "  moe_layers: {config: moe_layers, kind: list}\n"
+                "  kinds: {config: mlp_layer_types, kind: list}\n"
+                "ffn: {experts: {layers: {dense_size: intermediate_size, only: moe_layers, types: kinds}}}\n"
+                "keys: {ffn.dense.gate: mlp.gate_proj, ffn.dense.up: mlp.up_proj, ffn.dense.down: mlp.down_proj}\n",
+                extends="mixtral",
+            ),
+            **MIXTRAL,
+        },
+        path="ffn.experts.layers.only",
+        line=BODY_LINE + 3,
+        column=57,
+        message="'only' and 'types' each decide alone: give one",
     ),
     Case(
         "depth-scaled-residuals-on-post-norm-layers",
