@@ -2216,6 +2216,17 @@ def load_arch(path: Path | str) -> ArchIR:
             )
         if spec.block.layer_groups:
             err(("attention", "window_layers"), "'window_layers' is built without 'layer_groups'")
+        if windows.from_rotary and (
+            windows.period is not None
+            or windows.windowed_from is not None
+            or emb.position.rotary_layers is None
+            or (emb.position.scaling is not None and emb.position.scaling.layer_types)
+        ):
+            err(
+                ("attention", "window_layers", "from_rotary"),
+                "'from_rotary' derives the window's layers from 'position.rotary_layers' without a list: set "
+                "that (not with 'period', 'windowed_from' or 'scaling.layer_types')",
+            )
         if windows.period is not None and windows.windowed_from is not None:
             err(
                 ("attention", "window_layers", "windowed_from"),
@@ -2391,6 +2402,14 @@ def load_arch(path: Path | str) -> ArchIR:
                     ("heads", head.name),
                     f"head {head.name!r} attends causally, with a KV cache in each layer, which is not built "
                     "with shared layers ('block.layer_groups')",
+                )
+    if spec.attention.window_sides == "chunks":
+        for head in heads:
+            if head.spec.attention != "causal" or spec.attention.bidirectional_when is not None:
+                err(
+                    ("heads", head.name),
+                    f"head {head.name!r} may attend both ways; chunks ('window_sides: chunks') are built for "
+                    "causal attention: say 'attention: causal' (or drop the head)",
                 )
     if plain_only:
         for head in heads:

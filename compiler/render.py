@@ -314,8 +314,12 @@ def _features(s: ArchSpec) -> list[str]:
         + (_gate_text(s.attention) if s.attention.output_gate else "")
         + (f", queries, keys and values clamped to `{s.attention.clip}`" if s.attention.clip else "")
         + (
-            f", a sliding window of `{s.attention.sliding_window}` in the layers config "
-            f"`{s.attention.window_layers.types}` marks `{s.attention.window_layers.windowed}`"
+            (
+                f", chunks of `{s.attention.sliding_window}` slots"
+                if s.attention.window_sides == "chunks"
+                else f", a sliding window of `{s.attention.sliding_window}`"
+            )
+            + f" in the layers config `{s.attention.window_layers.types}` marks `{s.attention.window_layers.windowed}`"
             if s.attention.window_layers
             else ""
         )
@@ -323,6 +327,7 @@ def _features(s: ArchSpec) -> list[str]:
             "past": "",
             "both": " (the window reaches both sides)",
             "follows_attention": " (a bidirectional model's window reaches both sides)",
+            "chunks": " (a query sees the earlier keys of its own chunk)",
         }[s.attention.window_sides]
         + (
             f"; every causal head attends both ways when config `{s.attention.bidirectional_when}`"

@@ -960,6 +960,12 @@ class WindowLayersSpec(_Strict):
         "then the layers from index `m` on have the window, those before it attend to every earlier key "
         "(Qwen2's and Qwen3's `max_window_layers`, as their references derive the list).",
     )
+    from_rotary: bool = Field(
+        False,
+        description="For config.json files without the list, instead of `period`: the layers with rotary "
+        "positions (`position.rotary_layers`) have the window, the others none (Llama 4 derives its "
+        "`chunked_attention` layers from `no_rope_layers`).",
+    )
     full_at: Literal["last", "first"] = Field(
         "last",
         description="With `period`: which layer of each `p` attends to every key. `last`: layer i with "
@@ -1101,14 +1107,17 @@ class AttentionSpec(_Strict):
         "fewer than this many slots back (Mistral's `sliding_window`); 0 means no window. Every layer "
         "has it, unless `window_layers` picks some.",
     )
-    window_sides: Literal["past", "both", "follows_attention"] = Field(
+    window_sides: Literal["past", "both", "follows_attention", "chunks"] = Field(
         "past",
         description="Which keys the `sliding_window` `w` limits. `past`: those `w` or more slots before the "
         "query, in causal attention (Mistral). `both`: those more than `w` slots away on either side, so a "
         "query sees `2w + 1` slots, in bidirectional attention too (ModernBERT's local attention, `w` = "
         "`local_attention // 2`). `follows_attention`: `past` for a causal query, `both` for a "
         "bidirectional one (Gemma 3 under `bidirectional_when`; `w` is then usually an expression that "
-        "differs per case).",
+        "differs per case). `chunks`: those outside the query's chunk, in causal attention: the slots "
+        "from the first one the query's sequence keeps fall in chunks of `w`, and a query sees the earlier "
+        "keys of its own chunk alone (Llama 4's chunked attention, `attention_chunk_size`; the first kept "
+        "slot is where its reference's chunks start under left padding, and a packed sequence's own).",
     )
     bidirectional_when: str | None = Field(
         None,

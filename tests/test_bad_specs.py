@@ -2674,6 +2674,37 @@ CASES = [
         "after them: set 'qk_norm', 'qk_norm_at: after_rotary' and 'position.rotary_layers'",
     ),
     Case(
+        "window-layers-from-rotary-layers-that-are-not-there",
+        {
+            "bad.yaml": delta(
+                "sizes: {kinds: {config: layer_types, kind: list}, window: {config: sliding_window, default: 0}}\n"
+                "attention: {sliding_window: window, window_layers: {types: kinds, from_rotary: true}}\n",
+                extends="llama",
+            ),
+            **LFM2,
+        },
+        path="attention.window_layers.from_rotary",
+        line=BODY_LINE + 1,
+        column=67,
+        message="'from_rotary' derives the window's layers from 'position.rotary_layers' without a list: set that",
+    ),
+    Case(
+        "chunks-in-a-head-that-attends-both-ways",
+        {
+            "bad.yaml": delta(
+                "sizes: {window: {config: sliding_window, default: 4}}\n"
+                "attention: {sliding_window: window, window_sides: chunks}\n"
+                "heads: {encoder_model: {class_suffix: Model, attention: bidirectional}}\n",
+                extends="llama",
+            ),
+            **LFM2,
+        },
+        path="heads.encoder_model",
+        line=BODY_LINE + 2,
+        column=9,
+        message="head 'encoder_model' may attend both ways; chunks ('window_sides: chunks') are built for causal attention",
+    ),
+    Case(
         "expert-layers-listed-two-ways",
         {
             "bad.yaml": delta(

@@ -2062,11 +2062,13 @@ def llama4_text_config(draw, heads: int) -> dict:
     others' queries scaled by position under a drawn `floor_scale` or not at all; experts in the
     layers a drawn `moe_layers` lists (or every `interleave_moe_layer_step`-th), one to four of them,
     one to all per token, reading their tokens scaled, beside a shared expert; the other layers
-    dense. Chunks of at least 16 tokens: every drawn call fits in one (longer ones are refused)."""
+    dense. The layers a drawn `layer_types` marks (or the RoPE layers) attend in chunks of one to
+    five tokens, or of more than any drawn call has."""
     config = llama_config(draw, heads, own_head_dim=True)
     layers = config["num_hidden_layers"]
     count = draw(st.integers(1, 4))
     flags = st.lists(st.sampled_from([0, 1]), min_size=layers, max_size=layers)
+    kinds = st.sampled_from(["chunked_attention", "full_attention"])
     listed = st.lists(st.integers(0, layers - 1), min_size=1, max_size=layers, unique=True).map(sorted)
     return config | {
         "intermediate_size_mlp": draw(st.integers(4, 48)),
@@ -2080,7 +2082,8 @@ def llama4_text_config(draw, heads: int) -> dict:
         "attn_temperature_tuning": draw(st.booleans()),
         "floor_scale": draw(st.sampled_from([1, 3, 8192])),
         "attn_scale": draw(st.sampled_from([0.1, 0.5])),
-        "attention_chunk_size": draw(st.sampled_from([16, 8192])),
+        "attention_chunk_size": draw(st.sampled_from([1, 2, 3, 5, 8192])),
+        "layer_types": draw(st.none() | st.lists(kinds, min_size=layers, max_size=layers)),
     }
 
 
@@ -3395,23 +3398,31 @@ def test_depth_scaled_residuals_in_pre_norm_layers_are_plain_sums_scaled(tmp_pat
     torch.testing.assert_close(ours["logits"], theirs["logits"], atol=1e-5, rtol=1e-5)
 
 
-def test_llama4_refuses_calls_longer_than_its_attention_chunk() -> None:
-    """Llama 4's RoPE layers attend within chunks of `attention_chunk_size` tokens, which no knob
-    says yet; up to one chunk that is causal attention, so its spec takes calls that long and
-    refuses longer ones by name before any compute (generation's prompt and new tokens too)."""
+def test_llama4_attends_within_chunks_counted_from_each_rows_first_token() -> None:
+    """Llama 4's chunked layers: a query sees the earlier keys of its own chunk of
+    `attention_chunk_size` tokens, the chunks counted from each row's first kept slot (its
+    reference offsets them by the left padding). A left-padded batch of nine-token rows in chunks of
+    three equals the reference, and so does the same checkpoint whose config.json has no
+    `layer_types` (the RoPE layers are then the chunked ones, as its reference derives them)."""
     spec = FIXTURES / "llama4_text.yaml"
     ir = load_arch(spec)
-    config = dict(ir.spec.reference.tiny) | {"hidden_act": "silu", "attention_chunk_size": 6}
+    config = dict(ir.spec.reference.tiny) | {"hidden_act": "silu", "attention_chunk_size": 3}
     ref = build_reference(ir, ir.head("causal_lm"), config)
-    model = archgen.load(save(ref), spec=spec)
-    ids = torch.tensor([[3, 4, 5, 6, 7, 8]])
+    checkpoint = save(ref)
+    ids = torch.randint(3, config["vocab_size"], (2, 9), generator=torch.Generator().manual_seed(3))
+    mask = torch.ones_like(ids)
+    mask[1, :2] = 0  # the second row left-padded: its chunks start at slot 2
     with torch.no_grad():
-        expected = ref(input_ids=ids).logits
-    torch.testing.assert_close(model(ids)["logits"], expected, atol=1e-5, rtol=0)
-    with pytest.raises(InputError, match="chunk_size"):
-        model(torch.tensor([[3, 4, 5, 6, 7, 8, 9]]))
-    with pytest.raises(InputError, match="chunk_size"):
-        model.generate(ids[:, :4], max_new_tokens=3)
+        expected = ref(input_ids=ids, attention_mask=mask).logits
+    written = json.loads((checkpoint / "config.json").read_text())
+    assert written["layer_types"] == ["chunked_attention", "full_attention"] * 2
+    for edit in ({}, {"layer_types": None}):
+        (checkpoint / "config.json").write_text(
+            json.dumps({k: v for k, v in written.items() if k not in edit})
+        )
+        model = archgen.load(checkpoint, spec=spec)
+        assert model.module.backbone.windowed == [True, False, True, False]
+        torch.testing.assert_close(model(ids, attention_mask=mask)["logits"], expected, atol=1e-5, rtol=0)
 
 
 #: User specs whose `transformers` config class, at its defaults, leaves out what released
