@@ -2404,11 +2404,16 @@ def load_arch(path: Path | str) -> ArchIR:
                     "with shared layers ('block.layer_groups')",
                 )
     if spec.attention.window_sides == "chunks":
+        if spec.attention.bidirectional_when is not None:
+            err(
+                ("attention", "window_sides"),
+                "chunks ('window_sides: chunks') are built for causal attention: not with 'bidirectional_when'",
+            )
         for head in heads:
-            if head.spec.attention != "causal" or spec.attention.bidirectional_when is not None:
+            if head.spec.attention != "causal":
                 err(
                     ("heads", head.name),
-                    f"head {head.name!r} may attend both ways; chunks ('window_sides: chunks') are built for "
+                    f"head {head.name!r} attends both ways; chunks ('window_sides: chunks') are built for "
                     "causal attention: say 'attention: causal' (or drop the head)",
                 )
     if plain_only:

@@ -2702,7 +2702,7 @@ CASES = [
         path="heads.encoder_model",
         line=BODY_LINE + 2,
         column=9,
-        message="head 'encoder_model' may attend both ways; chunks ('window_sides: chunks') are built for causal attention",
+        message="head 'encoder_model' attends both ways; chunks ('window_sides: chunks') are built for causal attention",
     ),
     Case(
         "expert-layers-listed-two-ways",
