@@ -225,6 +225,7 @@ def _features(s: ArchSpec) -> list[str]:
     lines = [
         f"norm: {_knob(s.norm.kind)}{'' if s.norm.affine else ' without parameters'}, {placement(s)}"
         + (", final norm" if s.block.final_norm else "")
+        + ("; residual sums weighted by depth" if s.block.depth_scaled_residuals else "")
         + ("; padding zeroed after every layer" if s.block.zero_padding else ""),
         f"positions: {pos_text}",
         f"embeddings: word{token_text}"
@@ -400,6 +401,7 @@ def _features(s: ArchSpec) -> list[str]:
         e = s.ffn.experts
         lines.append(
             f"experts: `{e.count}`, `{e.top_k}` per token"
+            + (", each reading its tokens scaled by their weights" if e.weights_at == "input" else "")
             + (", a shared expert" if e.shared else "")
             + (
                 f", in the layers {_expert_rules(s)} pick; the others a dense FFN of `{e.layers.dense_size}`"
@@ -834,7 +836,8 @@ def _gate_text(a) -> str:
         if a.output_gate_per_head
         else "each feature"
     )
-    return f", the joined heads gated by `{a.output_gate_activation}(gate(x))`, {form}"
+    bias = " + bias[head]" if a.output_gate_bias else ""
+    return f", the joined heads gated by `{a.output_gate_activation}(gate(x){bias})`, {form}"
 
 
 def rotary_types_from_windows(s: ArchSpec) -> bool:
