@@ -2249,6 +2249,28 @@ def load_arch(path: Path | str) -> ArchIR:
     shared = spec.ffn.experts.shared if spec.ffn.experts else None
     if shared is not None and shared.when is not None:
         check_bool_symbol(("ffn", "experts", "shared", "when"), shared.when)
+    if shared is not None and shared.average_when is not None:
+        check_bool_symbol(("ffn", "experts", "shared", "average_when"), shared.average_when)
+        if shared.gated or shared.when is None:
+            err(
+                ("ffn", "experts", "shared", "average_when"),
+                "'average_when' is built for an ungated shared expert config.json may leave out: set "
+                "'gated: false' and 'when'",
+            )
+    experts = spec.ffn.experts
+    if experts is not None and experts.sigmoid_when is not None:
+        check_bool_symbol(("ffn", "experts", "sigmoid_when"), experts.sigmoid_when)
+        if (
+            experts.scores != "softmax"
+            or experts.selection_bias is not None
+            or experts.groups is not None
+            or experts.logit_softcap is not None
+        ):
+            err(
+                ("ffn", "experts", "sigmoid_when"),
+                "'sigmoid_when' turns a softmax router's scores into sigmoids: set 'scores: softmax' (no "
+                "'selection_bias', 'groups' or 'logit_softcap')",
+            )
     if spec.attention.latent is not None:
         _check_latent(spec, err, check_bool_symbol)
     elif isinstance(emb.position.rotary_pairs, Switch):

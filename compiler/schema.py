@@ -1313,6 +1313,12 @@ class SharedExpertSpec(_Strict):
         description="Its output is weighted per token by `sigmoid(shared_gate(x))`, a bias-free linear "
         "to one value (slot `ffn.shared_gate`, Qwen2-MoE's `shared_expert_gate`); `false`: added as it is.",
     )
+    average_when: str | None = Field(
+        None,
+        description="A `bool` size symbol: when it is true, the shared expert's output and the routed "
+        "experts' sum are averaged, `(routed + shared) / 2`, not added (Cohere 2 MoE's "
+        "`shared_expert_combination_strategy: average`). Default: added.",
+    )
     when: str | None = Field(
         None,
         description="A `bool` size symbol: the shared expert exists only when it is true (GraniteMoE-SWA's "
@@ -1419,6 +1425,12 @@ class ExpertsSpec(_Strict):
         "best logit m, relatively (`(m - l) / max(|l|, m) <= 2 * jitter`); then the best of the rest, "
         "weighted likewise against the second best logit. Not normalized, without groups or a "
         "selection bias.",
+    )
+    sigmoid_when: str | None = Field(
+        None,
+        description="With `scores: softmax`: a `bool` size symbol; when it is true, each expert's score is "
+        "the sigmoid of its own logit instead (Cohere 2 MoE's `expert_selection_fn`, through an expression "
+        "over a `str` symbol). Not with `selection_bias`, `groups` or `logit_softcap`.",
     )
     jitter: str | None = Field(
         None,

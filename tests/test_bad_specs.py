@@ -2705,6 +2705,41 @@ CASES = [
         message="head 'encoder_model' attends both ways; chunks ('window_sides: chunks') are built for causal attention",
     ),
     Case(
+        "sigmoid-scores-switched-on-a-sigmoid-router",
+        {
+            "bad.yaml": delta(
+                "sizes: {flag: {value: true, kind: bool}}\n"
+                "ffn: {experts: {scores: sigmoid, sigmoid_when: flag}}\n",
+                extends="mixtral",
+            ),
+            **MIXTRAL,
+        },
+        path="ffn.experts.sigmoid_when",
+        line=BODY_LINE + 1,
+        column=34,
+        message="'sigmoid_when' turns a softmax router's scores into sigmoids: set 'scores: softmax'",
+    ),
+    Case(
+        "a-gated-shared-expert-averaged",
+        {
+            "bad.yaml": delta(
+                "sizes: {flag: {value: true, kind: bool}}\n"
+                "ffn: {experts: {shared: {size: intermediate_size, when: flag, average_when: flag}}}\n"
+                "keys:\n"
+                "  ffn.shared.gate: mlp.shared_expert.gate_proj\n"
+                "  ffn.shared.up: mlp.shared_expert.up_proj\n"
+                "  ffn.shared.down: mlp.shared_expert.down_proj\n"
+                "  ffn.shared_gate: mlp.shared_expert_gate\n",
+                extends="mixtral",
+            ),
+            **MIXTRAL,
+        },
+        path="ffn.experts.shared.average_when",
+        line=BODY_LINE + 1,
+        column=63,
+        message="'average_when' is built for an ungated shared expert config.json may leave out",
+    ),
+    Case(
         "expert-layers-listed-two-ways",
         {
             "bad.yaml": delta(

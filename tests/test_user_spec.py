@@ -1399,7 +1399,8 @@ def exaone_moe_config(draw, heads: int) -> dict:
 
 def cohere2_moe_config(draw, heads: int) -> dict:
     """Cohere 2's drawn layers and logit scale at a head width of its own (its default is 128),
-    with optional q/k/v/o biases and a softmax-routed mixture of one to six experts."""
+    with optional q/k/v/o biases and a mixture of one to six experts routed by softmax or sigmoid
+    scores (renormalized or not), beside none, one or two shared experts' width, averaged or added."""
     config = llama_config(draw, heads, own_head_dim=True)
     config |= {
         "logit_scale": draw(st.sampled_from([0.0625, 0.125, 1.0])),
@@ -1409,7 +1410,14 @@ def cohere2_moe_config(draw, heads: int) -> dict:
     }
     config |= layer_kinds(draw, config)
     count = draw(st.integers(1, 6))
-    return config | {"num_experts": count, "num_experts_per_tok": draw(st.integers(1, count))}
+    return config | {
+        "num_experts": count,
+        "num_experts_per_tok": draw(st.integers(1, count)),
+        "expert_selection_fn": draw(st.sampled_from(["softmax", "sigmoid"])),
+        "norm_topk_prob": draw(st.booleans()),
+        "num_shared_experts": draw(st.integers(0, 2)),
+        "shared_expert_combination_strategy": draw(st.sampled_from(["average", "sum"])),
+    }
 
 
 def seed_oss_config(draw, heads: int) -> dict:
