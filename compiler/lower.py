@@ -722,6 +722,13 @@ def token_types(spec: ArchSpec, sizes: dict[str, Any]) -> int:
     return sizes[spec.embeddings.token_type_size]
 
 
+def norm_tensors(kind: str, bias: bool = True) -> tuple[str, ...]:
+    """The tensors one norm of ``kind`` holds (a `layer_norm`'s bias only with ``bias``)."""
+    if kind in ("rms_norm", "offset_rms_norm") or (kind == "layer_norm" and not bias):
+        return ("weight",)
+    return ("weight", "bias")
+
+
 def parameter_free(spec: ArchSpec) -> bool:
     """The backbone's norms have no parameters (`affine: false` on an RMSNorm, or on a LayerNorm
     without a bias)."""
@@ -803,6 +810,8 @@ def backbone_slots(spec: ArchSpec, *, cross_attention: bool = True) -> dict[str,
             slots |= {f"ssm.{name}_norm": "scale" for name in ("dt", "b", "c")}
     elif ssm is not None and ssm.form == "gated_delta":  # Gated DeltaNet's (see StateSpaceSpec), at `attn.*`
         slots |= {f"ssm.{name}": "linear" for name in ("q", "k", "v", "gate", "b", "a")}
+        if ssm.gate_rank is not None:  # the gate's and the decay's input through a low rank
+            slots |= {"ssm.a_down": "linear", "ssm.gate_down": "linear"}
         slots |= {"ssm.conv": "conv", "ssm.dt_bias": "tensor", "ssm.A_log": "tensor"}
         slots |= {"ssm.norm": "scale", "ssm.o": "linear"}  # the gated norm: a weight alone
     elif ssm is not None:  # the state-space layers' slots (see StateSpaceSpec), at `attn.*` in the module
@@ -1044,6 +1053,7 @@ def _size_refs(spec: ArchSpec) -> list[tuple[tuple, str]]:
                 "selection_norm_eps",
                 "key_heads",
                 "key_head_dim",
+                "gate_rank",
             )
             if getattr(ssm, knob) is not None and knob in _FORM_KNOBS[ssm.form]
         ]
@@ -1057,7 +1067,7 @@ def _size_refs(spec: ArchSpec) -> list[tuple[tuple, str]]:
     if latent is not None:
         refs += [
             (("attention", "latent", knob), getattr(latent, knob))
-            for knob in ("kv_rank", "value_dim", "q_rank", "norm_eps")
+            for knob in ("kv_rank", "value_dim", "q_rank", "shared_dim", "norm_eps")
             if getattr(latent, knob) is not None
         ]
     if spec.attention.heads_per_layer:
@@ -1180,10 +1190,17 @@ def _check_latent(spec: ArchSpec, err: Callable, check_bool_symbol: Callable) ->
     """Latent attention's knobs: its rotated part, and the attention knobs it is built without."""
     latent, position = spec.attention.latent, spec.embeddings.position
     where = ("attention", "latent")
-    if position.kind != "rotary" or position.rotary_dim is None:
+    if latent.shared_dim is not None and position.kind != "none":
+        err(
+            where + ("shared_dim",),
+            "'shared_dim' is the unrotated shared key part's width, without positions (position 'kind: "
+            "none'); with rotary positions it is 'rotary_dim'",
+        )
+    elif latent.shared_dim is None and (position.kind != "rotary" or position.rotary_dim is None):
         err(
             where,
-            "latent attention rotates a part of each head: set position 'kind: rotary' and its 'rotary_dim'",
+            "latent attention rotates a part of each head: set position 'kind: rotary' and its 'rotary_dim' "
+            "(or, without positions, 'shared_dim')",
         )
     if spec.attention.output_gate is True:
         err(
@@ -1455,7 +1472,15 @@ _FORM_KNOBS = {
     "gated_conv": _COMMON_KNOBS,
     "gated_delta": _COMMON_KNOBS
     | {"activation", "activation_config", "num_heads", "head_dim", "key_heads", "key_head_dim", "norm_eps"}
-    | {"negative_eigenvalues", "conv_keys", "decay", "decay_bound", "decay_bound_when", "norm_gate"},
+    | {
+        "negative_eigenvalues",
+        "conv_keys",
+        "decay",
+        "decay_bound",
+        "decay_bound_when",
+        "norm_gate",
+        "gate_rank",
+    },
 }
 
 #: The knobs each state-space form cannot do without.
@@ -2186,6 +2211,11 @@ def load_arch(path: Path | str) -> ArchIR:
         if emb.position.rotary_layers.all_when is not None:
             where = ("embeddings", "position", "rotary_layers", "all_when")
             check_bool_symbol(where, emb.position.rotary_layers.all_when)
+        if emb.position.rotary_layers.dense_when is not None:
+            where = ("embeddings", "position", "rotary_layers", "dense_when")
+            check_bool_symbol(where, emb.position.rotary_layers.dense_when)
+            if not (spec.ffn.experts and spec.ffn.experts.layers):
+                err(where, "'dense_when' rotates the layers with the dense FFN: set 'ffn.experts.layers'")
         if emb.position.kind != "rotary":
             err(("embeddings", "position", "rotary_layers"), "'rotary_layers' is for 'kind: rotary'")
         if spec.block.layer_groups:
@@ -2336,10 +2366,24 @@ def load_arch(path: Path | str) -> ArchIR:
             "'shared_norm' is for layers that are always parallel ('parallel: true'): a sequential "
             "layer reads a second norm",
         )
-    if not spec.norm.bias and spec.norm.kind != "layer_norm":
+    norm_cases = (
+        (spec.norm.kind.cases or {}) if isinstance(spec.norm.kind, Switch) else {None: spec.norm.kind}
+    )
+    if not spec.norm.bias and "layer_norm" not in norm_cases.values():
         err(
             ("norm", "bias"),
-            "'bias: false' is for 'kind: layer_norm' (the other kinds say their own tensors)",
+            "'bias: false' is for 'kind: layer_norm', or a kind switch with a layer_norm case (the other "
+            "kinds say their own tensors)",
+        )
+    held = {
+        value: norm_tensors(kind, spec.norm.bias) for value, kind in norm_cases.items() if kind in NORM_KINDS
+    }
+    if len(set(held.values())) > 1:
+        err(
+            ("norm", "kind", "cases"),
+            "the cases hold different tensors, which one weight table cannot map: "
+            + ", ".join(f"{value}: {' and '.join(tensors)}" for value, tensors in held.items()),
+            "with 'bias: false', a layer_norm holds a weight, as an rms_norm does",
         )
     if not spec.norm.affine and not parameter_free(spec):
         err(
@@ -2481,6 +2525,18 @@ def load_arch(path: Path | str) -> ArchIR:
                 f"{slot!r} is not a linear slot of this structure; linear slots: {', '.join(linear)}",
                 f"did you mean {guess!r}?" if guess else None,
             )
+    for slot, dims in spec.unit_dims.items():
+        where = ("unit_dims", slot)
+        tensors = [name for name, kind in slots.items() if kind == "tensor"]
+        if slots.get(slot) != "tensor":
+            guess = closest(slot, tensors)
+            err(
+                where,
+                f"{slot!r} is not a bare tensor slot of this structure; tensor slots: {', '.join(tensors) or 'none'}",
+                f"did you mean {guess!r}?" if guess else None,
+            )
+        elif not dims or len(set(dims)) != len(dims) or min(dims) < 0:
+            err(where, f"the positions of the stored shape's unit dimensions: distinct, from 0 ({dims})")
     for slot, groups in spec.conv_weights.items():
         where = ("conv_weights", slot)
         linear = _linear_slot(slot, slots, where, err)

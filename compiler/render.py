@@ -15,7 +15,16 @@ from pathlib import Path
 import jinja2
 
 from . import _seq2seq as _s2s
-from .lower import IN_LAYER_SLOTS, ArchIR, HeadIR, all_layers, backbone_slots, layer_kind_rule, state_space
+from .lower import (
+    IN_LAYER_SLOTS,
+    ArchIR,
+    HeadIR,
+    all_layers,
+    backbone_slots,
+    layer_kind_rule,
+    norm_tensors,
+    state_space,
+)
 from .schema import ArchSpec, StateSpaceSpec, Switch
 
 __all__ = ["render_module", "render_table", "format_source", "GENERATOR"]
@@ -72,8 +81,9 @@ def _latent_text(latent) -> str:
         else "queries by one projection"
     )
     return (
-        f"latent (keys and values from a `{latent.kv_rank}`-wide latent plus a rotated key part shared "
-        f"by the heads, `{latent.value_dim}` value features per head; {query}), "
+        f"latent (keys and values from a `{latent.kv_rank}`-wide latent plus "
+        + (f"an unrotated `{latent.shared_dim}`-wide key part" if latent.shared_dim else "a rotated key part")
+        + f" shared by the heads, `{latent.value_dim}` value features per head; {query}), "
     )
 
 
@@ -176,8 +186,13 @@ def _features(s: ArchSpec) -> list[str]:
         + (f", when config `{pos.when}`" if pos.when else ""),
         "sinusoidal": f"sinusoidal absolute (a computed table), {pos.ids.replace('_', ' ')} ids",
         "rotary": (
-            f"rotary in the layers config `{pos.rotary_layers.types}` marks `{pos.rotary_layers.roped}`, "
-            "none in the others"
+            f"rotary in the layers config `{pos.rotary_layers.types}` marks `{pos.rotary_layers.roped}`"
+            + (
+                f" (and those with the dense FFN when config `{pos.rotary_layers.dense_when}`)"
+                if pos.rotary_layers.dense_when
+                else ""
+            )
+            + ", none in the others"
             if pos.rotary_layers
             else "rotary in every self-attention"
         )
@@ -905,6 +920,11 @@ def _state_space_sizes(s: ArchSpec, ssm: StateSpaceSpec) -> str:
             f"Gated DeltaNet's gated delta rule: `{ssm.num_heads or s.attention.num_heads}` value heads of "
             f"`{ssm.head_dim or s.attention.head_dim}` features, `{ssm.key_heads}` query/key heads of "
             f"`{ssm.key_head_dim}`, a causal convolution `{ssm.conv_kernel}` wide"
+            + (
+                f", the decay's input and the output's gate through rank `{ssm.gate_rank}`"
+                if ssm.gate_rank
+                else ""
+            )
         )
     return (
         f"Mamba-2's SSD: `{ssm.num_heads or s.attention.num_heads}` heads of `{ssm.head_dim or s.attention.head_dim}` "
@@ -1006,7 +1026,9 @@ def render_module(ir: ArchIR) -> str:
             "gated_conv": "StateCache(batch, max_len, attn.inner, dtype)",
             "gated_delta": "StateCache(batch, max_len, attn.conv_width, (attn.num_heads, attn.key_dim, attn.head_dim), dtype)",
         }[ssm.form if ssm is not None else "ssd"],
-        interleaved=s.attention.latent is not None and s.embeddings.position.rotary_pairs != "halves",
+        interleaved=rotary
+        and s.attention.latent is not None
+        and s.embeddings.position.rotary_pairs != "halves",
         window=s.attention.sliding_window,
         window_sides=s.attention.window_sides,
         two_masks=s.attention.masked_rows == "two_masks",
@@ -1143,10 +1165,10 @@ def _norm_params(spec: ArchSpec, kind: str | None = None) -> list[str]:
     """A norm's tensors: the backbone's (``kind`` None, its `bias` knob followed) or one of ``kind``."""
     if kind is None and not spec.norm.affine:
         return []
-    no_bias = kind is None and not spec.norm.bias
+    bias = kind is not None or spec.norm.bias
     kind = kind or spec.norm.kind
-    kinds = set(kind.cases.values()) if isinstance(kind, Switch) else {kind}
-    return ["weight"] if no_bias or kinds <= {"rms_norm", "offset_rms_norm"} else ["weight", "bias"]
+    kinds = list(kind.cases.values()) if isinstance(kind, Switch) else [kind]  # the cases agree (checked)
+    return list(norm_tensors(kinds[0], bias))
 
 
 def _linear_params(bias: bool) -> list[str]:
@@ -1175,7 +1197,7 @@ def _slot_bias(spec: ArchSpec, slot: str) -> bool | Switch:
     if slot == "ssm.conv":  # a state-space layer's convolution
         return state_space(spec).conv_bias
     if slot in ("ssm.in_proj", "ssm.o") or slot in (
-        f"ssm.{name}" for name in ("q", "k", "v", "gate", "b", "a")
+        f"ssm.{name}" for name in ("q", "k", "v", "gate", "b", "a", "a_down", "gate_down")
     ):
         return ssm_bias(spec)
     if slot == "ssm.x_proj":  # the selective form's projection to the time step, B and C
@@ -1501,6 +1523,8 @@ def slot_entries(
     for p in _slot_params(s, slot, kind):
         # a weight stored (in, out) (`transposed:`): fused parts are all or none (checked)
         flag = {"transpose": True} if p == "weight" and slot in s.transposed else {}
+        if slot in s.unit_dims:  # a bare tensor stored with dimensions of size 1 beyond its own
+            flag["unit_dims"] = sorted(s.unit_dims[slot])
         conv_groups = s.conv_weights.get(slot) if p == "weight" else None
         if conv_groups is not None:  # a 1x1 convolution's (out, in / groups, 1), loaded block-diagonal
             flag["conv"] = {"groups": conv_groups}

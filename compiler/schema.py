@@ -173,7 +173,9 @@ class NormSpec(_Strict):
         "variance in fp32 then cast back (T5). `offset_rms_norm`: as `rms_norm`, scaled by `1 + weight` "
         "and all in fp32 before the cast back (Gemma). `offset_layer_norm`: as `layer_norm`, scaled by "
         "`1 + weight` (Nemotron's LayerNorm1P). `no_norm`: `x * weight + bias` (MobileBERT). Or a switch "
-        "over a `str` symbol whose cases name these kinds (`{switch: normalization_type, cases: ...}`)."
+        "over a `str` symbol whose cases name these kinds (`{switch: normalization_type, cases: ...}`; a "
+        "`str` expression can derive one, Cohere 2 MoE's `'rms' if rms_norm_eps > 0 else 'layer'`). The "
+        "cases must hold the same tensors (with `bias: false`, `layer_norm` and `rms_norm` a weight each)."
     )
     eps: str | None = Field(
         None, description="The size symbol holding epsilon (required for all kinds but no_norm)."
@@ -181,7 +183,8 @@ class NormSpec(_Strict):
     bias: bool = Field(
         True,
         description="For `kind: layer_norm`: the norm has a bias; `false`: a weight only (Cohere's "
-        "LayerNorm). A head's `norm` layer of the backbone's kind follows it.",
+        "LayerNorm). With a kind switch, its `layer_norm` case (Cohere 2 MoE's bias-free LayerNorm or "
+        "RMSNorm, both a weight only). A head's `norm` layer of the backbone's kind follows it.",
     )
     affine: bool = Field(
         True,
@@ -322,6 +325,13 @@ class RotaryLayersSpec(_Strict):
         None,
         description="A `bool` size symbol: when it is true, every layer has rotary positions, whatever the "
         "list says (EXAONE 4.0 rotates every layer when config.json has no `sliding_window`).",
+    )
+    dense_when: str | None = Field(
+        None,
+        description="A `bool` size symbol: when it is true, the layers with the dense FFN "
+        "(`ffn.experts.layers`) have rotary positions too, whatever the list says (Cohere 2 MoE rotates "
+        "its dense prefix layers, which attend to every key, when `prefix_dense_sliding_window_pattern` "
+        "is 1). Needs `ffn.experts.layers`.",
     )
 
 
@@ -642,7 +652,8 @@ class LatentSpec(_Strict):
     """Multi-head latent attention (DeepSeek-V2/V3's MLA): keys and values come from a narrow latent.
 
     Each token's input goes through `attn.kv_a` to `kv_rank + r` features (`r` the rotated
-    features, `position.rotary_dim`): the first `kv_rank` are the latent, normed by `attn.kv_a_norm`
+    features, `position.rotary_dim`, or `shared_dim` unrotated without positions): the first `kv_rank`
+    are the latent, normed by `attn.kv_a_norm`
     and widened by `attn.kv_b` to each head's unrotated key features (`head_dim - r`) followed by
     its `value_dim` value features; the last `r` are one rotated key part that every head shares.
     Each head's query (`attn.q`, or the low-rank `attn.q_a` -> `attn.q_a_norm` -> `attn.q_b`) has
@@ -666,6 +677,12 @@ class LatentSpec(_Strict):
         description="With `q_rank`: a `bool` size symbol; the queries take the low-rank path only when "
         "it is true, and one projection `attn.q` otherwise (DeepSeek-V2-Lite's `q_lora_rank: null`, as "
         "`q_lora_rank > 0`). Default: always the low-rank path.",
+    )
+    shared_dim: str | None = Field(
+        None,
+        description="An int size symbol: the width of the key part every head shares, for latent attention "
+        "without positions (position `kind: none`; Kimi Linear's NoPE layers keep DeepSeek's "
+        "`qk_rope_head_dim`-wide shared part, unrotated). With rotary positions it is `position.rotary_dim`.",
     )
     norm_eps: str | None = Field(
         None,
@@ -903,6 +920,13 @@ class StateSpaceSpec(_Strict):
         None,
         description="With `decay_bound`: a `bool` size symbol; the bound applies only when it is true, "
         "the softplus otherwise (Bailing's `kda_safe_gate`). Default: always.",
+    )
+    gate_rank: str | None = Field(
+        None,
+        description="`form: gated_delta`: an int size symbol `r`: the decay's input and the output's gate each "
+        "pass a rank of `r`, `ssm.a_down` (input -> r) then `ssm.a`, and `ssm.gate_down` then `ssm.gate` "
+        "(Kimi Linear's `f_a_proj`, `f_b_proj`, `g_a_proj` and `g_b_proj`, of rank `linear_head_dim`). "
+        "Default: one projection each.",
     )
     norm_gate: Literal["silu", "sigmoid"] = Field(
         "silu",
@@ -2198,6 +2222,13 @@ class ArchSpec(_Strict):
         default_factory=list,
         description="Linear slots whose checkpoint weight is stored `(in, out)`, the transpose of "
         "`nn.Linear`'s `(out, in)` (GPT-2's `Conv1D`): loaded as a transposed view, exported transposed back.",
+    )
+    unit_dims: dict[str, list[int]] = Field(
+        default_factory=dict,
+        description="Bare tensor slots (`ssm.A_log`, `ssm.dt_bias`, ...) whose checkpoint tensor holds "
+        "dimensions of size 1 beyond the parameter's, slot -> their positions in the stored shape (Kimi "
+        "Linear's `A_log`, stored `(1, 1, heads, 1)`: `{ssm.A_log: [0, 1, 3]}`): loading views them away, "
+        "export puts them back.",
     )
     conv_weights: dict[str, str] = Field(
         default_factory=dict,

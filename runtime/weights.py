@@ -32,6 +32,9 @@ named operation:
   ``fuse``, one per key): the checkpoint stores a 1x1 convolution's weight, ``(out, in / groups,
   1)``; it loads as the block-diagonal dense weight it computes, and exports as its blocks again
   (refused, by key, where the dense weight has entries off its blocks);
+* ``unit_dims`` (a field of ``rename``): the checkpoint's tensor holds dimensions of size 1 at these
+  positions beyond the parameter's (Kimi Linear's ``A_log``, ``(1, 1, heads, 1)``); loading views
+  them away, export puts them back;
 * ``tie``: the parameter *is* another parameter (the MLM decoder and the word
   embedding); a tied copy in the checkpoint is accepted if it is equal;
 * ``ignore``: a key the loader accepts and drops, with its reason; with ``same_as``
@@ -245,6 +248,8 @@ def gather(
             tensor = _checked(read(e["key"]), e["key"], want, misshapen)
         if tensor is None:
             return None
+        if "unit_dims" in e:
+            return tensor.view(tuple(shape))
         return tensor.t() if e.get("transpose") else tensor
 
     for e in p.entries:
@@ -377,6 +382,11 @@ def _stored(shape, entry: dict, groups: int | None = None) -> tuple[int, ...]:
     if "conv" in entry:
         groups = entry["conv"]["groups"] if groups is None else groups
         return (shape[0], shape[1] // groups, 1)
+    if "unit_dims" in entry:  # dimensions of size 1 at these positions of the stored shape
+        stored = list(shape)
+        for position in entry["unit_dims"]:
+            stored.insert(position, 1)
+        return tuple(stored)
     return tuple(reversed(shape)) if entry.get("transpose") else tuple(shape)
 
 
@@ -425,6 +435,7 @@ def export(
             tensor = params[e["param"]].detach()
             tensor = _regroup(tensor, e["regroup"], back=True) if "regroup" in e else tensor
             tensor = _conv_blocks(tensor, e["conv"]["groups"], e["key"]) if "conv" in e else tensor
+            tensor = tensor.reshape(_stored(tensor.shape, e)) if "unit_dims" in e else tensor
             out[e["key"]] = (tensor.t() if e.get("transpose") else tensor).contiguous()
         elif e["op"] == "ignore" and e.get("keep") and e.get("prefix"):  # each key it kept, as read
             out.update((k, t.contiguous()) for k, t in (kept or {}).items() if k.startswith(e["key"]))

@@ -2758,6 +2758,92 @@ CASES = [
         message="'only' and 'types' each decide alone: give one",
     ),
     Case(
+        "a-norm-switch-whose-cases-hold-different-tensors",
+        {
+            "bad.yaml": delta(
+                "sizes: {norm_type: {config: norm_type, default: layer, kind: str}}\n"
+                "norm: {kind: {switch: norm_type, cases: {rms: rms_norm, layer: layer_norm}}}\n"
+            )
+        },
+        path="norm.kind.cases",
+        line=BODY_LINE + 1,
+        column=34,
+        message="the cases hold different tensors, which one weight table cannot map: rms: weight, "
+        "layer: weight and bias",
+        hint="with 'bias: false', a layer_norm holds a weight, as an rms_norm does",
+    ),
+    Case(
+        "a-bias-free-norm-switch-without-a-layer-norm",
+        {
+            "bad.yaml": delta(
+                "sizes: {norm_type: {config: norm_type, default: rms, kind: str}}\n"
+                "norm: {kind: {switch: norm_type, cases: {rms: rms_norm, offset: offset_rms_norm}}, bias: false}\n"
+            )
+        },
+        path="norm.bias",
+        line=BODY_LINE + 1,
+        column=84,
+        message="'bias: false' is for 'kind: layer_norm', or a kind switch with a layer_norm case",
+    ),
+    Case(
+        "dense-layers-rotated-without-dense-layers",
+        {
+            "bad.yaml": delta(
+                "sizes:\n"
+                "  kinds: {config: layer_types, kind: list}\n"
+                "  flag: {value: true, kind: bool}\n"
+                "embeddings: {position: {rotary_layers: {types: kinds, roped: sliding_attention, dense_when: flag}}}\n",
+                extends="mixtral",
+            ),
+            **MIXTRAL,
+        },
+        path="embeddings.position.rotary_layers.dense_when",
+        line=BODY_LINE + 3,
+        column=81,
+        message="'dense_when' rotates the layers with the dense FFN: set 'ffn.experts.layers'",
+    ),
+    Case(
+        "an-unrotated-shared-key-part-beside-rotary-positions",
+        {
+            "bad.yaml": delta("attention: {latent: {shared_dim: qk_rope_head_dim}}\n", extends="deepseek_v3"),
+            **DEEPSEEK_V3,
+        },
+        path="attention.latent.shared_dim",
+        line=BODY_LINE,
+        column=22,
+        message="'shared_dim' is the unrotated shared key part's width, without positions",
+    ),
+    Case(
+        "a-low-rank-gate-on-mamba-2",
+        {
+            "bad.yaml": delta("attention: {state_space: {gate_rank: num_heads}}\n", extends="mamba2"),
+            **MAMBA2,
+        },
+        path="attention.state_space.gate_rank",
+        line=BODY_LINE,
+        column=27,
+        message="'gate_rank' is not a knob of 'form: ssd'",
+    ),
+    Case(
+        "unit-dimensions-of-a-linear-slot",
+        {"bad.yaml": delta("unit_dims: {attn.q: [0]}\n")},
+        path="unit_dims.attn.q",
+        line=BODY_LINE,
+        column=13,
+        message="'attn.q' is not a bare tensor slot of this structure; tensor slots: none",
+    ),
+    Case(
+        "unit-dimensions-named-twice",
+        {
+            "bad.yaml": delta("unit_dims: {ssm.A_log: [1, 1]}\n", extends="mamba2"),
+            **MAMBA2,
+        },
+        path="unit_dims.ssm.A_log",
+        line=BODY_LINE,
+        column=13,
+        message="the positions of the stored shape's unit dimensions: distinct, from 0 ([1, 1])",
+    ),
+    Case(
         "depth-scaled-residuals-on-post-norm-layers",
         {"bad.yaml": delta("block: {depth_scaled_residuals: true}\n")},
         path="block.depth_scaled_residuals",

@@ -1016,6 +1016,36 @@ def bailing_hybrid_config(draw, heads: int) -> dict:
     }
 
 
+def kimi_linear_config(draw, heads: int) -> dict:
+    """Bailing Hybrid's layers without positions: latent attention whose shared key part is not
+    rotated (queries through a low rank or not), Kimi Delta Attention whose decay input and output
+    gate pass a rank of its head width, heads and convolution width given flat or in the
+    `linear_attn_config` mapping released config.json files hold (which takes precedence)."""
+    config = latent_config(draw, heads)
+    for key in ("rope_interleave", "rope_parameters"):  # not keys of its: it has no positions
+        config.pop(key, None)
+    names = {"n_group": "num_expert_group", "num_experts_per_tok": "num_experts_per_token"}
+    names |= {"norm_topk_prob": "moe_renormalize"}
+    experts = sigmoid_experts(draw, count_key="num_experts", shared_key="num_shared_experts")
+    config |= {names.get(key, key): value for key, value in experts.items()}
+    layers = config["num_hidden_layers"]
+    kinds = draw(
+        st.lists(st.sampled_from(["linear_attention", "full_attention"]), min_size=layers, max_size=layers)
+    )
+    # at least one attending layer: its reference's cache fails without one (`get_seq_length`)
+    kinds[draw(st.integers(0, layers - 1))] = "full_attention"
+    linear = {
+        "linear_head_dim": draw(st.integers(1, 8)),
+        "linear_num_heads": draw(st.integers(1, 4)),
+        "linear_conv_kernel_dim": draw(st.integers(2, 4)),
+    }
+    if draw(st.booleans()):  # as released config.json files write them
+        names = {"linear_head_dim": "head_dim", "linear_num_heads": "num_heads"}
+        names |= {"linear_conv_kernel_dim": "short_conv_kernel_size"}
+        linear = {"linear_attn_config": {names[key]: value for key, value in linear.items()}}
+    return config | linear | {"mlp_layer_types": ffn_kinds(draw, layers), "layer_types": kinds}
+
+
 def deepseek_v32_config(draw, heads: int, indexer_types: bool = False) -> dict:
     """DeepSeek-V3's, its queries always through the low rank and its rotary pairs always
     adjacent, experts in the layers `mlp_layer_types` marks (or after the dense ones), and a
@@ -1400,7 +1430,10 @@ def exaone_moe_config(draw, heads: int) -> dict:
 def cohere2_moe_config(draw, heads: int) -> dict:
     """Cohere 2's drawn layers and logit scale at a head width of its own (its default is 128),
     with optional q/k/v/o biases and a mixture of one to six experts routed by softmax or sigmoid
-    scores (renormalized or not), beside none, one or two shared experts' width, averaged or added."""
+    scores (renormalized or not), beside none, one or two shared experts' width, averaged or added;
+    RMSNorms or LayerNorms, and dense layers where a drawn `mlp_layer_types` says, or a prefix of
+    `first_k_dense_replace` (its reference writes both lists from it), rotated whatever their
+    attention when `prefix_dense_sliding_window_pattern` is 1."""
     config = llama_config(draw, heads, own_head_dim=True)
     config |= {
         "logit_scale": draw(st.sampled_from([0.0625, 0.125, 1.0])),
@@ -1410,14 +1443,28 @@ def cohere2_moe_config(draw, heads: int) -> dict:
     }
     config |= layer_kinds(draw, config)
     count = draw(st.integers(1, 6))
-    return config | {
-        "num_experts": count,
-        "num_experts_per_tok": draw(st.integers(1, count)),
-        "expert_selection_fn": draw(st.sampled_from(["softmax", "sigmoid"])),
-        "norm_topk_prob": draw(st.booleans()),
-        "num_shared_experts": draw(st.integers(0, 2)),
-        "shared_expert_combination_strategy": draw(st.sampled_from(["average", "sum"])),
-    }
+    return (
+        config
+        | {
+            "num_experts": count,
+            "num_experts_per_tok": draw(st.integers(1, count)),
+            "expert_selection_fn": draw(st.sampled_from(["softmax", "sigmoid"])),
+            "norm_topk_prob": draw(st.booleans()),
+            "num_shared_experts": draw(st.integers(0, 2)),
+            "shared_expert_combination_strategy": draw(st.sampled_from(["average", "sum"])),
+            "rms_norm_eps": draw(st.sampled_from([None, 1e-6, 1e-2])),
+            "prefix_dense_intermediate_size": draw(st.integers(4, 24)),
+            "prefix_dense_sliding_window_pattern": draw(st.integers(1, 3)),
+        }
+        | (
+            {"mlp_layer_types": ffn_kinds(draw, config["num_hidden_layers"])}
+            if draw(st.booleans())
+            else {
+                "mlp_layer_types": None,
+                "first_k_dense_replace": draw(st.integers(0, config["num_hidden_layers"])),
+            }
+        )
+    )
 
 
 def seed_oss_config(draw, heads: int) -> dict:
@@ -2237,6 +2284,7 @@ SPECS = {
     "glm4_moe": UserSpec(glm4_moe_config, "hidden_act", "silu", 0),
     "deepseek_v3": UserSpec(deepseek_v3_config, "hidden_act", "silu", 0),
     "bailing_hybrid": UserSpec(bailing_hybrid_config, "hidden_act", "silu", 0),
+    "kimi_linear": UserSpec(kimi_linear_config, "hidden_act", "silu", 0),
     "glm4_moe_lite": UserSpec(glm4_moe_lite_config, "hidden_act", "silu", 0),
     "deepseek_v2": UserSpec(deepseek_v2_config, "hidden_act", "silu", 0),
     "mistral4": UserSpec(mistral4_config, "hidden_act", "silu", 0),
@@ -2554,6 +2602,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
                     "beam",
                     "llama4_text",
                     "bailing_hybrid",
+                    "kimi_linear",
                     "bamba",
                     "granitemoehybrid",
                     "nemotron_h",
@@ -2719,6 +2768,10 @@ def test_a_user_spec_generates_as_the_reference(name: str) -> None:
         ("qwen3_next", "token_classification"),  # the gated delta rule's state restarting inside packed rows
         ("olmo_hybrid", "encoder_model"),  # pre-norm linear-attention layers beside post-norm attending ones
         ("bailing_hybrid", "encoder_model"),  # a decay per key feature restarting inside packed rows
+        (
+            "kimi_linear",
+            "encoder_model",
+        ),  # low-rank decay inputs and gates, latent attention without positions
         ("laguna", "encoder_model"),  # each layer's own head count, RoPE and rotated part per type, packed
         ("mimo_v2_flash", "encoder_model"),  # sinks and doubled key/value heads in the sliding layers, packed
         ("beam", "encoder_model"),  # the full layers' query scale by position, counted per packed sequence
@@ -2778,6 +2831,7 @@ LONGROPE = {
         pytest.param("mimo_v2_flash", marks=pytest.mark.slow),
         pytest.param("beam", marks=pytest.mark.slow),
         pytest.param("llama4_text", marks=pytest.mark.slow),
+        pytest.param("kimi_linear", marks=pytest.mark.slow),
     ],
 )
 def test_a_user_spec_compiles_and_generates_as_eager(name: str) -> None:
