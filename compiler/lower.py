@@ -595,8 +595,10 @@ def bind_sizes(
             size.config is not None and (read := _first(config_value(config, size.config), size)) is not None
         ):
             value = read
-        elif size.count_of is not None and isinstance(config.get(size.count_of), (dict, list)):
-            value = len(config[size.count_of])
+        elif size.count_of is not None and isinstance(
+            counted := config_value(config, size.count_of), (dict, list)
+        ):
+            value = len(counted)
         elif size.fallback is not None and size.fallback in env:
             if size.fallback in failed:  # the fallback taken did not hold
                 raise ValueError(failed[size.fallback])
@@ -754,7 +756,9 @@ def layer_kind_rule(spec: ArchSpec) -> dict | None:
     state-space), ``{"attention_period": symbol, "attention_offset": symbol}`` (the layers at the
     offset modulo the period attend; the offset 0 where absent), or ``{"types": symbol, "kinds":
     {kind: [entries]}}`` (a config.json list, each entry naming its layer's kind; ``"other"``: the
-    kind of entries no list names). None where every layer is alike."""
+    kind of entries no list names; with ``"attention_at"`` too, that list decides where config.json
+    has no ``types`` list, its indices counted from ``"counted_from"``, 0 where absent). None where
+    every layer is alike."""
     kinds = spec.block.layer_kinds
     if kinds is not None:
         return {"types": kinds.types, "kinds": {k: getattr(kinds, k) for k in LAYER_KINDS}}
@@ -766,9 +770,14 @@ def layer_kind_rule(spec: ArchSpec) -> dict | None:
         return rule | (
             {"attention_offset": ssm.layers.attention_offset} if ssm.layers.attention_offset else {}
         )
-    if ssm.layers.types is None:
-        return {"attention_at": ssm.layers.attention_at}
-    return {"types": ssm.layers.types, "kinds": {"state_space": ssm.layers.marked}, "other": "attention"}
+    rule = {}
+    if ssm.layers.types is not None:
+        rule = {"types": ssm.layers.types, "kinds": {"state_space": ssm.layers.marked}, "other": "attention"}
+    if ssm.layers.attention_at is not None:  # alone, or where config.json has no `types` list
+        rule["attention_at"] = ssm.layers.attention_at
+        if ssm.layers.counted_from:
+            rule["counted_from"] = ssm.layers.counted_from
+    return rule
 
 
 def backbone_slots(spec: ArchSpec, *, cross_attention: bool = True) -> dict[str, str]:
@@ -1428,17 +1437,19 @@ def _check_state_space(spec: ArchSpec, heads: list[HeadIR], err: Callable) -> No
         at = ("attention", "state_space", "layers")
         if spec.block.layer_kinds is not None:
             err(at, "'block.layer_kinds' names the state-space layers already: not both")
-        if (
-            sum(rule is not None for rule in (layers.types, layers.attention_at, layers.attention_period))
-            != 1
+        rules = (layers.types, layers.attention_at, layers.attention_period)
+        if sum(rule is not None for rule in rules) != 1 and (
+            layers.attention_period is not None or layers.types is None or layers.attention_at is None
         ):
             err(
                 at,
                 "name the state-space layers by 'types' or the attention layers by 'attention_at' or "
-                "'attention_period': one of them",
+                "'attention_period': one of them ('types' may take 'attention_at' where config.json lacks its list)",
             )
         if layers.attention_offset is not None and layers.attention_period is None:
             err(at + ("attention_offset",), "'attention_offset' counts within 'attention_period': set it")
+        if layers.counted_from and layers.attention_at is None:
+            err(at + ("counted_from",), "'counted_from' says how 'attention_at' counts the layers: set it")
         if spec.ffn.kind == "none":
             err(at, "state-space layers beside attention layers are built with an FFN in every layer")
     ssm, at = state_space(spec), ("attention", "state_space")

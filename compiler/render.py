@@ -374,13 +374,16 @@ def _features(s: ArchSpec) -> list[str]:
         )
     ssm, rule = state_space(s), layer_kind_rule(s)
     if ssm is not None and rule is not None:
-        if "attention_at" in rule:
-            where = f"in the layers config `{rule['attention_at']}` does not list"
+        counted = f" (counted from {rule['counted_from']})" if rule.get("counted_from") else ""
+        if "attention_at" in rule and "types" not in rule:
+            where = f"in the layers config `{rule['attention_at']}`{counted} does not list"
         elif "attention_period" in rule:
             offset = f"`{rule['attention_offset']}`" if "attention_offset" in rule else "0"
             where = f"in the layers whose index modulo config `{rule['attention_period']}` is not {offset}"
         else:
             where = f"in the layers config `{rule['types']}` marks {', '.join(rule['kinds']['state_space'])}"
+            if "attention_at" in rule:
+                where += f"; without the list, those config `{rule['attention_at']}`{counted} does not list"
         lines.append(f"state-space mixing {where} ({_state_space_sizes(s, ssm)}), the other layers attending")
     if s.block.layer_kinds is not None:
         lines.append(

@@ -106,7 +106,7 @@ class SizeSpec(_Strict):
     count_of: str | None = Field(
         None,
         description="Fallback: the symbol is the number of entries of this config.json mapping or list "
-        "(e.g. `num_labels` from `id2label`) when `config` is absent.",
+        "(e.g. `num_labels` from `id2label`; `a.b` reads key `b` of the mapping under `a`) when `config` is absent.",
     )
     expr: str | None = Field(
         None,
@@ -693,8 +693,8 @@ class LatentSpec(_Strict):
 
 class StateSpaceLayersSpec(_Strict):
     """Which layers mix by state-space, the others attending as `attention` describes (hybrid
-    stacks: Bamba, GraniteMoeHybrid, Jamba), read from config.json. Exactly one of `types`,
-    `attention_at` and `attention_period`."""
+    stacks: Bamba, GraniteMoeHybrid, Jamba), read from config.json. One of `types`, `attention_at`
+    and `attention_period`, or `types` with `attention_at` for config.json files without the list."""
 
     types: str | None = Field(
         None,
@@ -709,7 +709,15 @@ class StateSpaceLayersSpec(_Strict):
     attention_at: str | None = Field(
         None,
         description="A `list` size symbol of the layer indices that attend (Bamba's "
-        "`attn_layer_indices`); every other layer mixes by state-space.",
+        "`attn_layer_indices`); every other layer mixes by state-space. Beside `types`: where config.json "
+        "has no `types` list (an empty one), this list decides (Kimi Linear's released config.json files "
+        "list `linear_attn_config.full_attn_layers`; `transformers` writes `layer_types`).",
+    )
+    counted_from: int = Field(
+        0,
+        description="With `attention_at`: the index its list gives the first layer (Kimi Linear's "
+        "`full_attn_layers` count from 1).",
+        ge=0,
     )
     attention_period: str | None = Field(
         None,

@@ -172,15 +172,16 @@ def layer_kinds(rule: dict, sizes: dict[str, Any], count: int) -> list[str | Non
     ``rule`` (:func:`archgen.compiler.lower.layer_kind_rule`: the size symbol ``attention_at``, the
     attending layers' indices, the others state-space; ``attention_period`` and ``attention_offset``,
     layer i attending when ``i % period == offset``; or ``types``, a list whose entries ``kinds``
-    maps to kinds, ``other`` the kind of the rest), as the generated module builds them; None for an
-    entry no kind names (the module refuses it when built)."""
-    if "attention_at" in rule:
-        attending = set(sizes[rule["attention_at"]])
-        return ["attention" if i in attending else "state_space" for i in range(count)]
+    maps to kinds, ``other`` the kind of the rest; beside ``attention_at``, which decides where
+    config.json has no list), as the generated module builds them; None for an entry no kind names
+    (the module refuses it when built). ``counted_from``: the index ``attention_at`` gives the first layer."""
     if "attention_period" in rule:
         period = sizes[rule["attention_period"]]
         offset = sizes[rule["attention_offset"]] if "attention_offset" in rule else 0
         return ["attention" if i % period == offset else "state_space" for i in range(count)]
+    if "attention_at" in rule and not ("types" in rule and sizes[rule["types"]]):
+        attending = {index - rule.get("counted_from", 0) for index in sizes[rule["attention_at"]]}
+        return ["attention" if i in attending else "state_space" for i in range(count)]
     by_entry = {entry: kind for kind, entries in rule["kinds"].items() for entry in entries}
     return [by_entry.get(entry, rule.get("other")) for entry in sizes[rule["types"]]]
 

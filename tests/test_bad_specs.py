@@ -2507,8 +2507,8 @@ CASES = [
         "state-space-layers-named-twice",
         {
             "bad.yaml": delta(
-                "sizes: {kinds: {config: layer_types, kind: list}}\n"
-                "attention: {state_space: {layers: {types: kinds}}}\n",
+                "sizes: {period: {value: 2}}\n"
+                "attention: {state_space: {layers: {attention_period: period}}}\n",
                 extends="bamba",
             ),
             **BAMBA,
@@ -2517,7 +2517,7 @@ CASES = [
         line=BODY_LINE + 1,
         column=27,
         message="name the state-space layers by 'types' or the attention layers by 'attention_at' or "
-        "'attention_period': one of them",
+        "'attention_period': one of them ('types' may take 'attention_at' where config.json lacks its list)",
     ),
     Case(
         "a-layer-kind-entry-named-twice",
@@ -2842,6 +2842,19 @@ CASES = [
         line=BODY_LINE,
         column=13,
         message="the positions of the stored shape's unit dimensions: distinct, from 0 ([1, 1])",
+    ),
+    Case(
+        "layers-counted-from-one-without-a-list-of-indices",
+        {
+            "bad.yaml": delta(
+                "attention: {state_space: {layers: {counted_from: 1}}}\n", extends="qwen3_next"
+            ),
+            **QWEN3_NEXT,
+        },
+        path="attention.state_space.layers.counted_from",
+        line=BODY_LINE,
+        column=36,
+        message="'counted_from' says how 'attention_at' counts the layers: set it",
     ),
     Case(
         "depth-scaled-residuals-on-post-norm-layers",

@@ -4448,6 +4448,42 @@ def test_olmo_hybrid_reads_its_convolution_split_either_way(tmp_path: Path) -> N
         archgen.load(rewrite("short", [16, 16, 23]), spec=spec)
 
 
+def test_kimi_linear_reads_its_attending_layers_as_released_config_files_list_them(tmp_path: Path) -> None:
+    """Kimi Linear's released config.json files have no `layer_types`: `linear_attn_config` lists
+    the attending layers counted from 1 (`full_attn_layers`) beside the linear ones (`kda_layers`).
+    Its reference reads them so, and so does archgen (`attention_at` beside `types`, `counted_from:
+    1`): the same layers attend and the logits equal those of the file `transformers` saved. With
+    neither list (its reference would attend in every fourth layer but the first) it is refused."""
+    spec = FIXTURES / "kimi_linear.yaml"
+    ir = load_arch(spec)
+    kinds = ["linear_attention", "full_attention", "linear_attention", "full_attention"]
+    config = dict(ir.spec.reference.tiny) | {"vocab_size": 99, "num_hidden_layers": 4, "layer_types": kinds}
+    config["mlp_layer_types"] = ["dense", "sparse", "sparse", "dense"]
+    ref = build_reference(ir, ir.head("causal_lm"), config, seed=1)
+    directory = save(ref)
+    ids = torch.randint(3, 99, (2, 9), generator=torch.Generator().manual_seed(1))
+    expected = archgen.load(directory, spec=spec)(ids)["logits"]
+
+    released = tmp_path / "released"
+    shutil.copytree(directory, released)
+    written = json.loads((released / "config.json").read_text())
+    del written["layer_types"]
+    written["linear_attn_config"] = {"full_attn_layers": [2, 4], "kda_layers": [1, 3]}
+    (released / "config.json").write_text(json.dumps(written))
+    model = archgen.load(released, spec=spec)
+    assert model.module.backbone.layer_kinds == ["state_space", "attention", "state_space", "attention"]
+    torch.testing.assert_close(model(ids)["logits"], expected, atol=0, rtol=0)
+    with torch.no_grad():
+        reread = type(ref).from_pretrained(released)
+        assert reread.config.layer_types == kinds
+        torch.testing.assert_close(reread(ids).logits, ref(ids).logits, atol=1e-6, rtol=0)
+
+    del written["linear_attn_config"]
+    (released / "config.json").write_text(json.dumps(written))
+    with pytest.raises(ValueError, match=r"layer_types or linear_attn_config\.full_attn_layers must say"):
+        archgen.load(released, spec=spec)
+
+
 def test_granite_hybrid_reads_its_layer_kinds_as_older_config_files_write_them(tmp_path: Path) -> None:
     """Granite 4.0-H's released config.json files name the list `layers_block_type` and its
     entries `mamba` and `attention` (`transformers` 5 writes `layer_types`, `linear_attention`,
