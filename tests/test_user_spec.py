@@ -987,6 +987,22 @@ def deepseek_v3_config(draw, heads: int) -> dict:
     return latent_config(draw, heads) | sigmoid_experts(draw)
 
 
+def kda_experts_and_kinds(draw, config: dict) -> tuple[dict, list[str]]:
+    """GLM-4.5's experts under the names Bailing Hybrid's and Kimi Linear's config.json files hold
+    (and their tiny configs', which they replace), and each layer's kind, linear or attending."""
+    names = {"n_group": "num_expert_group", "num_experts_per_tok": "num_experts_per_token"}
+    names |= {"norm_topk_prob": "moe_renormalize"}
+    experts = sigmoid_experts(draw, count_key="num_experts", shared_key="num_shared_experts")
+    config = config | {names.get(key, key): value for key, value in experts.items()}
+    layers = config["num_hidden_layers"]
+    kinds = draw(
+        st.lists(st.sampled_from(["linear_attention", "full_attention"]), min_size=layers, max_size=layers)
+    )
+    # at least one attending layer: their references' caches fail without one (`get_seq_length`)
+    kinds[draw(st.integers(0, layers - 1))] = "full_attention"
+    return config, kinds
+
+
 def bailing_hybrid_config(draw, heads: int) -> dict:
     """DeepSeek-V3's latent attention (one query projection, adjacent rotary pairs) and experts in
     the layers `layer_types` marks `full_attention` and `mlp_layer_types` marks `sparse`, Kimi Delta
@@ -995,17 +1011,8 @@ def bailing_hybrid_config(draw, heads: int) -> dict:
     config = latent_config(draw, heads)
     for key in ("rope_interleave", "q_lora_rank"):  # not keys of its: always adjacent, one projection
         del config[key]
-    # GLM-4.5's experts under the names its config.json holds (and the tiny config's, which they replace)
-    names = {"n_group": "num_expert_group", "num_experts_per_tok": "num_experts_per_token"}
-    names |= {"norm_topk_prob": "moe_renormalize"}
-    experts = sigmoid_experts(draw, count_key="num_experts", shared_key="num_shared_experts")
-    config |= {names.get(key, key): value for key, value in experts.items()}
+    config, kinds = kda_experts_and_kinds(draw, config)
     layers = config["num_hidden_layers"]
-    kinds = draw(
-        st.lists(st.sampled_from(["linear_attention", "full_attention"]), min_size=layers, max_size=layers)
-    )
-    # at least one attending layer: its reference's cache fails without one (`get_seq_length`)
-    kinds[draw(st.integers(0, layers - 1))] = "full_attention"
     return config | {
         "mlp_layer_types": ffn_kinds(draw, layers),  # None: its reference's, from first_k_dense_replace
         "layer_types": kinds,
@@ -1024,16 +1031,8 @@ def kimi_linear_config(draw, heads: int) -> dict:
     config = latent_config(draw, heads)
     for key in ("rope_interleave", "rope_parameters"):  # not keys of its: it has no positions
         config.pop(key, None)
-    names = {"n_group": "num_expert_group", "num_experts_per_tok": "num_experts_per_token"}
-    names |= {"norm_topk_prob": "moe_renormalize"}
-    experts = sigmoid_experts(draw, count_key="num_experts", shared_key="num_shared_experts")
-    config |= {names.get(key, key): value for key, value in experts.items()}
+    config, kinds = kda_experts_and_kinds(draw, config)
     layers = config["num_hidden_layers"]
-    kinds = draw(
-        st.lists(st.sampled_from(["linear_attention", "full_attention"]), min_size=layers, max_size=layers)
-    )
-    # at least one attending layer: its reference's cache fails without one (`get_seq_length`)
-    kinds[draw(st.integers(0, layers - 1))] = "full_attention"
     linear = {
         "linear_head_dim": draw(st.integers(1, 8)),
         "linear_num_heads": draw(st.integers(1, 4)),
