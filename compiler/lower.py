@@ -1025,6 +1025,11 @@ def _size_refs(spec: ArchSpec) -> list[tuple[tuple, str]]:
         ]
     if spec.ffn.clamped_glu is not None:
         refs += [(("ffn", "clamped_glu", k), getattr(spec.ffn.clamped_glu, k)) for k in ("limit", "alpha")]
+    if spec.ffn.glu_limits is not None:
+        limits = spec.ffn.glu_limits
+        refs += [
+            (("ffn", "glu_limits", k), getattr(limits, k)) for k in ("routed", "shared") if getattr(limits, k)
+        ]
     conv = spec.block.first_layer_conv
     if conv is not None:
         refs += [
@@ -1613,6 +1618,7 @@ def _check_no_ffn(spec: ArchSpec, err: Callable) -> None:
         ("experts", ffn.experts is not None),
         ("variants", bool(ffn.variants) or ffn.variant is not None),
         ("clamped_glu", ffn.clamped_glu is not None),
+        ("glu_limits", ffn.glu_limits is not None),
         ("sub_norm", ffn.sub_norm),
     ]
     for knob, on in unbuilt:
@@ -1780,6 +1786,8 @@ def load_arch(path: Path | str) -> ArchIR:
         ("ffn", "experts", "layers", "skip"): ("list", "'skip'"),
         ("ffn", "experts", "layers", "only"): ("list", "'only'"),
         ("ffn", "experts", "layers", "types"): ("list", "'types'"),
+        ("ffn", "glu_limits", "routed"): ("list", "'routed'"),
+        ("ffn", "glu_limits", "shared"): ("list", "'shared'"),
         ("attention", "state_space", "time_step_limit"): ("list", "'time_step_limit'"),
         ("attention", "state_space", "layers", "types"): ("list", "'types'"),
         ("block", "layer_kinds", "types"): ("list", "'types'"),
@@ -2065,6 +2073,22 @@ def load_arch(path: Path | str) -> ArchIR:
             ("ffn", "clamped_glu"),
             "a clamped GLU is a gated FFN's product with a sigmoid-weighted gate: set 'kind: gated' and "
             "'activation: silu' (and no 'variants')",
+        )
+    limits = spec.ffn.glu_limits
+    if limits is not None and (
+        spec.ffn.kind != "gated"
+        or spec.ffn.clamped_glu is not None
+        or spec.ffn.variants
+        or spec.block.ffn_stack is not None
+    ):
+        err(
+            ("ffn", "glu_limits"),
+            "limits clamp a gated FFN's activations: set 'kind: gated' (no 'clamped_glu', 'variants' or 'ffn_stack')",
+        )
+    elif limits is not None and limits.shared is not None and spec.ffn.experts is None:
+        err(
+            ("ffn", "glu_limits", "shared"),
+            "'shared' clamps the shared expert and the dense layers among experts: set 'ffn.experts'",
         )
     if spec.ffn.down_bias is not None and (
         spec.block.ffn_stack is not None or spec.ffn.variants or spec.decoder is not None

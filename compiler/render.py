@@ -364,6 +364,16 @@ def _features(s: ArchSpec) -> list[str]:
             if s.ffn.clamped_glu
             else ""
         )
+        + (
+            f", its activations clamped at each layer's limit in config `{s.ffn.glu_limits.routed}`"
+            + (
+                f" (`{s.ffn.glu_limits.shared}` for the shared expert and dense FFNs)"
+                if s.ffn.glu_limits.shared
+                else ""
+            )
+            if s.ffn.glu_limits
+            else ""
+        )
         + (", gate and up rows interleaved in their key" if s.ffn.gate_up_order == "interleaved" else ""),
         "pooler: first token -> dense -> " + s.pooler.activation if s.pooler else "pooler: none",
     ] + _s2s.seq2seq_features(s)
@@ -1121,6 +1131,9 @@ def render_module(ir: ArchIR) -> str:
             else "Gated FFN, clamped: (u + 1) * g * sigmoid(alpha * g) -> down, with g = gate(x) at most "
             "`limit` and u = up(x) within +-`limit`."
             if s.ffn.clamped_glu
+            else f"Gated FFN, clamped: min({s.ffn.activation}(gate(x)), limit) * clamp(up(x), -limit, limit) -> "
+            "down, at its layer's `limit` (none unless the backbone sets one)."
+            if s.ffn.glu_limits
             else f"Gated FFN: {s.ffn.activation}(gate(x)) * up(x) -> down."
         ),
         heads=[{"code": _head_code(ir, h, norm, has_cross)} for h in ir.heads],

@@ -128,7 +128,7 @@ class SizeSpec(_Strict):
         "config.json mapping or list read whole (an empty one when the key is absent); it needs `config` "
         "(a `fallback` to another symbol of its kind may follow), no expression reads it, and only "
         "`position.scaling.params` (a mapping), `attention.window_layers.types`, "
-        "`position.rotary_layers.types`, `position.scaling.layer_types`, `ffn.experts.layers.skip`, `ffn.experts.layers.only`, `ffn.experts.layers.types`, `attention.heads_per_layer`, `attention.type_sizes.types` and `attention.state_space.time_step_limit` (lists) name one; `count_of` "
+        "`position.rotary_layers.types`, `position.scaling.layer_types`, `ffn.experts.layers.skip`, `ffn.experts.layers.only`, `ffn.experts.layers.types`, `ffn.glu_limits`, `attention.heads_per_layer`, `attention.type_sizes.types` and `attention.state_space.time_step_limit` (lists) name one; `count_of` "
         "counts a list's entries as a number. An expression reads a list only on the right of `in` or "
         "`not in` (`'c2p' in pos_att_type`).",
     )
@@ -1574,6 +1574,24 @@ class ClampedGluSpec(_Strict):
     alpha: str = Field(description="A float size symbol: the sigmoid's slope (`swiglu_alpha`).")
 
 
+class GluLimitsSpec(_Strict):
+    """A gated FFN's activations clamped at a limit of each layer's (Step-3.7's): with `L` the
+    layer's limit, `min(act(gate(x)), L) * clamp(up(x), -L, L)` (the activation first, then the
+    clamp: GPT-OSS's `clamped_glu` clamps the gate before its own activation). An entry of 0 or null,
+    or config.json without the list, leaves a layer unclamped."""
+
+    routed: str = Field(
+        description="A `list` size symbol, one limit per layer: the routed experts' (Step-3.7's "
+        "`swiglu_limits`), or, without `ffn.experts`, the FFN's."
+    )
+    shared: str | None = Field(
+        None,
+        description="With `ffn.experts`: a `list` size symbol, one limit per layer, for the shared expert "
+        "and the dense FFN of the layers without experts (Step-3.7's `swiglu_limits_shared`). Default: "
+        "those unclamped.",
+    )
+
+
 class FFNSpec(_Strict):
     """The position-wise feed-forward network."""
 
@@ -1620,6 +1638,11 @@ class FFNSpec(_Strict):
         None,
         description="A gated FFN's product clamped as GPT-OSS's (see ClampedGluSpec), in place of "
         "`act(gate(x)) * up(x)`. Not with `variants`.",
+    )
+    glu_limits: GluLimitsSpec | None = Field(
+        None,
+        description="A gated FFN's activations clamped at a limit of each layer's, read from config.json "
+        "lists (see GluLimitsSpec). Not with `clamped_glu`, `variants` or `ffn_stack`.",
     )
     sub_norm: bool = Field(
         False,

@@ -2857,6 +2857,33 @@ CASES = [
         message="'counted_from' says how 'attention_at' counts the layers: set it",
     ),
     Case(
+        "clamp-limits-on-a-dense-ffn",
+        {
+            "bad.yaml": delta(
+                "sizes: {limits: {config: swiglu_limits, kind: list}}\nffn: {glu_limits: {routed: limits}}\n"
+            )
+        },
+        path="ffn.glu_limits",
+        line=BODY_LINE + 1,
+        column=7,
+        message="limits clamp a gated FFN's activations: set 'kind: gated'",
+    ),
+    Case(
+        "shared-clamp-limits-without-experts",
+        {
+            "bad.yaml": delta(
+                "sizes: {limits: {config: swiglu_limits, kind: list}}\n"
+                "ffn: {glu_limits: {routed: limits, shared: limits}}\n",
+                extends="llama",
+            ),
+            **LFM2,
+        },
+        path="ffn.glu_limits.shared",
+        line=BODY_LINE + 1,
+        column=36,
+        message="'shared' clamps the shared expert and the dense layers among experts: set 'ffn.experts'",
+    ),
+    Case(
         "depth-scaled-residuals-on-post-norm-layers",
         {"bad.yaml": delta("block: {depth_scaled_residuals: true}\n")},
         path="block.depth_scaled_residuals",

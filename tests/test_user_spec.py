@@ -1994,10 +1994,12 @@ def lfm3_config(draw, heads: int) -> dict:
     return config
 
 
-def rope_per_type(draw, config: dict, heads: int, factors: tuple[float, ...]) -> dict:
-    """RoPE parameters for full and sliding layers, each with a law, theta and rotated part
-    (`partial_rotary_factor`, one of `factors`) of its own; YaRN's `truncate` left out (the
-    reference reads it from the top of the per-type mapping)."""
+def rope_per_type(
+    draw, config: dict, heads: int, factors: tuple[float, ...], kinds: tuple[str, ...] = ROPE_TYPES
+) -> dict:
+    """RoPE parameters for full and sliding layers, each with a law (one of `kinds`, or none),
+    theta and rotated part (`partial_rotary_factor`, one of `factors`) of its own; YaRN's
+    `truncate` left out (the reference reads it from the top of the per-type mapping)."""
 
     def one() -> dict:
         params = {
@@ -2009,7 +2011,7 @@ def rope_per_type(draw, config: dict, heads: int, factors: tuple[float, ...]) ->
             "head_dim": config["head_dim"],
             "rope_parameters": params,
         }
-        params = rope_scaling(draw, base, heads)["rope_parameters"]
+        params = rope_scaling(draw, base, heads, kinds)["rope_parameters"]
         params.pop("truncate", None)
         return params
 
@@ -2047,6 +2049,51 @@ def laguna_config(draw, heads: int) -> dict:
         "moe_routed_scaling_factor": draw(st.sampled_from([1.0, 2.5])),
         "moe_router_logit_softcapping": draw(st.sampled_from([0.0, 0.5, 2.0])),
         "mlp_layer_types": ffn_kinds(draw, layers),
+    }
+
+
+def glu_limits(draw, layers: int) -> list | None:
+    """Half the time, a clamp per layer (0 or null: none; most small enough to bite, the drawn models'
+    activations reaching some 0.2-0.3); else no list."""
+    if draw(st.booleans()):
+        return draw(st.lists(st.sampled_from([0, None, 0.02, 0.1, 0.5]), min_size=layers, max_size=layers))
+    return None
+
+
+def step3p7_text_config(draw, heads: int) -> dict:
+    """Laguna's layers under Gemma's norms, a sigmoid gate per head, the sliding
+    layers with a head count of their own (multiples of the key/value heads), scores scaled by a
+    drawn `query_pre_attn_scalar` or `head_dim`, and each layer's SwiGLU clamped at its drawn limits,
+    the routed experts' and the shared expert's and dense FFN's apart; `mlp_layer_types` drawn or
+    its reference's default (the first three layers dense)."""
+    config = llama_config(draw, heads, own_head_dim=True)
+    config["head_dim"] = 4 * draw(st.integers(1, 3))  # half of it an even count of features too
+    layers, kv_heads = config["num_hidden_layers"], config["num_key_value_heads"]
+    count = draw(st.integers(1, 6))
+    return config | {
+        "num_sliding_attention_heads": kv_heads * draw(st.integers(1, 8 // kv_heads)),
+        "gating": draw(st.sampled_from([True, "per-head"])),  # its reference fails on a gate per feature
+        "layer_types": draw(
+            st.lists(
+                st.sampled_from(["sliding_attention", "full_attention"]), min_size=layers, max_size=layers
+            )
+        ),
+        # no LongRoPE: its reference's check of the factors reads a global head count, which a config
+        # with a head count per layer type refuses to give
+        "rope_parameters": rope_per_type(
+            draw, config, heads, (0.5, 1.0), tuple(kind for kind in ROPE_TYPES if kind != "longrope")
+        ),
+        "sliding_window": draw(st.integers(1, 8)),
+        "attention_bias": draw(st.booleans()),
+        "query_pre_attn_scalar": draw(st.sampled_from([None, 2.0, 32])),
+        "n_routed_experts": count,
+        "num_experts_per_tok": draw(st.integers(1, count)),
+        "moe_intermediate_size": draw(st.integers(4, 24)),
+        "share_expert_dim": draw(st.integers(4, 24)),
+        "moe_router_scaling_factor": draw(st.sampled_from([1.0, 2.5])),
+        "mlp_layer_types": ffn_kinds(draw, layers),
+        "swiglu_limits": glu_limits(draw, layers),
+        "swiglu_limits_shared": glu_limits(draw, layers),
     }
 
 
@@ -2303,6 +2350,9 @@ SPECS = {
     "lfm2_moe": UserSpec(lfm2_moe_config, None, "silu", 0),
     "lfm3": UserSpec(lfm3_config, None, "silu", 0),
     "laguna": UserSpec(laguna_config, "hidden_act", "silu", 0),
+    "step3p7_text": UserSpec(
+        step3p7_text_config, None, "silu", 0
+    ),  # its config writes silu whatever it is given
     "mimo_v2_flash": UserSpec(mimo_v2_flash_config, "hidden_act", "silu", 0),
     "beam": UserSpec(beam_config, "hidden_act", "silu", 0),
     "llama4_text": UserSpec(llama4_text_config, "hidden_act", "silu", 0),
@@ -2568,6 +2618,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
                     "qwen3_vl_moe_text",
                     "glm4v_moe_text",
                     "ernie4_5_vl_moe_text",
+                    "step3p7_text",
                 )
             },
             **{name: ["causal_lm", "encoder_model"] for name in ("emu3_text", "aria_text")},
@@ -2767,10 +2818,8 @@ def test_a_user_spec_generates_as_the_reference(name: str) -> None:
         ("qwen3_next", "token_classification"),  # the gated delta rule's state restarting inside packed rows
         ("olmo_hybrid", "encoder_model"),  # pre-norm linear-attention layers beside post-norm attending ones
         ("bailing_hybrid", "encoder_model"),  # a decay per key feature restarting inside packed rows
-        (
-            "kimi_linear",
-            "encoder_model",
-        ),  # low-rank decay inputs and gates, latent attention without positions
+        ("kimi_linear", "encoder_model"),  # low-rank decay inputs and gates, latent attention, no positions
+        ("step3p7_text", "encoder_model"),  # the sliding layers' own head count, clamped SwiGLUs, packed
         ("laguna", "encoder_model"),  # each layer's own head count, RoPE and rotated part per type, packed
         ("mimo_v2_flash", "encoder_model"),  # sinks and doubled key/value heads in the sliding layers, packed
         ("beam", "encoder_model"),  # the full layers' query scale by position, counted per packed sequence
