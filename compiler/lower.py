@@ -2080,10 +2080,13 @@ def load_arch(path: Path | str) -> ArchIR:
         or spec.ffn.clamped_glu is not None
         or spec.ffn.variants
         or spec.block.ffn_stack is not None
+        or spec.block.layer_kinds is not None
+        or spec.decoder is not None
     ):
         err(
             ("ffn", "glu_limits"),
-            "limits clamp a gated FFN's activations: set 'kind: gated' (no 'clamped_glu', 'variants' or 'ffn_stack')",
+            "limits clamp a gated FFN's activations in each layer of one stack: set 'kind: gated' (no "
+            "'clamped_glu', 'variants', 'ffn_stack', 'block.layer_kinds' or 'decoder')",
         )
     elif limits is not None and limits.shared is not None and spec.ffn.experts is None:
         err(

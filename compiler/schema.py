@@ -1642,7 +1642,8 @@ class FFNSpec(_Strict):
     glu_limits: GluLimitsSpec | None = Field(
         None,
         description="A gated FFN's activations clamped at a limit of each layer's, read from config.json "
-        "lists (see GluLimitsSpec). Not with `clamped_glu`, `variants` or `ffn_stack`.",
+        "lists (see GluLimitsSpec). Not with `clamped_glu`, `variants`, `ffn_stack`, `block.layer_kinds` or a "
+        "`decoder`.",
     )
     sub_norm: bool = Field(
         False,

@@ -2866,7 +2866,7 @@ CASES = [
         path="ffn.glu_limits",
         line=BODY_LINE + 1,
         column=7,
-        message="limits clamp a gated FFN's activations: set 'kind: gated'",
+        message="limits clamp a gated FFN's activations in each layer of one stack: set 'kind: gated'",
     ),
     Case(
         "shared-clamp-limits-without-experts",
