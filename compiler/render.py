@@ -1151,7 +1151,8 @@ def _ruff() -> list[str]:
 
 
 def format_source(text: str) -> str:
-    """Sort imports and format with the pinned ruff, using this project's settings."""
+    """Sort imports, drop unused ones (the template imports `math` always) and format with the pinned
+    ruff, using this project's settings; undefined names (a template bug) raise."""
     config = Path(__file__).resolve().parent.parent / "pyproject.toml"
     base = _ruff()
     cfg = ["--config", str(config)] if config.exists() else []
@@ -1171,6 +1172,26 @@ def format_source(text: str) -> str:
     )
     if done.returncode != 0:
         raise RuntimeError(f"ruff could not format generated code:\n{done.stderr}")
+    # a name the template uses but the module never defines or imports (a template bug): fail here
+    undefined = subprocess.run(
+        base
+        + [
+            "check",
+            *cfg,
+            "--select",
+            "F821",
+            "--output-format",
+            "concise",
+            "--stdin-filename",
+            "generated.py",
+            "-",
+        ],
+        input=done.stdout,
+        capture_output=True,
+        text=True,
+    )
+    if undefined.returncode != 0:
+        raise RuntimeError(f"generated code uses undefined names:\n{undefined.stdout}{undefined.stderr}")
     return done.stdout
 
 

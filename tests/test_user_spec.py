@@ -110,6 +110,7 @@ from support import assert_exports_as_read, padded_batch, save
 import archgen
 from archgen.compiler import load_arch
 from archgen.compiler.lower import bind_sizes, lazy_symbols, token_types
+from archgen.compiler.render import render_module
 from archgen.runtime import InputError
 from archgen.runtime.reference import build_reference
 from archgen.runtime.weights import CheckpointError
@@ -4494,6 +4495,25 @@ def test_olmo_hybrid_reads_its_convolution_split_either_way(tmp_path: Path) -> N
         )
     with pytest.raises(CheckpointError, match=r"v_conv1d\.weight: rows 16 \+ 16 \+ 23, expected 56 together"):
         archgen.load(rewrite("short", [16, 16, 23]), spec=spec)
+
+
+def test_clamp_limits_render_where_nothing_else_imports_math(tmp_path: Path) -> None:
+    """A clamp per layer (`ffn.glu_limits`) starts each FFN at `math.inf`: a spec with no other use
+    of `math` (no RoPE scaling) once rendered a module that named it without importing it. The
+    renderer now refuses undefined names, so this renders and runs."""
+    shutil.copy(FIXTURES / "llama.yaml", tmp_path / "llama.yaml")
+    spec = tmp_path / "clamped.yaml"
+    spec.write_text(
+        "spec_version: 1\nname: clamped\nextends: llama\ntitle: Clamped\nmodel_types: [clamped]\n"
+        "class_prefix: Clamped\nsizes:\n  limits: {config: swiglu_limits, kind: list}\n"
+        "  rope_parameters: null\n  legacy_rope_scaling: null\n"
+        "embeddings: {position: {scaling: null}}\nffn: {glu_limits: {routed: limits}}\n"
+    )
+    source = render_module(load_arch(spec))
+    assert "import math" in source
+    namespace: dict = {}
+    exec(compile(source, "clamped.py", "exec"), namespace)  # the module defines what it names
+    assert "math" in namespace
 
 
 def test_kimi_linear_reads_its_attending_layers_as_released_config_files_list_them(tmp_path: Path) -> None:
