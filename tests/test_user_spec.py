@@ -2862,14 +2862,14 @@ LONGROPE = {
 
 
 # 70-115 s each with cold caches (Bamba's 146 s, LFM3's 188 s, Bailing Hybrid's 248 s, Qwen3-Next's
-# 290 s): BLOOM's, Cohere 2's, Gemma 3's, Bamba's, Qwen3-Next's, LFM3's and Bailing Hybrid's in
-# `make test-slow` (the default suite's budget); `archgen verify` compiles each spec too.
+# 290 s): all but Gemma 2's in `make test-slow` (the default suite's budget; Mixtral's moved there
+# when a clean clone's suite reached 18 minutes); `archgen verify` compiles each spec too.
 @pytest.mark.parametrize(
     "name",
     [
         "gemma2",
         pytest.param("bloom", marks=pytest.mark.slow),
-        "mixtral",
+        pytest.param("mixtral", marks=pytest.mark.slow),
         pytest.param("cohere2", marks=pytest.mark.slow),
         pytest.param("gemma3_text", marks=pytest.mark.slow),
         pytest.param("bamba", marks=pytest.mark.slow),
