@@ -918,6 +918,10 @@ def backbone_slots(spec: ArchSpec, *, cross_attention: bool = True) -> dict[str,
         slots["ffn_norm"] = "norm"
     if spec.block.placement == "sandwich":
         slots["ffn_out_norm"] = "norm"
+    if spec.block.norm_gate is not None:  # the gates on the norms' outputs, where any layer has one
+        for norm in ("attn_norm", "ffn_norm"):
+            if getattr(spec.block.norm_gate, norm) != "none" and norm in slots:
+                slots |= {f"{norm}_gate.down": "linear", f"{norm}_gate.up": "linear"}
     if spec.block.final_norm:
         slots["final_norm"] = "norm"
     if spec.block.first_layer_conv is not None:
@@ -1077,6 +1081,8 @@ def _size_refs(spec: ArchSpec) -> list[tuple[tuple, str]]:
                 for knob in ("types", "attention_at", "attention_period", "attention_offset")
                 if getattr(ssm.layers, knob) is not None
             ]
+    if spec.block.norm_gate is not None:
+        refs.append((("block", "norm_gate", "rank"), spec.block.norm_gate.rank))
     latent = spec.attention.latent
     if latent is not None:
         refs += [
@@ -1216,9 +1222,27 @@ def _check_latent(spec: ArchSpec, err: Callable, check_bool_symbol: Callable) ->
             "latent attention rotates a part of each head: set position 'kind: rotary' and its 'rotary_dim' "
             "(or, without positions, 'shared_dim')",
         )
-    if spec.attention.output_gate is True:
+    # the forms a reference has: a gate per head from the input (Bailing's), one per value feature
+    # from the query latent (A.X-K2's)
+    query_latent = spec.attention.output_gate_input == "query_latent"
+    if spec.attention.output_gate is True and not query_latent:
         err(
-            ("attention", "output_gate"), "latent attention gates each head's values: 'output_gate: per_head'"
+            ("attention", "output_gate"),
+            "latent attention gates each value feature from the query latent ('output_gate_input: "
+            "query_latent') or each head from the input ('output_gate: per_head')",
+        )
+    if spec.attention.output_gate == "per_head" and query_latent:
+        err(
+            ("attention", "output_gate_input"),
+            "latent attention's gate per head reads the input: 'output_gate_input: query_latent' is built "
+            "for a gate per value feature ('output_gate: true')",
+        )
+    if spec.attention.output_gate is True and spec.attention.output_gate_bias:
+        err(("attention", "output_gate_bias"), "latent attention's gate per feature is built without a bias")
+    if latent.q_b_input != "normed" and latent.q_rank is None:
+        err(
+            where + ("q_b_input",),
+            "'q_b_input' says what the low-rank query path's 'attn.q_b' reads: set 'q_rank'",
         )
     if latent.q_rank_when is not None:
         check_bool_symbol(where + ("q_rank_when",), latent.q_rank_when)
@@ -1246,6 +1270,39 @@ def _check_latent(spec: ArchSpec, err: Callable, check_bool_symbol: Callable) ->
     for knob in ("rotary_layers", "theta_layers"):
         if getattr(position, knob) is not None:
             err(("embeddings", "position", knob), f"latent attention is built without '{knob}'")
+
+
+def _check_norm_gate(spec: ArchSpec, err: Callable) -> None:
+    """Gates on the norms before attention and the FFN: plain sequential pre-norm layers."""
+    gate, block = spec.block.norm_gate, spec.block
+    where = ("block", "norm_gate")
+    if (
+        block.placement != "pre"
+        or block.parallel is not False
+        or block.bottleneck is not None
+        or block.layer_kinds is not None
+        or block.ffn_stack is not None
+        or not block.first_attn_norm
+        or spec.decoder is not None
+        or spec.attention.state_space is not None
+    ):
+        err(
+            where,
+            "norm gates are built for plain sequential pre-norm layers ('placement: pre'; no 'parallel', "
+            "bottleneck, 'layer_kinds', 'ffn_stack', 'first_attn_norm: false', state-space layers or "
+            "'decoder' section)",
+        )
+    if gate.attn_norm == gate.ffn_norm == "none":
+        err(where, "norm gates on no norm: set 'attn_norm' or 'ffn_norm' to 'all' or 'expert_layers'")
+    if gate.ffn_norm != "none" and spec.ffn.kind == "none":
+        err(where + ("ffn_norm",), "layers without an FFN have no 'ffn_norm' to gate")
+    experts = spec.ffn.experts
+    for norm in ("attn_norm", "ffn_norm"):
+        if getattr(gate, norm) == "expert_layers" and (experts is None or experts.layers is None):
+            err(
+                where + (norm,),
+                "'expert_layers' gates the norm in the layers with experts alone: set 'ffn.experts.layers'",
+            )
 
 
 def _check_value_head_dim(spec: ArchSpec, err: Callable) -> None:
@@ -2043,6 +2100,17 @@ def load_arch(path: Path | str) -> ArchIR:
             "'output_gate_bias' adds a bias per head to a gate per feature: set 'output_gate: true' "
             "(not 'per_head' or 'output_gate_per_head')",
         )
+    if spec.attention.output_gate_input == "query_latent" and (
+        not gate
+        or spec.attention.latent is None
+        or spec.attention.latent.q_rank is None
+        or spec.attention.latent.q_rank_when is not None
+    ):
+        err(
+            ("attention", "output_gate_input"),
+            "'output_gate_input: query_latent' reads the low-rank queries: set 'output_gate' under latent "
+            "attention whose queries always take the low-rank path ('latent.q_rank', no 'q_rank_when')",
+        )
     if spec.attention.output_gate and spec.attention.sub_norm:
         err(
             ("attention", "output_gate"),
@@ -2370,6 +2438,23 @@ def load_arch(path: Path | str) -> ArchIR:
         err(("attention", "scale_size"), "'scale_size' is for 'scale: size'")
     if emb.multiplier is not None and emb.scale != "none":
         err(("embeddings", "multiplier"), "one word-embedding scale: 'multiplier' or 'scale', not both")
+    if spec.block.norm_gate is not None:
+        _check_norm_gate(spec, err)
+    experts = spec.ffn.experts
+    if experts is not None and experts.keys:
+        for slot in experts.keys:
+            if slot not in ("attn_norm", "ffn_norm"):
+                guess = closest(slot, ["attn_norm", "ffn_norm"])
+                err(
+                    ("ffn", "experts", "keys", slot),
+                    f"'ffn.experts.keys' names the norm slots attn_norm and ffn_norm, not {slot!r}",
+                    f"did you mean {guess!r}?" if guess else None,
+                )
+        if experts.layers is None:
+            err(
+                ("ffn", "experts", "keys"),
+                "keys of the layers with experts, apart from the others': set 'ffn.experts.layers'",
+            )
     if spec.block.depth_scaled_residuals and (
         spec.block.placement not in ("pre", "sandwich")
         or spec.block.parallel is not False

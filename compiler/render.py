@@ -865,7 +865,9 @@ def _gate_text(a) -> str:
         else "each feature"
     )
     bias = " + bias[head]" if a.output_gate_bias else ""
-    return f", the joined heads gated by `{a.output_gate_activation}(gate(x){bias})`, {form}"
+    source = "z" if a.output_gate_input == "query_latent" else "x"
+    read = " (`z` what the queries' up-projection reads)" if source == "z" else ""
+    return f", the joined heads gated by `{a.output_gate_activation}(gate({source}){bias})`, {form}{read}"
 
 
 def rotary_types_from_windows(s: ArchSpec) -> bool:
@@ -968,7 +970,13 @@ def render_module(ir: ArchIR) -> str:
     rotary_type = "tuple[torch.Tensor, torch.Tensor" + (", torch.Tensor]" if query_scale else "]")
     if nope_scale:
         rotary_type += " | torch.Tensor"
-    gate_in = "gate" if s.attention.output_gate_bias else "self.gate(x)"
+    gate_in = (
+        "gate"
+        if s.attention.output_gate_bias
+        else "self.gate(z)"  # what the queries' up-projection reads (`output_gate_input: query_latent`)
+        if s.attention.output_gate_input == "query_latent"
+        else "self.gate(x)"
+    )
     text = template.render(
         ir=ir,
         s=s,
@@ -1248,7 +1256,7 @@ def _slot_bias(spec: ArchSpec, slot: str) -> bool | Switch:
         return spec.ffn.experts.router_bias
     if slot == "embeddings.transform":
         return spec.embeddings.transform_bias
-    if slot == "ffn.shared_gate":
+    if slot == "ffn.shared_gate" or "_norm_gate." in slot:  # bias-free gates
         return False
     if slot.startswith("ffn.") and slot.endswith(".down"):
         return down_bias(spec)
@@ -1407,6 +1415,15 @@ def _placements(
         if slot.startswith("bottleneck.qk"):
             conds += _cond(b.shared_query_key) or []
         return [(layer + _PATHS[slot], None, {"when": conds} if conds else {})]
+    gate = s.block.norm_gate
+    norm, _, part = slot.partition("_gate.")
+    if gate is not None and norm in ("attn_norm", "ffn_norm") and getattr(gate, norm) != "none":
+        # a gated norm: the norm and its gate are one module (`GatedNorm`), in every layer or those with experts
+        path = f"{layer}{norm}.{part or 'norm'}"
+        if getattr(gate, norm) == "all":
+            return [(path, None, {})]
+        gated = [(path, None, _expert_layers(s, True))]
+        return gated if part else [*gated, (layer + norm, None, _expert_layers(s, False))]
     if slot in ("attn_out_norm", "ffn_out_norm"):
         on = _cond(s.block.output_norms)
         return [(layer + slot, None, {"when": on} if on else {})]
@@ -1678,6 +1695,19 @@ def table_entries(ir: ArchIR, head: HeadIR) -> list[dict]:
                 entries += [
                     {**e, **_kind_where(s, layer_kind)} for e in slot_entries(s, slot, kind, own, fused)
                 ]
+            continue
+        experts = s.ffn.experts
+        if (
+            experts is not None and slot in experts.keys
+        ):  # a norm whose key differs in the layers with experts
+            for on, key in ((True, experts.keys[slot]), (False, s.keys[slot])):
+                own = f"{prefix}{layer_key(s.keys['layer'], key)}"
+                for entry in slot_entries(s, slot, kind, own, fused):
+                    where = entry.get("layers_where")
+                    if where is None:  # the same parameter in every layer: its key by the layer's kind
+                        entries.append({**entry, **_expert_layers(s, on)})
+                    elif where["experts"] == on:  # a gated norm's, whose parameter differs too
+                        entries.append(entry)
             continue
         special = _s2s.special_slot_entries(s, slot, key_of(slot), s.keys[slot], "backbone")
         if special is not None:  # a shared relative bias table, or an FFN slot of several variants

@@ -684,6 +684,12 @@ class LatentSpec(_Strict):
         "without positions (position `kind: none`; Kimi Linear's NoPE layers keep DeepSeek's "
         "`qk_rope_head_dim`-wide shared part, unrotated). With rotary positions it is `position.rotary_dim`.",
     )
+    q_b_input: Literal["normed", "normed_and_raw"] = Field(
+        "normed",
+        description="With `q_rank`: what `attn.q_b` reads. `normed`: the normed low-rank queries. "
+        "`normed_and_raw`: those, then the low-rank queries before their norm, `2 * q_rank` features "
+        "(A.X-K2's `q_gate_proj` over `cat(q_a_layernorm(q), q)`).",
+    )
     norm_eps: str | None = Field(
         None,
         description="A float size symbol: the epsilon of `attn.kv_a_norm` and `attn.q_a_norm` (DeepSeek's "
@@ -1227,8 +1233,17 @@ class AttentionSpec(_Strict):
         description="The heads' outputs are gated by `sigmoid(gate(x))` before the output projection, "
         "`gate` a bias-free linear from the layer's (normed) input (slot `attn.gate`). `true`: feature by "
         "feature, the gate `num_heads * head_dim` wide (AFMoE's `gate_proj`). `per_head`: one gate per head "
-        "scales all of that head's features, the gate `num_heads` wide (LFM3's and Bailing's `g_proj`; the one "
-        "form under latent attention).",
+        "scales all of that head's features, the gate `num_heads` wide (LFM3's and Bailing's `g_proj`). "
+        "Under latent attention a head's features are its `value_dim` values: a gate per feature is "
+        "`num_heads * value_dim` wide and reads the query latent (`output_gate_input`), a gate per head "
+        "reads the input (the forms references have).",
+    )
+    output_gate_input: Literal["input", "query_latent"] = Field(
+        "input",
+        description="With `output_gate`: what the gate's projection `attn.gate` reads. `input`: the layer's "
+        "(normed) input. `query_latent`: under latent attention with a low-rank query path, what `attn.q_b` "
+        "reads (its `q_b_input`): A.X-K2's `q_gate_proj` holds, per head, the query's rows then its gate's "
+        "(`grouped_rows` splits them).",
     )
     output_gate_activation: Literal["sigmoid", "softplus"] = Field(
         "sigmoid",
@@ -1554,6 +1569,13 @@ class ExpertsSpec(_Strict):
         "shared expert's, summed) before the residual sum, in the layers with experts only (slot "
         "`ffn.output_norm`, keyed relative to the layer; A.X-K1's `post_mlp_layernorm`).",
     )
+    keys: dict[str, str] = Field(
+        default_factory=dict,
+        description="Checkpoint keys of the norm slots `attn_norm` and `ffn_norm` in the layers with "
+        "experts, where they differ from the other layers' (`keys`): A.X-K2 gates its `ffn_norm` in those "
+        "layers alone (`block.norm_gate`), its reference wrapping the norm there, "
+        "`post_attention_layernorm.norm` against the dense layers' `post_attention_layernorm`. Needs `layers`.",
+    )
     router_bias: bool = Field(
         False,
         description="The router (`ffn.router`) carries a bias (GPT-OSS's `router.bias`).",
@@ -1739,6 +1761,28 @@ class LayerKindsSpec(_Strict):
     )
 
 
+class NormGateSpec(_Strict):
+    """A gate on a norm's output: `y * sigmoid(up(act(down(y))))`, `y` the norm's output, `down` (width
+    -> `rank`) and `up` (`rank` -> width) bias-free linears, the sigmoid in fp32 (A.X-K2's
+    `GatedRMSNorm`, Megatron's `GatedNormWrapper`). The gated norms' slots `attn_norm_gate.down`,
+    `attn_norm_gate.up`, `ffn_norm_gate.down` and `ffn_norm_gate.up` are keyed relative to the layer;
+    in the module the norm and its gate are one module (`attn_norm.norm`, `attn_norm.down`,
+    `attn_norm.up`). Plain sequential layers with `placement: pre` (no bottleneck, `parallel`,
+    `layer_kinds`, `ffn_stack` or `decoder` section)."""
+
+    rank: str = Field(description="An int size symbol: the gate's inner width (A.X-K2's `gated_norm_rank`).")
+    activation: Activation = Field("silu", description="The gate's inner activation (as `ffn.activation`).")
+    attn_norm: Literal["all", "expert_layers", "none"] = Field(
+        "all",
+        description="Which layers gate their `attn_norm`: every layer, the layers with experts "
+        "(`ffn.experts.layers`), or none.",
+    )
+    ffn_norm: Literal["all", "expert_layers", "none"] = Field(
+        "all",
+        description="Which layers gate their `ffn_norm`, as `attn_norm` (A.X-K2: `expert_layers`).",
+    )
+
+
 class BlockSpec(_Strict):
     """One transformer layer: where norms sit around attention and FFN."""
 
@@ -1802,6 +1846,10 @@ class BlockSpec(_Strict):
         description="With `placement: sandwich`: the sublayers' output norms exist. A switch: only when "
         "config.json says so (HyperCLOVA X's `use_post_norm`); otherwise they pass their input through, "
         "the layers are pre-norm, and their slots read no keys.",
+    )
+    norm_gate: NormGateSpec | None = Field(
+        None,
+        description="Gates on the norms before attention and the FFN (see NormGateSpec). Default: none.",
     )
     num_layers: str = Field("num_layers", description="Size symbol of the number of layers.")
     layer_groups: str | None = Field(

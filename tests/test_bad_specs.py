@@ -58,6 +58,12 @@ DEEPSEEK_V3 = {
     f"{name}.yaml": (Path(__file__).parent / "fixtures" / f"{name}.yaml").read_text(encoding="utf-8")
     for name in ("llama", "glm4_moe", "deepseek_v3")
 }
+DEEPSEEK_V32 = {
+    **DEEPSEEK_V3,
+    "deepseek_v32.yaml": (Path(__file__).parent / "fixtures" / "deepseek_v32.yaml").read_text(
+        encoding="utf-8"
+    ),
+}
 LFM2 = {
     f"{name}.yaml": (Path(__file__).parent / "fixtures" / f"{name}.yaml").read_text(encoding="utf-8")
     for name in ("llama", "lfm2")
@@ -245,7 +251,7 @@ CASES = [
         column=9,
         message="unknown key 'placment'; expected one of: bottleneck, depth_scaled_residuals, ffn_norm_eps, ffn_stack, "
         "final_norm, first_attn_norm, first_layer_conv, "
-        "layer_groups, layer_kinds, num_layers, output_norms, parallel, placement, residual_scale, shared_norm",
+        "layer_groups, layer_kinds, norm_gate, num_layers, output_norms, parallel, placement, residual_scale, shared_norm",
         hint="did you mean 'placement'?",
     ),
     Case(
@@ -2372,19 +2378,6 @@ CASES = [
         message="'decay_bound' bounds a decay per key feature: set 'decay: per_channel'",
     ),
     Case(
-        "a-gate-per-feature-on-latent-attention",
-        {
-            "bad.yaml": delta(
-                "attention: {output_gate: true}\nkeys: {attn.gate: self_attn.g_proj}\n", extends="deepseek_v3"
-            ),
-            **DEEPSEEK_V3,
-        },
-        path="attention.output_gate",
-        line=BODY_LINE,
-        column=13,
-        message="latent attention gates each head's values: 'output_gate: per_head'",
-    ),
-    Case(
         "a-decay-per-channel-on-the-ssd-form",
         {"bad.yaml": delta("attention: {state_space: {decay: per_channel}}\n", extends="mamba2"), **MAMBA2},
         path="attention.state_space.decay",
@@ -2812,6 +2805,171 @@ CASES = [
         line=BODY_LINE,
         column=22,
         message="'shared_dim' is the unrotated shared key part's width, without positions",
+    ),
+    Case(
+        "a-query-up-projection-reading-the-raw-low-rank-queries-without-a-low-rank-path",
+        {
+            "bad.yaml": delta(
+                "attention: {latent: {q_rank: null, q_rank_when: null, q_b_input: normed_and_raw}}\n"
+                "keys: {attn.q_a: null, attn.q_a_norm: null, attn.q_b: null}\n",
+                extends="deepseek_v3",
+            ),
+            **DEEPSEEK_V3,
+        },
+        path="attention.latent.q_b_input",
+        line=BODY_LINE,
+        column=55,
+        message="'q_b_input' says what the low-rank query path's 'attn.q_b' reads: set 'q_rank'",
+    ),
+    Case(
+        "an-output-gate-reading-a-query-latent-that-config-may-leave-out",
+        {
+            "bad.yaml": delta(
+                "attention: {output_gate: true, output_gate_input: query_latent}\nkeys: {attn.gate: self_attn.g}\n",
+                extends="deepseek_v3",
+            ),
+            **DEEPSEEK_V3,
+        },
+        path="attention.output_gate_input",
+        line=BODY_LINE,
+        column=32,
+        message="'output_gate_input: query_latent' reads the low-rank queries",
+    ),
+    Case(
+        "an-output-gate-reading-a-query-latent-without-latent-attention",
+        {
+            "bad.yaml": delta(
+                "attention: {output_gate: true, output_gate_input: query_latent}\nkeys: {attn.gate: self_attn.g}\n",
+                extends="llama",
+            ),
+            **MIXTRAL,
+        },
+        path="attention.output_gate_input",
+        line=BODY_LINE,
+        column=32,
+        message="set 'output_gate' under latent attention",
+    ),
+    Case(
+        "a-gate-per-feature-on-latent-attention-from-the-input",
+        {
+            "bad.yaml": delta(
+                "attention: {output_gate: true}\nkeys: {attn.gate: self_attn.g_proj}\n", extends="deepseek_v3"
+            ),
+            **DEEPSEEK_V3,
+        },
+        path="attention.output_gate",
+        line=BODY_LINE,
+        column=13,
+        message="latent attention gates each value feature from the query latent",
+    ),
+    Case(
+        "a-gate-per-head-on-latent-attention-from-the-query-latent",
+        {
+            "bad.yaml": delta(
+                "attention: {output_gate: per_head, output_gate_input: query_latent}\nkeys: {attn.gate: self_attn.g}\n",
+                extends="deepseek_v32",
+            ),
+            **DEEPSEEK_V32,
+        },
+        path="attention.output_gate_input",
+        line=BODY_LINE,
+        column=36,
+        message="latent attention's gate per head reads the input",
+    ),
+    Case(
+        "a-bias-on-latent-attentions-gate-per-feature",
+        {
+            "bad.yaml": delta(
+                "attention: {output_gate: true, output_gate_input: query_latent, output_gate_bias: true}\n"
+                "keys: {attn.gate: self_attn.g, attn.gate_bias: self_attn.gb}\n",
+                extends="deepseek_v32",
+            ),
+            **DEEPSEEK_V32,
+        },
+        path="attention.output_gate_bias",
+        line=BODY_LINE,
+        column=65,
+        message="latent attention's gate per feature is built without a bias",
+    ),
+    Case(
+        "norm-gates-on-post-norm-layers",
+        {
+            "bad.yaml": delta(
+                "block: {norm_gate: {rank: num_heads}}\n"
+                "keys: {attn_norm_gate.down: a, attn_norm_gate.up: b, ffn_norm_gate.down: c, ffn_norm_gate.up: d}\n"
+            )
+        },
+        path="block.norm_gate",
+        line=BODY_LINE,
+        column=9,
+        message="norm gates are built for plain sequential pre-norm layers",
+    ),
+    Case(
+        "a-norm-gated-in-the-layers-with-experts-where-every-layer-has-them",
+        {
+            "bad.yaml": delta(
+                "block: {norm_gate: {rank: num_heads, attn_norm: expert_layers, ffn_norm: none}}\n"
+                "keys: {attn_norm_gate.down: a, attn_norm_gate.up: b}\n",
+                extends="mixtral",
+            ),
+            **MIXTRAL,
+        },
+        path="block.norm_gate.attn_norm",
+        line=BODY_LINE,
+        column=38,
+        message="'expert_layers' gates the norm in the layers with experts alone: set 'ffn.experts.layers'",
+    ),
+    Case(
+        "a-misspelt-choice-of-the-gated-norms-layers",
+        {
+            "bad.yaml": delta("block: {norm_gate: {rank: num_heads, ffn_norm: experts}}\n", extends="llama"),
+            **MIXTRAL,
+        },
+        path="block.norm_gate.ffn_norm",
+        line=BODY_LINE,
+        column=38,
+        message="expected one of 'all', 'expert_layers' or 'none', got 'experts'",
+        hint="did you mean 'expert_layers'?",
+    ),
+    Case(
+        "norm-gates-on-no-norm",
+        {
+            "bad.yaml": delta(
+                "block: {norm_gate: {rank: num_heads, attn_norm: none, ffn_norm: none}}\n", extends="llama"
+            ),
+            **MIXTRAL,
+        },
+        path="block.norm_gate",
+        line=BODY_LINE,
+        column=9,
+        message="norm gates on no norm",
+    ),
+    Case(
+        "a-misspelt-norm-slot-keyed-apart-in-the-layers-with-experts",
+        {
+            "bad.yaml": delta(
+                "ffn: {experts: {keys: {ffn_nrom: post_attention_layernorm.norm}}}\n", extends="deepseek_v32"
+            ),
+            **DEEPSEEK_V32,
+        },
+        path="ffn.experts.keys.ffn_nrom",
+        line=BODY_LINE,
+        column=24,
+        message="'ffn.experts.keys' names the norm slots attn_norm and ffn_norm, not 'ffn_nrom'",
+        hint="did you mean 'ffn_norm'?",
+    ),
+    Case(
+        "norm-keys-of-the-layers-with-experts-where-every-layer-has-them",
+        {
+            "bad.yaml": delta(
+                "ffn: {experts: {keys: {ffn_norm: post_attention_layernorm.norm}}}\n", extends="mixtral"
+            ),
+            **MIXTRAL,
+        },
+        path="ffn.experts.keys",
+        line=BODY_LINE,
+        column=17,
+        message="keys of the layers with experts, apart from the others': set 'ffn.experts.layers'",
     ),
     Case(
         "a-low-rank-gate-on-mamba-2",

@@ -1068,6 +1068,16 @@ def deepseek_v32_config(draw, heads: int, indexer_types: bool = False) -> dict:
     }
 
 
+def axk2_config(draw, heads: int) -> dict:
+    """DeepSeek-V3.2's (its indexer keeping every key), the query up-projection reading the normed
+    and raw low-rank queries and gating each value feature, gated norms of a drawn rank (before the
+    FFN only in the layers with experts), and half the time no routing groups (`n_group` null)."""
+    config = deepseek_v32_config(draw, heads)
+    if draw(st.booleans()):  # its default: one group of every expert
+        config |= {"n_group": None, "topk_group": None}
+    return config | {"gated_norm_rank": draw(st.integers(1, 8))}
+
+
 def glm_moe_dsa_config(draw, heads: int) -> dict:
     return deepseek_v32_config(draw, heads, indexer_types=True)
 
@@ -2337,6 +2347,7 @@ SPECS = {
     "mistral4": UserSpec(mistral4_config, "hidden_act", "silu", 0),
     "minicpm3": UserSpec(minicpm3_config, "hidden_act", "silu", 0),
     "axk1": UserSpec(axk1_config, "hidden_act", "silu", 0),
+    "axk2": UserSpec(axk2_config, "hidden_act", "silu", 0),
     "gpt_oss": UserSpec(gpt_oss_config, "hidden_act", "silu", 0),
     "openai_privacy_filter": UserSpec(openai_privacy_filter_config, "hidden_act", "silu", 0),
     "diffllama": UserSpec(diffllama_config, "hidden_act", "silu", 0),
@@ -2560,7 +2571,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
             },
             **{
                 name: sorted(decoder)
-                for name in ("helium", "glm", "glm4", "deepseek_v3", "gpt_oss", "mistral4", "axk1")
+                for name in ("helium", "glm", "glm4", "deepseek_v3", "gpt_oss", "mistral4", "axk1", "axk2")
             },
             "phi": sorted(decoder),
             "phi3": sorted(decoder),
@@ -2825,6 +2836,7 @@ def test_a_user_spec_generates_as_the_reference(name: str) -> None:
         ("mimo_v2_flash", "encoder_model"),  # sinks and doubled key/value heads in the sliding layers, packed
         ("beam", "encoder_model"),  # the full layers' query scale by position, counted per packed sequence
         ("llama4_text", "encoder_model"),  # experts reading scaled tokens, NoPE layers' temperature, packed
+        ("axk2", "token_classification"),  # gated norms, value features gated from the query latent, packed
     ],
 )
 def test_a_user_spec_runs_batches_as_each_sequence_alone(name: str, head: str) -> None:
@@ -4231,7 +4243,7 @@ def test_big_bird_block_sparse_checkpoints_run_as_full_attention_up_to_its_bound
         torch.testing.assert_close(out["logits"], alone, atol=1e-5, rtol=0)
 
 
-@pytest.mark.parametrize("name", ["deepseek_v32", "glm_moe_dsa"])
+@pytest.mark.parametrize("name", ["deepseek_v32", "glm_moe_dsa", "axk2"])
 def test_sparse_attention_checkpoints_run_as_latent_attention_up_to_their_top_k(name: str) -> None:
     """DeepSeek Sparse Attention keeps each query's `index_topk` best keys: a call of at most that
     many tokens keeps every key, which archgen computes as latent attention alone; one token more
