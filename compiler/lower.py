@@ -829,6 +829,12 @@ def backbone_slots(spec: ArchSpec, *, cross_attention: bool = True) -> dict[str,
         slots |= {"ssm.norm": "scale", "ssm.o": "linear"}  # the gated norm: a weight alone
     if spec.attention.mixing == "fourier" or (ssm is not None and layer_kind_rule(spec) is None):
         pass  # no attention layers
+    elif spec.attention.experts is not None:  # a mixture of attention heads (see AttentionExpertsSpec)
+        slots |= {"attn.router": "linear", "attn.q": "tensor", "attn.k": "linear", "attn.v": "linear"}
+        slots["attn.o"] = "tensor"
+        out_bias = spec.attention.bias if spec.attention.out_bias is None else spec.attention.out_bias
+        if out_bias is True:  # after the experts' weighted sum (a switch is refused)
+            slots["attn.o_bias"] = "tensor"
     elif latent is None:
         for proj in ("q", "k", "v", "o"):
             slots[f"attn.{proj}"] = "linear"
@@ -894,6 +900,8 @@ def backbone_slots(spec: ArchSpec, *, cross_attention: bool = True) -> dict[str,
         slots |= {f"ffn.act.{name}": "tensor" for name in ("alpha_p", "alpha_n", "beta", "eps")}
     if spec.ffn.experts is not None:
         slots["ffn.router"] = "linear"
+        if spec.ffn.experts.output_bias:
+            slots["ffn.output_bias"] = "tensor"
         if spec.ffn.experts.shared is not None:
             if spec.ffn.kind == "gated":
                 slots["ffn.shared.gate"] = "linear"
@@ -1083,6 +1091,12 @@ def _size_refs(spec: ArchSpec) -> list[tuple[tuple, str]]:
             ]
     if spec.block.norm_gate is not None:
         refs.append((("block", "norm_gate", "rank"), spec.block.norm_gate.rank))
+    if spec.block.attn_norm_eps is not None:
+        refs.append((("block", "attn_norm_eps"), spec.block.attn_norm_eps))
+    if spec.attention.experts is not None:
+        refs += [
+            (("attention", "experts", k), getattr(spec.attention.experts, k)) for k in ("count", "top_k")
+        ]
     latent = spec.attention.latent
     if latent is not None:
         refs += [
@@ -1270,6 +1284,41 @@ def _check_latent(spec: ArchSpec, err: Callable, check_bool_symbol: Callable) ->
     for knob in ("rotary_layers", "theta_layers"):
         if getattr(position, knob) is not None:
             err(("embeddings", "position", knob), f"latent attention is built without '{knob}'")
+
+
+def _check_attention_experts(spec: ArchSpec, err: Callable) -> None:
+    """A mixture of attention heads: plain softmax self-attention, its keys and values shared."""
+    a, where = spec.attention, ("attention", "experts")
+    if a.num_kv_heads is None:
+        err(where, "each expert's query heads attend with the shared key/value heads: set 'num_kv_heads'")
+    if a.bias is not False:
+        err(
+            ("attention", "bias"),
+            "a mixture of attention heads is built without q/k/v biases ('bias: false')",
+        )
+    if isinstance(a.out_bias, Switch):
+        err(
+            ("attention", "out_bias"),
+            "the experts' output bias is fixed ('out_bias: true' or 'false'), not switched",
+        )
+    if spec.embeddings.position.kind not in ("rotary", "none"):
+        err(
+            ("embeddings", "position", "kind"),
+            "a mixture of attention heads is built for rotary or no positions",
+        )
+    if (
+        a.mixing != "softmax"
+        or spec.decoder is not None
+        or spec.block.bottleneck is not None
+        or spec.block.layer_kinds is not None
+    ):
+        err(
+            where,
+            "a mixture of attention heads is built for plain softmax self-attention layers (no 'mixing', "
+            "'decoder' section, bottleneck or 'layer_kinds')",
+        )
+    knobs = tuple(k for k in _ATTENTION_KNOBS if k != "num_kv_heads")
+    _refuse_attention_knobs(spec, knobs, "a mixture of attention heads", err)
 
 
 def _check_norm_gate(spec: ArchSpec, err: Callable) -> None:
@@ -2440,6 +2489,20 @@ def load_arch(path: Path | str) -> ArchIR:
         err(("embeddings", "multiplier"), "one word-embedding scale: 'multiplier' or 'scale', not both")
     if spec.block.norm_gate is not None:
         _check_norm_gate(spec, err)
+    if spec.attention.experts is not None:
+        _check_attention_experts(spec, err)
+    if spec.block.attn_norm_eps is not None and (
+        spec.block.placement not in ("pre", "post")
+        or spec.block.parallel is not False
+        or spec.block.bottleneck is not None
+        or spec.block.layer_kinds is not None
+        or spec.decoder is not None
+    ):
+        err(
+            ("block", "attn_norm_eps"),
+            "'attn_norm_eps' is built for plain sequential layers ('placement: pre' or 'post'; no 'parallel', "
+            "bottleneck, 'layer_kinds' or 'decoder' section)",
+        )
     experts = spec.ffn.experts
     if experts is not None and experts.keys:
         for slot in experts.keys:
@@ -2704,9 +2767,20 @@ def load_arch(path: Path | str) -> ArchIR:
             )
     shared = [s for s in ("attn.q", "attn.k", "attn.v") if s in spec.keys]
     named = {spec.keys[s] for s in shared}
-    if len(shared) == 3 and len(named) < 3:
+    kv_fused = (  # keys then values in one key, queries apart: grouped-query attention fuses those two
+        len(shared) == 3
+        and spec.keys["attn.k"] == spec.keys["attn.v"] != spec.keys["attn.q"]
+        and spec.attention.num_kv_heads is not None
+        and spec.attention.value_head_dim is None
+        and spec.attention.latent is None
+    )
+    if len(shared) == 3 and len(named) < 3 and not kv_fused:
         if len(named) == 2:
-            err(("keys", "attn.v"), "attn.q, attn.k and attn.v name one key (fused) or three, not two")
+            err(
+                ("keys", "attn.v"),
+                "attn.q, attn.k and attn.v name one key (fused) or three, or, under grouped-query attention, "
+                "attn.k and attn.v one key and attn.q another",
+            )
         elif spec.block.bottleneck is not None:
             err(
                 ("keys", "attn.q"),

@@ -252,6 +252,10 @@ def _features(s: ArchSpec) -> list[str]:
         + (
             _latent_text(s.attention.latent)
             if s.attention.latent
+            else f"a mixture of attention heads (each token's queries and output projection from its "
+            f"`{s.attention.experts.top_k}` best of `{s.attention.experts.count}` experts, "
+            f"`{s.attention.num_kv_heads}` shared key/value heads), "
+            if s.attention.experts
             else f"grouped-query (`{s.attention.num_kv_heads}` key/value heads; q, k and v apart), "
             if s.attention.num_kv_heads and s.attention.value_head_dim
             else f"grouped-query (`{s.attention.num_kv_heads}` key/value heads; q apart, k/v fused), "
@@ -1031,6 +1035,8 @@ def render_module(ir: ArchIR) -> str:
         scaling=s.embeddings.position.scaling if rotary else None,
         gqa=s.attention.num_kv_heads,
         latent=s.attention.latent,
+        # a mixture of attention heads' bias on the experts' weighted sum (see AttentionExpertsSpec)
+        moa_out_bias=s.attention.experts is not None and out_bias(s) is True,
         fourier=s.attention.mixing == "fourier",
         ssm=ssm,
         kind_rule=layer_kind_rule(s),
@@ -1248,7 +1254,7 @@ def _slot_bias(spec: ArchSpec, slot: str) -> bool | Switch:
     if slot in ("attn.pos_k", "attn.pos_q"):
         d = spec.attention.disentangled
         return d.key_bias if slot == "attn.pos_k" else d.query_bias
-    if slot == "attn.gate":  # the output's gate: bias-free whatever the projections have
+    if slot in ("attn.gate", "attn.router"):  # the output's gate, the heads' router: bias-free
         return False
     if slot.startswith(("attn.", "cross.")):
         return spec.attention.bias
@@ -1475,7 +1481,7 @@ def _placements(
         return [(layer + "ffn." + slot.removeprefix("ffn.dense."), None, _expert_layers(s, False))]
     if slot == "ffn.router_bias":
         return [(layer + "ffn.selection_bias", None, _expert_layers(s, True))]
-    if slot == "ffn.output_norm":  # in the layers with experts only
+    if slot in ("ffn.output_norm", "ffn.output_bias"):  # in the layers with experts only
         return [(layer + slot, None, _expert_layers(s, True))]
     if slot.startswith(("ffn.router", "ffn.shared", "ffn.latent")):
         where = _expert_layers(s, True)

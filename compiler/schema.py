@@ -1030,6 +1030,28 @@ class TypeSizesSpec(_Strict):
     )
 
 
+class AttentionExpertsSpec(_Strict):
+    """A mixture of attention heads (JetMoE's MoA): each token's queries and output projection come
+    from `top_k` of `count` experts, its keys and values from one projection every expert shares.
+
+    A router (slot `attn.router`, a bias-free linear) scores the experts in fp32; each token takes
+    its `top_k` best by logit, weighted by the softmax of those logits. Each chosen expert projects
+    the token to a query of `num_kv_heads` heads (slot `attn.q`, a bare `(count, num_kv_heads *
+    head_dim, width)` tensor), whose head j attends with key/value head j (slots `attn.k`, `attn.v`,
+    `num_kv_heads` heads, rotary positions as configured). Each expert's heads' joined outputs go
+    through its own output projection (`attn.o`, a bare `(count, width, num_kv_heads * head_dim)`
+    tensor), weighted and summed, then a bias (`attn.o_bias`, `(width,)`, where `out_bias` says).
+    `num_heads` is `num_kv_heads * top_k` (its KV cache holds the `num_kv_heads` heads). Each expert
+    computes only the tokens routed to it. Plain sequential softmax self-attention with rotary or
+    no positions; not with latent, differential or windowed attention, query/key norms, gates,
+    sinks, caps or a relative bias."""
+
+    count: str = Field(description="An int size symbol: the experts (JetMoE's `num_local_experts`).")
+    top_k: str = Field(
+        description="An int size symbol: the experts each token takes (`num_experts_per_tok`)."
+    )
+
+
 class AttentionSpec(_Strict):
     """Multi-head attention."""
 
@@ -1321,6 +1343,12 @@ class AttentionSpec(_Strict):
         description="With `mixing: state_space`: its sizes and knobs (see StateSpaceSpec). Default: "
         "Mamba-2's names.",
     )
+    experts: AttentionExpertsSpec | None = Field(
+        None,
+        description="A mixture of attention heads (see AttentionExpertsSpec): each token's queries and "
+        "output projection from its chosen experts (slots `attn.router`, `attn.q`, `attn.o`, `attn.o_bias`). "
+        "Default: none.",
+    )
     latent: LatentSpec | None = Field(
         None,
         description="Multi-head latent attention (see LatentSpec): queries, keys and values through the "
@@ -1562,6 +1590,11 @@ class ExpertsSpec(_Strict):
         description="With `latent`: a `bool` size symbol; the projections exist only when it is true, and "
         "the routed experts run at the model's width otherwise (Nemotron-H's `moe_latent_size: null`). "
         "Default: always.",
+    )
+    output_bias: bool = Field(
+        False,
+        description="A bias added to the mixture's output (the routed experts' weighted sum) in the layers "
+        "with experts (slot `ffn.output_bias`, a bare `(width,)` tensor; JetMoE's `mlp.bias`).",
     )
     output_norm: bool = Field(
         False,
@@ -1867,6 +1900,11 @@ class BlockSpec(_Strict):
     )
     ffn_norm_eps: str | None = Field(
         None, description="Size symbol of the final FFN norm's epsilon, if not the backbone's."
+    )
+    attn_norm_eps: str | None = Field(
+        None,
+        description="Size symbol of the attention norm's epsilon, if not the backbone's (JetMoE's layer "
+        "norms keep RMSNorm's default 1e-6, its final norm `rms_norm_eps`). Plain sequential layers.",
     )
     bottleneck: BottleneckSpec | None = Field(None, description="Run attention and FFNs at a narrower width.")
     layer_kinds: LayerKindsSpec | None = Field(
@@ -2293,7 +2331,7 @@ class ArchSpec(_Strict):
         "`attentions.{i}`, `ffns.{i}`): every layer slot's key then holds `{i}` itself. "
         "`attn.q`, `attn.k` and `attn.v` may name one key: it then holds the three concatenated, in that "
         "order (GPT-2's `c_attn`; with grouped-query attention, all queries, then the key heads, then the "
-        "value heads, as Phi-3's `qkv_proj` and GPT-BigCode's multi-query `c_attn`). `ffn.gate` and `ffn.up` "
+        "value heads, as Phi-3's `qkv_proj` and GPT-BigCode's multi-query `c_attn`); under grouped-query attention `attn.k` and `attn.v` may name one key apart from `attn.q`'s, keys then values (JetMoE's `kv_proj`). `ffn.gate` and `ffn.up` "
         "may name one key too, gate rows first (Phi-3's `gate_up_proj`). A key that several parameters "
         "load is a `split` entry of the table: its rows cut at each parameter's size on load, "
         "concatenated again on export."

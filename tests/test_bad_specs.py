@@ -74,6 +74,10 @@ MIXTRAL = {
     f"{name}.yaml": (Path(__file__).parent / "fixtures" / f"{name}.yaml").read_text(encoding="utf-8")
     for name in ("llama", "mistral", "mixtral")
 }
+JETMOE = {
+    f"{name}.yaml": (Path(__file__).parent / "fixtures" / f"{name}.yaml").read_text(encoding="utf-8")
+    for name in ("llama", "jetmoe")
+}
 BAMBA = {
     **MIXTRAL,
     "bamba.yaml": (Path(__file__).parent / "fixtures" / "bamba.yaml").read_text(encoding="utf-8"),
@@ -249,7 +253,7 @@ CASES = [
         path="block.placment",
         line=BODY_LINE,
         column=9,
-        message="unknown key 'placment'; expected one of: bottleneck, depth_scaled_residuals, ffn_norm_eps, ffn_stack, "
+        message="unknown key 'placment'; expected one of: attn_norm_eps, bottleneck, depth_scaled_residuals, ffn_norm_eps, ffn_stack, "
         "final_norm, first_attn_norm, first_layer_conv, "
         "layer_groups, layer_kinds, norm_gate, num_layers, output_norms, parallel, placement, residual_scale, shared_norm",
         hint="did you mean 'placement'?",
@@ -470,7 +474,7 @@ CASES = [
         path="keys.attn.v",
         line=BODY_LINE + 1,
         column=3,
-        message="attn.q, attn.k and attn.v name one key (fused) or three, not two",
+        message="attn.q, attn.k and attn.v name one key (fused) or three, or, under grouped-query attention",
     ),
     Case(  # a rotary stack is built without cross-attention; the head must say so
         "rotary-positions-on-a-decoder-that-may-cross-attend",
@@ -2970,6 +2974,53 @@ CASES = [
         line=BODY_LINE,
         column=17,
         message="keys of the layers with experts, apart from the others': set 'ffn.experts.layers'",
+    ),
+    Case(
+        "a-mixture-of-attention-heads-without-shared-key-value-heads",
+        {"bad.yaml": delta("attention: {num_kv_heads: null}\n", extends="jetmoe"), **JETMOE},
+        path="attention.experts",
+        line=line_of(JETMOE["jetmoe.yaml"], "  experts: {count"),
+        column=3,
+        message="each expert's query heads attend with the shared key/value heads: set 'num_kv_heads'",
+        file="jetmoe.yaml",
+        count=2,  # and its keys and values in one key, which only grouped-query attention fuses
+    ),
+    Case(
+        "query-key-norms-in-a-mixture-of-attention-heads",
+        {
+            "bad.yaml": delta(
+                "attention: {qk_norm: true}\nkeys: {attn.q_norm: q_norm, attn.k_norm: k_norm}\n",
+                extends="jetmoe",
+            ),
+            **JETMOE,
+        },
+        path="attention.qk_norm",
+        line=BODY_LINE,
+        column=13,
+        message="a mixture of attention heads is built without 'qk_norm'",
+    ),
+    Case(
+        "a-misspelt-count-of-the-experts-a-token-takes",
+        {
+            "bad.yaml": delta(
+                "attention: {experts: {count: num_experts, top_k: experts_per_tok}}\n", extends="jetmoe"
+            ),
+            **JETMOE,
+        },
+        path="attention.experts.top_k",
+        line=BODY_LINE,
+        column=43,
+        message="unknown size symbol 'experts_per_tok'",
+        hint="did you mean 'experts_per_token'?",
+    ),
+    Case(
+        "the-attention-norms-epsilon-on-parallel-layers",
+        {"bad.yaml": delta("block: {parallel: true}\n", extends="jetmoe"), **JETMOE},
+        path="block.attn_norm_eps",
+        line=line_of(JETMOE["jetmoe.yaml"], "attn_norm_eps:"),
+        column=3,
+        message="'attn_norm_eps' is built for plain sequential layers",
+        file="jetmoe.yaml",
     ),
     Case(
         "a-low-rank-gate-on-mamba-2",

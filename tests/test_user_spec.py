@@ -1078,6 +1078,30 @@ def axk2_config(draw, heads: int) -> dict:
     return config | {"gated_norm_rank": draw(st.integers(1, 8))}
 
 
+def jetmoe_config(draw, heads: int) -> dict:
+    """A mixture of attention heads: `heads` key/value heads of an even width of their own, one to
+    four experts in both sublayers, one to all of them per token (its config derives the query
+    heads, `heads * top_k`), the FFN's experts GraniteMoE's, RoPE under any law, and a final
+    norm's epsilon the layers' norms ignore."""
+    count = draw(st.integers(1, 4))
+    head_dim = 2 * draw(st.integers(1, 4))
+    config = {
+        "num_hidden_layers": draw(st.integers(1, 3)),
+        "num_key_value_heads": heads,
+        "hidden_size": 2 * draw(st.integers(2, 8)),  # any width: the heads' features are their own
+        "intermediate_size": draw(st.integers(4, 24)),
+        "num_local_experts": count,
+        "num_experts_per_tok": draw(st.integers(1, count)),
+        "activation_function": draw(st.sampled_from(["silu", "gelu"])),
+        "rms_norm_eps": draw(st.sampled_from([1e-6, 1e-2])),
+        "rope_parameters": {"rope_type": "default", "rope_theta": draw(st.sampled_from([10000.0, 5e5]))},
+        "tie_word_embeddings": draw(st.booleans()),
+    }
+    config = rope_scaling(draw, config | {"head_dim": head_dim}, heads * config["num_experts_per_tok"])
+    del config["head_dim"]  # its config's name for it is kv_channels
+    return config | {"kv_channels": head_dim}
+
+
 def glm_moe_dsa_config(draw, heads: int) -> dict:
     return deepseek_v32_config(draw, heads, indexer_types=True)
 
@@ -2348,6 +2372,7 @@ SPECS = {
     "minicpm3": UserSpec(minicpm3_config, "hidden_act", "silu", 0),
     "axk1": UserSpec(axk1_config, "hidden_act", "silu", 0),
     "axk2": UserSpec(axk2_config, "hidden_act", "silu", 0),
+    "jetmoe": UserSpec(jetmoe_config, "activation_function", "silu", 0),
     "gpt_oss": UserSpec(gpt_oss_config, "hidden_act", "silu", 0),
     "openai_privacy_filter": UserSpec(openai_privacy_filter_config, "hidden_act", "silu", 0),
     "diffllama": UserSpec(diffllama_config, "hidden_act", "silu", 0),
@@ -2583,6 +2608,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
                 for name in ("olmo", "olmo2")
             },
             "olmoe": sorted(["encoder_model", "causal_lm"]),
+            "jetmoe": sorted(["encoder_model", "causal_lm", "sequence_classification"]),
             "persimmon": sorted(decoder),
             **{
                 name: sorted(["encoder_model", "causal_lm"])
@@ -2837,6 +2863,7 @@ def test_a_user_spec_generates_as_the_reference(name: str) -> None:
         ("beam", "encoder_model"),  # the full layers' query scale by position, counted per packed sequence
         ("llama4_text", "encoder_model"),  # experts reading scaled tokens, NoPE layers' temperature, packed
         ("axk2", "token_classification"),  # gated norms, value features gated from the query latent, packed
+        ("jetmoe", "sequence_classification"),  # each packed token's query and output experts
     ],
 )
 def test_a_user_spec_runs_batches_as_each_sequence_alone(name: str, head: str) -> None:
