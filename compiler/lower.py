@@ -823,6 +823,9 @@ def backbone_slots(spec: ArchSpec, *, cross_attention: bool = True) -> dict[str,
             slots |= {"ssm.a_down": "linear", "ssm.gate_down": "linear"}
         slots |= {"ssm.conv": "conv", "ssm.dt_bias": "tensor", "ssm.A_log": "tensor"}
         slots |= {"ssm.norm": "scale", "ssm.o": "linear"}  # the gated norm: a weight alone
+    elif ssm is not None and ssm.form == "lightning":  # MiniMax's (see StateSpaceSpec), at `attn.*`
+        slots |= {f"ssm.{name}": "linear" for name in ("q", "k", "v", "gate")}
+        slots |= {"ssm.norm": "scale", "ssm.o": "linear"}  # the norm over every head: a weight alone
     elif ssm is not None:  # the state-space layers' slots (see StateSpaceSpec), at `attn.*` in the module
         slots |= {"ssm.in_proj": "linear", "ssm.conv": "conv"}
         slots |= {f"ssm.{name}": "tensor" for name in ("dt_bias", "A_log", "D")}
@@ -1093,6 +1096,14 @@ def _size_refs(spec: ArchSpec) -> list[tuple[tuple, str]]:
         refs.append((("block", "norm_gate", "rank"), spec.block.norm_gate.rank))
     if spec.block.attn_norm_eps is not None:
         refs.append((("block", "attn_norm_eps"), spec.block.attn_norm_eps))
+    weights = spec.block.residual_weights
+    if weights is not None:
+        for sub in ("attention", "state_space", "ffn"):
+            pair = getattr(weights, sub)
+            if pair is not None:
+                refs += [
+                    (("block", "residual_weights", sub, k), getattr(pair, k)) for k in ("residual", "output")
+                ]
     if spec.attention.experts is not None:
         refs += [
             (("attention", "experts", k), getattr(spec.attention.experts, k)) for k in ("count", "top_k")
@@ -1319,6 +1330,46 @@ def _check_attention_experts(spec: ArchSpec, err: Callable) -> None:
         )
     knobs = tuple(k for k in _ATTENTION_KNOBS if k != "num_kv_heads")
     _refuse_attention_knobs(spec, knobs, "a mixture of attention heads", err)
+
+
+def _check_residuals(spec: ArchSpec, err: Callable) -> None:
+    """Residual sums from the normed input, or weighted: sequential pre-norm layers."""
+    block = spec.block
+    for knob, on in (("residual", block.residual != "input"), ("residual_weights", block.residual_weights)):
+        if on and (
+            block.placement != "pre"
+            or block.parallel is not False
+            or block.residual_scale is not None
+            or block.depth_scaled_residuals
+            or block.bottleneck is not None
+            or block.layer_kinds is not None
+            or block.ffn_stack is not None
+            or spec.decoder is not None
+            or spec.ffn.kind == "none"
+            or (state_space(spec) is not None and state_space(spec).placement is not None)
+        ):
+            err(
+                ("block", knob),
+                f"'{knob}' is built for sequential pre-norm layers ('placement: pre'; no 'parallel', "
+                "'residual_scale', 'depth_scaled_residuals', bottleneck, 'layer_kinds', 'ffn_stack', "
+                "'decoder' section, state-space 'placement' or layers without an FFN)",
+            )
+    weights, ssm = block.residual_weights, state_space(spec)
+    if weights is None:
+        return
+    hybrid = ssm is not None and ssm.layers is not None
+    if weights.state_space is not None and ssm is None:
+        err(
+            ("block", "residual_weights", "state_space"),
+            "a stack without state-space layers has no such sums",
+        )
+    if weights.attention is not None and ssm is not None and not hybrid:
+        err(
+            ("block", "residual_weights", "attention"),
+            "a stack of state-space layers alone has no attention sums: give 'state_space'",
+        )
+    if weights.ffn is not None and spec.ffn.kind == "none":
+        err(("block", "residual_weights", "ffn"), "layers without an FFN have no FFN sums")
 
 
 def _check_norm_gate(spec: ArchSpec, err: Callable) -> None:
@@ -1603,6 +1654,8 @@ _FORM_KNOBS = {
         "norm_gate",
         "gate_rank",
     },
+    "lightning": {"activation", "activation_config", "num_heads", "head_dim", "norm_eps", "bias"}
+    | {"layers", "placement", "keys"},
 }
 
 #: The knobs each state-space form cannot do without.
@@ -2491,6 +2544,7 @@ def load_arch(path: Path | str) -> ArchIR:
         _check_norm_gate(spec, err)
     if spec.attention.experts is not None:
         _check_attention_experts(spec, err)
+    _check_residuals(spec, err)
     if spec.block.attn_norm_eps is not None and (
         spec.block.placement not in ("pre", "post")
         or spec.block.parallel is not False

@@ -1052,6 +1052,7 @@ def render_module(ir: ArchIR) -> str:
             "selective": "StateCache(batch, max_len, attn.inner, (attn.inner, attn.state_size), dtype)",
             "gated_conv": "StateCache(batch, max_len, attn.inner, dtype)",
             "gated_delta": "StateCache(batch, max_len, attn.conv_width, (attn.num_heads, attn.key_dim, attn.head_dim), dtype)",
+            "lightning": "KVCache(batch, attn.num_heads, max_len, attn.head_dim, dtype)",
         }[ssm.form if ssm is not None else "ssd"],
         interleaved=rotary
         and s.attention.latent is not None
@@ -1083,7 +1084,8 @@ def render_module(ir: ArchIR) -> str:
         # a head's norm of its own kind has weights, whatever the backbone's `affine` says
         head_rms_norm=any(
             layer.op == "norm" and layer.norm_kind == "rms_norm" for h in ir.heads for layer in all_layers(h)
-        ),
+        )
+        or (ssm is not None and ssm.form == "lightning"),  # its heads' joined outputs' RMSNorm
         norm_switch=s.norm.kind if isinstance(s.norm.kind, Switch) else None,
         switched=switched,
         cond=cond,

@@ -812,13 +812,27 @@ class StateSpaceSpec(_Strict):
     `norm_eps` and `layers`. A key holding several slots' rows per key head (Qwen3-Next's
     `in_proj_qkvz`, `in_proj_ba`) loads through `grouped_rows`.
 
+    `form: lightning` (MiniMax's lightning attention: linear attention under a fixed decay): each
+    token's queries, keys and values (`num_heads` heads of `head_dim`, slots `ssm.q`, `ssm.k`,
+    `ssm.v`) pass `activation` (no convolution); each head's output is `y_t = sum_{s <= t} exp(-r
+    (t - s)) (q_t . k_s) v_s` over the slots of the token's own sequence, the rate `r` fixed by the
+    head `h` (from 0) of `H` and the layer `l` of `L`: `r = 2 ** (-8 (h + 1) / H) * (1 - l / (L - 1 +
+    1e-5) + 1e-5)`, as its reference builds it (the decay tables its checkpoints may store are
+    derived from it: `ignore` them). The heads' joined outputs are RMSNormed together (`ssm.norm`,
+    a `num_heads * head_dim` weight, epsilon `norm_eps`), gated by `sigmoid(ssm.gate(x))` and projected
+    back by `ssm.o`. archgen sums over the slots directly (as attention does, a `(b, h, t, s)`
+    score per call); generation caches each slot's keys and values as a KV cache. It reads
+    `num_heads`, `head_dim`, `activation` (and its config key), `bias`, `norm_eps` and `layers`; a
+    key holding the three per head (MiniMax's `qkv_proj`) loads through `grouped_rows`.
+
     `layers` and `block.layer_kinds` build hybrid stacks with any form."""
 
-    form: Literal["ssd", "selective", "gated_conv", "gated_delta"] = Field(
+    form: Literal["ssd", "selective", "gated_conv", "gated_delta", "lightning"] = Field(
         "ssd",
         description="`ssd`: Mamba-2's mixing, scalar decay per head. `selective`: Mamba-1's selective "
         "scan, a decay per channel and state entry. `gated_conv`: LFM2's gated short convolution. "
-        "`gated_delta`: Gated DeltaNet's gated delta rule (see above).",
+        "`gated_delta`: Gated DeltaNet's gated delta rule. `lightning`: MiniMax's lightning attention "
+        "(see above).",
     )
     key_heads: str | None = Field(
         None,
@@ -1794,6 +1808,26 @@ class LayerKindsSpec(_Strict):
     )
 
 
+class ResidualWeights(_Strict):
+    """A residual sum's two weights: `residual * x + output * sublayer(...)`."""
+
+    residual: str = Field(description="A float size symbol: the weight of the residual stream's term.")
+    output: str = Field(description="A float size symbol: the weight of the sublayer's output.")
+
+
+class ResidualWeightsSpec(_Strict):
+    """Weights on each residual sum (MiniMax's `*_alpha_factor` on the residual, `*_beta_factor` on
+    the sublayer's output), by the sublayer: the attending layers' attention, the state-space
+    layers' mixing (where `state_space.layers` builds a hybrid stack), the FFN. A sublayer without
+    an entry sums plainly."""
+
+    attention: ResidualWeights | None = Field(None, description="The attention sublayer's weights.")
+    state_space: ResidualWeights | None = Field(
+        None, description="The state-space mixing sublayer's weights."
+    )
+    ffn: ResidualWeights | None = Field(None, description="The FFN sublayer's weights.")
+
+
 class NormGateSpec(_Strict):
     """A gate on a norm's output: `y * sigmoid(up(act(down(y))))`, `y` the norm's output, `down` (width
     -> `rank`) and `up` (`rank` -> width) bias-free linears, the sigmoid in fp32 (A.X-K2's
@@ -1883,6 +1917,18 @@ class BlockSpec(_Strict):
     norm_gate: NormGateSpec | None = Field(
         None,
         description="Gates on the norms before attention and the FFN (see NormGateSpec). Default: none.",
+    )
+    residual: Literal["input", "normed"] = Field(
+        "input",
+        description="With `placement: pre`: what each residual sum adds the sublayer's output to. `input`: "
+        "the sublayer's input, `x + f(norm(x))`. `normed`: its normed input, `norm(x) + f(norm(x))` "
+        "(MiniMax's layers keep the norm's output as the residual). Sequential layers without "
+        "`residual_scale` or `depth_scaled_residuals`.",
+    )
+    residual_weights: ResidualWeightsSpec | None = Field(
+        None,
+        description="Weights on each residual sum's two terms, by sublayer (see ResidualWeightsSpec). "
+        "Sequential `pre` layers without `residual_scale` or `depth_scaled_residuals`. Default: plain sums.",
     )
     num_layers: str = Field("num_layers", description="Size symbol of the number of layers.")
     layer_groups: str | None = Field(

@@ -78,6 +78,10 @@ JETMOE = {
     f"{name}.yaml": (Path(__file__).parent / "fixtures" / f"{name}.yaml").read_text(encoding="utf-8")
     for name in ("llama", "jetmoe")
 }
+MINIMAX = {
+    f"{name}.yaml": (Path(__file__).parent / "fixtures" / f"{name}.yaml").read_text(encoding="utf-8")
+    for name in ("llama", "mistral", "mixtral", "minimax")
+}
 BAMBA = {
     **MIXTRAL,
     "bamba.yaml": (Path(__file__).parent / "fixtures" / "bamba.yaml").read_text(encoding="utf-8"),
@@ -255,7 +259,8 @@ CASES = [
         column=9,
         message="unknown key 'placment'; expected one of: attn_norm_eps, bottleneck, depth_scaled_residuals, ffn_norm_eps, ffn_stack, "
         "final_norm, first_attn_norm, first_layer_conv, "
-        "layer_groups, layer_kinds, norm_gate, num_layers, output_norms, parallel, placement, residual_scale, shared_norm",
+        "layer_groups, layer_kinds, norm_gate, num_layers, output_norms, parallel, placement, residual, residual_scale, "
+        "residual_weights, shared_norm",
         hint="did you mean 'placement'?",
     ),
     Case(
@@ -2466,7 +2471,7 @@ CASES = [
         path="attention.state_space.form",
         line=BODY_LINE,
         column=27,
-        message="expected one of 'ssd', 'selective', 'gated_conv' or 'gated_delta', got 'selectve'",
+        message="expected one of 'ssd', 'selective', 'gated_conv', 'gated_delta' or 'lightning', got 'selectve'",
         hint="did you mean 'selective'?",
     ),
     Case(
@@ -3021,6 +3026,76 @@ CASES = [
         column=3,
         message="'attn_norm_eps' is built for plain sequential layers",
         file="jetmoe.yaml",
+    ),
+    Case(
+        "a-convolution-on-lightning-attention",
+        {
+            "bad.yaml": delta("attention: {state_space: {conv_kernel: num_heads}}\n", extends="minimax"),
+            **MINIMAX,
+        },
+        path="attention.state_space.conv_kernel",
+        line=BODY_LINE,
+        column=27,
+        message="'conv_kernel' is not a knob of 'form: lightning'",
+    ),
+    Case(
+        "the-normed-input-as-residual-of-post-norm-layers",
+        {"bad.yaml": delta("block: {residual: normed}\n")},
+        path="block.residual",
+        line=BODY_LINE,
+        column=9,
+        message="'residual' is built for sequential pre-norm layers",
+    ),
+    Case(
+        "a-misspelt-residual",
+        {"bad.yaml": delta("block: {residual: norm}\n", extends="llama"), **MIXTRAL},
+        path="block.residual",
+        line=BODY_LINE,
+        column=9,
+        message="expected one of 'input' or 'normed', got 'norm'",
+        hint="did you mean 'normed'?",
+    ),
+    Case(
+        "residual-weights-of-state-space-layers-a-stack-lacks",
+        {
+            "bad.yaml": delta(
+                "block: {residual_weights: {state_space: {residual: eps, output: eps}}}\n", extends="llama"
+            ),
+            **MIXTRAL,
+        },
+        path="block.residual_weights.state_space",
+        line=BODY_LINE,
+        column=28,
+        message="a stack without state-space layers has no such sums",
+    ),
+    Case(
+        "residual-weights-of-attention-in-a-state-space-stack",
+        {
+            "bad.yaml": delta(
+                "block: {residual_weights: {attention: {residual: eps, output: eps}}}\n", extends="mamba2"
+            ),
+            **MAMBA2,
+        },
+        path="block.residual_weights.attention",
+        line=BODY_LINE,
+        column=28,
+        message="a stack of state-space layers alone has no attention sums: give 'state_space'",
+        count=2,  # and Mamba-2's layers have no FFN
+    ),
+    Case(
+        "weighted-residual-sums-beside-a-residual-scale",
+        {
+            "bad.yaml": delta(
+                "sizes:\n  r: {value: 2.0, kind: float}\nblock: {residual_scale: r}\n", extends="minimax"
+            ),
+            **MINIMAX,
+        },
+        path="block.residual_weights",
+        line=line_of(MINIMAX["minimax.yaml"], "  residual_weights:"),
+        column=3,
+        message="'residual_weights' is built for sequential pre-norm layers",
+        file="minimax.yaml",
+        count=2,  # `residual: normed` too
     ),
     Case(
         "a-low-rank-gate-on-mamba-2",

@@ -500,6 +500,27 @@ def mixtral_config(draw, heads: int) -> dict:
     }
 
 
+def minimax_config(draw, heads: int) -> dict:
+    """Mixtral's sizes without a window, each layer softmax or lightning attention (at least one
+    softmax layer), the reference's blocks of 2 to 8 slots (the drawn calls, up to 16 tokens, cross
+    them), and each residual sum's two weights drawn apart."""
+    config = mixtral_config(draw, heads) | {"sliding_window": None}
+    layers = config["num_hidden_layers"]
+    kinds = draw(
+        st.lists(st.sampled_from(["linear_attention", "full_attention"]), min_size=layers, max_size=layers)
+    )
+    kinds[draw(st.integers(0, layers - 1))] = "full_attention"
+    factors = st.sampled_from([1, 0.5, 2.0])
+    weights = {
+        f"{sub}_{kind}_factor": draw(factors)
+        for sub in ("full_attn", "linear_attn", "mlp")
+        for kind in ("alpha", "beta")
+    }
+    # blocks of 2 slots at least: the checkpoint's decay tables of 1-slot blocks hold one value each,
+    # which the reference checkpoints' noise on constant tensors would change (never read here)
+    return config | weights | {"layer_types": kinds, "block_size": draw(st.integers(2, 8))}
+
+
 def experts(draw) -> dict:
     """A mixture's sizes: one to six experts, one to all of them per token, renormalized or not."""
     count = draw(st.integers(1, 6))
@@ -2345,6 +2366,7 @@ SPECS = {
     "qwen2": UserSpec(qwen2_config, "hidden_act", "silu", 0),
     "mistral": UserSpec(mistral_config, "hidden_act", "silu", 0),
     "mixtral": UserSpec(mixtral_config, "hidden_act", "silu", 0),
+    "minimax": UserSpec(minimax_config, "hidden_act", "silu", 0),
     "phimoe": UserSpec(phimoe_config, "hidden_act", "silu", 0),
     "olmo": UserSpec(olmo_config, "hidden_act", "silu", 1),
     "olmoe": UserSpec(olmoe_config, "hidden_act", "silu", 0),
@@ -2609,6 +2631,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
             },
             "olmoe": sorted(["encoder_model", "causal_lm"]),
             "jetmoe": sorted(["encoder_model", "causal_lm", "sequence_classification"]),
+            "minimax": sorted(["encoder_model", "causal_lm"]),
             "persimmon": sorted(decoder),
             **{
                 name: sorted(["encoder_model", "causal_lm"])
@@ -2864,6 +2887,7 @@ def test_a_user_spec_generates_as_the_reference(name: str) -> None:
         ("llama4_text", "encoder_model"),  # experts reading scaled tokens, NoPE layers' temperature, packed
         ("axk2", "token_classification"),  # gated norms, value features gated from the query latent, packed
         ("jetmoe", "sequence_classification"),  # each packed token's query and output experts
+        ("minimax", "encoder_model"),  # lightning attention's decay within each packed sequence
     ],
 )
 def test_a_user_spec_runs_batches_as_each_sequence_alone(name: str, head: str) -> None:
