@@ -2944,6 +2944,9 @@ LONGROPE = {
         pytest.param("beam", marks=pytest.mark.slow),
         pytest.param("llama4_text", marks=pytest.mark.slow),
         pytest.param("kimi_linear", marks=pytest.mark.slow),
+        pytest.param("axk2", marks=pytest.mark.slow),
+        pytest.param("jetmoe", marks=pytest.mark.slow),
+        pytest.param("minimax", marks=pytest.mark.slow),
     ],
 )
 def test_a_user_spec_compiles_and_generates_as_eager(name: str) -> None:
