@@ -1705,9 +1705,7 @@ def table_entries(ir: ArchIR, head: HeadIR) -> list[dict]:
                 ]
             continue
         experts = s.ffn.experts
-        if (
-            experts is not None and slot in experts.keys
-        ):  # a norm whose key differs in the layers with experts
+        if experts is not None and slot in experts.keys:  # a norm keyed apart in the layers with experts
             for on, key in ((True, experts.keys[slot]), (False, s.keys[slot])):
                 own = f"{prefix}{layer_key(s.keys['layer'], key)}"
                 for entry in slot_entries(s, slot, kind, own, fused):

@@ -4748,3 +4748,43 @@ def test_a_bias_layer_adds_its_row_to_an_encoder_heads_logits(tmp_path: Path) ->
         expected = ref(input_ids=ids).logits + row
     torch.testing.assert_close(model(ids)["logits"], expected, atol=1e-5, rtol=0)
     assert_exports_as_read(model, checkpoint, tmp_path / "out")
+
+
+def test_a_norm_keyed_apart_in_the_layers_with_experts_loads_and_exports_by_layer(tmp_path: Path) -> None:
+    """`ffn.experts.keys` names a norm's key in the layers with experts alone (A.X-K2 gates its
+    FFN norm there, stored under `.norm`). Ungated, the same parameter reads its key by the
+    layer's kind: DeepSeek-V3's checkpoint with its expert layers' FFN norms renamed loads to the
+    same logits, exports under the renamed keys, and the original names are refused by name."""
+    fixtures = tmp_path / "specs"
+    fixtures.mkdir()
+    for name in ("llama", "glm4_moe", "deepseek_v3"):
+        shutil.copy(FIXTURES / f"{name}.yaml", fixtures)
+    spec = fixtures / "renamed.yaml"
+    spec.write_text(
+        "spec_version: 1\nname: renamed\nextends: deepseek_v3\ntitle: Renamed\nmodel_types: [deepseek_v3]\n"
+        "ffn:\n  experts:\n    keys: {ffn_norm: post_moe_norm}\n"
+    )
+    ir = load_arch(FIXTURES / "deepseek_v3.yaml")
+    config = dict(ir.spec.reference.tiny) | {
+        "vocab_size": 99,
+        "num_hidden_layers": 3,
+        "first_k_dense_replace": 1,
+    }
+    ref = build_reference(ir, ir.head("causal_lm"), config, seed=1)
+    directory = save(ref)
+    ids = torch.randint(3, 99, (2, 7), generator=torch.Generator().manual_seed(1))
+    with torch.no_grad():
+        expected = ref(input_ids=ids).logits
+
+    renamed = tmp_path / "renamed"
+    shutil.copytree(directory, renamed)
+    tensors = load_file(renamed / "model.safetensors")
+    for i in (1, 2):  # the layers with experts
+        old = f"model.layers.{i}.post_attention_layernorm.weight"
+        tensors[f"model.layers.{i}.post_moe_norm.weight"] = tensors.pop(old)
+    save_file(tensors, renamed / "model.safetensors", metadata={"format": "pt"})
+    model = archgen.load(renamed, spec=spec)
+    torch.testing.assert_close(model(ids)["logits"], expected, atol=1e-5, rtol=0)
+    assert_exports_as_read(model, renamed, tmp_path / "exported")
+    with pytest.raises(CheckpointError, match="post_moe_norm"):  # the file as transformers saved it
+        archgen.load(directory, spec=spec)
