@@ -867,6 +867,8 @@ def backbone_slots(spec: ArchSpec, *, cross_attention: bool = True) -> dict[str,
     if spec.attention.qk_norm is not False and spec.attention.qk_norm_scope != "head_plain":
         slots["attn.q_norm"] = "norm"
         slots["attn.k_norm"] = "norm"
+    if spec.attention.key_bias_from_values:  # each key's bias from its values (Doge's dynamic mask)
+        slots |= {"attn.dt": "linear", "attn.A": "tensor"}
     if spec.attention.sinks:
         slots["attn.sinks"] = "tensor"
     if spec.attention.differential:  # each layer's four vectors of its λ
@@ -929,6 +931,8 @@ def backbone_slots(spec: ArchSpec, *, cross_attention: bool = True) -> dict[str,
         slots["ffn_norm"] = "norm"
     if spec.block.placement == "sandwich":
         slots["ffn_out_norm"] = "norm"
+    if spec.block.residual_gains:  # each sum's learned scale of the residual
+        slots |= {"attn_residual": "tensor", "ffn_residual": "tensor"}
     if spec.block.norm_gate is not None:  # the gates on the norms' outputs, where any layer has one
         for norm in ("attn_norm", "ffn_norm"):
             if getattr(spec.block.norm_gate, norm) != "none" and norm in slots:
@@ -1221,6 +1225,7 @@ _ATTENTION_KNOBS: dict[str, Callable[[Any], bool]] = {
     "type_sizes": lambda a: a.type_sizes is not None,
     "value_head_dim": lambda a: a.value_head_dim is not None,
     "value_scale": lambda a: a.value_scale is not None,
+    "key_bias_from_values": lambda a: a.key_bias_from_values,
 }
 
 
@@ -1335,7 +1340,11 @@ def _check_attention_experts(spec: ArchSpec, err: Callable) -> None:
 def _check_residuals(spec: ArchSpec, err: Callable) -> None:
     """Residual sums from the normed input, or weighted: sequential pre-norm layers."""
     block = spec.block
-    for knob, on in (("residual", block.residual != "input"), ("residual_weights", block.residual_weights)):
+    for knob, on in (
+        ("residual", block.residual != "input"),
+        ("residual_weights", block.residual_weights),
+        ("residual_gains", block.residual_gains),
+    ):
         if on and (
             block.placement != "pre"
             or block.parallel is not False
@@ -1354,6 +1363,11 @@ def _check_residuals(spec: ArchSpec, err: Callable) -> None:
                 "'residual_scale', 'depth_scaled_residuals', bottleneck, 'layer_kinds', 'ffn_stack', "
                 "'decoder' section, state-space 'placement' or layers without an FFN)",
             )
+    if block.residual_gains and (block.residual_weights is not None or block.residual != "input"):
+        err(
+            ("block", "residual_gains"),
+            "one residual rule: 'residual_gains', 'residual_weights' or 'residual: normed'",
+        )
     weights, ssm = block.residual_weights, state_space(spec)
     if weights is None:
         return
@@ -1370,6 +1384,30 @@ def _check_residuals(spec: ArchSpec, err: Callable) -> None:
         )
     if weights.ffn is not None and spec.ffn.kind == "none":
         err(("block", "residual_weights", "ffn"), "layers without an FFN have no FFN sums")
+
+
+def _check_key_bias_from_values(spec: ArchSpec, err: Callable) -> None:
+    """Doge's dynamic mask: a bias per key/value head and key slot, on plain SDPA attention."""
+    a, where = spec.attention, ("attention", "key_bias_from_values")
+    if a.num_kv_heads is None:
+        err(where, "the bias is one per key/value head: set 'num_kv_heads'")
+    if a.mixing != "softmax" or spec.decoder is not None or spec.block.bottleneck is not None:
+        err(
+            where,
+            "built for plain softmax self-attention layers (no 'mixing', 'decoder' section or bottleneck)",
+        )
+    knobs = (
+        "latent",
+        "disentangled",
+        "relative_bias",
+        "softcap",
+        "sinks",
+        "differential",
+        "value_head_dim",
+        "heads_per_layer",
+        "type_sizes",
+    )
+    _refuse_attention_knobs(spec, knobs, "a bias from the values", err)
 
 
 def _check_norm_gate(spec: ArchSpec, err: Callable) -> None:
@@ -2544,6 +2582,8 @@ def load_arch(path: Path | str) -> ArchIR:
         _check_norm_gate(spec, err)
     if spec.attention.experts is not None:
         _check_attention_experts(spec, err)
+    if spec.attention.key_bias_from_values:
+        _check_key_bias_from_values(spec, err)
     _check_residuals(spec, err)
     if spec.block.attn_norm_eps is not None and (
         spec.block.placement not in ("pre", "post")

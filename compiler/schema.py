@@ -1357,6 +1357,17 @@ class AttentionSpec(_Strict):
         description="With `mixing: state_space`: its sizes and knobs (see StateSpaceSpec). Default: "
         "Mamba-2's names.",
     )
+    key_bias_from_values: bool = Field(
+        False,
+        description="Each key slot's score gets a bias computed from its values (Doge's dynamic mask): "
+        "`exp(A_j * softplus(dt(v))_j)` for key/value head j, `dt` a linear from the slot's values (every "
+        "key/value head's, joined) to one per head (slot `attn.dt`, biased as `bias` says) and `A` a bare "
+        "`(num_kv_heads,)` tensor (slot `attn.A`); every query head of head j's group adds it to its score "
+        "of that slot. Needs `num_kv_heads`; plain softmax self-attention through SDPA (no latent, "
+        "differential or disentangled terms, sinks, caps or relative bias; no `decoder` section). Doge "
+        "keeps only each query's `keep_window_size` best-biased keys past that many: `length_limit` "
+        "refuses those calls.",
+    )
     experts: AttentionExpertsSpec | None = Field(
         None,
         description="A mixture of attention heads (see AttentionExpertsSpec): each token's queries and "
@@ -1917,6 +1928,12 @@ class BlockSpec(_Strict):
     norm_gate: NormGateSpec | None = Field(
         None,
         description="Gates on the norms before attention and the FFN (see NormGateSpec). Default: none.",
+    )
+    residual_gains: bool = Field(
+        False,
+        description="With `placement: pre`: each residual sum scales the residual feature by feature by a "
+        "learned vector, `g * x + f(norm(x))` (slots `attn_residual` and `ffn_residual`, bare `(width,)` "
+        "tensors: Doge's `input_residual` and `post_attention_residual`). Sequential layers, as `residual`.",
     )
     residual: Literal["input", "normed"] = Field(
         "input",

@@ -82,6 +82,10 @@ MINIMAX = {
     f"{name}.yaml": (Path(__file__).parent / "fixtures" / f"{name}.yaml").read_text(encoding="utf-8")
     for name in ("llama", "mistral", "mixtral", "minimax")
 }
+DOGE = {
+    f"{name}.yaml": (Path(__file__).parent / "fixtures" / f"{name}.yaml").read_text(encoding="utf-8")
+    for name in ("llama", "mistral", "doge")
+}
 BAMBA = {
     **MIXTRAL,
     "bamba.yaml": (Path(__file__).parent / "fixtures" / "bamba.yaml").read_text(encoding="utf-8"),
@@ -259,8 +263,8 @@ CASES = [
         column=9,
         message="unknown key 'placment'; expected one of: attn_norm_eps, bottleneck, depth_scaled_residuals, ffn_norm_eps, ffn_stack, "
         "final_norm, first_attn_norm, first_layer_conv, "
-        "layer_groups, layer_kinds, norm_gate, num_layers, output_norms, parallel, placement, residual, residual_scale, "
-        "residual_weights, shared_norm",
+        "layer_groups, layer_kinds, norm_gate, num_layers, output_norms, parallel, placement, residual, residual_gains, "
+        "residual_scale, residual_weights, shared_norm",
         hint="did you mean 'placement'?",
     ),
     Case(
@@ -3096,6 +3100,37 @@ CASES = [
         message="'residual_weights' is built for sequential pre-norm layers",
         file="minimax.yaml",
         count=2,  # `residual: normed` too
+    ),
+    Case(
+        "a-bias-from-the-values-without-key-value-heads",
+        {"bad.yaml": delta("attention: {num_kv_heads: null}\n", extends="doge"), **DOGE},
+        path="attention.key_bias_from_values",
+        line=line_of(DOGE["doge.yaml"], "key_bias_from_values:"),
+        column=3,
+        message="the bias is one per key/value head: set 'num_kv_heads'",
+        file="doge.yaml",
+    ),
+    Case(
+        "capped-scores-beside-a-bias-from-the-values",
+        {
+            "bad.yaml": delta(
+                "sizes:\n  cap: {value: 30.0, kind: float}\nattention: {softcap: cap}\n", extends="doge"
+            ),
+            **DOGE,
+        },
+        path="attention.softcap",
+        line=BODY_LINE + 2,
+        column=13,
+        message="a bias from the values is built without 'softcap'",
+    ),
+    Case(
+        "two-residual-rules",
+        {"bad.yaml": delta("block: {residual: normed}\n", extends="doge"), **DOGE},
+        path="block.residual_gains",
+        line=line_of(DOGE["doge.yaml"], "residual_gains:"),
+        column=3,
+        message="one residual rule: 'residual_gains', 'residual_weights' or 'residual: normed'",
+        file="doge.yaml",
     ),
     Case(
         "a-low-rank-gate-on-mamba-2",

@@ -489,6 +489,16 @@ def mistral_config(draw, heads: int) -> dict:
     return llama_config(draw, heads) | {"sliding_window": draw(st.one_of(st.none(), st.integers(1, 8)))}
 
 
+def doge_config(draw, heads: int) -> dict:
+    """Mistral's sizes (a window or none), each key's bias from its values, learned residual scales,
+    per-head query/key norms, switched biases, and a keep window no shorter than the drawn calls."""
+    return mistral_config(draw, heads) | {
+        "attention_bias": draw(st.booleans()),
+        "mlp_bias": draw(st.booleans()),
+        "keep_window_size": draw(st.sampled_from([16, 64])),
+    }
+
+
 def mixtral_config(draw, heads: int) -> dict:
     experts = draw(st.integers(1, 6))  # one to six experts, one to all of them per token
     config = mistral_config(draw, heads)
@@ -2367,6 +2377,7 @@ SPECS = {
     "mistral": UserSpec(mistral_config, "hidden_act", "silu", 0),
     "mixtral": UserSpec(mixtral_config, "hidden_act", "silu", 0),
     "minimax": UserSpec(minimax_config, "hidden_act", "silu", 0),
+    "doge": UserSpec(doge_config, "hidden_act", "silu", 0),
     "phimoe": UserSpec(phimoe_config, "hidden_act", "silu", 0),
     "olmo": UserSpec(olmo_config, "hidden_act", "silu", 1),
     "olmoe": UserSpec(olmoe_config, "hidden_act", "silu", 0),
@@ -2632,6 +2643,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
             "olmoe": sorted(["encoder_model", "causal_lm"]),
             "jetmoe": sorted(["encoder_model", "causal_lm", "sequence_classification"]),
             "minimax": sorted(["encoder_model", "causal_lm"]),
+            "doge": sorted(["encoder_model", "causal_lm", "sequence_classification"]),
             "persimmon": sorted(decoder),
             **{
                 name: sorted(["encoder_model", "causal_lm"])
@@ -2888,6 +2900,7 @@ def test_a_user_spec_generates_as_the_reference(name: str) -> None:
         ("axk2", "token_classification"),  # gated norms, value features gated from the query latent, packed
         ("jetmoe", "sequence_classification"),  # each packed token's query and output experts
         ("minimax", "encoder_model"),  # lightning attention's decay within each packed sequence
+        ("doge", "sequence_classification"),  # each key's bias from its values, packed
     ],
 )
 def test_a_user_spec_runs_batches_as_each_sequence_alone(name: str, head: str) -> None:
@@ -2947,6 +2960,7 @@ LONGROPE = {
         pytest.param("axk2", marks=pytest.mark.slow),
         pytest.param("jetmoe", marks=pytest.mark.slow),
         pytest.param("minimax", marks=pytest.mark.slow),
+        pytest.param("doge", marks=pytest.mark.slow),
     ],
 )
 def test_a_user_spec_compiles_and_generates_as_eager(name: str) -> None:
@@ -4297,21 +4311,30 @@ def test_big_bird_block_sparse_checkpoints_run_as_full_attention_up_to_its_bound
         torch.testing.assert_close(out["logits"], alone, atol=1e-5, rtol=0)
 
 
-@pytest.mark.parametrize("name", ["deepseek_v32", "glm_moe_dsa", "axk2"])
-def test_sparse_attention_checkpoints_run_as_latent_attention_up_to_their_top_k(name: str) -> None:
-    """DeepSeek Sparse Attention keeps each query's `index_topk` best keys: a call of at most that
-    many tokens keeps every key, which archgen computes as latent attention alone; one token more
-    and the reference's indexer drops keys (its outputs then differ from its own with a larger
-    `index_topk`), so archgen refuses that call, and generation that would reach it, by name."""
+@pytest.mark.parametrize(
+    ("name", "bound"),
+    [
+        ("deepseek_v32", "index_topk"),
+        ("glm_moe_dsa", "index_topk"),
+        ("axk2", "index_topk"),
+        ("doge", "keep_window_size"),
+    ],
+)
+def test_sparse_attention_checkpoints_run_as_dense_attention_up_to_their_top_k(name: str, bound: str) -> None:
+    """DeepSeek Sparse Attention keeps each query's `index_topk` best keys (Doge's dynamic mask its
+    `keep_window_size` best-biased ones): a call of at most that many tokens keeps every key, which
+    archgen computes densely; one token more and the reference drops keys (its outputs then differ
+    from its own with a larger bound), so archgen refuses that call, and generation that would
+    reach it, by name."""
     spec = FIXTURES / f"{name}.yaml"
     ir = load_arch(spec)
-    config = dict(ir.spec.reference.tiny) | {"index_topk": 6}
+    config = dict(ir.spec.reference.tiny) | {bound: 6}
     ref = build_reference(ir, ir.head("causal_lm"), config, seed=1)
     model = archgen.load(save(ref), spec=spec)
     ids = torch.randint(3, config["vocab_size"], (1, 7), generator=torch.Generator().manual_seed(2))
     with torch.no_grad():
         expected = ref(input_ids=ids[:, :6]).logits
-        wider = build_reference(ir, ir.head("causal_lm"), config | {"index_topk": 64}, seed=1)
+        wider = build_reference(ir, ir.head("causal_lm"), config | {bound: 64}, seed=1)
         wider.load_state_dict(ref.state_dict())
         assert not torch.allclose(ref(input_ids=ids).logits, wider(input_ids=ids).logits, atol=1e-5)
     torch.testing.assert_close(model(input_ids=ids[:, :6])["logits"], expected, atol=1e-5, rtol=0)
