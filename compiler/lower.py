@@ -1100,6 +1100,8 @@ def _size_refs(spec: ArchSpec) -> list[tuple[tuple, str]]:
         refs.append((("block", "norm_gate", "rank"), spec.block.norm_gate.rank))
     if spec.block.attn_norm_eps is not None:
         refs.append((("block", "attn_norm_eps"), spec.block.attn_norm_eps))
+    if spec.attention.qk_norm_eps is not None:
+        refs.append((("attention", "qk_norm_eps"), spec.attention.qk_norm_eps))
     weights = spec.block.residual_weights
     if weights is not None:
         for sub in ("attention", "state_space", "ffn"):
@@ -2584,6 +2586,22 @@ def load_arch(path: Path | str) -> ArchIR:
         _check_attention_experts(spec, err)
     if spec.attention.key_bias_from_values:
         _check_key_bias_from_values(spec, err)
+    if spec.attention.qk_norm_kind is not None and (
+        spec.attention.qk_norm is False or spec.attention.qk_norm_scope != "head_weights"
+    ):
+        err(
+            ("attention", "qk_norm_kind"),
+            "'qk_norm_kind' sets the kind of per-head norms with weights of each head's: set 'qk_norm' with "
+            "'qk_norm_scope: head_weights'",
+        )
+    if spec.attention.qk_norm_eps is not None and (
+        spec.attention.qk_norm is False or spec.attention.qk_norm_scope not in ("head", "head_weights")
+    ):
+        err(
+            ("attention", "qk_norm_eps"),
+            "'qk_norm_eps' is the per-head query/key norms' epsilon: set 'qk_norm' with 'qk_norm_scope: head' "
+            "or 'head_weights'",
+        )
     _check_residuals(spec, err)
     if spec.block.attn_norm_eps is not None and (
         spec.block.placement not in ("pre", "post")

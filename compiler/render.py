@@ -1322,6 +1322,12 @@ def bias_when(knob: bool | Switch) -> dict:
 def _slot_params(spec: ArchSpec, slot: str, kind: str) -> list[str]:
     if kind == "linear":
         return _linear_params(_slot_bias(spec, slot) is not False)
+    if (
+        kind == "norm"
+        and slot in ("attn.q_norm", "attn.k_norm")
+        and spec.attention.qk_norm_kind == "layer_norm"
+    ):
+        return ["weight", "bias"]  # a LayerNorm per head beside another backbone norm kind
     if kind == "norm":
         return ["weight"] if slot in spec.norm.bias_free else _norm_params(spec)
     if kind == "tensor":  # a bare tensor: its key names it whole

@@ -1169,6 +1169,18 @@ class AttentionSpec(_Strict):
         "features at once, before it is split into heads: weights `num_heads * head_dim` wide for queries "
         "and `num_kv_heads * head_dim` for keys (OLMo2); needs `num_kv_heads`.",
     )
+    qk_norm_kind: Literal["layer_norm"] | None = Field(
+        None,
+        description="With `qk_norm_scope: head_weights`: the norm's kind where it is not the backbone's. "
+        "`layer_norm`: each head's features less their mean, over their standard deviation, times a "
+        "weight and plus a bias of the head's own, both `(heads, head_dim)` (Chameleon's `q_norm`, "
+        "`k_norm` in an RMSNorm model). Default: the backbone's kind, without a bias.",
+    )
+    qk_norm_eps: str | None = Field(
+        None,
+        description="A float size symbol: the query/key norms' epsilon where it is not the backbone's "
+        "(Chameleon's are 1e-5 whatever `rms_norm_eps` says). Per-head scopes (`head`, `head_weights`).",
+    )
     qk_norm_layers: Literal["all", "rotated"] = Field(
         "all",
         description="With a per-head `qk_norm`: which layers norm their queries and keys. `all`, or "

@@ -3133,6 +3133,51 @@ CASES = [
         file="doge.yaml",
     ),
     Case(
+        "a-query-key-norm-kind-without-weights-per-head",
+        {
+            "bad.yaml": delta(
+                "attention: {qk_norm: true, qk_norm_kind: layer_norm}\nkeys: {attn.q_norm: q_norm, attn.k_norm: k_norm}\n",
+                extends="llama",
+            ),
+            **MIXTRAL,
+        },
+        path="attention.qk_norm_kind",
+        line=BODY_LINE,
+        column=28,
+        message="set 'qk_norm' with 'qk_norm_scope: head_weights'",
+    ),
+    Case(
+        "a-query-key-norm-epsilon-across-all-heads",
+        {
+            "bad.yaml": delta(
+                "attention: {qk_norm: true, qk_norm_scope: all_heads, qk_norm_eps: eps}\n"
+                "keys: {attn.q_norm: q_norm, attn.k_norm: k_norm}\n",
+                extends="llama",
+            ),
+            **MIXTRAL,
+        },
+        path="attention.qk_norm_eps",
+        line=BODY_LINE,
+        column=54,
+        message="'qk_norm_eps' is the per-head query/key norms' epsilon",
+    ),
+    Case(
+        "a-misspelt-query-key-norm-kind",
+        {
+            "bad.yaml": delta(
+                "attention: {qk_norm: true, qk_norm_scope: head_weights, qk_norm_kind: layernorm}\n"
+                "keys: {attn.q_norm: q_norm, attn.k_norm: k_norm}\n",
+                extends="llama",
+            ),
+            **MIXTRAL,
+        },
+        path="attention.qk_norm_kind",
+        line=BODY_LINE,
+        column=57,
+        message="expected one of 'layer_norm', got 'layernorm'",
+        hint="did you mean 'layer_norm'?",
+    ),
+    Case(
         "a-low-rank-gate-on-mamba-2",
         {
             "bad.yaml": delta("attention: {state_space: {gate_rank: num_heads}}\n", extends="mamba2"),

@@ -499,6 +499,28 @@ def doge_config(draw, heads: int) -> dict:
     }
 
 
+def chameleon_text_config(draw, heads: int) -> dict:
+    """Llama's sizes with per-head query/key LayerNorms at 1e-5 beside RMSNorms at a drawn epsilon,
+    and a tiny image tokenizer (its weights in the checkpoint, never run)."""
+    vq = {"embed_dim": 4, "num_embeddings": 8, "base_channels": 32, "channel_multiplier": [1]}
+    vq |= {
+        "num_res_blocks": 1,
+        "attn_resolutions": [],
+        "resolution": 8,
+        "in_channels": 3,
+        "latent_channels": 4,
+    }
+    config = llama_config(draw, heads)
+    if "head_dim" in config:  # its reference's heads are always hidden_size / heads wide: RoPE drawn again
+        del config["head_dim"]
+        config = rope_scaling(draw, config, heads)
+    return config | {
+        "rms_norm_eps": draw(st.sampled_from([1e-5, 1e-2])),
+        "vocabulary_map": {"<image>": 1},
+        "vq_config": vq,
+    }
+
+
 def mixtral_config(draw, heads: int) -> dict:
     experts = draw(st.integers(1, 6))  # one to six experts, one to all of them per token
     config = mistral_config(draw, heads)
@@ -2378,6 +2400,7 @@ SPECS = {
     "mixtral": UserSpec(mixtral_config, "hidden_act", "silu", 0),
     "minimax": UserSpec(minimax_config, "hidden_act", "silu", 0),
     "doge": UserSpec(doge_config, "hidden_act", "silu", 0),
+    "chameleon_text": UserSpec(chameleon_text_config, "hidden_act", "silu", 0),
     "phimoe": UserSpec(phimoe_config, "hidden_act", "silu", 0),
     "olmo": UserSpec(olmo_config, "hidden_act", "silu", 1),
     "olmoe": UserSpec(olmoe_config, "hidden_act", "silu", 0),
@@ -2692,6 +2715,7 @@ def test_the_user_specs_offer_the_heads_their_references_have() -> None:
                     "glm4v_moe_text",
                     "ernie4_5_vl_moe_text",
                     "step3p7_text",
+                    "chameleon_text",
                 )
             },
             **{name: ["causal_lm", "encoder_model"] for name in ("emu3_text", "aria_text")},
