@@ -61,7 +61,7 @@ SPECS_DIR = Path(__file__).resolve().parent.parent / "specs"
 #: The norm kinds a `norm.kind` switch's cases may name.
 NORM_KINDS = list(get_args(NormKind))
 # what a head input switch may pick per config value
-POOLINGS = ("first_token", "first_kept", "mean")
+POOLINGS = ("first_token", "first_kept", "mean", "late_mean")
 
 
 # --------------------------------------------------------------------------- IR
@@ -3028,13 +3028,16 @@ def _check_head(head: HeadIR, spec: ArchSpec, loc: tuple, err, check_symbol) -> 
                 f"an input switch reads a str size symbol; {head.input.switch!r} is {size.kind}",
             )
         if not head.input.cases:
-            err(where, "an input switch needs 'cases' (config value -> first_token | first_kept | mean)")
+            err(
+                where,
+                "an input switch needs 'cases' (config value -> first_token | first_kept | mean | late_mean)",
+            )
         for value, case in (head.input.cases or {}).items():
             if case not in POOLINGS:
                 guess = closest(case, list(POOLINGS))
                 err(
                     where + ("cases", value),
-                    f"an input switch picks 'first_token', 'first_kept' or 'mean', not {case!r}",
+                    f"an input switch picks 'first_token', 'first_kept', 'mean' or 'late_mean', not {case!r}",
                     f"did you mean {guess!r}?" if guess else None,
                 )
     located = [(loc + ("layers", i), layer) for i, layer in enumerate(head.layers)]

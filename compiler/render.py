@@ -510,6 +510,7 @@ _POOLED = {
     "first_token": "its first token",
     "first_kept": "its first token the mask keeps",
     "mean": "the mean of its tokens",
+    "late_mean": "the mean of the head's outputs at its tokens",
 }
 
 
@@ -637,11 +638,19 @@ def _head_code(ir: ArchIR, head: HeadIR, norm, has_cross: bool) -> str:
         "first_kept": "first_kept_tokens(x, attention_mask)",
         "mean": "mean_tokens(x, attention_mask)",
     }
-    if isinstance(head.input, Switch):
-        *tested, last = head.inputs
+    if isinstance(head.input, Switch):  # `late_mean` pools after the layers (below)
+        *tested, last = [case for case in head.inputs if case != "late_mean"]
         for k, case in enumerate(tested):
             body += [f'{"elif" if k else "if"} self.pooling == "{case}":', f"    x = {pool[case]}  # (b, d)"]
-        body += ["else:", f"    x = {pool[last]}  # (b, d)"] if tested else [f"x = {pool[last]}  # (b, d)"]
+        if "late_mean" in head.inputs:
+            body += [
+                f'{"elif" if tested else "if"} self.pooling == "{last}":',
+                f"    x = {pool[last]}  # (b, d)",
+            ]
+        else:
+            body += (
+                ["else:", f"    x = {pool[last]}  # (b, d)"] if tested else [f"x = {pool[last]}  # (b, d)"]
+            )
     elif head.input in ("mean", "first_kept"):
         body.append(f"x = {pool[head.input]}  # (b, d)")
     elif head.input == "first_token":
@@ -653,6 +662,11 @@ def _head_code(ir: ArchIR, head: HeadIR, norm, has_cross: bool) -> str:
     init_main, body_main = _pipeline(head.layers, "x", width, s, norm)
     init += init_main
     body += body_main
+    late = "x = mean_tokens(x, attention_mask)  # (b, out): the outputs' mean over the kept tokens"
+    if isinstance(head.input, Switch) and "late_mean" in head.inputs:
+        body += ['if self.pooling == "late_mean":', f"    {late}"]
+    elif head.input == "late_mean":
+        body.append(late)
     for branch in hs.branches:
         var = branch.output
         source = {
@@ -696,6 +710,7 @@ def _head_code(ir: ArchIR, head: HeadIR, norm, has_cross: bool) -> str:
             "last_token": "each row's last non-padding token",
             "mean": "the mean of each row's tokens",
             "first_kept": "each row's first token that the mask keeps",
+            "late_mean": "every token, its output the mean of the layers' outputs at each row's kept tokens",
         }[head.input]
     doc = f'"""{hs.title[:1].upper() + hs.title[1:]}: reads {reads}; outputs {", ".join(hs.outputs)}'
     doc += f"; loss: {hs.loss}." if hs.loss != "none" else "."
@@ -1097,7 +1112,9 @@ def render_module(ir: ArchIR) -> str:
         first_tokens=s.pooler is not None
         or any(h.reads_first_token and not h.spec.encoder_decoder for h in ir.heads),
         last_tokens=any(h.input == "last_token" for h in ir.heads),
-        mean_tokens=any("mean" in h.inputs and not h.spec.encoder_decoder for h in ir.heads),
+        mean_tokens=any(
+            ("mean" in h.inputs or "late_mean" in h.inputs) and not h.spec.encoder_decoder for h in ir.heads
+        ),
         first_kept_tokens=any("first_kept" in h.inputs and not h.spec.encoder_decoder for h in ir.heads),
         generates=any(h.spec.attention == "causal" and not h.spec.encoder_decoder for h in ir.heads),
         word_width=s.embeddings.input_width or s.embeddings.width,

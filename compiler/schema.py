@@ -2177,18 +2177,20 @@ class HeadSpec(_Strict):
         "config.json `architectures` lists (e.g. `ForMaskedLM`)."
     )
     task: str | None = Field(None, description="The `archgen run --task` this head serves, if any.")
-    input: Literal["sequence", "first_token", "pooled", "last_token", "last_eos", "mean", "first_kept"] = (
-        Field(
-            description="What the head reads: every token, the first token, the pooler output, the token at "
-            "each row's last position that is not padding (the rightmost `input_ids` other than `pad_token`, "
-            "as decoder-only classifiers pick it; rows are then never packed), the token at "
-            "each row's last `eos_token` in `input_ids` (rows must hold equally many, at least one; the runtime "
-            "rejects other inputs before any compute), the mean of each row's tokens that `attention_mask` "
-            "keeps (ModernBERT's `classifier_pooling: mean`; rows are then never packed), or each row's first "
-            "token that `attention_mask` keeps (column 0 for a row it keeps none of: ModernBERT's multiple "
-            "choice under `classifier_pooling: cls`, which differs from `first_token` on left-padded rows; "
-            "rows are then never packed)."
-        )
+    input: Literal[
+        "sequence", "first_token", "pooled", "last_token", "last_eos", "mean", "first_kept", "late_mean"
+    ] = Field(
+        description="What the head reads: every token, the first token, the pooler output, the token at "
+        "each row's last position that is not padding (the rightmost `input_ids` other than `pad_token`, "
+        "as decoder-only classifiers pick it; rows are then never packed), the token at "
+        "each row's last `eos_token` in `input_ids` (rows must hold equally many, at least one; the runtime "
+        "rejects other inputs before any compute), the mean of each row's tokens that `attention_mask` "
+        "keeps (ModernBERT's `classifier_pooling: mean`; rows are then never packed), or each row's first "
+        "token that `attention_mask` keeps (column 0 for a row it keeps none of: ModernBERT's multiple "
+        "choice under `classifier_pooling: cls`, which differs from `first_token` on left-padded rows; "
+        "rows are then never packed), or every token, the head's output then the mean of its layers' outputs "
+        "over the tokens `attention_mask` keeps (`late_mean`: EuroBERT's `classifier_pooling: late`; rows "
+        "are then never packed)."
     )
     encoder_decoder: bool = Field(
         False,
@@ -2288,11 +2290,13 @@ class HeadOverride(_Strict):
     )
     layers: list[HeadLayer] | None = Field(None, description="Replace the head's layer pipeline.")
     input: (
-        Literal["sequence", "first_token", "pooled", "last_token", "mean", "first_kept"] | Switch | None
+        Literal["sequence", "first_token", "pooled", "last_token", "mean", "first_kept", "late_mean"]
+        | Switch
+        | None
     ) = Field(
         None,
         description="Replace the head's input. Or a switch over a `str` symbol whose cases name "
-        "`first_token`, `first_kept` or `mean`: config.json picks how a sequence is pooled (ModernBERT's "
+        "`first_token`, `first_kept`, `mean` or `late_mean`: config.json picks how a sequence is pooled (ModernBERT's "
         "`classifier_pooling`: `{switch: classifier_pooling, cases: {cls: first_token, mean: mean}}`); "
         "a value not among the cases is refused when the model is built.",
     )

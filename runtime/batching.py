@@ -143,7 +143,7 @@ def packing_blocker(model: ArchgenModel) -> str | None:
     if model.head.input == "last_token":
         return "the head finds each row's last token by its padding"
     pooling = model.head.input_for(model.sizes)
-    if pooling == "mean":
+    if pooling in ("mean", "late_mean"):
         return "the head averages each row's tokens"
     if pooling == "first_kept":
         return "the head finds each row's first token by its mask"

@@ -402,7 +402,7 @@ CASES = [
         path="input",
         line=5,
         column=1,
-        message="expected one of 'sequence', 'first_token', 'pooled', 'last_token', 'last_eos', 'mean' or 'first_kept', got 'sequnce'",
+        message="expected one of 'sequence', 'first_token', 'pooled', 'last_token', 'last_eos', 'mean', 'first_kept' or 'late_mean', got 'sequnce'",
         hint="did you mean 'sequence'?",
     ),
     Case(
@@ -1926,7 +1926,7 @@ CASES = [
         path="heads.sequence_classification.input.cases.mean",
         line=BODY_LINE + 2,
         column=80,
-        message="an input switch picks 'first_token', 'first_kept' or 'mean', not 'maen'",
+        message="an input switch picks 'first_token', 'first_kept', 'mean' or 'late_mean', not 'maen'",
         hint="did you mean 'mean'?",
     ),
     Case(

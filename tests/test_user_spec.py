@@ -1680,9 +1680,9 @@ def jina_embeddings_v3_config(draw, heads: int) -> dict:
 
 
 def eurobert_config(draw, heads: int) -> dict:
-    # `late` pooling (its default) and mlp_bias are refused by the spec: drawn only where it builds
+    # mlp_bias is refused by the spec: drawn only where it builds
     return llama_config(draw, heads) | {
-        "classifier_pooling": draw(st.sampled_from(["bos", "mean"])),
+        "classifier_pooling": draw(st.sampled_from(["bos", "mean", "late"])),
         "attention_bias": draw(st.booleans()),
     }
 
@@ -3819,6 +3819,39 @@ def test_modernbert_mean_pooling_runs_batches_in_buckets() -> None:
     ref = build_reference(ir, ir.head("sequence_classification"), config, seed=6)
     model = archgen.load(save(ref), spec=spec)
     assert model.module.pooling == "mean"
+    gen = torch.Generator().manual_seed(7)
+    sequences = [torch.randint(3, 99, (n,), generator=gen).tolist() for n in (5, 13, 2, 9)]
+    refuses_packing_and_runs_buckets(model, ref, sequences, "the head averages each row's tokens")
+
+
+def test_eurobert_late_pooling_averages_the_classifiers_outputs() -> None:
+    """EuroBERT's default `classifier_pooling: late` runs its classifier on every token and
+    averages the logits over the kept tokens (input `late_mean`): a left-padded batch gives the
+    reference's logits, a mean taken before the classifier would not (gelu between), and
+    `run_batch` cannot pack its rows and says why."""
+    spec = FIXTURES / "eurobert.yaml"
+    ir = load_arch(spec)
+    config = dict(ir.spec.reference.tiny) | {
+        "classifier_pooling": "late",
+        "num_labels": 3,
+        "hidden_act": "silu",
+    }
+    ref = build_reference(ir, ir.head("sequence_classification"), config, seed=6)
+    model = archgen.load(save(ref), spec=spec)
+    assert model.module.pooling == "late_mean"
+    ids = torch.randint(3, 99, (2, 9), generator=torch.Generator().manual_seed(3))
+    mask = torch.ones_like(ids)
+    mask[1, :4] = 0
+    with torch.no_grad():
+        expected = ref(input_ids=ids, attention_mask=mask).logits
+        early = build_reference(
+            ir, ir.head("sequence_classification"), config | {"classifier_pooling": "mean"}, seed=6
+        )
+        early.load_state_dict(ref.state_dict())
+        assert not torch.allclose(early(input_ids=ids, attention_mask=mask).logits, expected, atol=1e-4)
+    torch.testing.assert_close(
+        model(input_ids=ids, attention_mask=mask)["logits"], expected, atol=1e-5, rtol=0
+    )
     gen = torch.Generator().manual_seed(7)
     sequences = [torch.randint(3, 99, (n,), generator=gen).tolist() for n in (5, 13, 2, 9)]
     refuses_packing_and_runs_buckets(model, ref, sequences, "the head averages each row's tokens")
