@@ -2603,6 +2603,32 @@ def load_arch(path: Path | str) -> ArchIR:
             "or 'head_weights'",
         )
     _check_residuals(spec, err)
+    if spec.block.sublayer_when is not None:
+        block = spec.block
+        check_bool_symbol(("block", "sublayer_when"), block.sublayer_when)
+        if (
+            block.placement != "pre"
+            or block.parallel is not False
+            or block.residual_scale is not None
+            or block.depth_scaled_residuals
+            or block.residual != "input"
+            or block.residual_weights is not None
+            or block.residual_gains
+            or block.norm_gate is not None
+            or block.bottleneck is not None
+            or block.layer_kinds is not None
+            or block.ffn_stack is not None
+            or not block.first_attn_norm
+            or spec.ffn.kind == "none"
+            or spec.attention.state_space is not None
+            or spec.decoder is not None
+        ):
+            err(
+                ("block", "sublayer_when"),
+                "'sublayer_when' switches plain sequential pre-norm layers of attention and an FFN to norms "
+                "after each sublayer ('placement: pre'; no 'parallel', residual knobs, norm gates, bottleneck, "
+                "'layer_kinds', 'ffn_stack', 'first_attn_norm: false', state-space layers or 'decoder' section)",
+            )
     if spec.block.attn_norm_eps is not None and (
         spec.block.placement not in ("pre", "post")
         or spec.block.parallel is not False

@@ -1941,6 +1941,14 @@ class BlockSpec(_Strict):
         None,
         description="Gates on the norms before attention and the FFN (see NormGateSpec). Default: none.",
     )
+    sublayer_when: str | None = Field(
+        None,
+        description="With `placement: pre`: a `bool` size symbol; when it is true the layers norm each "
+        "sublayer's output instead of its input, `x + norm(f(x))` (placement `sublayer`, through the same "
+        "`attn_norm` and `ffn_norm` slots): Chameleon's `swin_norm`. Plain sequential layers of attention and "
+        "an FFN (no `parallel`, residual knobs, norm gates, bottleneck, `layer_kinds`, `ffn_stack`, "
+        "state-space layers or `decoder` section).",
+    )
     residual_gains: bool = Field(
         False,
         description="With `placement: pre`: each residual sum scales the residual feature by feature by a "

@@ -264,7 +264,7 @@ CASES = [
         message="unknown key 'placment'; expected one of: attn_norm_eps, bottleneck, depth_scaled_residuals, ffn_norm_eps, ffn_stack, "
         "final_norm, first_attn_norm, first_layer_conv, "
         "layer_groups, layer_kinds, norm_gate, num_layers, output_norms, parallel, placement, residual, residual_gains, "
-        "residual_scale, residual_weights, shared_norm",
+        "residual_scale, residual_weights, shared_norm, sublayer_when",
         hint="did you mean 'placement'?",
     ),
     Case(
@@ -3176,6 +3176,22 @@ CASES = [
         column=57,
         message="expected one of 'layer_norm', got 'layernorm'",
         hint="did you mean 'layer_norm'?",
+    ),
+    Case(
+        "a-sublayer-norm-switch-reading-a-number",
+        {"bad.yaml": delta("block: {sublayer_when: num_heads}\n", extends="llama"), **MIXTRAL},
+        path="block.sublayer_when",
+        line=BODY_LINE,
+        column=9,
+        message="'sublayer_when' reads a bool size symbol; 'num_heads' is int",
+    ),
+    Case(
+        "a-sublayer-norm-switch-on-post-norm-layers",
+        {"bad.yaml": delta("sizes:\n  swin: {value: true, kind: bool}\nblock: {sublayer_when: swin}\n")},
+        path="block.sublayer_when",
+        line=BODY_LINE + 2,
+        column=9,
+        message="'sublayer_when' switches plain sequential pre-norm layers",
     ),
     Case(
         "a-low-rank-gate-on-mamba-2",

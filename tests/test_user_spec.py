@@ -501,7 +501,8 @@ def doge_config(draw, heads: int) -> dict:
 
 def chameleon_text_config(draw, heads: int) -> dict:
     """Llama's sizes with per-head query/key LayerNorms at 1e-5 beside RMSNorms at a drawn epsilon,
-    and a tiny image tokenizer (its weights in the checkpoint, never run)."""
+    normed before or after each sublayer, and a tiny image tokenizer (its weights in the checkpoint,
+    never run)."""
     vq = {"embed_dim": 4, "num_embeddings": 8, "base_channels": 32, "channel_multiplier": [1]}
     vq |= {
         "num_res_blocks": 1,
@@ -516,6 +517,7 @@ def chameleon_text_config(draw, heads: int) -> dict:
         config = rope_scaling(draw, config, heads)
     return config | {
         "rms_norm_eps": draw(st.sampled_from([1e-5, 1e-2])),
+        "swin_norm": draw(st.booleans()),  # norms after each sublayer (Chameleon-30B's) or before
         "vocabulary_map": {"<image>": 1},
         "vq_config": vq,
     }
@@ -4868,3 +4870,28 @@ def test_a_norm_keyed_apart_in_the_layers_with_experts_loads_and_exports_by_laye
     assert_exports_as_read(model, renamed, tmp_path / "exported")
     with pytest.raises(CheckpointError, match="post_moe_norm"):  # the file as transformers saved it
         archgen.load(directory, spec=spec)
+
+
+@pytest.mark.parametrize("swin_norm", [False, True])
+def test_chameleon_norms_each_sublayers_input_or_output_as_swin_norm_says(swin_norm: bool) -> None:
+    """Chameleon-30B's `swin_norm` norms each sublayer's output (`x + norm(f(x))`) where the 7B
+    layers norm its input: `block.sublayer_when` switches the same norms, and a padded batch gives
+    the reference's hidden states either way (the two differ)."""
+    spec = FIXTURES / "chameleon_text.yaml"
+    ir = load_arch(spec)
+    config = dict(ir.spec.reference.tiny) | {"swin_norm": swin_norm, "hidden_act": "silu"}
+    ref = build_reference(ir, ir.head("encoder_model"), config, seed=5)
+    model = archgen.load(save(ref), spec=spec)
+    ids = torch.randint(3, 99, (2, 7), generator=torch.Generator().manual_seed(5))
+    mask = torch.ones_like(ids)
+    mask[0, :2] = 0
+    with torch.no_grad():
+        expected = ref(input_ids=ids, attention_mask=mask).last_hidden_state
+        other = build_reference(ir, ir.head("encoder_model"), config | {"swin_norm": not swin_norm}, seed=5)
+        other.load_state_dict(ref.state_dict())
+        assert not torch.allclose(
+            other(input_ids=ids, attention_mask=mask).last_hidden_state, expected, atol=1e-3
+        )
+    ours = model(input_ids=ids, attention_mask=mask)["last_hidden_state"]
+    keep = mask.bool()
+    torch.testing.assert_close(ours[keep], expected[keep], atol=1e-5, rtol=0)
