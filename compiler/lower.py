@@ -1319,11 +1319,18 @@ def _check_attention_experts(spec: ArchSpec, err: Callable) -> None:
             ("attention", "out_bias"),
             "the experts' output bias is fixed ('out_bias: true' or 'false'), not switched",
         )
-    if spec.embeddings.position.kind not in ("rotary", "none"):
+    position = spec.embeddings.position
+    if position.kind not in ("rotary", "none"):
         err(
             ("embeddings", "position", "kind"),
             "a mixture of attention heads is built for rotary or no positions",
         )
+    for knob in ("rotary_layers", "theta_layers", "query_scale"):
+        if getattr(position, knob, None) is not None:
+            err(
+                ("embeddings", "position", knob),
+                f"a mixture of attention heads rotates every layer alike: it is built without '{knob}'",
+            )
     if (
         a.mixing != "softmax"
         or spec.decoder is not None

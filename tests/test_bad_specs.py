@@ -3009,6 +3009,21 @@ CASES = [
         message="a mixture of attention heads is built without 'qk_norm'",
     ),
     Case(
+        "rotary-layers-in-a-mixture-of-attention-heads",
+        {
+            "bad.yaml": delta(
+                "sizes:\n  no_rope_layers: {config: no_rope_layers, kind: list}\n"
+                "embeddings: {position: {rotary_layers: {types: no_rope_layers, roped: 1}}}\n",
+                extends="jetmoe",
+            ),
+            **JETMOE,
+        },
+        path="embeddings.position.rotary_layers",
+        line=BODY_LINE + 2,
+        column=25,
+        message="a mixture of attention heads rotates every layer alike: it is built without 'rotary_layers'",
+    ),
+    Case(
         "a-misspelt-count-of-the-experts-a-token-takes",
         {
             "bad.yaml": delta(
