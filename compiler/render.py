@@ -638,19 +638,15 @@ def _head_code(ir: ArchIR, head: HeadIR, norm, has_cross: bool) -> str:
         "first_kept": "first_kept_tokens(x, attention_mask)",
         "mean": "mean_tokens(x, attention_mask)",
     }
-    if isinstance(head.input, Switch):  # `late_mean` pools after the layers (below)
-        *tested, last = [case for case in head.inputs if case != "late_mean"]
+    if isinstance(head.input, Switch) and "late_mean" in head.inputs:  # it pools after the layers (below)
+        early = [case for case in head.inputs if case != "late_mean"]
+        for k, case in enumerate(early):
+            body += [f'{"elif" if k else "if"} self.pooling == "{case}":', f"    x = {pool[case]}  # (b, d)"]
+    elif isinstance(head.input, Switch):
+        *tested, last = head.inputs
         for k, case in enumerate(tested):
             body += [f'{"elif" if k else "if"} self.pooling == "{case}":', f"    x = {pool[case]}  # (b, d)"]
-        if "late_mean" in head.inputs:
-            body += [
-                f'{"elif" if tested else "if"} self.pooling == "{last}":',
-                f"    x = {pool[last]}  # (b, d)",
-            ]
-        else:
-            body += (
-                ["else:", f"    x = {pool[last]}  # (b, d)"] if tested else [f"x = {pool[last]}  # (b, d)"]
-            )
+        body += ["else:", f"    x = {pool[last]}  # (b, d)"] if tested else [f"x = {pool[last]}  # (b, d)"]
     elif head.input in ("mean", "first_kept"):
         body.append(f"x = {pool[head.input]}  # (b, d)")
     elif head.input == "first_token":

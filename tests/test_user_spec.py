@@ -3826,7 +3826,7 @@ def test_modernbert_mean_pooling_runs_batches_in_buckets() -> None:
     refuses_packing_and_runs_buckets(model, ref, sequences, "the head averages each row's tokens")
 
 
-def test_eurobert_late_pooling_averages_the_classifiers_outputs() -> None:
+def test_eurobert_late_pooling_averages_the_classifiers_outputs(tmp_path: Path) -> None:
     """EuroBERT's default `classifier_pooling: late` runs its classifier on every token and
     averages the logits over the kept tokens (input `late_mean`): a left-padded batch gives the
     reference's logits, a mean taken before the classifier would not (gelu between), and
@@ -3857,6 +3857,21 @@ def test_eurobert_late_pooling_averages_the_classifiers_outputs() -> None:
     gen = torch.Generator().manual_seed(7)
     sequences = [torch.randint(3, 99, (n,), generator=gen).tolist() for n in (5, 13, 2, 9)]
     refuses_packing_and_runs_buckets(model, ref, sequences, "the head averages each row's tokens")
+    # a switch whose one case pools late, and the input named outright, build the same head
+    text = (FIXTURES / "eurobert.yaml").read_text()
+    switch = "    input: {switch: classifier_pooling, cases: {bos: first_token, mean: mean, late: late_mean}}"
+    assert switch in text
+    for i, line in enumerate(
+        ["    input: {switch: classifier_pooling, cases: {late: late_mean}}", "    input: late_mean"]
+    ):
+        (tmp_path / f"late{i}.yaml").write_text(
+            text.replace(switch, line).replace("name: eurobert", f"name: late{i}")
+        )
+        (tmp_path / "llama.yaml").write_text((FIXTURES / "llama.yaml").read_text())
+        alone = archgen.load(save(ref), spec=tmp_path / f"late{i}.yaml")
+        torch.testing.assert_close(
+            alone(input_ids=ids, attention_mask=mask)["logits"], expected, atol=1e-5, rtol=0
+        )
 
 
 def test_a_head_reading_each_rows_first_kept_token_is_not_packed(tmp_path: Path) -> None:
