@@ -535,10 +535,10 @@ def mixtral_config(draw, heads: int) -> dict:
 
 
 def minimax_config(draw, heads: int) -> dict:
-    """Mixtral's sizes without a window, each layer softmax or lightning attention (at least one
+    """Mixtral's sizes (a window on the softmax layers or none), each layer softmax or lightning attention (at least one
     softmax layer), the reference's blocks of 2 to 8 slots (the drawn calls, up to 16 tokens, cross
     them), and each residual sum's two weights drawn apart."""
-    config = mixtral_config(draw, heads) | {"sliding_window": None}
+    config = mixtral_config(draw, heads)  # a window on the softmax layers, or none
     layers = config["num_hidden_layers"]
     kinds = draw(
         st.lists(st.sampled_from(["linear_attention", "full_attention"]), min_size=layers, max_size=layers)
