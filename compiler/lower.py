@@ -1346,6 +1346,21 @@ def _check_attention_experts(spec: ArchSpec, err: Callable) -> None:
     _refuse_attention_knobs(spec, knobs, "a mixture of attention heads", err)
 
 
+def _sequential_pre_norm(spec: ArchSpec) -> bool:
+    """Plain sequential pre-norm layers, the ones a layer's own forward builds the sums of: `placement:
+    pre`, not parallel, no bottleneck, `layer_kinds`, `ffn_stack` or `decoder` section (the knobs that
+    rewrite those sums check this first, then what each is built without besides)."""
+    block = spec.block
+    return (
+        block.placement == "pre"
+        and block.parallel is False
+        and block.bottleneck is None
+        and block.layer_kinds is None
+        and block.ffn_stack is None
+        and spec.decoder is None
+    )
+
+
 def _check_residuals(spec: ArchSpec, err: Callable) -> None:
     """Residual sums from the normed input, or weighted: sequential pre-norm layers."""
     block = spec.block
@@ -1355,14 +1370,9 @@ def _check_residuals(spec: ArchSpec, err: Callable) -> None:
         ("residual_gains", block.residual_gains),
     ):
         if on and (
-            block.placement != "pre"
-            or block.parallel is not False
+            not _sequential_pre_norm(spec)
             or block.residual_scale is not None
             or block.depth_scaled_residuals
-            or block.bottleneck is not None
-            or block.layer_kinds is not None
-            or block.ffn_stack is not None
-            or spec.decoder is not None
             or spec.ffn.kind == "none"
             or (state_space(spec) is not None and state_space(spec).placement is not None)
         ):
@@ -1423,16 +1433,7 @@ def _check_norm_gate(spec: ArchSpec, err: Callable) -> None:
     """Gates on the norms before attention and the FFN: plain sequential pre-norm layers."""
     gate, block = spec.block.norm_gate, spec.block
     where = ("block", "norm_gate")
-    if (
-        block.placement != "pre"
-        or block.parallel is not False
-        or block.bottleneck is not None
-        or block.layer_kinds is not None
-        or block.ffn_stack is not None
-        or not block.first_attn_norm
-        or spec.decoder is not None
-        or spec.attention.state_space is not None
-    ):
+    if not _sequential_pre_norm(spec) or not block.first_attn_norm or spec.attention.state_space is not None:
         err(
             where,
             "norm gates are built for plain sequential pre-norm layers ('placement: pre'; no 'parallel', "
@@ -2614,21 +2615,16 @@ def load_arch(path: Path | str) -> ArchIR:
         block = spec.block
         check_bool_symbol(("block", "sublayer_when"), block.sublayer_when)
         if (
-            block.placement != "pre"
-            or block.parallel is not False
+            not _sequential_pre_norm(spec)
             or block.residual_scale is not None
             or block.depth_scaled_residuals
             or block.residual != "input"
             or block.residual_weights is not None
             or block.residual_gains
             or block.norm_gate is not None
-            or block.bottleneck is not None
-            or block.layer_kinds is not None
-            or block.ffn_stack is not None
             or not block.first_attn_norm
             or spec.ffn.kind == "none"
             or spec.attention.state_space is not None
-            or spec.decoder is not None
         ):
             err(
                 ("block", "sublayer_when"),
