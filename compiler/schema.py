@@ -1376,7 +1376,8 @@ class AttentionSpec(_Strict):
         "key/value head's, joined) to one per head (slot `attn.dt`, biased as `bias` says) and `A` a bare "
         "`(num_kv_heads,)` tensor (slot `attn.A`); every query head of head j's group adds it to its score "
         "of that slot. Needs `num_kv_heads`; plain softmax self-attention through SDPA (no latent, "
-        "differential or disentangled terms, sinks, caps or relative bias; no `decoder` section). Doge "
+        "differential or disentangled terms, sinks, caps, relative bias, `value_head_dim`, "
+        "`heads_per_layer`, `type_sizes` or mixture of heads; no bottleneck or `decoder` section). Doge "
         "keeps only each query's `keep_window_size` best-biased keys past that many: `length_limit` "
         "refuses those calls.",
     )
